@@ -1,0 +1,113 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let upcoming: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "scim-gateway",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "scim-gateway", targets: ["SCIMGateway"]),
+        .library(name: "LDAPClient", targets: ["LDAPClient"]),
+        .library(name: "SCIMCore", targets: ["SCIMCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // libldap / liblber through pkg-config; the only C surface.
+        .systemLibrary(
+            name: "CLDAP",
+            pkgConfig: "ldap",
+            providers: [.apt(["libldap-dev", "libsasl2-dev"])]
+        ),
+        // Plain C for what Swift cannot call: variadic BER encoding/decoding, LDAP_OPT_ON/OFF.
+        .target(
+            name: "CLDAPShim",
+            dependencies: ["CLDAP"],
+            linkerSettings: [.linkedLibrary("ldap"), .linkedLibrary("lber")]
+        ),
+        .target(
+            name: "LDAPClient",
+            dependencies: [
+                "CLDAP", "CLDAPShim",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "SCIMCore",
+            dependencies: [
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "SCIMLDAP",
+            dependencies: [
+                "LDAPClient", "SCIMCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "SCIMServer",
+            dependencies: [
+                "SCIMCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: upcoming
+        ),
+        // Throwaway slapd for tests, the demo and docker: renders schema/ldap into a config and runs Debian's slapd.
+        .target(
+            name: "SlapdHarness",
+            dependencies: [
+                "LDAPClient",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
+        // Config loading, CLI commands and lifecycle wiring; the executable only calls into it.
+        .target(
+            name: "SCIMApp",
+            dependencies: [
+                "SCIMServer", "SCIMLDAP", "SlapdHarness", "LDAPClient", "SCIMCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .executableTarget(name: "SCIMGateway", dependencies: ["SCIMApp"], swiftSettings: upcoming),
+        .testTarget(name: "SCIMCoreTests", dependencies: ["SCIMCore"], swiftSettings: upcoming),
+        .testTarget(
+            name: "LDAPClientTests",
+            dependencies: ["LDAPClient", "SlapdHarness"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "SCIMApp", "SCIMServer", "SCIMLDAP", "SlapdHarness", "LDAPClient", "SCIMCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: upcoming
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

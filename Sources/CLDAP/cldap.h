@@ -1,0 +1,3 @@
+/* OpenLDAP's client library as one Swift module. Do not define LDAP_DEPRECATED. */
+#include <lber.h>
+#include <ldap.h>

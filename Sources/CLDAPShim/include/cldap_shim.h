@@ -1,0 +1,29 @@
+/* Small C helpers for what Swift cannot call directly in libldap/liblber:
+ * variadic ber_printf/ber_scanf and the LDAP_OPT_ON/OFF pointer macros. */
+#ifndef CLDAP_SHIM_H
+#define CLDAP_SHIM_H
+
+#include <lber.h>
+#include <ldap.h>
+
+/* ldap_set_option for boolean options (LDAP_OPT_REFERRALS, LDAP_OPT_RESTART, ...). */
+int cldap_set_bool_option(LDAP *ld, int option, int on);
+
+/* Encodes an AttributeSelection (SEQUENCE OF LDAPString) for the Pre-/Post-Read request controls
+ * (RFC 4527). `attrs` is NULL-terminated. On success *out holds a value to free with ber_memfree(out->bv_val). */
+int cldap_encode_attribute_selection(char **attrs, struct berval *out);
+
+/* One attribute of an entry returned in a Pre-/Post-Read response control. */
+typedef struct cldap_read_attr {
+    struct berval name;     /* allocated */
+    struct berval *values;  /* allocated array of `count` values */
+    int count;
+} cldap_read_attr;
+
+/* Parses the SearchResultEntry carried by a Pre-/Post-Read response control.
+ * On success *dn, *attrs and *nattrs are allocated; free them with cldap_free_read_entry. */
+int cldap_parse_read_entry(const struct berval *value, struct berval *dn,
+                           cldap_read_attr **attrs, int *nattrs);
+void cldap_free_read_entry(struct berval *dn, cldap_read_attr *attrs, int nattrs);
+
+#endif

@@ -1,0 +1,184 @@
+import Dispatch
+import Foundation
+
+/// One authenticated connection. Its libldap calls run one at a time on the connection's own serial dispatch queue
+/// (threads outside Swift's cooperative pool and outside any NIO event loop), so blocking never stalls async code.
+public final class LDAPConnection: @unchecked Sendable {
+    // @unchecked: `handle` is only touched on `queue`, which serialises every access.
+    private let handle: LDAPHandle
+    private let queue: DispatchQueue
+    /// Set when an operation failed in a way that makes the connection unusable; the pool then drops it.
+    private let brokenFlag = LockedFlag()
+
+    /// Connects and binds, blocking a thread of `queue` (not the caller's).
+    public static func connect(_ configuration: LDAPConfiguration, label: String = "ldap") async throws(LDAPError)
+        -> LDAPConnection
+    {
+        let queue = DispatchQueue(label: "scim-gateway.\(label)")
+        let handle: LDAPHandle = try await run(on: queue) { () throws(LDAPError) in
+            try LDAPHandle(configuration: configuration)
+        }
+        return LDAPConnection(handle: handle, queue: queue)
+    }
+
+    private init(handle: LDAPHandle, queue: DispatchQueue) {
+        self.handle = handle
+        self.queue = queue
+    }
+
+    public var isBroken: Bool { brokenFlag.value }
+
+    private static func run<T>(on queue: DispatchQueue, _ body: @escaping @Sendable () throws(LDAPError) -> T)
+        async throws(LDAPError) -> T
+    {
+        let result: Result<T, LDAPError> = await withCheckedContinuation { continuation in
+            queue.async {
+                do throws(LDAPError) {
+                    continuation.resume(returning: .success(try body()))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        return try result.get()
+    }
+
+    private func perform<T>(_ body: @escaping @Sendable (LDAPHandle) throws(LDAPError) -> T) async throws(LDAPError) -> T {
+        let handle = self.handle
+        do {
+            return try await Self.run(on: queue) { () throws(LDAPError) in try body(handle) }
+        } catch {
+            if error.code.isConnectionFailure { brokenFlag.set() }
+            throw error
+        }
+    }
+
+    // MARK: Operations
+
+    public func search(base: String, scope: LDAPScope = .subtree, filter: LDAPFilter = .present("objectClass"),
+                       attributes: [String] = [], sizeLimit: Int = 0, timeLimit: Int = 0,
+                       controls: [LDAPRequestControl] = []) async throws(LDAPError) -> LDAPSearchResult {
+        try await perform { handle throws(LDAPError) in
+            try handle.search(base: base, scope: scope, filter: filter, attributes: attributes, sizeLimit: sizeLimit,
+                              timeLimit: timeLimit, controls: controls)
+        }
+    }
+
+    /// Adds an entry; `attributes` lists each attribute description with its values.
+    public func add(dn: String, attributes: [(String, [[UInt8]])], controls: [LDAPRequestControl] = [])
+        async throws(LDAPError) -> LDAPWriteResult
+    {
+        let attributes = attributes.map { SendablePair(name: $0.0, values: $0.1) }
+        return try await perform { handle throws(LDAPError) in
+            try handle.add(dn: dn, attributes: attributes.map { ($0.name, $0.values) }, controls: controls)
+        }
+    }
+
+    public func modify(dn: String, _ modifications: [LDAPModification], controls: [LDAPRequestControl] = [])
+        async throws(LDAPError) -> LDAPWriteResult
+    {
+        try await perform { handle throws(LDAPError) in
+            try handle.modify(dn: dn, modifications: modifications, controls: controls)
+        }
+    }
+
+    /// Modify DN: a new RDN (`uid=new`), whether the old RDN value is removed, and an optional new parent.
+    public func rename(dn: String, newRDN: String, deleteOldRDN: Bool = true, newSuperior: String? = nil,
+                       controls: [LDAPRequestControl] = []) async throws(LDAPError) -> LDAPWriteResult {
+        try await perform { handle throws(LDAPError) in
+            try handle.rename(dn: dn, newRDN: newRDN, deleteOldRDN: deleteOldRDN, newSuperior: newSuperior,
+                              controls: controls)
+        }
+    }
+
+    public func delete(dn: String, controls: [LDAPRequestControl] = []) async throws(LDAPError) -> LDAPWriteResult {
+        try await perform { handle throws(LDAPError) in try handle.delete(dn: dn, controls: controls) }
+    }
+
+    public func compare(dn: String, attribute: String, value: [UInt8], controls: [LDAPRequestControl] = [])
+        async throws(LDAPError) -> Bool
+    {
+        try await perform { handle throws(LDAPError) in
+            try handle.compare(dn: dn, attribute: attribute, value: value, controls: controls)
+        }
+    }
+
+    /// Password Modify (RFC 3062). `user` nil changes the bound identity's own password; `newPassword` nil asks
+    /// the server to generate one, which is returned.
+    @discardableResult
+    public func passwordModify(user: String?, oldPassword: LDAPSecret? = nil, newPassword: LDAPSecret?,
+                               controls: [LDAPRequestControl] = []) async throws(LDAPError) -> LDAPSecret? {
+        try await perform { handle throws(LDAPError) in
+            try handle.passwordModify(user: user, oldPassword: oldPassword, newPassword: newPassword, controls: controls)
+        }
+    }
+
+    /// Who Am I? (RFC 4532).
+    public func whoAmI(controls: [LDAPRequestControl] = []) async throws(LDAPError) -> String {
+        try await perform { handle throws(LDAPError) in try handle.whoAmI(controls: controls) }
+    }
+
+    /// Re-authenticates this connection.
+    public func bind(_ bind: LDAPConfiguration.Bind) async throws(LDAPError) {
+        try await perform { handle throws(LDAPError) in try handle.bind(bind) }
+    }
+
+    /// Runs `body` inside an LDAP transaction (RFC 5805): the operations it sends carry the transaction
+    /// specification control and are applied together on commit, or not at all.
+    public func withTransaction<T: Sendable>(_ body: (LDAPTransaction) async throws -> T) async throws -> T {
+        let identifier = try await perform { handle throws(LDAPError) in try handle.startTransaction() }
+        let transaction = LDAPTransaction(connection: self, identifier: identifier)
+        let value: T
+        do {
+            value = try await body(transaction)
+        } catch {
+            try? await perform { handle throws(LDAPError) in try handle.endTransaction(identifier, commit: false) }
+            throw error
+        }
+        try await perform { handle throws(LDAPError) in try handle.endTransaction(identifier, commit: true) }
+        return value
+    }
+}
+
+/// Operations queued in an open transaction.
+public struct LDAPTransaction: Sendable {
+    let connection: LDAPConnection
+    let identifier: [UInt8]
+
+    private var control: LDAPRequestControl {
+        .raw(oid: LDAPControlOID.transactionSpecification, value: identifier, critical: true)
+    }
+
+    public func add(dn: String, attributes: [(String, [[UInt8]])]) async throws(LDAPError) {
+        _ = try await connection.add(dn: dn, attributes: attributes, controls: [control])
+    }
+
+    public func modify(dn: String, _ modifications: [LDAPModification]) async throws(LDAPError) {
+        _ = try await connection.modify(dn: dn, modifications, controls: [control])
+    }
+
+    public func rename(dn: String, newRDN: String, deleteOldRDN: Bool = true, newSuperior: String? = nil)
+        async throws(LDAPError)
+    {
+        _ = try await connection.rename(dn: dn, newRDN: newRDN, deleteOldRDN: deleteOldRDN, newSuperior: newSuperior,
+                                        controls: [control])
+    }
+
+    public func delete(dn: String) async throws(LDAPError) {
+        _ = try await connection.delete(dn: dn, controls: [control])
+    }
+}
+
+struct SendablePair: Sendable {
+    let name: String
+    let values: [[UInt8]]
+}
+
+/// A thread-safe boolean that only goes from false to true.
+final class LockedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flag = false
+
+    var value: Bool { lock.withLock { flag } }
+    func set() { lock.withLock { flag = true } }
+}

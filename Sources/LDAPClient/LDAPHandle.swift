@@ -1,0 +1,345 @@
+internal import CLDAP
+internal import CLDAPShim
+import Foundation
+
+/// Exactly one owner of one libldap handle. Every method blocks: call them only on the connection's own thread
+/// (see `LDAPConnection`), never on the cooperative pool or an event loop.
+final class LDAPHandle: @unchecked Sendable {  // confined to its connection's serial queue
+    private(set) var ld: OpaquePointer?
+    let operationTimeout: Duration
+
+    /// Connects to the first reachable URI, applies TLS options, optionally runs StartTLS, and binds.
+    init(configuration: LDAPConfiguration) throws(LDAPError) {
+        operationTimeout = configuration.operationTimeout
+        var handle: OpaquePointer?
+        let uriList = configuration.uris.joined(separator: " ")
+        try Self.check(ldap_initialize(&handle, uriList), "initialize")
+        guard let handle else { throw LDAPError(code: .localError, diagnosticMessage: "ldap_initialize returned no handle") }
+        ld = handle
+        do {
+            try configure(configuration)
+            if configuration.tls.startTLS && !configuration.uris.allSatisfy({ !$0.lowercased().hasPrefix("ldap://") }) {
+                try Self.check(ldap_start_tls_s(handle, nil, nil), "StartTLS", handle: handle)
+            }
+            try bind(configuration.bind)
+        } catch {
+            ldap_unbind_ext_s(handle, nil, nil)
+            ld = nil
+            throw error
+        }
+    }
+
+    deinit {
+        if let ld { ldap_unbind_ext_s(ld, nil, nil) }
+    }
+
+    private func configure(_ configuration: LDAPConfiguration) throws(LDAPError) {
+        var version: Int32 = LDAP_VERSION3
+        try setOption(LDAP_OPT_PROTOCOL_VERSION, &version)
+        try Self.check(cldap_set_bool_option(ld, LDAP_OPT_REFERRALS, 0), "referrals option")
+        try Self.check(cldap_set_bool_option(ld, LDAP_OPT_RESTART, 1), "restart option")
+        var network = timeval(configuration.networkTimeout)
+        try setOption(LDAP_OPT_NETWORK_TIMEOUT, &network)
+        var keepalive: Int32 = 1
+        _ = ldap_set_option(ld, LDAP_OPT_X_KEEPALIVE_IDLE, &keepalive)
+        let tls = configuration.tls
+        var requireCert = tls.requireCertificate.rawValue
+        try setOption(LDAP_OPT_X_TLS_REQUIRE_CERT, &requireCert)
+        if let caFile = tls.caFile { try setStringOption(LDAP_OPT_X_TLS_CACERTFILE, caFile) }
+        if let certFile = tls.certFile { try setStringOption(LDAP_OPT_X_TLS_CERTFILE, certFile) }
+        if let keyFile = tls.keyFile { try setStringOption(LDAP_OPT_X_TLS_KEYFILE, keyFile) }
+        var isServer: Int32 = 0
+        let usesTLS = tls.startTLS || configuration.uris.contains { $0.lowercased().hasPrefix("ldaps://") }
+        if usesTLS { try setOption(LDAP_OPT_X_TLS_NEWCTX, &isServer) }
+    }
+
+    private func setOption<T>(_ option: Int32, _ value: inout T) throws(LDAPError) {
+        let rc = withUnsafeMutablePointer(to: &value) { ldap_set_option(ld, option, $0) }
+        try Self.check(rc, "set option \(option)")
+    }
+
+    private func setStringOption(_ option: Int32, _ value: String) throws(LDAPError) {
+        let rc = value.withCString { ldap_set_option(ld, option, $0) }
+        try Self.check(rc, "set option \(option)")
+    }
+
+    // MARK: Bind
+
+    func bind(_ bind: LDAPConfiguration.Bind) throws(LDAPError) {
+        switch bind {
+        case .anonymous:
+            return
+        case .simple(let dn, let password):
+            let credentials = CBerval(Array(password.value.utf8))
+            let rc = dn.withCString { dnPointer in
+                ldap_sasl_bind_s(ld, dnPointer, nil, credentials.pointer, nil, nil, nil)
+            }
+            try checkResult(rc)
+        case .saslExternal:
+            let empty = CBerval([])
+            let rc = ldap_sasl_bind_s(ld, nil, "EXTERNAL", empty.pointer, nil, nil, nil)
+            try checkResult(rc)
+        }
+    }
+
+    // MARK: Operations
+
+    func search(base: String, scope: LDAPScope, filter: LDAPFilter, attributes: [String], sizeLimit: Int,
+                timeLimit: Int, controls: [LDAPRequestControl]) throws(LDAPError) -> LDAPSearchResult {
+        let serverControls = try makeControls(controls)
+        let attrs = CStringArray(attributes.isEmpty ? ["*"] : attributes)
+        var limit = timeval(operationTimeout)
+        var msgid: Int32 = 0
+        let filterText = filter.description
+        let rc = base.withCString { basePointer in
+            filterText.withCString { filterPointer in
+                ldap_search_ext(ld, basePointer, scope.rawValue, filterPointer, attrs.pointer, 0,
+                                serverControls.pointer, nil, &limit, Int32(clamping: sizeLimit), &msgid)
+            }
+        }
+        _ = timeLimit  // slapd enforces the time limit through the operation timeout below
+        try checkResult(rc)
+        let message = try waitForResult(msgid)
+        defer { ldap_msgfree(message) }
+        var entries: [LDAPEntry] = []
+        var referrals: [String] = []
+        var current = ldap_first_message(ld, message)
+        while let item = current {
+            switch ldap_msgtype(item) {
+            case Int32(LDAP_RES_SEARCH_ENTRY): entries.append(readEntry(item))
+            case Int32(LDAP_RES_SEARCH_REFERENCE): referrals += readReferences(item)
+            default: break
+            }
+            current = ldap_next_message(ld, item)
+        }
+        let (code, responseControls) = try parseResult(message, allowing: [.sizeLimitExceeded])
+        return LDAPSearchResult(entries: entries, referrals: referrals, controls: responseControls,
+                                sizeLimitExceeded: code == .sizeLimitExceeded)
+    }
+
+    func add(dn: String, attributes: [(String, [[UInt8]])], controls: [LDAPRequestControl]) throws(LDAPError)
+        -> LDAPWriteResult
+    {
+        let mods = CModArray(attributes.map { (op: LDAP_MOD_ADD, attribute: $0.0, values: $0.1) })
+        let serverControls = try makeControls(controls)
+        var msgid: Int32 = 0
+        let rc = dn.withCString { ldap_add_ext(ld, $0, mods.pointer, serverControls.pointer, nil, &msgid) }
+        return try finishWrite(rc, msgid)
+    }
+
+    func modify(dn: String, modifications: [LDAPModification], controls: [LDAPRequestControl]) throws(LDAPError)
+        -> LDAPWriteResult
+    {
+        let mods = CModArray(modifications.map { (op: $0.operation.rawValue, attribute: $0.attribute, values: $0.values) })
+        let serverControls = try makeControls(controls)
+        var msgid: Int32 = 0
+        let rc = dn.withCString { ldap_modify_ext(ld, $0, mods.pointer, serverControls.pointer, nil, &msgid) }
+        return try finishWrite(rc, msgid)
+    }
+
+    func rename(dn: String, newRDN: String, deleteOldRDN: Bool, newSuperior: String?,
+                controls: [LDAPRequestControl]) throws(LDAPError) -> LDAPWriteResult {
+        let serverControls = try makeControls(controls)
+        var msgid: Int32 = 0
+        let rc = dn.withCString { dnPointer in
+            newRDN.withCString { rdnPointer in
+                withOptionalCString(newSuperior) { superiorPointer in
+                    ldap_rename(ld, dnPointer, rdnPointer, superiorPointer, deleteOldRDN ? 1 : 0,
+                                serverControls.pointer, nil, &msgid)
+                }
+            }
+        }
+        return try finishWrite(rc, msgid)
+    }
+
+    func delete(dn: String, controls: [LDAPRequestControl]) throws(LDAPError) -> LDAPWriteResult {
+        let serverControls = try makeControls(controls)
+        var msgid: Int32 = 0
+        let rc = dn.withCString { ldap_delete_ext(ld, $0, serverControls.pointer, nil, &msgid) }
+        return try finishWrite(rc, msgid)
+    }
+
+    /// Returns true for compareTrue, false for compareFalse; other results throw.
+    func compare(dn: String, attribute: String, value: [UInt8], controls: [LDAPRequestControl]) throws(LDAPError)
+        -> Bool
+    {
+        let serverControls = try makeControls(controls)
+        let assertion = CBerval(value)
+        var msgid: Int32 = 0
+        let rc = dn.withCString { dnPointer in
+            attribute.withCString { attributePointer in
+                ldap_compare_ext(ld, dnPointer, attributePointer, assertion.pointer, serverControls.pointer, nil, &msgid)
+            }
+        }
+        try checkResult(rc)
+        let message = try waitForResult(msgid)
+        defer { ldap_msgfree(message) }
+        let (code, _) = try parseResult(message, allowing: [.compareTrue, .compareFalse])
+        return code == .compareTrue
+    }
+
+    /// Password Modify extended operation (RFC 3062). Returns the generated password when `newPassword` is nil.
+    func passwordModify(user: String?, oldPassword: LDAPSecret?, newPassword: LDAPSecret?,
+                        controls: [LDAPRequestControl]) throws(LDAPError) -> LDAPSecret? {
+        let serverControls = try makeControls(controls)
+        let userValue = user.map { CBerval(Array($0.utf8)) }
+        let oldValue = oldPassword.map { CBerval(Array($0.value.utf8)) }
+        let newValue = newPassword.map { CBerval(Array($0.value.utf8)) }
+        var msgid: Int32 = 0
+        let rc = ldap_passwd(ld, userValue?.pointer, oldValue?.pointer, newValue?.pointer, serverControls.pointer, nil,
+                             &msgid)
+        try checkResult(rc)
+        let message = try waitForResult(msgid)
+        defer { ldap_msgfree(message) }
+        _ = try parseResult(message, allowing: [])
+        var generated = berval()
+        guard ldap_parse_passwd(ld, message, &generated) == LDAP_SUCCESS, generated.bv_val != nil else { return nil }
+        defer { ber_memfree(generated.bv_val) }
+        return generated.bv_len > 0 ? LDAPSecret(String(decoding: generated.bytes, as: UTF8.self)) : nil
+    }
+
+    /// Who Am I? (RFC 4532): the authorization identity of this connection (`dn:...`, or empty for anonymous).
+    func whoAmI(controls: [LDAPRequestControl]) throws(LDAPError) -> String {
+        let serverControls = try makeControls(controls)
+        var authzid: UnsafeMutablePointer<berval>?
+        try checkResult(ldap_whoami_s(ld, &authzid, serverControls.pointer, nil))
+        guard let authzid else { return "" }
+        defer { ber_bvfree(authzid) }
+        return String(decoding: authzid.pointee.bytes, as: UTF8.self)
+    }
+
+    /// Starts an LDAP transaction (RFC 5805) and returns its identifier.
+    func startTransaction() throws(LDAPError) -> [UInt8] {
+        var identifier: UnsafeMutablePointer<berval>?
+        try checkResult(ldap_txn_start_s(ld, nil, nil, &identifier))
+        guard let identifier else { throw LDAPError(code: .decodingError, diagnosticMessage: "no transaction id") }
+        defer { ber_bvfree(identifier) }
+        return identifier.pointee.bytes
+    }
+
+    /// Commits or aborts a transaction.
+    func endTransaction(_ identifier: [UInt8], commit: Bool) throws(LDAPError) {
+        let value = CBerval(identifier)
+        var failedMessageID: Int32 = 0
+        try checkResult(ldap_txn_end_s(ld, commit ? 1 : 0, value.pointer, nil, nil, &failedMessageID))
+    }
+
+    // MARK: Results
+
+    private func finishWrite(_ rc: Int32, _ msgid: Int32) throws(LDAPError) -> LDAPWriteResult {
+        try checkResult(rc)
+        let message = try waitForResult(msgid)
+        defer { ldap_msgfree(message) }
+        let (_, controls) = try parseResult(message, allowing: [])
+        return LDAPWriteResult(controls: controls)
+    }
+
+    /// Waits for the complete result of `msgid`, bounded by the operation timeout (then abandons it).
+    private func waitForResult(_ msgid: Int32) throws(LDAPError) -> OpaquePointer {
+        var limit = timeval(operationTimeout)
+        var message: OpaquePointer?
+        let type = ldap_result(ld, msgid, LDAP_MSG_ALL, &limit, &message)
+        if type == 0 {
+            ldap_abandon_ext(ld, msgid, nil, nil)
+            throw LDAPError(code: .timeout, diagnosticMessage: "no result within \(operationTimeout)")
+        }
+        guard type > 0, let message else { throw lastError() }
+        return message
+    }
+
+    /// Reads the result code, diagnostics and response controls; throws unless the code is success or allowed.
+    private func parseResult(_ message: OpaquePointer, allowing allowed: Set<LDAPResultCode>) throws(LDAPError)
+        -> (LDAPResultCode, LDAPResponseControls)
+    {
+        var code: Int32 = 0
+        var matched: UnsafeMutablePointer<CChar>?
+        var diagnostic: UnsafeMutablePointer<CChar>?
+        var serverControls: UnsafeMutablePointer<UnsafeMutablePointer<LDAPControl>?>?
+        let rc = ldap_parse_result(ld, message, &code, &matched, &diagnostic, nil, &serverControls, 0)
+        defer {
+            if let matched { ldap_memfree(matched) }
+            if let diagnostic { ldap_memfree(diagnostic) }
+            if let serverControls { ldap_controls_free(serverControls) }
+        }
+        try Self.check(rc, "parse result", handle: ld)
+        let controls = readControls(serverControls)
+        let result = LDAPResultCode(rawValue: code)
+        if result != .success && !allowed.contains(result) {
+            throw LDAPError(code: result, diagnosticMessage: diagnostic.map { String(cString: $0) } ?? "",
+                            matchedDN: matched.map { String(cString: $0) } ?? "", controls: controls)
+        }
+        return (result, controls)
+    }
+
+    private func readEntry(_ entry: OpaquePointer) -> LDAPEntry {
+        var dn = ""
+        if let dnPointer = ldap_get_dn(ld, entry) {
+            dn = String(cString: dnPointer)
+            ldap_memfree(dnPointer)
+        }
+        var attributes: [LDAPEntry.Attribute] = []
+        var ber: OpaquePointer?
+        var name = ldap_first_attribute(ld, entry, &ber)
+        while let attributeName = name {
+            var values: [[UInt8]] = []
+            if let list = ldap_get_values_len(ld, entry, attributeName) {
+                var index = 0
+                while let value = list[index] {
+                    values.append(value.pointee.bytes)
+                    index += 1
+                }
+                ldap_value_free_len(list)
+            }
+            attributes.append(.init(description: String(cString: attributeName), values: values))
+            ldap_memfree(attributeName)
+            name = ldap_next_attribute(ld, entry, ber)
+        }
+        if let ber { ber_free(ber, 0) }
+        return LDAPEntry(dn: dn, attributes: attributes)
+    }
+
+    private func readReferences(_ message: OpaquePointer) -> [String] {
+        var references: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+        guard ldap_parse_reference(ld, message, &references, nil, 0) == LDAP_SUCCESS, let references else { return [] }
+        defer { ldap_memvfree(UnsafeMutablePointer(OpaquePointer(references))) }
+        var out: [String] = []
+        var index = 0
+        while let reference = references[index] {
+            out.append(String(cString: reference))
+            index += 1
+        }
+        return out
+    }
+
+    // MARK: Errors
+
+    func checkResult(_ rc: Int32) throws(LDAPError) {
+        guard rc != LDAP_SUCCESS else { return }
+        throw lastError(rc)
+    }
+
+    /// The handle's current error: result code and diagnostic message.
+    private func lastError(_ fallback: Int32? = nil) -> LDAPError {
+        var code: Int32 = fallback ?? 0
+        if fallback == nil { _ = ldap_get_option(ld, LDAP_OPT_RESULT_CODE, &code) }
+        var diagnostic: UnsafeMutablePointer<CChar>?
+        _ = ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diagnostic)
+        defer { if let diagnostic { ldap_memfree(diagnostic) } }
+        var matched: UnsafeMutablePointer<CChar>?
+        _ = ldap_get_option(ld, LDAP_OPT_MATCHED_DN, &matched)
+        defer { if let matched { ldap_memfree(matched) } }
+        let text = diagnostic.map { String(cString: $0) } ?? String(cString: ldap_err2string(code))
+        return LDAPError(code: LDAPResultCode(rawValue: code), diagnosticMessage: text,
+                         matchedDN: matched.map { String(cString: $0) } ?? "")
+    }
+
+    static func check(_ rc: Int32, _ what: String, handle: OpaquePointer? = nil) throws(LDAPError) {
+        guard rc != LDAP_SUCCESS else { return }
+        throw LDAPError(code: LDAPResultCode(rawValue: rc), diagnosticMessage: "\(what): \(String(cString: ldap_err2string(rc)))")
+    }
+}
+
+private func withOptionalCString<R>(_ string: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
+    guard let string else { return body(nil) }
+    return string.withCString { body($0) }
+}

@@ -1,0 +1,152 @@
+import Logging
+import Synchronization
+
+/// A fixed-size pool of connections with fail-fast behaviour while the directory is down.
+///
+/// Each connection runs its libldap calls on its own serial queue. When a connection fails, idle connections are
+/// dropped too (they share the dead server); reads are retried once on a fresh connection. When a new connection
+/// cannot be opened the pool enters a down state with exponential backoff, in which calls fail at once with
+/// `LDAPError` code `serverDown`; `run()` keeps probing in the background and leaves that state as soon as the
+/// directory answers again.
+public final class LDAPPool: Sendable {
+    public let configuration: LDAPConfiguration
+    private let logger: Logger
+    private let state: Mutex<LDAPPoolState<LDAPConnection, CheckedContinuation<Lease, any Error>>>
+    private let nextWaiterID = Atomic<Int>(0)
+
+    typealias Lease = PoolLease<LDAPConnection>
+
+    public init(configuration: LDAPConfiguration, logger: Logger = Logger(label: "ldap.pool")) {
+        self.configuration = configuration
+        self.logger = logger
+        self.state = Mutex(LDAPPoolState(capacity: configuration.poolSize))
+    }
+
+    /// True while the pool treats the directory as unreachable.
+    public var isDown: Bool { state.withLock { $0.isDown } }
+
+    /// Lends a connection for several operations that must share it (transactions, sort/VLV contexts).
+    /// The connection returns to the pool afterwards, or is dropped if it broke.
+    public func withConnection<T>(_ body: (LDAPConnection) async throws -> T) async throws -> T {
+        let connection = try await acquire()
+        do {
+            let value = try await body(connection)
+            giveBack(connection)
+            return value
+        } catch {
+            giveBack(connection)
+            throw error
+        }
+    }
+
+    /// Runs a read; if the connection turns out to be dead, retries once on a fresh one.
+    public func read<T>(_ body: (LDAPConnection) async throws -> T) async throws -> T {
+        do {
+            return try await withConnection(body)
+        } catch let error as LDAPError where error.code.isConnectionFailure && !isDown {
+            logger.debug("retrying a read after a connection failure", metadata: ["ldap.error": "\(error.logDescription)"])
+            return try await withConnection(body)
+        }
+    }
+
+    public func search(base: String, scope: LDAPScope = .subtree, filter: LDAPFilter = .present("objectClass"),
+                       attributes: [String] = [], sizeLimit: Int = 0, controls: [LDAPRequestControl] = [])
+        async throws -> LDAPSearchResult
+    {
+        try await read { connection in
+            try await connection.search(base: base, scope: scope, filter: filter, attributes: attributes,
+                                        sizeLimit: sizeLimit, controls: controls)
+        }
+    }
+
+    /// Checks that the directory answers: a base search of the root DSE on a pooled connection.
+    public func ping() async throws {
+        _ = try await search(base: "", scope: .base, filter: .present("objectClass"), attributes: ["1.1"])
+    }
+
+    /// Background maintenance: while the directory is down, tries to reconnect after each backoff interval.
+    /// Returns when the task is cancelled.
+    public func run() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: configuration.reconnectBackoff)
+            let due = state.withLock { state -> Bool in
+                guard let until = state.downUntil else { return false }
+                return ContinuousClock.now >= until
+            }
+            if due { await probe() }
+        }
+    }
+
+    /// One reconnection attempt outside any request.
+    func probe() async {
+        guard state.withLock({ $0.reserveSlot() }) else { return }
+        do {
+            let connection = try await LDAPConnection.connect(configuration)
+            state.withLock { $0.connectSucceeded() }
+            logger.info("directory reachable again")
+            giveBack(connection)
+        } catch {
+            let waiters = state.withLock { $0.openFailed(now: ContinuousClock.now, backoff: configuration.reconnectBackoff) }
+            for waiter in waiters { waiter.resume(throwing: LDAPError.directoryUnavailable("directory unreachable")) }
+        }
+    }
+
+    /// Closes idle connections and fails waiting callers; leased connections close when returned.
+    public func shutdown() {
+        let (_, waiters) = state.withLock { $0.shutdown() }
+        for waiter in waiters { waiter.resume(throwing: LDAPError.directoryUnavailable("pool shut down")) }
+    }
+
+    // MARK: Leasing
+
+    private func acquire() async throws -> LDAPConnection {
+        let id = nextWaiterID.add(1, ordering: .relaxed).newValue
+        let lease: Lease = try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let action = state.withLock { $0.acquire(now: ContinuousClock.now, waiterID: id, waiter: continuation) }
+                switch action {
+                case .lease(let lease): continuation.resume(returning: lease)
+                case .wait: break
+                case .failFast:
+                    continuation.resume(throwing: LDAPError.directoryUnavailable("directory unreachable; retrying"))
+                }
+            }
+        } onCancel: {
+            if let waiter = state.withLock({ $0.removeWaiter(id: id) }) { waiter.resume(throwing: CancellationError()) }
+        }
+        switch lease {
+        case .existing(let connection): return connection
+        case .openNew: return try await openConnection()
+        }
+    }
+
+    private func openConnection() async throws -> LDAPConnection {
+        do {
+            let connection = try await LDAPConnection.connect(configuration)
+            state.withLock { $0.connectSucceeded() }
+            return connection
+        } catch {
+            let waiters = state.withLock { $0.openFailed(now: ContinuousClock.now, backoff: configuration.reconnectBackoff) }
+            logger.warning("cannot connect to the directory", metadata: ["ldap.error": "\(error.logDescription)"])
+            for waiter in waiters { waiter.resume(throwing: LDAPError.directoryUnavailable("directory unreachable")) }
+            if error.code == .invalidCredentials || error.code == .inappropriateAuthentication {
+                throw error
+            }
+            throw LDAPError.directoryUnavailable(error.logDescription)
+        }
+    }
+
+    private func giveBack(_ connection: LDAPConnection) {
+        if connection.isBroken {
+            let (handoff, _) = state.withLock { state in (state.discard(), state.drainIdle()) }
+            handoff.map { $0.0.resume(returning: $0.1) }
+            return
+        }
+        let shutdown = state.withLock { $0.isShutdown }
+        if shutdown {
+            state.withLock { _ = $0.discard() }
+            return
+        }
+        if let (waiter, lease) = state.withLock({ $0.release(connection) }) { waiter.resume(returning: lease) }
+    }
+}

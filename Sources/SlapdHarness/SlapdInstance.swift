@@ -1,0 +1,202 @@
+import Foundation
+import LDAPClient
+import Logging
+
+/// A throwaway slapd from Debian's package: bundled schema, overlays, service account, on 127.0.0.1.
+///
+/// `start` renders `schema/ldap` into a fresh config, loads the suffix and the gateway's entries with slapadd,
+/// starts `slapd -d 0` (foreground, so the PID is slapd's own) and waits until it answers LDAP. `stop` sends
+/// SIGTERM and waits for the exit; a temporary data directory is removed.
+public final class SlapdInstance: @unchecked Sendable {
+    // @unchecked: `process` is replaced only by start/stop/restart, which callers do not run concurrently.
+    public let options: SlapdOptions
+    public let port: Int
+    public let directory: URL
+    public let schemaDirectory: URL
+    private let ownsDirectory: Bool
+    private var process: Process?
+    private let logger: Logger
+
+    public var suffix: String { options.suffix }
+    public var url: String { "ldap://127.0.0.1:\(port)" }
+    public var ldapiURL: String {
+        "ldapi://" + socketPath.replacingOccurrences(of: "/", with: "%2F")
+    }
+    public var adminDN: String { "cn=admin,\(options.suffix)" }
+    public var serviceDN: String { "cn=scim-gateway,\(options.suffix)" }
+    public var peopleDN: String { "ou=people,\(options.suffix)" }
+    public var groupsDN: String { "ou=groups,\(options.suffix)" }
+    public var pid: Int32? { process?.processIdentifier }
+    var socketPath: String { directory.appendingPathComponent("ldapi").path }
+
+    /// Configuration for binding as the gateway's service account (what the gateway and tests use).
+    public func serviceConfiguration(poolSize: Int = 4) -> LDAPConfiguration {
+        LDAPConfiguration(uris: [url], bind: .simple(dn: serviceDN, password: LDAPSecret(options.servicePassword)),
+                          networkTimeout: .seconds(2), operationTimeout: .seconds(20), poolSize: poolSize,
+                          reconnectBackoff: .milliseconds(200))
+    }
+
+    /// Configuration for binding as the rootDN: setup only.
+    public func adminConfiguration() -> LDAPConfiguration {
+        LDAPConfiguration(uris: [url], bind: .simple(dn: adminDN, password: LDAPSecret(options.adminPassword)),
+                          poolSize: 1)
+    }
+
+    public static func start(_ options: SlapdOptions = SlapdOptions(), schemaDirectory: URL? = nil,
+                             logger: Logger = Logger(label: "slapd")) async throws -> SlapdInstance {
+        guard ProcessRunner.locate("slapd") != nil, ProcessRunner.locate("slapadd") != nil else {
+            throw SlapdError("slapd is not installed: run `apt-get install -y slapd ldap-utils` (Debian 12)")
+        }
+        guard let schema = schemaDirectory ?? SchemaDirectory.locate() else {
+            throw SlapdError("bundled schema/ directory not found (set SCIM_GATEWAY_SCHEMA_DIR)")
+        }
+        let instance = try SlapdInstance(options: options, schemaDirectory: schema, logger: logger)
+        do {
+            try instance.prepare()
+            try await instance.launch()
+            if !options.onlineLDIF.isEmpty { try await instance.addOnline(options.onlineLDIF) }
+        } catch {
+            instance.stop()
+            throw error
+        }
+        return instance
+    }
+
+    private init(options: SlapdOptions, schemaDirectory: URL, logger: Logger) throws {
+        self.options = options
+        self.schemaDirectory = schemaDirectory.standardizedFileURL
+        self.logger = logger
+        self.port = options.port == 0 ? try ProcessRunner.freePort() : options.port
+        if let given = options.dataDirectory {
+            directory = given
+            ownsDirectory = false
+        } else {
+            directory = FileManager.default.temporaryDirectory
+                .appendingPathComponent("scim-slapd-\(UUID().uuidString.prefix(8))")
+            ownsDirectory = true
+        }
+    }
+
+    deinit {
+        if let process, process.isRunning { process.terminate() }
+    }
+
+    private var configDirectory: URL { directory.appendingPathComponent("slapd.d") }
+    private var configFile: URL { directory.appendingPathComponent("slapd.conf") }
+    private var dataDirectory: URL { directory.appendingPathComponent("data") }
+
+    /// Renders the config and loads the initial entries, unless the directory already holds an instance.
+    private func prepare() throws {
+        let fm = FileManager.default
+        let marker = directory.appendingPathComponent(".initialized")
+        if fm.fileExists(atPath: marker.path) { return }
+        try fm.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
+        try fm.createDirectory(at: configDirectory, withIntermediateDirectories: true)
+        let renderer = SlapdConfigRenderer(
+            schemaDirectory: schemaDirectory, suffix: options.suffix,
+            rootPasswordHash: try ProcessRunner.hashPassword(options.adminPassword, in: directory),
+            servicePasswordHash: try ProcessRunner.hashPassword(options.servicePassword, in: directory),
+            dataDirectory: dataDirectory.path, uncheckedLimit: options.uncheckedLimit, noSync: options.noSync)
+        switch options.configStyle {
+        case .cnConfig:
+            let config = directory.appendingPathComponent("cn-config.ldif")
+            try renderer.render("cn-config.ldif.in").write(to: config, atomically: true, encoding: .utf8)
+            try ProcessRunner.run("slapadd", ["-q", "-n0", "-F", configDirectory.path, "-l", config.path])
+        case .slapdConf:
+            try renderer.render("slapd.conf.in").write(to: configFile, atomically: true, encoding: .utf8)
+        }
+        let entries = try renderer.render("suffix.ldif.in") + "\n" + renderer.render("directory.ldif.in") + "\n"
+            + options.offlineLDIF
+        let ldif = directory.appendingPathComponent("initial.ldif")
+        try entries.write(to: ldif, atomically: true, encoding: .utf8)
+        try ProcessRunner.run("slapadd", configArguments + ["-q", "-b", options.suffix, "-l", ldif.path])
+        try? fm.removeItem(at: ldif)
+        _ = fm.createFile(atPath: marker.path, contents: Data())
+    }
+
+    private var configArguments: [String] {
+        switch options.configStyle {
+        case .cnConfig: ["-F", configDirectory.path]
+        case .slapdConf: ["-f", configFile.path]
+        }
+    }
+
+    /// Starts slapd and waits until an anonymous root DSE search succeeds.
+    private func launch() async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ProcessRunner.locate("slapd") ?? "/usr/sbin/slapd")
+        let listeners = "ldap://127.0.0.1:\(port)/ " + ldapiURL
+        process.arguments = configArguments + ["-h", listeners, "-d", "0"]
+        let log = FileHandle(forWritingAtPath: logFile.path) ?? {
+            _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
+            return FileHandle(forWritingAtPath: logFile.path)
+        }()
+        process.standardOutput = log ?? FileHandle.nullDevice
+        process.standardError = log ?? FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        let deadline = ContinuousClock.now + options.startTimeout
+        let probe = LDAPConfiguration(uris: [url], networkTimeout: .milliseconds(500), operationTimeout: .seconds(2))
+        while ContinuousClock.now < deadline {
+            guard process.isRunning else {
+                throw SlapdError("slapd exited during start-up (\(process.terminationStatus)); log: \(logTail())")
+            }
+            if let connection = try? await LDAPConnection.connect(probe),
+               (try? await connection.search(base: "", scope: .base, attributes: ["1.1"])) != nil
+            {
+                logger.debug("slapd ready", metadata: ["port": "\(port)", "pid": "\(process.processIdentifier)"])
+                return
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw SlapdError("slapd did not answer within \(options.startTimeout); log: \(logTail())")
+    }
+
+    var logFile: URL { directory.appendingPathComponent("slapd.log") }
+
+    private func logTail() -> String {
+        let text = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
+        return String(text.suffix(1500))
+    }
+
+    /// Adds LDIF entries online as the rootDN (overlays apply). Only `dn:`/attribute lines and blank separators.
+    public func addOnline(_ ldif: String) async throws {
+        let connection = try await LDAPConnection.connect(adminConfiguration())
+        for record in LDIFParser.records(ldif) {
+            _ = try await connection.add(dn: record.dn, attributes: record.attributes)
+        }
+    }
+
+    /// Stops slapd (SIGTERM, waits for the exit) and removes a temporary directory.
+    public func stop() {
+        terminate()
+        if ownsDirectory { try? FileManager.default.removeItem(at: directory) }
+    }
+
+    /// Stops slapd but keeps its data, for restart().
+    public func terminate() {
+        guard let process else { return }
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        self.process = nil
+    }
+
+    /// Kills slapd abruptly (SIGKILL): for tests of connection loss.
+    public func kill() {
+        guard let process else { return }
+        if process.isRunning {
+            Glibc.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        self.process = nil
+    }
+
+    /// Starts slapd again on the same port and data.
+    public func restart() async throws {
+        terminate()
+        try await launch()
+    }
+}
