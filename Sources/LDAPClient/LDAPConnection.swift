@@ -132,10 +132,20 @@ public final class LDAPConnection: @unchecked Sendable {
         do {
             value = try await body(transaction)
         } catch {
-            try? await perform { handle throws(LDAPError) in try handle.endTransaction(identifier, commit: false) }
+            do {
+                try await perform { handle throws(LDAPError) in try handle.endTransaction(identifier, commit: false) }
+            } catch {
+                brokenFlag.set()
+            }
             throw error
         }
-        try await perform { handle throws(LDAPError) in try handle.endTransaction(identifier, commit: true) }
+        do {
+            try await perform { handle throws(LDAPError) in try handle.endTransaction(identifier, commit: true) }
+        } catch {
+            // slapd 2.5 leaves a connection whose transaction failed unable to run further updates: replace it.
+            brokenFlag.set()
+            throw error
+        }
         return value
     }
 }

@@ -19,6 +19,7 @@ extension LDAPHandle {
         switch control {
         case .pagedResults(let size, let cookie):
             let cookieValue = CBerval(cookie)
+            defer { withExtendedLifetime(cookieValue) {} }  // C pointers lent below
             return try encoded(LDAPControlOID.pagedResults, critical: true) { value in
                 ldap_create_page_control_value(ld, ber_int_t(clamping: size), cookieValue.pointer, value)
             }
@@ -26,6 +27,7 @@ extension LDAPHandle {
             return try sortControl(keys)
         case .virtualListView(let before, let after, let offset, let contentCount, let context):
             let contextValue = context.map(CBerval.init)
+            defer { withExtendedLifetime(contextValue) {} }  // C pointers lent below
             var info = LDAPVLVInfo()
             info.ldvlv_version = 1
             info.ldvlv_before_count = ber_int_t(clamping: before)
@@ -45,6 +47,7 @@ extension LDAPHandle {
         case .preRead(let attributes), .postRead(let attributes):
             let oid = if case .preRead = control { LDAPControlOID.preRead } else { LDAPControlOID.postRead }
             let list = CStringArray(attributes)
+            defer { withExtendedLifetime(list) {} }  // C pointers lent below
             return try encoded(oid, critical: true) { value in cldap_encode_attribute_selection(list.pointer, value) }
         case .proxiedAuthorization(let authzID):
             return try plain(LDAPControlOID.proxiedAuthorization, value: Array(authzID.utf8), critical: true)
@@ -57,7 +60,9 @@ extension LDAPHandle {
 
     private func sortControl(_ keys: [LDAPSortKey]) throws(LDAPError) -> UnsafeMutablePointer<LDAPControl> {
         let names = CStringArray(keys.map(\.attribute))
+        defer { withExtendedLifetime(names) {} }  // C pointers lent below
         let rules = CStringArray(keys.map { $0.orderingRule ?? "" })
+        defer { withExtendedLifetime(rules) {} }  // C pointers lent below
         let storage = UnsafeMutablePointer<LDAPSortKey_C>.allocate(capacity: max(keys.count, 1))
         let list = UnsafeMutablePointer<UnsafeMutablePointer<LDAPSortKey_C>?>.allocate(capacity: keys.count + 1)
         defer {
@@ -94,6 +99,7 @@ extension LDAPHandle {
         -> UnsafeMutablePointer<LDAPControl>
     {
         let encodedValue = value.map(CBerval.init)
+        defer { withExtendedLifetime(encodedValue) {} }  // C pointers lent below
         var control: UnsafeMutablePointer<LDAPControl>?
         try checkResult(ldap_control_create(oid, critical ? 1 : 0, encodedValue?.pointer, 1, &control))
         guard let control else { throw LDAPError(code: .noMemory) }

@@ -9,7 +9,14 @@ final class LDAPHandle: @unchecked Sendable {  // confined to its connection's s
     let operationTimeout: Duration
 
     /// Connects to the first reachable URI, applies TLS options, optionally runs StartTLS, and binds.
+    /// libldap initialises its global state on first use, and that first use is not thread-safe: do it once.
+    private static let libraryInitialized: Bool = {
+        var version: Int32 = LDAP_VERSION3
+        return ldap_set_option(nil, LDAP_OPT_PROTOCOL_VERSION, &version) == LDAP_SUCCESS
+    }()
+
     init(configuration: LDAPConfiguration) throws(LDAPError) {
+        _ = Self.libraryInitialized
         operationTimeout = configuration.operationTimeout
         var handle: OpaquePointer?
         let uriList = configuration.uris.joined(separator: " ")
@@ -71,12 +78,14 @@ final class LDAPHandle: @unchecked Sendable {  // confined to its connection's s
             return
         case .simple(let dn, let password):
             let credentials = CBerval(Array(password.value.utf8))
+            defer { withExtendedLifetime(credentials) {} }  // C pointers lent below
             let rc = dn.withCString { dnPointer in
                 ldap_sasl_bind_s(ld, dnPointer, nil, credentials.pointer, nil, nil, nil)
             }
             try checkResult(rc)
         case .saslExternal:
             let empty = CBerval([])
+            defer { withExtendedLifetime(empty) {} }  // C pointers lent below
             let rc = ldap_sasl_bind_s(ld, nil, "EXTERNAL", empty.pointer, nil, nil, nil)
             try checkResult(rc)
         }
@@ -87,7 +96,9 @@ final class LDAPHandle: @unchecked Sendable {  // confined to its connection's s
     func search(base: String, scope: LDAPScope, filter: LDAPFilter, attributes: [String], sizeLimit: Int,
                 timeLimit: Int, controls: [LDAPRequestControl]) throws(LDAPError) -> LDAPSearchResult {
         let serverControls = try makeControls(controls)
+        defer { withExtendedLifetime(serverControls) {} }  // C pointers lent below
         let attrs = CStringArray(attributes.isEmpty ? ["*"] : attributes)
+        defer { withExtendedLifetime(attrs) {} }  // C pointers lent below
         var limit = timeval(operationTimeout)
         var msgid: Int32 = 0
         let filterText = filter.description
@@ -121,7 +132,9 @@ final class LDAPHandle: @unchecked Sendable {  // confined to its connection's s
         -> LDAPWriteResult
     {
         let mods = CModArray(attributes.map { (op: LDAP_MOD_ADD, attribute: $0.0, values: $0.1) })
+        defer { withExtendedLifetime(mods) {} }  // C pointers lent below
         let serverControls = try makeControls(controls)
+        defer { withExtendedLifetime(serverControls) {} }  // C pointers lent below
         var msgid: Int32 = 0
         let rc = dn.withCString { ldap_add_ext(ld, $0, mods.pointer, serverControls.pointer, nil, &msgid) }
         return try finishWrite(rc, msgid)
@@ -131,7 +144,9 @@ final class LDAPHandle: @unchecked Sendable {  // confined to its connection's s
         -> LDAPWriteResult
     {
         let mods = CModArray(modifications.map { (op: $0.operation.rawValue, attribute: $0.attribute, values: $0.values) })
+        defer { withExtendedLifetime(mods) {} }  // C pointers lent below
         let serverControls = try makeControls(controls)
+        defer { withExtendedLifetime(serverControls) {} }  // C pointers lent below
         var msgid: Int32 = 0
         let rc = dn.withCString { ldap_modify_ext(ld, $0, mods.pointer, serverControls.pointer, nil, &msgid) }
         return try finishWrite(rc, msgid)
@@ -140,6 +155,7 @@ final class LDAPHandle: @unchecked Sendable {  // confined to its connection's s
     func rename(dn: String, newRDN: String, deleteOldRDN: Bool, newSuperior: String?,
                 controls: [LDAPRequestControl]) throws(LDAPError) -> LDAPWriteResult {
         let serverControls = try makeControls(controls)
+        defer { withExtendedLifetime(serverControls) {} }  // C pointers lent below
         var msgid: Int32 = 0
         let rc = dn.withCString { dnPointer in
             newRDN.withCString { rdnPointer in
@@ -154,6 +170,7 @@ final class LDAPHandle: @unchecked Sendable {  // confined to its connection's s
 
     func delete(dn: String, controls: [LDAPRequestControl]) throws(LDAPError) -> LDAPWriteResult {
         let serverControls = try makeControls(controls)
+        defer { withExtendedLifetime(serverControls) {} }  // C pointers lent below
         var msgid: Int32 = 0
         let rc = dn.withCString { ldap_delete_ext(ld, $0, serverControls.pointer, nil, &msgid) }
         return try finishWrite(rc, msgid)
@@ -164,7 +181,9 @@ final class LDAPHandle: @unchecked Sendable {  // confined to its connection's s
         -> Bool
     {
         let serverControls = try makeControls(controls)
+        defer { withExtendedLifetime(serverControls) {} }  // C pointers lent below
         let assertion = CBerval(value)
+        defer { withExtendedLifetime(assertion) {} }  // C pointers lent below
         var msgid: Int32 = 0
         let rc = dn.withCString { dnPointer in
             attribute.withCString { attributePointer in
@@ -182,9 +201,13 @@ final class LDAPHandle: @unchecked Sendable {  // confined to its connection's s
     func passwordModify(user: String?, oldPassword: LDAPSecret?, newPassword: LDAPSecret?,
                         controls: [LDAPRequestControl]) throws(LDAPError) -> LDAPSecret? {
         let serverControls = try makeControls(controls)
+        defer { withExtendedLifetime(serverControls) {} }  // C pointers lent below
         let userValue = user.map { CBerval(Array($0.utf8)) }
+        defer { withExtendedLifetime(userValue) {} }  // C pointers lent below
         let oldValue = oldPassword.map { CBerval(Array($0.value.utf8)) }
+        defer { withExtendedLifetime(oldValue) {} }  // C pointers lent below
         let newValue = newPassword.map { CBerval(Array($0.value.utf8)) }
+        defer { withExtendedLifetime(newValue) {} }  // C pointers lent below
         var msgid: Int32 = 0
         let rc = ldap_passwd(ld, userValue?.pointer, oldValue?.pointer, newValue?.pointer, serverControls.pointer, nil,
                              &msgid)
@@ -201,6 +224,7 @@ final class LDAPHandle: @unchecked Sendable {  // confined to its connection's s
     /// Who Am I? (RFC 4532): the authorization identity of this connection (`dn:...`, or empty for anonymous).
     func whoAmI(controls: [LDAPRequestControl]) throws(LDAPError) -> String {
         let serverControls = try makeControls(controls)
+        defer { withExtendedLifetime(serverControls) {} }  // C pointers lent below
         var authzid: UnsafeMutablePointer<berval>?
         try checkResult(ldap_whoami_s(ld, &authzid, serverControls.pointer, nil))
         guard let authzid else { return "" }
@@ -220,6 +244,7 @@ final class LDAPHandle: @unchecked Sendable {  // confined to its connection's s
     /// Commits or aborts a transaction.
     func endTransaction(_ identifier: [UInt8], commit: Bool) throws(LDAPError) {
         let value = CBerval(identifier)
+        defer { withExtendedLifetime(value) {} }  // C pointers lent below
         var failedMessageID: Int32 = 0
         try checkResult(ldap_txn_end_s(ld, commit ? 1 : 0, value.pointer, nil, nil, &failedMessageID))
     }
@@ -230,7 +255,8 @@ final class LDAPHandle: @unchecked Sendable {  // confined to its connection's s
         try checkResult(rc)
         let message = try waitForResult(msgid)
         defer { ldap_msgfree(message) }
-        let (_, controls) = try parseResult(message, allowing: [])
+        // Inside a transaction slapd answers each queued update with "transaction specification okay".
+        let (_, controls) = try parseResult(message, allowing: [.transactionSpecifyOkay])
         return LDAPWriteResult(controls: controls)
     }
 

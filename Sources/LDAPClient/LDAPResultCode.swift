@@ -42,6 +42,7 @@ public struct LDAPResultCode: RawRepresentable, Hashable, Sendable, CustomString
     public static let vlvError = Self(rawValue: 76)
     public static let other = Self(rawValue: 80)
     public static let noOperation = Self(rawValue: 0x410e)
+    public static let transactionSpecifyOkay = Self(rawValue: 0x4120)
     public static let assertionFailed = Self(rawValue: 122)
     public static let proxiedAuthorizationDenied = Self(rawValue: 123)
 

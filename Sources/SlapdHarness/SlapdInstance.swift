@@ -14,7 +14,7 @@ public final class SlapdInstance: @unchecked Sendable {
     public let directory: URL
     public let schemaDirectory: URL
     private let ownsDirectory: Bool
-    private var process: Process?
+    private var process: SpawnedProcess?
     private let logger: Logger
 
     public var suffix: String { options.suffix }
@@ -26,7 +26,7 @@ public final class SlapdInstance: @unchecked Sendable {
     public var serviceDN: String { "cn=scim-gateway,\(options.suffix)" }
     public var peopleDN: String { "ou=people,\(options.suffix)" }
     public var groupsDN: String { "ou=groups,\(options.suffix)" }
-    public var pid: Int32? { process?.processIdentifier }
+    public var pid: Int32? { process?.pid }
     var socketPath: String { directory.appendingPathComponent("ldapi").path }
 
     /// Configuration for binding as the gateway's service account (what the gateway and tests use).
@@ -78,7 +78,7 @@ public final class SlapdInstance: @unchecked Sendable {
     }
 
     deinit {
-        if let process, process.isRunning { process.terminate() }
+        process?.signal(SIGTERM)
     }
 
     private var configDirectory: URL { directory.appendingPathComponent("slapd.d") }
@@ -123,19 +123,14 @@ public final class SlapdInstance: @unchecked Sendable {
 
     /// Starts slapd and waits until an anonymous root DSE search succeeds.
     private func launch() async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: ProcessRunner.locate("slapd") ?? "/usr/sbin/slapd")
         let listeners = "ldap://127.0.0.1:\(port)/ " + ldapiURL
-        process.arguments = configArguments + ["-h", listeners, "-d", "0"]
-        let log = FileHandle(forWritingAtPath: logFile.path) ?? {
-            _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
-            return FileHandle(forWritingAtPath: logFile.path)
-        }()
-        process.standardOutput = log ?? FileHandle.nullDevice
-        process.standardError = log ?? FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        // SLAPD_DEBUG=stats logs every operation to slapd.log in the instance directory (useful when CI fails).
+        let debug = ProcessInfo.processInfo.environment["SLAPD_DEBUG"] ?? "0"
+        let process = try SpawnedProcess(executable: ProcessRunner.locate("slapd") ?? "/usr/sbin/slapd",
+                                         arguments: configArguments + ["-h", listeners, "-d", debug],
+                                         outputPath: logFile.path)
         self.process = process
+        startWatchdog(slapdPID: process.pid)
         let deadline = ContinuousClock.now + options.startTimeout
         let probe = LDAPConfiguration(uris: [url], networkTimeout: .milliseconds(500), operationTimeout: .seconds(2))
         while ContinuousClock.now < deadline {
@@ -145,12 +140,27 @@ public final class SlapdInstance: @unchecked Sendable {
             if let connection = try? await LDAPConnection.connect(probe),
                (try? await connection.search(base: "", scope: .base, attributes: ["1.1"])) != nil
             {
-                logger.debug("slapd ready", metadata: ["port": "\(port)", "pid": "\(process.processIdentifier)"])
+                logger.debug("slapd ready", metadata: ["port": "\(port)", "pid": "\(process.pid)"])
                 return
             }
             try await Task.sleep(for: .milliseconds(20))
         }
         throw SlapdError("slapd did not answer within \(options.startTimeout); log: \(logTail())")
+    }
+
+    /// A tiny shell loop that stops slapd (and removes a temporary directory) if this process dies without
+    /// calling stop(), so test runs and demos never leave a slapd behind.
+    private func startWatchdog(slapdPID: Int32) {
+        let cleanup = ownsDirectory ? "; rm -rf '\(directory.path)'" : ""
+        let script = "while kill -0 \(getpid()) 2>/dev/null && kill -0 \(slapdPID) 2>/dev/null; do sleep 1; done; "
+            + "if kill -0 \(slapdPID) 2>/dev/null; then kill -TERM \(slapdPID)\(cleanup); fi"
+        let watchdog = Process()
+        watchdog.executableURL = URL(fileURLWithPath: "/bin/sh")
+        watchdog.arguments = ["-c", script]
+        watchdog.standardInput = FileHandle.nullDevice
+        watchdog.standardOutput = FileHandle.nullDevice
+        watchdog.standardError = FileHandle.nullDevice
+        try? watchdog.run()
     }
 
     var logFile: URL { directory.appendingPathComponent("slapd.log") }
@@ -177,20 +187,16 @@ public final class SlapdInstance: @unchecked Sendable {
     /// Stops slapd but keeps its data, for restart().
     public func terminate() {
         guard let process else { return }
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        process.signal(SIGTERM)
+        process.wait(timeout: .seconds(5))
         self.process = nil
     }
 
     /// Kills slapd abruptly (SIGKILL): for tests of connection loss.
     public func kill() {
         guard let process else { return }
-        if process.isRunning {
-            Glibc.kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        process.signal(SIGKILL)
+        process.wait(timeout: .seconds(5))
         self.process = nil
     }
 

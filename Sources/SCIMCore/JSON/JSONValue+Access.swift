@@ -52,6 +52,12 @@ extension JSONValue {
         return nil
     }
 
+    /// Member names in order, when this is an object.
+    public var memberNames: [String]? {
+        guard case .object(let o) = self else { return nil }
+        return Array(o.keys)
+    }
+
     public var isNull: Bool {
         if case .null = self { return true }
         return false
