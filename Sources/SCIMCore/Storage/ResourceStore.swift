@@ -1,0 +1,41 @@
+/// A resource as stored: its JSON representation (with `id` and `meta`) and its version for ETags.
+public struct StoredResource: Sendable, Hashable {
+    public var resource: JSONValue
+    /// The opaque version (without `W/` and quotes); the ETag is `W/"<version>"`.
+    public var version: String
+
+    public init(resource: JSONValue, version: String) {
+        self.resource = resource
+        self.version = version
+    }
+
+    public var id: String? { resource["id"]?.stringValue }
+    public var etag: String { "W/\"\(version)\"" }
+}
+
+/// One page of a list or search.
+public struct ResourcePage: Sendable {
+    public var resources: [StoredResource]
+    public var totalResults: Int
+    public var startIndex: Int
+
+    public init(resources: [StoredResource], totalResults: Int, startIndex: Int) {
+        self.resources = resources
+        self.totalResults = totalResults
+        self.startIndex = startIndex
+    }
+}
+
+/// What the HTTP layer needs from a backend. Every method throws `SCIMError` for anything a client should see;
+/// other errors are rendered as a generic 500 (and logged).
+public protocol ResourceStore: Sendable {
+    /// Creates a resource from a validated representation; returns it as stored.
+    func create(_ resource: JSONValue, type: ResolvedResourceType) async throws -> StoredResource
+    /// Reads one resource by id; `attributes` names what the response will project to, so a backend may skip
+    /// reading what is not needed (for example group members).
+    func get(id: String, type: ResolvedResourceType, projection: Projection) async throws -> StoredResource
+    /// Deletes a resource; `ifMatch` is the version the client expects (nil: unconditional).
+    func delete(id: String, type: ResolvedResourceType, ifMatch: String?) async throws
+    /// Checks that the backing directory answers.
+    func ping() async throws
+}

@@ -1,0 +1,113 @@
+import Foundation
+import LDAPClient
+import OrderedCollections
+import SCIMCore
+
+/// Turns an LDAP entry into a SCIM resource according to a `ResourceMapping`.
+struct EntryDecoder {
+    let mapping: ResourceMapping
+    let type: ResolvedResourceType
+    let baseURL: String
+    /// DN → id of referenced entries (manager, members), resolved beforehand in batches.
+    var references: [String: ResolvedReference] = [:]
+
+    struct ResolvedReference: Sendable {
+        var id: String
+        var display: String?
+        var resourceType: String
+    }
+
+    /// Operational attributes every read asks for.
+    static let operational = ["entryUUID", "entryCSN", "createTimestamp", "modifyTimestamp"]
+
+    func decode(_ entry: LDAPEntry) throws -> StoredResource {
+        guard let id = entry.string("entryUUID") else { throw SCIMError.internal() }
+        let version = Self.version(entry)
+        var resource = JSONValue.object([:])
+        let schemas = [type.coreSchema.id] + type.extensions.map(\.schema.id).filter { urn in
+            mapping.attributes.contains { $0.path.urn?.caseInsensitiveEquals(urn) == true && !entry.attributes(ofType: $0.ldap).isEmpty }
+        }
+        resource.set(.array(schemas.map { .string($0) }), at: (nil, "schemas", nil))
+        resource.set(.string(id), at: (nil, "id", nil))
+        for attribute in mapping.attributes {
+            guard let value = decode(attribute, from: entry) else { continue }
+            resource.set(value, at: attribute.path)
+        }
+        var meta: OrderedDictionary<String, JSONValue> = ["resourceType": .string(type.resourceType.name)]
+        if let created = entry.string("createTimestamp").flatMap(GeneralizedTime.rfc3339) { meta["created"] = .string(created) }
+        if let modified = entry.string("modifyTimestamp").flatMap(GeneralizedTime.rfc3339) {
+            meta["lastModified"] = .string(modified)
+        }
+        meta["location"] = .string("\(baseURL)/\(type.resourceType.endpoint.trimmingCharacters(in: ["/"]))/\(id)")
+        meta["version"] = .string("W/\"\(version)\"")
+        resource.set(.object(meta), at: (nil, "meta", nil))
+        return StoredResource(resource: resource, version: version)
+    }
+
+    /// The ETag version: entryCSN, which changes on every write (µs resolution), made header-safe.
+    static func version(_ entry: LDAPEntry) -> String {
+        let csn = entry.string("entryCSN") ?? entry.string("modifyTimestamp") ?? "0"
+        return String(csn.unicodeScalars.filter { $0.isASCII && $0 != "\"" && $0 != "\\" })
+    }
+
+    private func decode(_ attribute: AttributeMapping, from entry: LDAPEntry) -> JSONValue? {
+        switch attribute.kind {
+        case .string:
+            return entry.string(attribute.ldap).map { .string($0) }
+        case .boolean:
+            return entry.string(attribute.ldap).map { .bool($0.uppercased() == "TRUE") }
+        case .password:
+            return nil
+        case .active:
+            let locked = entry.strings(attribute.ldap).contains(ActiveLock.permanentLock)
+            return .bool(!locked)
+        case .reference:
+            guard let dn = entry.string(attribute.ldap) else { return nil }
+            guard let target = references[DistinguishedNameKey.key(dn)] else { return nil }
+            var object: OrderedDictionary<String, JSONValue> = ["value": .string(target.id)]
+            object["$ref"] = .string("\(baseURL)/\(target.resourceType == "Group" ? "Groups" : "Users")/\(target.id)")
+            if let display = target.display { object["displayName"] = .string(display) }
+            return .object(object)
+        case .members:
+            let placeholder = mapping.membership?.placeholder.map(DistinguishedNameKey.key)
+            let members: [JSONValue] = entry.strings(attribute.ldap).compactMap { dn in
+                let key = DistinguishedNameKey.key(dn)
+                guard key != placeholder, let target = references[key] else { return nil }
+                var object: OrderedDictionary<String, JSONValue> = ["value": .string(target.id)]
+                object["$ref"] = .string("\(baseURL)/\(target.resourceType == "Group" ? "Groups" : "Users")/\(target.id)")
+                object["type"] = .string(target.resourceType)
+                if let display = target.display { object["display"] = .string(display) }
+                return .object(object)
+            }
+            return members.isEmpty ? nil : .array(members)
+        case .tagged:
+            let values = TaggedAttributeCodec(mapping: attribute).decode(entry)
+            return values.isEmpty ? nil : .array(values)
+        }
+    }
+}
+
+/// A DN normalised for lookups (case-insensitive, parsed when possible).
+enum DistinguishedNameKey {
+    static func key(_ dn: String) -> String {
+        (try? DistinguishedName(dn).normalized) ?? dn.lowercased()
+    }
+}
+
+enum ActiveLock {
+    /// ppolicy's "locked until an administrator unlocks" value.
+    static let permanentLock = "000001010000Z"
+}
+
+enum GeneralizedTime {
+    /// `20261123220102Z` or `20261123220102.123456Z` → `2026-11-23T22:01:02Z`.
+    static func rfc3339(_ value: String) -> String? {
+        let digits = Array(value.prefix(14))
+        guard digits.count == 14, digits.allSatisfy(\.isNumber) else { return nil }
+        let s = String(digits)
+        func part(_ from: Int, _ length: Int) -> Substring {
+            s.dropFirst(from).prefix(length)
+        }
+        return "\(part(0, 4))-\(part(4, 2))-\(part(6, 2))T\(part(8, 2)):\(part(10, 2)):\(part(12, 2))Z"
+    }
+}

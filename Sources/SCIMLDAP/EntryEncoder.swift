@@ -1,0 +1,69 @@
+import Foundation
+import LDAPClient
+import OrderedCollections
+import SCIMCore
+
+/// Turns a validated SCIM resource into the LDAP attributes of a new entry.
+struct EntryEncoder {
+    let mapping: ResourceMapping
+    /// DNs for referenced ids (manager, members), resolved beforehand.
+    var referenceDNs: [String: String] = [:]
+
+    struct Encoded {
+        var attributes: [(String, [[UInt8]])]
+        var rdnValue: String
+    }
+
+    func encodeNew(_ resource: JSONValue) throws(SCIMError) -> Encoded {
+        var attributes: OrderedDictionary<String, [[UInt8]]> = ["objectClass": mapping.objectClasses.map { Array($0.utf8) }]
+        for attribute in mapping.attributes {
+            guard let value = resource.value(at: attribute.path) else { continue }
+            for (description, values) in try encode(attribute, value) where !values.isEmpty {
+                attributes[description, default: []] += values
+            }
+        }
+        for (ldap, sources) in (mapping.derived ?? [:]).sorted(by: { $0.key < $1.key }) where attributes[ldap] == nil {
+            let source = sources.lazy.compactMap { path in
+                resource.value(at: AttributeMapping(scim: path, ldap: ldap, kind: .string).path)?.stringValue
+            }.first { !$0.isEmpty }
+            if let source { attributes[ldap] = [Array(source.utf8)] }
+        }
+        if let membership = mapping.membership, attributes[membership.attribute]?.isEmpty ?? true {
+            if let placeholder = membership.placeholder { attributes[membership.attribute] = [Array(placeholder.utf8)] }
+        }
+        guard let rdn = attributes[mapping.rdnAttribute]?.first, !rdn.isEmpty else {
+            throw SCIMError.invalidValue("a value for the attribute stored in \(mapping.rdnAttribute) is required")
+        }
+        return Encoded(attributes: attributes.map { ($0.key, $0.value) }, rdnValue: String(decoding: rdn, as: UTF8.self))
+    }
+
+    func encode(_ attribute: AttributeMapping, _ value: JSONValue) throws(SCIMError) -> [(String, [[UInt8]])] {
+        switch attribute.kind {
+        case .string:
+            guard let text = value.stringValue else { return [] }
+            return text.isEmpty ? [] : [(attribute.ldap, [Array(text.utf8)])]
+        case .boolean:
+            guard let flag = value.boolValue else { return [] }
+            return [(attribute.ldap, [Array((flag ? "TRUE" : "FALSE").utf8)])]
+        case .password:
+            guard let text = value.stringValue, !text.isEmpty else { return [] }
+            return [(attribute.ldap, [Array(text.utf8)])]
+        case .active:
+            return value.boolValue == false ? [(attribute.ldap, [Array(ActiveLock.permanentLock.utf8)])] : []
+        case .reference:
+            guard let id = value["value"]?.stringValue ?? value.stringValue else { return [] }
+            guard let dn = referenceDNs[id] else { throw SCIMError.invalidValue("\(attribute.scim) \(id) does not exist") }
+            return [(attribute.ldap, [Array(dn.utf8)])]
+        case .members:
+            let ids = (value.arrayValue ?? []).compactMap { $0["value"]?.stringValue }
+            var dns: [[UInt8]] = []
+            for id in ids {
+                guard let dn = referenceDNs[id] else { throw SCIMError.invalidValue("member \(id) does not exist") }
+                if !dns.contains(Array(dn.utf8)) { dns.append(Array(dn.utf8)) }
+            }
+            return [(attribute.ldap, dns)]
+        case .tagged:
+            return try TaggedAttributeCodec(mapping: attribute).encode(value.arrayValue ?? [])
+        }
+    }
+}

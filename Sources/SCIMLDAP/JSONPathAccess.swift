@@ -1,0 +1,36 @@
+import OrderedCollections
+import SCIMCore
+
+/// Reading and writing a mapped attribute inside a resource's JSON object.
+extension JSONValue {
+    /// The value at a mapped path (core attribute, sub-attribute, or extension attribute), matched
+    /// case-insensitively.
+    func value(at path: (urn: String?, attribute: String, sub: String?)) -> JSONValue? {
+        var container: JSONValue? = self
+        if let urn = path.urn { container = self[urn] }
+        guard let top = container?[path.attribute] else { return nil }
+        guard let sub = path.sub else { return top.isNull ? nil : top }
+        let value = top[sub]
+        return value?.isNull == true ? nil : value
+    }
+
+    /// Sets the value at a mapped path, creating the extension object and parent complex attribute as needed.
+    mutating func set(_ value: JSONValue, at path: (urn: String?, attribute: String, sub: String?)) {
+        guard case .object(var object) = self else { return }
+        if let urn = path.urn {
+            var ext = object[urn] ?? .object([:])
+            ext.set(value, at: (nil, path.attribute, path.sub))
+            object[urn] = ext
+        } else if let sub = path.sub {
+            var parent = object[path.attribute] ?? .object([:])
+            if case .object(var members) = parent {
+                members[sub] = value
+                parent = .object(members)
+            }
+            object[path.attribute] = parent
+        } else {
+            object[path.attribute] = value
+        }
+        self = .object(object)
+    }
+}

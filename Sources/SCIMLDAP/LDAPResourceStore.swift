@@ -1,0 +1,172 @@
+import Foundation
+import LDAPClient
+import Logging
+import SCIMCore
+
+/// The SCIM storage backed by an LDAP directory through a declarative `Mapping`.
+public struct LDAPResourceStore: ResourceStore {
+    public let pool: LDAPPool
+    public let mapping: Mapping
+    public let baseURL: String
+    private let logger: Logger
+
+    public init(pool: LDAPPool, mapping: Mapping, baseURL: String, logger: Logger = Logger(label: "scim.ldap")) {
+        self.pool = pool
+        self.mapping = mapping
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.logger = logger
+    }
+
+    private func resourceMapping(_ type: ResolvedResourceType) throws -> ResourceMapping {
+        guard let mapped = mapping.resourceTypes[type.resourceType.name] else {
+            throw SCIMError.notFound("Resource type \(type.resourceType.name) is not mapped.")
+        }
+        return mapped
+    }
+
+    private var resolver: ReferenceResolver {
+        ReferenceResolver(pool: pool, mappings: mapping.resourceTypes.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+    }
+
+    /// LDAP attributes to read for a resource (never passwords).
+    private func readAttributes(_ mapped: ResourceMapping, projection: Projection) -> [String] {
+        let skipMembers = projection.excludedAttributes.contains { $0.caseInsensitiveEquals("members") }
+            || (!projection.attributes.isEmpty && !projection.attributes.contains { $0.lowercased().hasPrefix("members") })
+        var names = EntryDecoder.operational
+        for attribute in mapped.attributes where attribute.kind != .password {
+            if attribute.kind == .members && skipMembers { continue }
+            names += attribute.ldapAttributes
+        }
+        return names
+    }
+
+    // MARK: ResourceStore
+
+    public func create(_ resource: JSONValue, type: ResolvedResourceType) async throws -> StoredResource {
+        let mapped = try resourceMapping(type)
+        let targets = try await resolver.targets(forIDs: referencedIDs(in: resource, mapped))
+        let encoder = EntryEncoder(mapping: mapped, referenceDNs: targets.mapValues(\.dn))
+        let encoded = try encoder.encodeNew(resource)
+        let rdn = "\(mapped.rdnAttribute)=\(DistinguishedName.escape(encoded.rdnValue))"
+        let controls: [LDAPRequestControl] = [.postRead(readAttributes(mapped, projection: .all)), .passwordPolicy]
+        let written: LDAPWriteResult
+        do {
+            do {
+                written = try await write {
+                    try await $0.add(dn: "\(rdn),\(mapped.baseDN)", attributes: encoded.attributes, controls: controls)
+                }
+            } catch let error as LDAPError where error.code == .entryAlreadyExists && mapped.rdnCollision != nil {
+                // Another resource has the same RDN value (groups may share a displayName): disambiguate.
+                let extra = mapped.rdnCollision ?? "scimId"
+                let uniqueID = UUID().uuidString.lowercased()
+                let attributes = encoded.attributes + [(extra, [Array(uniqueID.utf8)])]
+                written = try await write {
+                    try await $0.add(dn: "\(rdn)+\(extra)=\(uniqueID),\(mapped.baseDN)", attributes: attributes,
+                                     controls: controls)
+                }
+            }
+        } catch let error as LDAPError {
+            throw translate(error, type.resourceType.name)
+        }
+        guard let entry = written.controls.postRead else { throw SCIMError.internal() }
+        return try await decode(entry, type: type, mapped: mapped, known: Array(targets.values))
+    }
+
+    public func get(id: String, type: ResolvedResourceType, projection: Projection) async throws -> StoredResource {
+        let mapped = try resourceMapping(type)
+        let entry = try await find(id: id, mapped: mapped, attributes: readAttributes(mapped, projection: projection))
+        return try await decode(entry, type: type, mapped: mapped, known: [])
+    }
+
+    public func delete(id: String, type: ResolvedResourceType, ifMatch: String?) async throws {
+        let mapped = try resourceMapping(type)
+        let entry = try await find(id: id, mapped: mapped, attributes: ["entryCSN"])
+        let controls: [LDAPRequestControl] = ifMatch.map { [.assertion(.equal("entryCSN", $0))] } ?? []
+        switch mapped.delete ?? .delete {
+        case .delete:
+            _ = try await write { try await $0.delete(dn: entry.dn, controls: controls) }
+        case .lock:
+            _ = try await write {
+                try await $0.modify(dn: entry.dn, [.replace("pwdAccountLockedTime", [ActiveLock.permanentLock])], controls: controls)
+            }
+        }
+    }
+
+    public func ping() async throws {
+        do {
+            try await pool.ping()
+        } catch let error as LDAPError {
+            throw translate(error, "directory")
+        }
+    }
+
+    // MARK: Helpers
+
+    private func find(id: String, mapped: ResourceMapping, attributes: [String]) async throws -> LDAPEntry {
+        guard UUIDSyntax.isValid(id) else { throw SCIMError.notFound("Resource \(id) not found.") }
+        let result: LDAPSearchResult
+        do {
+            result = try await pool.search(base: mapped.baseDN, scope: mapped.scope == .one ? .oneLevel : .subtree,
+                                           filter: .and([.equal("entryUUID", id)] + mapped.selection), attributes: attributes)
+        } catch let error as LDAPError {
+            throw translate(error, "resource")
+        }
+        guard let entry = result.entries.first else { throw SCIMError.notFound("Resource \(id) not found.") }
+        return entry
+    }
+
+    private func decode(_ entry: LDAPEntry, type: ResolvedResourceType, mapped: ResourceMapping,
+                        known: [ReferenceResolver.Target]) async throws -> StoredResource {
+        var referenceDNs: [String] = []
+        for attribute in mapped.attributes where attribute.kind == .reference || attribute.kind == .members {
+            referenceDNs += entry.strings(attribute.ldap)
+        }
+        var references: [String: EntryDecoder.ResolvedReference] = [:]
+        for target in known {
+            references[DistinguishedNameKey.key(target.dn)] = .init(id: target.id, display: target.display,
+                                                                    resourceType: target.resourceType)
+        }
+        let missing = referenceDNs.filter { references[DistinguishedNameKey.key($0)] == nil }
+        if !missing.isEmpty {
+            do {
+                for (key, target) in try await resolver.targets(forDNs: missing) {
+                    references[key] = .init(id: target.id, display: target.display, resourceType: target.resourceType)
+                }
+            } catch let error as LDAPError {
+                throw translate(error, "resource")
+            }
+        }
+        var decoder = EntryDecoder(mapping: mapped, type: type, baseURL: baseURL)
+        decoder.references = references
+        return try decoder.decode(entry)
+    }
+
+    private func referencedIDs(in resource: JSONValue, _ mapped: ResourceMapping) -> [String] {
+        var ids: [String] = []
+        for attribute in mapped.attributes {
+            guard let value = resource.value(at: attribute.path) else { continue }
+            switch attribute.kind {
+            case .reference: if let id = value["value"]?.stringValue ?? value.stringValue { ids.append(id) }
+            case .members: ids += (value.arrayValue ?? []).compactMap { $0["value"]?.stringValue }
+            default: break
+            }
+        }
+        return ids
+    }
+
+    /// Runs a write on a pooled connection, translating LDAP failures into SCIM errors (and logging diagnostics).
+    private func write(_ body: (LDAPConnection) async throws -> LDAPWriteResult) async throws -> LDAPWriteResult {
+        do {
+            return try await pool.withConnection(body)
+        } catch let error as LDAPError where error.code == .entryAlreadyExists {
+            throw error  // the caller may retry with another RDN
+        } catch let error as LDAPError {
+            throw translate(error, "resource")
+        }
+    }
+
+    private func translate(_ error: LDAPError, _ what: String) -> SCIMError {
+        logger.debug("LDAP operation failed", metadata: ["ldap.error": "\(error.logDescription)"])
+        return LDAPErrorTranslation.scimError(error, resource: what)
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Yams
+
+/// The declarative mapping of SCIM resource types onto an LDAP directory (see `Config/mapping/*.yaml`).
+public struct Mapping: Sendable, Decodable {
+    public var version: Int
+    public var resourceTypes: [String: ResourceMapping]
+
+    /// Loads a YAML mapping file, replacing `${suffix}` everywhere.
+    public static func load(_ url: URL, suffix: String) throws -> Mapping {
+        let text = try String(contentsOf: url, encoding: .utf8)
+        return try parse(text, suffix: suffix, source: url.lastPathComponent)
+    }
+
+    public static func parse(_ text: String, suffix: String, source: String = "mapping") throws -> Mapping {
+        let substituted = text.replacingOccurrences(of: "${suffix}", with: suffix)
+        do {
+            let mapping = try YAMLDecoder().decode(Mapping.self, from: substituted)
+            try mapping.validate()
+            return mapping
+        } catch let error as MappingError {
+            throw error
+        } catch {
+            throw MappingError("\(source): \(error)")
+        }
+    }
+
+    func validate() throws {
+        guard version == 1 else { throw MappingError("unsupported mapping version \(version) (expected 1)") }
+        for (name, resource) in resourceTypes {
+            for attribute in resource.attributes where attribute.ldap.isEmpty {
+                throw MappingError("\(name).\(attribute.scim): empty ldap attribute")
+            }
+            if resource.attributes.contains(where: { $0.kind == .members }) && resource.membership == nil {
+                throw MappingError("\(name): a members attribute needs `membership`")
+            }
+        }
+    }
+}
+
+public struct MappingError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+public struct ResourceMapping: Sendable, Decodable {
+    public enum Scope: String, Sendable, Decodable { case one, sub }
+    public enum DeleteAction: String, Sendable, Decodable { case delete, lock }
+
+    public struct Membership: Sendable, Decodable {
+        public var attribute: String
+        /// The DN that stands in for "no members" (refint's placeholder); hidden from SCIM.
+        public var placeholder: String?
+    }
+
+    public var baseDN: String
+    public var scope: Scope
+    public var filter: String?
+    public var objectClasses: [String]
+    public var rdnAttribute: String
+    /// When an add with the plain RDN collides (68), retry with a multi-valued RDN adding this attribute set to
+    /// a new UUID.
+    public var rdnCollision: String?
+    public var derived: [String: [String]]?
+    public var membership: Membership?
+    public var attributes: [AttributeMapping]
+    public var delete: DeleteAction?
+}
+
+public struct AttributeMapping: Sendable, Decodable {
+    public enum Kind: String, Sendable, Decodable {
+        case string, boolean, tagged, reference, members, password, active
+    }
+
+    /// SCIM path: `userName`, `name.givenName`, or an extension attribute by its full URN path.
+    public var scim: String
+    public var ldap: String
+    public var kind: Kind
+    public var display: String?
+    public var subAttributes: [String: String]?
+    public var binary: Bool?
+    public var mirror: [String: String]?
+
+    /// The path split into extension URN (nil for core), attribute, and optional sub-attribute.
+    public var path: (urn: String?, attribute: String, sub: String?) {
+        var rest = scim
+        var urn: String?
+        if scim.lowercased().hasPrefix("urn:"), let colon = scim.lastIndex(of: ":") {
+            urn = String(scim[..<colon])
+            rest = String(scim[scim.index(after: colon)...])
+        }
+        let parts = rest.split(separator: ".", maxSplits: 1).map(String.init)
+        return (urn, parts[0], parts.count > 1 ? parts[1] : nil)
+    }
+
+    /// Every LDAP attribute type this mapping reads.
+    public var ldapAttributes: [String] {
+        var names = [ldap]
+        if let display { names.append(display) }
+        if let subAttributes { names += subAttributes.values.sorted() }
+        if let mirror { names += mirror.values.sorted() }
+        return Array(Set(names)).sorted()
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import LDAPClient
+import OrderedCollections
+import SCIMCore
+
+/// Encodes and decodes one multi-valued complex SCIM attribute stored as option-tagged LDAP values.
+struct TaggedAttributeCodec {
+    let mapping: AttributeMapping
+
+    private var valueAttributes: [(sub: String, ldap: String)] {
+        if let subs = mapping.subAttributes { return subs.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
+        return [("value", mapping.ldap)]
+    }
+
+    /// Needs an index option to keep the parts of one value together.
+    private var spreadsValues: Bool { mapping.subAttributes != nil || mapping.display != nil }
+
+    // MARK: Decode
+
+    func decode(_ entry: LDAPEntry) -> [JSONValue] {
+        var groups: OrderedDictionary<TaggedValueOptions, OrderedDictionary<String, JSONValue>> = [:]
+        var plainValues: [(TaggedValueOptions, OrderedDictionary<String, JSONValue>)] = []
+        let parts = valueAttributes + (mapping.display.map { [("display", $0)] } ?? [])
+        for (sub, ldap) in parts {
+            for attribute in entry.attributes(ofType: ldap) where !attribute.options.isEmpty || sub != "display" {
+                let options = TaggedValueOptions(options: attribute.options)
+                if !spreadsValues {
+                    for value in attribute.values {
+                        plainValues.append((options, [sub: scimValue(value)]))
+                    }
+                    continue
+                }
+                for value in attribute.values {
+                    groups[options, default: [:]][sub] = scimValue(value)
+                }
+            }
+        }
+        var values: [(TaggedValueOptions, OrderedDictionary<String, JSONValue>)] = plainValues + groups.map { ($0.key, $0.value) }
+        if values.isEmpty { values = mirroredValues(entry) }
+        return values
+            .sorted { lhs, rhs in
+                if lhs.0.primary != rhs.0.primary { return lhs.0.primary }
+                if (lhs.0.type ?? "") != (rhs.0.type ?? "") { return (lhs.0.type ?? "") < (rhs.0.type ?? "") }
+                return (lhs.0.index ?? 0) < (rhs.0.index ?? 0)
+            }
+            .map { options, members in
+                var object = members
+                if let type = options.type { object["type"] = .string(type) }
+                if options.primary { object["primary"] = .bool(true) }
+                return .object(object)
+            }
+    }
+
+    /// Values found only in the standard attributes (entries written by other tools), typed by the mirror key.
+    private func mirroredValues(_ entry: LDAPEntry) -> [(TaggedValueOptions, OrderedDictionary<String, JSONValue>)] {
+        guard let mirror = mapping.mirror else { return [] }
+        var out: [(TaggedValueOptions, OrderedDictionary<String, JSONValue>)] = []
+        for (key, ldap) in mirror.sorted(by: { $0.key < $1.key }) {
+            for (position, value) in entry.values(ldap).enumerated() {
+                let options = key == "primary"
+                    ? TaggedValueOptions(type: nil, primary: position == 0, index: nil)
+                    : TaggedValueOptions(type: key, primary: false, index: nil)
+                out.append((options, ["value": scimValue(value)]))
+            }
+        }
+        return out
+    }
+
+    private func scimValue(_ bytes: [UInt8]) -> JSONValue {
+        mapping.binary == true ? .string(Data(bytes).base64EncodedString()) : .string(String(decoding: bytes, as: UTF8.self))
+    }
+
+    // MARK: Encode
+
+    /// LDAP attribute descriptions and values for a SCIM array of complex values.
+    func encode(_ values: [JSONValue]) throws(SCIMError) -> [(String, [[UInt8]])] {
+        var out: OrderedDictionary<String, [[UInt8]]> = [:]
+        var seen: [String: Int] = [:]
+        var mirrors: OrderedDictionary<String, [[UInt8]]> = [:]
+        for value in values {
+            let type = value["type"]?.stringValue
+            let primary = value["primary"]?.boolValue ?? false
+            let groupKey = "\(type?.lowercased() ?? "")|\(primary)"
+            seen[groupKey, default: 0] += 1
+            let options = TaggedValueOptions(type: type, primary: primary,
+                                             index: spreadsValues ? seen[groupKey] : nil)
+            for (sub, ldap) in valueAttributes {
+                guard let text = value[sub]?.stringValue else { continue }
+                let bytes = try ldapValue(text, sub: sub)
+                let description = options.description(for: ldap)
+                if !out[description, default: []].contains(bytes) { out[description, default: []].append(bytes) }
+            }
+            if let display = mapping.display, let text = value["display"]?.stringValue {
+                out[options.description(for: display), default: []].append(Array(text.utf8))
+            }
+            if let text = value["value"]?.stringValue, let target = mirrorTarget(type: type, primary: primary),
+               mirrors[target] == nil, let bytes = try? ldapValue(text, sub: "value"), Self.fitsStandardSyntax(bytes)
+            {
+                mirrors[target] = [bytes]
+            }
+        }
+        if mapping.mirror?["primary"] != nil, let first = values.first?["value"]?.stringValue,
+           let target = mapping.mirror?["primary"], mirrors[target] == nil,
+           let bytes = try? ldapValue(first, sub: "value"), Self.fitsStandardSyntax(bytes)
+        {
+            mirrors[target] = [bytes]
+        }
+        return out.map { ($0.key, $0.value) } + mirrors.map { ($0.key, $0.value) }
+    }
+
+    /// Every LDAP attribute type this codec writes (to clear them on replace).
+    var writtenAttributeTypes: [String] { mapping.ldapAttributes }
+
+    private func mirrorTarget(type: String?, primary: Bool) -> String? {
+        guard let mirror = mapping.mirror else { return nil }
+        if primary, let target = mirror["primary"] { return target }
+        if let type { return mirror[type.lowercased()] }
+        return nil
+    }
+
+    private func ldapValue(_ text: String, sub: String) throws(SCIMError) -> [UInt8] {
+        guard mapping.binary == true, sub == "value" else { return Array(text.utf8) }
+        guard let data = Data(base64Encoded: text) else {
+            throw SCIMError.invalidValue("\(mapping.scim).value must be base64-encoded")
+        }
+        return Array(data)
+    }
+
+    /// Standard attributes (mail: IA5String, telephoneNumber: printable-ish) refuse non-ASCII: mirror only ASCII.
+    private static func fitsStandardSyntax(_ bytes: [UInt8]) -> Bool {
+        !bytes.isEmpty && bytes.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+    }
+}
