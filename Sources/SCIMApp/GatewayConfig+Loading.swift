@@ -1,0 +1,129 @@
+import Foundation
+import LDAPClient
+import SCIMServer
+import Yams
+
+extension GatewayConfig {
+    /// Reads the YAML file, then applies environment overrides and secret files.
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws
+        -> (config: GatewayConfig, directory: URL)
+    {
+        let url = URL(fileURLWithPath: path)
+        let text: String
+        do {
+            text = try String(contentsOf: url, encoding: .utf8)
+        } catch {
+            throw ConfigError("cannot read config file \(path): \(error.localizedDescription)")
+        }
+        var config: GatewayConfig
+        do {
+            config = try YAMLDecoder().decode(GatewayConfig.self, from: text.isEmpty ? "{}" : text)
+        } catch {
+            throw ConfigError("\(path): \(error)")
+        }
+        try config.applyEnvironment(environment)
+        return (config, url.deletingLastPathComponent())
+    }
+
+    /// `SCIM_GATEWAY_<SECTION>_<KEY>` for every scalar key; `_FILE` variants read a secret from a file.
+    public mutating func applyEnvironment(_ environment: [String: String]) throws {
+        func value(_ name: String) throws -> String? {
+            let key = "SCIM_GATEWAY_" + name
+            if let file = environment[key + "_FILE"] {
+                do {
+                    return try Self.readSecret(file)
+                } catch {
+                    throw ConfigError("\(key)_FILE: cannot read \(file)")
+                }
+            }
+            return environment[key]
+        }
+        func int(_ name: String) throws -> Int? {
+            guard let text = try value(name) else { return nil }
+            guard let number = Int(text) else { throw ConfigError("SCIM_GATEWAY_\(name) must be an integer") }
+            return number
+        }
+        if let v = try value("SERVER_HOST") { server.host = v }
+        if let v = try int("SERVER_PORT") { server.port = v }
+        if let v = try value("SERVER_BASE_PATH") { server.basePath = v }
+        if let v = try value("SERVER_PUBLIC_BASE_URL") { server.publicBaseURL = v }
+        if let v = try int("SERVER_MAX_BODY_BYTES") { server.maxBodyBytes = v }
+        if let v = try value("LDAP_URIS") { ldap.uris = v.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) }
+        if let v = try value("LDAP_SUFFIX") { ldap.suffix = v }
+        if let v = try value("LDAP_BIND_METHOD") { ldap.bindMethod = v }
+        if let v = try value("LDAP_BIND_DN") { ldap.bindDN = v }
+        if let v = try value("LDAP_BIND_PASSWORD") { ldap.bindPassword = v }
+        if let v = try value("LDAP_START_TLS") { ldap.startTLS = ["1", "true", "yes"].contains(v.lowercased()) }
+        if let v = try value("LDAP_CA_FILE") { ldap.caFile = v }
+        if let v = try value("LDAP_REQUIRE_CERTIFICATE") { ldap.requireCertificate = v }
+        if let v = try int("LDAP_POOL_SIZE") { ldap.poolSize = v }
+        if let v = try value("MAPPING") { mapping = v }
+        if let v = try value("SCHEMA_DIRECTORY") { schemaDirectory = v }
+        if let v = try value("LOG_LEVEL") { logLevel = v }
+        if let v = try value("CLIENTS") {
+            // name=sha256:hex, comma-separated; replaces the file's list.
+            clients = try v.split(separator: ",").map { item in
+                let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2 else { throw ConfigError("SCIM_GATEWAY_CLIENTS: expected name=sha256:<hex>") }
+                return Client(name: parts[0], tokenHash: parts[1])
+            }
+        }
+        if ldap.bindPassword == nil, let file = ldap.bindPasswordFile {
+            do {
+                ldap.bindPassword = try Self.readSecret(file)
+            } catch {
+                throw ConfigError("ldap.bindPasswordFile: cannot read \(file)")
+            }
+        }
+    }
+
+    /// A secret file's content without trailing newlines.
+    static func readSecret(_ path: String) throws -> String {
+        var text = try String(contentsOf: URL(fileURLWithPath: path), encoding: .utf8)
+        while text.hasSuffix("\n") || text.hasSuffix("\r") { text.removeLast() }
+        return text
+    }
+
+    /// The LDAP client settings; checks what the gateway cannot run without.
+    public func ldapConfiguration() throws -> LDAPConfiguration {
+        let bind: LDAPConfiguration.Bind
+        switch ldap.bindMethod.lowercased() {
+        case "simple":
+            guard let dn = ldap.bindDN, let password = ldap.bindPassword else {
+                throw ConfigError("ldap.bindDN and ldap.bindPassword (or bindPasswordFile) are required for a simple bind")
+            }
+            bind = .simple(dn: dn, password: LDAPSecret(password))
+        case "sasl-external", "external":
+            bind = .saslExternal
+        default:
+            throw ConfigError("ldap.bindMethod must be simple or sasl-external, not \(ldap.bindMethod)")
+        }
+        let check: LDAPConfiguration.CertificateCheck = switch ldap.requireCertificate.lowercased() {
+        case "never": .never
+        case "allow": .allow
+        case "try": .tryCheck
+        case "hard": .hard
+        default: .demand
+        }
+        guard !ldap.uris.isEmpty else { throw ConfigError("ldap.uris must list at least one URI") }
+        return LDAPConfiguration(
+            uris: ldap.uris, bind: bind,
+            tls: .init(startTLS: ldap.startTLS, caFile: ldap.caFile, certFile: ldap.certFile, keyFile: ldap.keyFile,
+                       requireCertificate: check),
+            networkTimeout: .milliseconds(Int(ldap.networkTimeoutSeconds * 1000)),
+            operationTimeout: .milliseconds(Int(ldap.operationTimeoutSeconds * 1000)), poolSize: ldap.poolSize)
+    }
+
+    public func bearerClients() throws -> [BearerClient] {
+        try clients.map { client in
+            guard let parsed = BearerClient(name: client.name, hashString: client.tokenHash) else {
+                throw ConfigError("clients[\(client.name)].tokenHash must be sha256:<64 hex digits>")
+            }
+            return parsed
+        }
+    }
+
+    public var publicBaseURL: String {
+        server.publicBaseURL ?? "http://\(server.host):\(server.port)\(server.basePath)"
+    }
+}

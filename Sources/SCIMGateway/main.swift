@@ -1,0 +1,3 @@
+import SCIMApp
+
+await GatewayMain.run()

@@ -1,0 +1,73 @@
+import Foundation
+import Hummingbird
+import Logging
+import OrderedCollections
+import SCIMCore
+
+/// /ServiceProviderConfig, /ResourceTypes and /Schemas, served from the schema registry (schema/scim/*.json),
+/// limited to the resource types the active mapping serves. Each feature is advertised only when it works.
+struct DiscoveryController {
+    let registry: SchemaRegistry
+    let configuration: SCIMServerConfiguration
+    let servedTypes: [ResolvedResourceType]
+
+    func register(on group: RouterGroup<SCIMRequestContext>) {
+        group.get("ServiceProviderConfig") { _, _ in SCIMResponse.json(serviceProviderConfig) }
+        group.get("ResourceTypes") { _, _ in
+            let resources = servedTypes.compactMap { registry.resourceTypeJSON(id: $0.resourceType.id, baseURL: base) }
+            return SCIMResponse.json(ListResponse(resources: resources).json)
+        }
+        group.get("ResourceTypes/:id") { _, context in
+            let id = try context.parameters.require("id")
+            guard servedTypes.contains(where: { $0.resourceType.id.caseInsensitiveEquals(id) }),
+                  let json = registry.resourceTypeJSON(id: id, baseURL: base)
+            else { throw SCIMError.notFound("No resource type \(id).") }
+            return SCIMResponse.json(json)
+        }
+        group.get("Schemas") { _, _ in
+            SCIMResponse.json(ListResponse(resources: servedSchemaIDs.compactMap { registry.schemaJSON(id: $0, baseURL: base) }).json)
+        }
+        group.get("Schemas/:id") { _, context in
+            let id = try context.parameters.require("id")
+            guard servedSchemaIDs.contains(where: { $0.caseInsensitiveEquals(id) }),
+                  let json = registry.schemaJSON(id: id, baseURL: base)
+            else { throw SCIMError.notFound("No schema \(id).") }
+            return SCIMResponse.json(json)
+        }
+    }
+
+    private var base: String { configuration.publicBaseURL }
+
+    private var servedSchemaIDs: [String] {
+        var ids: [String] = []
+        for type in servedTypes {
+            for schema in type.schemas where !ids.contains(schema.id) { ids.append(schema.id) }
+        }
+        return ids
+    }
+
+    var serviceProviderConfig: JSONValue {
+        func supported(_ flag: Bool) -> JSONValue { .object(["supported": .bool(flag)]) }
+        let config: OrderedDictionary<String, JSONValue> = [
+            "schemas": .array([.string(SCIMURN.serviceProviderConfig)]),
+            "documentationUri": .string("https://github.com/scim-gateway/scim-gateway#readme"),
+            "patch": supported(false),
+            "bulk": .object(["supported": .bool(false), "maxOperations": .integer(0), "maxPayloadSize": .integer(0)]),
+            "filter": .object(["supported": .bool(false), "maxResults": .integer(0)]),
+            "changePassword": supported(true),
+            "sort": supported(false),
+            "etag": supported(true),
+            "authenticationSchemes": .array([.object([
+                "type": .string("oauthbearertoken"),
+                "name": .string("Bearer token"),
+                "description": .string("Static bearer token per client (RFC 6750), configured as a SHA-256 hash."),
+                "primary": .bool(true),
+            ])]),
+            "meta": .object([
+                "resourceType": .string("ServiceProviderConfig"),
+                "location": .string("\(base)/ServiceProviderConfig"),
+            ]),
+        ]
+        return .object(config)
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+import Logging
+import OrderedCollections
+import SCIMCore
+
+/// HTTP-side settings.
+///
+/// Keys (config file `http:` and `scim:` sections): `basePath`, `publicBaseURL`, `maxBodyBytes`, `maxJSONDepth`,
+/// `filter.maxLength`, `filter.maxDepth`, `defaultPageSize`, `maxPageSize`.
+public struct SCIMServerConfiguration: Sendable {
+    /// Path prefix of every SCIM endpoint, `/scim/v2` by default.
+    public var basePath: String
+    /// Public base URL used in Location, meta.location and $ref (`https://scim.example.org/scim/v2`).
+    public var publicBaseURL: String
+    public var maxBodyBytes: Int
+    public var maxJSONDepth: Int
+    public var filterLimits: FilterLimits
+    /// Bearer clients allowed to call the API.
+    public var clients: [BearerClient]
+
+    public init(basePath: String = "/scim/v2", publicBaseURL: String, maxBodyBytes: Int = 1 << 20,
+                maxJSONDepth: Int = 32, filterLimits: FilterLimits = .default, clients: [BearerClient]) {
+        self.basePath = basePath.hasSuffix("/") ? String(basePath.dropLast()) : basePath
+        self.publicBaseURL = publicBaseURL.hasSuffix("/") ? String(publicBaseURL.dropLast()) : publicBaseURL
+        self.maxBodyBytes = maxBodyBytes
+        self.maxJSONDepth = maxJSONDepth
+        self.filterLimits = filterLimits
+        self.clients = clients
+    }
+}
