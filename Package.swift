@@ -107,6 +107,7 @@ let package = Package(
             dependencies: [
                 "SCIMApp", "SCIMServer", "SCIMLDAP", "SlapdHarness", "LDAPClient", "SCIMCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
             ],
             swiftSettings: upcoming
         ),

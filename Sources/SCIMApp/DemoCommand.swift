@@ -73,6 +73,7 @@ struct Demo: AsyncParsableCommand {
             Ctrl-C stops the gateway and slapd.
 
             """)
+        fflush(nil)  // the banner must show even when stdout is a pipe
         try await app.run()
     }
 }

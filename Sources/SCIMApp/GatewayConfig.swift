@@ -40,6 +40,11 @@ public struct GatewayConfig: Sendable, Codable {
         public var name: String
         /// `sha256:<hex>` of the bearer token (`scim-gateway hash-token`).
         public var tokenHash: String
+
+        public init(name: String, tokenHash: String) {
+            self.name = name
+            self.tokenHash = tokenHash
+        }
     }
 
     public var server = Server()

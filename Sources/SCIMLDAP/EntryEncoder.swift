@@ -23,9 +23,13 @@ struct EntryEncoder {
             }
         }
         for (ldap, sources) in (mapping.derived ?? [:]).sorted(by: { $0.key < $1.key }) where attributes[ldap] == nil {
-            let source = sources.lazy.compactMap { path in
-                resource.value(at: AttributeMapping(scim: path, ldap: ldap, kind: .string).path)?.stringValue
-            }.first { !$0.isEmpty }
+            let source = sources.lazy.compactMap { expression in
+                let parts = expression.components(separatedBy: "+").map { $0.trimmingCharacters(in: .whitespaces) }
+                let values = parts.compactMap { path in
+                    resource.value(at: AttributeMapping(scim: path, ldap: ldap, kind: .string).path)?.stringValue
+                }.filter { !$0.isEmpty }
+                return values.isEmpty ? nil : values.joined(separator: " ")
+            }.first
             if let source { attributes[ldap] = [Array(source.utf8)] }
         }
         if let membership = mapping.membership, attributes[membership.attribute]?.isEmpty ?? true {

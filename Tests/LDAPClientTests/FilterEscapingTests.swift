@@ -114,6 +114,7 @@ struct FilterInjectionIntegrationTests {
         let connection = try await TestDirectory.serviceConnection()
         let ou = try await LDAPTestSupport.addOU(TestDirectory.unique("inject"), in: slapd, connection: connection)
         var created: [(name: String, dn: String, attribute: String, bytes: [UInt8])] = []
+        var refused: [String] = []
         for value in HostileValues.all {
             let uid = TestDirectory.unique("inj-\(value.name)")
             let dn = "uid=\(uid),\(ou)"
@@ -121,26 +122,30 @@ struct FilterInjectionIntegrationTests {
                 ("objectClass", [Array("inetOrgPerson".utf8), Array("scimUser".utf8)]), ("uid", [Array(uid.utf8)]),
                 ("sn", [Array("Tester".utf8)]),
             ]
-            let isUTF8 = String(validating: value.bytes, as: UTF8.self) != nil
-            if isUTF8 && !value.bytes.contains(0) {
-                attributes += [("cn", [value.bytes]), ("description", [value.bytes])]
-                _ = try await connection.add(dn: dn, attributes: attributes)
-                created.append((value.name, dn, "description", value.bytes))
-            } else {
-                // Not a directoryString: slapd refuses it with invalidAttributeSyntax (checked, then stored as bytes).
-                await LDAPTestSupport.expectLDAPError(.invalidAttributeSyntax) {
-                    try await connection.add(dn: dn, attributes: attributes + [("cn", [Array(uid.utf8)]),
+            var refusal: LDAPError?
+            do {
+                _ = try await connection.add(dn: dn, attributes: attributes + [("cn", [value.bytes]),
                                                                                ("description", [value.bytes])])
-                }
-                attributes += [("cn", [Array(uid.utf8)]), ("scimX509Certificate", [value.bytes])]
-                _ = try await connection.add(dn: dn, attributes: attributes)
-                created.append((value.name, dn, "scimX509Certificate", value.bytes))
-                // searching description for such a value: no match, and no error
-                let none = try await connection.search(base: ou, scope: .oneLevel,
-                                                       filter: .equal("description", value.bytes), attributes: ["1.1"])
-                #expect(none.entries.isEmpty, "\(value.name)")
+            } catch {
+                refusal = error
             }
+            guard let refusal else {
+                created.append((value.name, dn, "description", value.bytes))
+                continue
+            }
+            // Not a directoryString: slapd refuses it in description; store it in an octet string instead.
+            #expect(refusal.code == .invalidAttributeSyntax, "\(value.name): \(refusal.logDescription)")
+            refused.append(value.name)
+            attributes += [("cn", [Array(uid.utf8)]), ("scimX509Certificate", [value.bytes])]
+            _ = try await connection.add(dn: dn, attributes: attributes)
+            created.append((value.name, dn, "scimX509Certificate", value.bytes))
+            // searching description for such a value: no match, and no error
+            let none = try await connection.search(base: ou, scope: .oneLevel, filter: .equal("description", value.bytes),
+                                                   attributes: ["1.1"])
+            #expect(none.entries.isEmpty, "\(value.name)")
         }
+        print("values refused by the directoryString syntax: \(refused)")
+        #expect(refused == ["overlong-utf8"])
         for item in created {
             let found = try await connection.search(base: ou, scope: .oneLevel, filter: .equal(item.attribute, item.bytes),
                                                     attributes: [item.attribute])
@@ -166,6 +171,24 @@ struct FilterInjectionIntegrationTests {
         let badName = try await connection.search(base: ou, scope: .oneLevel, filter: .present("uid=*)(objectClass"),
                                                   attributes: ["1.1"])
         #expect(badName.entries.isEmpty)
+        // hostile substring parts are literals as well
+        let injection = try #require(created.first { $0.name == "injection" })
+        let substring = try await connection.search(base: ou, scope: .oneLevel,
+                                                    filter: .substrings("description", any: [")(uid="]), attributes: ["1.1"])
+        #expect(substring.entries.map { $0.dn.lowercased() } == [injection.dn.lowercased()])
+        let starPrefix = try await connection.search(base: ou, scope: .oneLevel,
+                                                     filter: .substrings("cn", initial: "*", final: "*"),
+                                                     attributes: ["1.1"])
+        #expect(starPrefix.entries.map { $0.dn.lowercased() } == [injection.dn.lowercased()])
+        // RFC 4526 absolute true and false
+        let everything = try await connection.search(base: ou, scope: .oneLevel, filter: .alwaysTrue, attributes: ["1.1"])
+        #expect(everything.entries.count == HostileValues.all.count)
+        let nothing = try await connection.search(base: ou, scope: .oneLevel, filter: .alwaysFalse, attributes: ["1.1"])
+        #expect(nothing.entries.isEmpty)
+        let negated = try await connection.search(
+            base: ou, scope: .oneLevel, filter: .and([.present("uid"), .not(.equal("description", injection.bytes))]),
+            attributes: ["1.1"])
+        #expect(negated.entries.count == HostileValues.all.count - 1)
         for item in created { _ = try await connection.delete(dn: item.dn) }
         _ = try await connection.delete(dn: ou)
     }

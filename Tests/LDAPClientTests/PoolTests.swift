@@ -84,6 +84,27 @@ struct PoolTests {
         await maintenance.value
     }
 
+    /// After a clean restart every idle connection is stale: the first read fails on one, the pool drops them all
+    /// and retries on a fresh connection, so the caller sees no error.
+    @Test func staleConnectionsAreReplacedTransparently() async throws {
+        let slapd = try await TestDirectory.start()
+        defer { slapd.stop() }
+        let pool = LDAPPool(configuration: slapd.serviceConfiguration(poolSize: 4))
+        defer { pool.shutdown() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<8 {
+                group.addTask { _ = try await pool.search(base: slapd.serviceDN, scope: .base, attributes: ["1.1"]) }
+            }
+            try await group.waitForAll()
+        }
+        try await slapd.restart()
+        for _ in 0..<4 {
+            let result = try await pool.search(base: slapd.serviceDN, scope: .base, attributes: ["cn"])
+            #expect(result.entries.first?.string("cn") == "scim-gateway")
+        }
+        #expect(!pool.isDown)
+    }
+
     @Test func shutdownFailsFurtherCalls() async throws {
         let slapd = try await TestDirectory.shared()
         let pool = LDAPPool(configuration: slapd.serviceConfiguration(poolSize: 2))
