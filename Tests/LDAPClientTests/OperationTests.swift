@@ -158,3 +158,22 @@ struct TransactionTests {
         #expect(Set(titles.entries.compactMap { $0.string("title") }) == ["Committed", "Committed Too"])
     }
 }
+
+@Suite("SASL EXTERNAL over ldapi")
+struct SASLExternalTests {
+    @Test func bindsWithPeerCredentials() async throws {
+        let slapd = try await TestDirectory.shared()
+        let configuration = LDAPConfiguration(uris: [slapd.ldapiURL], bind: .saslExternal, poolSize: 1)
+        let connection = try await LDAPConnection.connect(configuration)
+        let identity = try await connection.whoAmI()
+        #expect(identity == "dn:gidNumber=\(getegid())+uidNumber=\(geteuid()),cn=peercred,cn=external,cn=auth")
+    }
+
+    @Test func failsOverToTheNextURI() async throws {
+        let slapd = try await TestDirectory.shared()
+        var configuration = slapd.serviceConfiguration()
+        configuration.uris = ["ldap://127.0.0.1:1", slapd.url]
+        let connection = try await LDAPConnection.connect(configuration)
+        #expect(try await connection.whoAmI().lowercased() == "dn:\(slapd.serviceDN)".lowercased())
+    }
+}
