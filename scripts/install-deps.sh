@@ -11,6 +11,7 @@ command -v ldapsearch >/dev/null 2>&1 || missing+=(ldap-utils)
 [ -f /usr/include/ldap.h ] || missing+=(libldap-dev)
 [ -f /usr/include/sasl/sasl.h ] || missing+=(libsasl2-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "installing: ${missing[*]}" >&2

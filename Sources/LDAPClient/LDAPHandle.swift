@@ -10,7 +10,10 @@ final class LDAPHandle: @unchecked Sendable {  // confined to its connection's s
 
     /// Connects to the first reachable URI, applies TLS options, optionally runs StartTLS, and binds.
     /// libldap initialises its global state on first use, and that first use is not thread-safe: do it once.
+    /// Also ignores SIGPIPE: libldap (through GnuTLS) writes to sockets without MSG_NOSIGNAL, and a write to a
+    /// connection the server closed would otherwise kill the whole process.
     private static let libraryInitialized: Bool = {
+        signal(SIGPIPE, SIG_IGN)
         var version: Int32 = LDAP_VERSION3
         return ldap_set_option(nil, LDAP_OPT_PROTOCOL_VERSION, &version) == LDAP_SUCCESS
     }()

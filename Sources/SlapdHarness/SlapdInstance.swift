@@ -27,6 +27,11 @@ public final class SlapdInstance: @unchecked Sendable {
     public var peopleDN: String { "ou=people,\(options.suffix)" }
     public var groupsDN: String { "ou=groups,\(options.suffix)" }
     public var pid: Int32? { process?.pid }
+    /// `ldaps://127.0.0.1:<tlsPort>` when started with `tls: true`.
+    public private(set) var tlsPort: Int?
+    public var ldapsURL: String? { tlsPort.map { "ldaps://127.0.0.1:\($0)" } }
+    /// The self-signed certificate of a TLS instance, to use as the client's CA file.
+    public var caFile: String { directory.appendingPathComponent("tls/cert.pem").path }
     var socketPath: String { directory.appendingPathComponent("ldapi").path }
 
     /// Configuration for binding as the gateway's service account (what the gateway and tests use).
@@ -67,6 +72,7 @@ public final class SlapdInstance: @unchecked Sendable {
         self.schemaDirectory = schemaDirectory.standardizedFileURL
         self.logger = logger
         self.port = options.port == 0 ? try ProcessRunner.freePort() : options.port
+        self.tlsPort = options.tls ? try ProcessRunner.freePort() : nil
         if let given = options.dataDirectory {
             directory = given
             ownsDirectory = false
@@ -97,13 +103,30 @@ public final class SlapdInstance: @unchecked Sendable {
             rootPasswordHash: try ProcessRunner.hashPassword(options.adminPassword, in: directory),
             servicePasswordHash: try ProcessRunner.hashPassword(options.servicePassword, in: directory),
             dataDirectory: dataDirectory.path, uncheckedLimit: options.uncheckedLimit, noSync: options.noSync)
+        let tls = options.tls ? try makeCertificate() : nil
         switch options.configStyle {
         case .cnConfig:
             let config = directory.appendingPathComponent("cn-config.ldif")
-            try renderer.render("cn-config.ldif.in").write(to: config, atomically: true, encoding: .utf8)
+            var text = try renderer.render("cn-config.ldif.in")
+            if let tls {
+                text = text.replacingOccurrences(of: "dn: cn=config\nobjectClass: olcGlobal\n", with: """
+                    dn: cn=config
+                    objectClass: olcGlobal
+                    olcTLSCertificateFile: \(tls.cert)
+                    olcTLSCertificateKeyFile: \(tls.key)
+                    olcTLSCACertificateFile: \(tls.cert)
+
+                    """)
+            }
+            try text.write(to: config, atomically: true, encoding: .utf8)
             try ProcessRunner.run("slapadd", ["-q", "-n0", "-F", configDirectory.path, "-l", config.path])
         case .slapdConf:
-            try renderer.render("slapd.conf.in").write(to: configFile, atomically: true, encoding: .utf8)
+            var text = try renderer.render("slapd.conf.in")
+            if let tls {
+                text = "TLSCertificateFile \(tls.cert)\nTLSCertificateKeyFile \(tls.key)\nTLSCACertificateFile \(tls.cert)\n"
+                    + text
+            }
+            try text.write(to: configFile, atomically: true, encoding: .utf8)
         }
         let entries = try renderer.render("suffix.ldif.in") + "\n" + renderer.render("directory.ldif.in") + "\n"
             + options.offlineLDIF
@@ -123,7 +146,7 @@ public final class SlapdInstance: @unchecked Sendable {
 
     /// Starts slapd and waits until an anonymous root DSE search succeeds.
     private func launch() async throws {
-        let listeners = "ldap://127.0.0.1:\(port)/ " + ldapiURL
+        let listeners = "ldap://127.0.0.1:\(port)/ " + ldapiURL + (tlsPort.map { " ldaps://127.0.0.1:\($0)/" } ?? "")
         // SLAPD_DEBUG=stats logs every operation to slapd.log in the instance directory (useful when CI fails).
         let debug = ProcessInfo.processInfo.environment["SLAPD_DEBUG"] ?? "0"
         let process = try SpawnedProcess(executable: ProcessRunner.locate("slapd") ?? "/usr/sbin/slapd",
@@ -146,6 +169,19 @@ public final class SlapdInstance: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(20))
         }
         throw SlapdError("slapd did not answer within \(options.startTimeout); log: \(logTail())")
+    }
+
+    /// A self-signed certificate for 127.0.0.1 (and localhost), valid for two days.
+    private func makeCertificate() throws -> (cert: String, key: String) {
+        let folder = directory.appendingPathComponent("tls")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let cert = folder.appendingPathComponent("cert.pem").path
+        let key = folder.appendingPathComponent("key.pem").path
+        try ProcessRunner.run("openssl", [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        ])
+        return (cert, key)
     }
 
     /// A tiny shell loop that stops slapd (and removes a temporary directory) if this process dies without

@@ -27,11 +27,15 @@ public struct SlapdOptions: Sendable {
     public var onlineLDIF: String
     /// How long to wait for readiness.
     public var startTimeout: Duration
+    /// Also listen on ldaps:// and offer StartTLS, with a throwaway self-signed certificate for 127.0.0.1
+    /// (`SlapdInstance.caFile`). Needs the openssl command.
+    public var tls: Bool
 
     public init(port: Int = 0, dataDirectory: URL? = nil, suffix: String = "dc=example,dc=org",
                 adminPassword: String = SlapdOptions.randomPassword(), servicePassword: String = SlapdOptions.randomPassword(),
                 configStyle: ConfigStyle = .cnConfig, uncheckedLimit: Int = 100_000, noSync: Bool = true,
-                offlineLDIF: String = "", onlineLDIF: String = "", startTimeout: Duration = .seconds(10)) {
+                offlineLDIF: String = "", onlineLDIF: String = "", startTimeout: Duration = .seconds(10),
+                tls: Bool = false) {
         self.port = port
         self.dataDirectory = dataDirectory
         self.suffix = suffix
@@ -43,6 +47,7 @@ public struct SlapdOptions: Sendable {
         self.offlineLDIF = offlineLDIF
         self.onlineLDIF = onlineLDIF
         self.startTimeout = startTimeout
+        self.tls = tls
     }
 
     /// 24 random characters from an unambiguous alphabet.
