@@ -115,6 +115,7 @@ public final class SlapdInstance: @unchecked Sendable {
                     olcTLSCertificateFile: \(tls.cert)
                     olcTLSCertificateKeyFile: \(tls.key)
                     olcTLSCACertificateFile: \(tls.cert)
+                    olcTLSVerifyClient: try
 
                     """)
             }
@@ -124,7 +125,7 @@ public final class SlapdInstance: @unchecked Sendable {
             var text = try renderer.render("slapd.conf.in")
             if let tls {
                 text = "TLSCertificateFile \(tls.cert)\nTLSCertificateKeyFile \(tls.key)\nTLSCACertificateFile \(tls.cert)\n"
-                    + text
+                    + "TLSVerifyClient try\n" + text
             }
             try text.write(to: configFile, atomically: true, encoding: .utf8)
         }
@@ -181,6 +182,21 @@ public final class SlapdInstance: @unchecked Sendable {
             "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2",
             "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
         ])
+        return (cert, key)
+    }
+
+    /// A client certificate signed by the instance's certificate, for SASL EXTERNAL over TLS; its identity is
+    /// `cn=<commonName>`.
+    public func makeClientCertificate(commonName: String) throws -> (cert: String, key: String) {
+        let folder = directory.appendingPathComponent("tls")
+        let key = folder.appendingPathComponent("\(commonName).key").path
+        let request = folder.appendingPathComponent("\(commonName).csr").path
+        let cert = folder.appendingPathComponent("\(commonName).pem").path
+        try ProcessRunner.run("openssl", ["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", request,
+                                          "-subj", "/CN=\(commonName)"])
+        try ProcessRunner.run("openssl", ["x509", "-req", "-in", request, "-CA", caFile,
+                                          "-CAkey", folder.appendingPathComponent("key.pem").path, "-CAcreateserial",
+                                          "-out", cert, "-days", "2"])
         return (cert, key)
     }
 

@@ -40,3 +40,18 @@ struct TLSTests {
         #expect(try await unchecked.whoAmI().lowercased() == "dn:\(slapd.serviceDN)".lowercased())
     }
 }
+
+@Suite("SASL EXTERNAL with a TLS client certificate")
+struct ClientCertificateTests {
+    @Test func certificateSubjectBecomesTheIdentity() async throws {
+        let slapd = try await TestDirectory.start(SlapdOptions(tls: true))
+        defer { slapd.stop() }
+        let client = try slapd.makeClientCertificate(commonName: "scim-client")
+        let configuration = LDAPConfiguration(
+            uris: [try #require(slapd.ldapsURL)], bind: .saslExternal,
+            tls: .init(caFile: slapd.caFile, certFile: client.cert, keyFile: client.key, requireCertificate: .demand),
+            poolSize: 1)
+        let connection = try await LDAPConnection.connect(configuration)
+        #expect(try await connection.whoAmI().lowercased() == "dn:cn=scim-client")
+    }
+}
