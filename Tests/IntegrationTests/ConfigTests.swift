@@ -1,0 +1,60 @@
+import Foundation
+import LDAPClient
+import SCIMApp
+import Testing
+
+@Suite("Config file, environment overrides and secret files")
+struct ConfigTests {
+    static let example = GatewayHarness.repository.appendingPathComponent("Config/scim-gateway.example.yaml").path
+
+    @Test func exampleConfigLoads() throws {
+        let (config, directory) = try GatewayConfig.load(path: Self.example,
+                                                         environment: ["SCIM_GATEWAY_LDAP_BIND_PASSWORD": "pw"])
+        #expect(config.server.publicBaseURL == "https://scim.example.org/scim/v2")
+        #expect(config.ldap.uris == ["ldap://ldap1.example.org", "ldap://ldap2.example.org"])
+        #expect(config.ldap.startTLS)
+        #expect(config.clients.first?.name == "entra-id")
+        #expect(try config.bearerClients().count == 1)
+        #expect(directory.lastPathComponent == "Config")
+    }
+
+    @Test func environmentOverridesAndSecretFiles() throws {
+        let secret = FileManager.default.temporaryDirectory.appendingPathComponent("secret-\(UUID().uuidString)")
+        try "s3cret-from-file\n".write(to: secret, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: secret) }
+        let (config, _) = try GatewayConfig.load(path: Self.example, environment: [
+            "SCIM_GATEWAY_SERVER_PORT": "9443",
+            "SCIM_GATEWAY_LDAP_URIS": "ldaps://a.example.org ldaps://b.example.org",
+            "SCIM_GATEWAY_LDAP_BIND_PASSWORD_FILE": secret.path,
+            "SCIM_GATEWAY_CLIENTS": "okta=sha256:" + String(repeating: "ab", count: 32),
+        ])
+        #expect(config.server.port == 9443)
+        #expect(config.ldap.uris == ["ldaps://a.example.org", "ldaps://b.example.org"])
+        #expect(config.ldap.bindPassword == "s3cret-from-file")
+        #expect(config.clients.map(\.name) == ["okta"])
+        let ldap = try config.ldapConfiguration()
+        guard case .simple(_, let password) = ldap.bind else {
+            Issue.record("expected a simple bind")
+            return
+        }
+        #expect(password.value == "s3cret-from-file")
+        #expect("\(password)" == "<redacted>")  // secrets never print themselves
+    }
+
+    @Test func badValuesAreReportedByKey() throws {
+        do {
+            _ = try GatewayConfig.load(path: Self.example, environment: [:])  // its bindPasswordFile does not exist here
+            Issue.record("a missing password file was accepted")
+        } catch let error as ConfigError {
+            #expect(error.description.contains("ldap.bindPasswordFile"))
+        }
+        #expect(throws: ConfigError.self) {
+            _ = try GatewayConfig.load(path: Self.example, environment: ["SCIM_GATEWAY_SERVER_PORT": "eighty"])
+        }
+        var config = GatewayConfig()
+        config.clients = [.init(name: "x", tokenHash: "md5:abc")]
+        #expect(throws: ConfigError.self) { _ = try config.bearerClients() }
+        config.ldap.bindDN = nil
+        #expect(throws: ConfigError.self) { _ = try config.ldapConfiguration() }
+    }
+}
