@@ -28,6 +28,11 @@ public final class LDAPConnection: @unchecked Sendable {
 
     public var isBroken: Bool { brokenFlag.value }
 
+    /// Asks the pool to close this connection instead of reusing it: for connection state the server keeps until
+    /// the connection closes, such as slapd's sort/VLV contexts (a second sorted search on the same connection
+    /// would answer 51 busy).
+    public func retire() { brokenFlag.set() }
+
     private static func run<T>(on queue: DispatchQueue, _ body: @escaping @Sendable () throws(LDAPError) -> T)
         async throws(LDAPError) -> T
     {

@@ -17,19 +17,19 @@ public struct LDAPResourceStore: ResourceStore {
         self.logger = logger
     }
 
-    private func resourceMapping(_ type: ResolvedResourceType) throws -> ResourceMapping {
+    func resourceMapping(_ type: ResolvedResourceType) throws -> ResourceMapping {
         guard let mapped = mapping.resourceTypes[type.resourceType.name] else {
             throw SCIMError.notFound("Resource type \(type.resourceType.name) is not mapped.")
         }
         return mapped
     }
 
-    private var resolver: ReferenceResolver {
+    var resolver: ReferenceResolver {
         ReferenceResolver(pool: pool, mappings: mapping.resourceTypes.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
     }
 
     /// LDAP attributes to read for a resource (never passwords).
-    private func readAttributes(_ mapped: ResourceMapping, projection: Projection) -> [String] {
+    func readAttributes(_ mapped: ResourceMapping, projection: Projection) -> [String] {
         let skipMembers = projection.excludedAttributes.contains { $0.caseInsensitiveEquals("members") }
             || (!projection.attributes.isEmpty && !projection.attributes.contains { $0.lowercased().hasPrefix("members") })
         var names = EntryDecoder.operational
@@ -102,7 +102,7 @@ public struct LDAPResourceStore: ResourceStore {
 
     // MARK: Helpers
 
-    private func find(id: String, mapped: ResourceMapping, attributes: [String]) async throws -> LDAPEntry {
+    func find(id: String, mapped: ResourceMapping, attributes: [String]) async throws -> LDAPEntry {
         guard UUIDSyntax.isValid(id) else { throw SCIMError.notFound("Resource \(id) not found.") }
         let result: LDAPSearchResult
         do {
@@ -115,33 +115,44 @@ public struct LDAPResourceStore: ResourceStore {
         return entry
     }
 
-    private func decode(_ entry: LDAPEntry, type: ResolvedResourceType, mapped: ResourceMapping,
-                        known: [ReferenceResolver.Target]) async throws -> StoredResource {
-        var referenceDNs: [String] = []
-        for attribute in mapped.attributes where attribute.kind == .reference || attribute.kind == .members {
-            referenceDNs += entry.strings(attribute.ldap)
-        }
+    func decode(_ entry: LDAPEntry, type: ResolvedResourceType, mapped: ResourceMapping,
+                known: [ReferenceResolver.Target]) async throws -> StoredResource {
+        var decoder = EntryDecoder(mapping: mapped, type: type, baseURL: baseURL)
+        decoder.references = try await resolveReferences(in: [entry], mapped: mapped, known: known)
+        return try decoder.decode(entry)
+    }
+
+    /// DN → id (and display, type) for every manager/member DN in `entries`, in batched searches.
+    func resolveReferences(in entries: [LDAPEntry], mapped: ResourceMapping, known: [ReferenceResolver.Target])
+        async throws -> [String: EntryDecoder.ResolvedReference]
+    {
         var references: [String: EntryDecoder.ResolvedReference] = [:]
         for target in known {
             references[DistinguishedNameKey.key(target.dn)] = .init(id: target.id, display: target.display,
                                                                     resourceType: target.resourceType)
         }
-        let missing = referenceDNs.filter { references[DistinguishedNameKey.key($0)] == nil }
-        if !missing.isEmpty {
-            do {
-                for (key, target) in try await resolver.targets(forDNs: missing) {
-                    references[key] = .init(id: target.id, display: target.display, resourceType: target.resourceType)
+        let placeholder = mapped.membership?.placeholder.map(DistinguishedNameKey.key)
+        var missing: Set<String> = []
+        for entry in entries {
+            for attribute in mapped.attributes where attribute.kind == .reference || attribute.kind == .members {
+                for dn in entry.strings(attribute.ldap) {
+                    let key = DistinguishedNameKey.key(dn)
+                    if references[key] == nil, key != placeholder { missing.insert(dn) }
                 }
-            } catch let error as LDAPError {
-                throw translate(error, "resource")
             }
         }
-        var decoder = EntryDecoder(mapping: mapped, type: type, baseURL: baseURL)
-        decoder.references = references
-        return try decoder.decode(entry)
+        guard !missing.isEmpty else { return references }
+        do {
+            for (key, target) in try await resolver.targets(forDNs: Array(missing)) {
+                references[key] = .init(id: target.id, display: target.display, resourceType: target.resourceType)
+            }
+        } catch let error as LDAPError {
+            throw translate(error, "resource")
+        }
+        return references
     }
 
-    private func referencedIDs(in resource: JSONValue, _ mapped: ResourceMapping) -> [String] {
+    func referencedIDs(in resource: JSONValue, _ mapped: ResourceMapping) -> [String] {
         var ids: [String] = []
         for attribute in mapped.attributes {
             guard let value = resource.value(at: attribute.path) else { continue }
@@ -155,7 +166,7 @@ public struct LDAPResourceStore: ResourceStore {
     }
 
     /// Runs a write on a pooled connection, translating LDAP failures into SCIM errors (and logging diagnostics).
-    private func write(_ body: (LDAPConnection) async throws -> LDAPWriteResult) async throws -> LDAPWriteResult {
+    func write(_ body: (LDAPConnection) async throws -> LDAPWriteResult) async throws -> LDAPWriteResult {
         do {
             return try await pool.withConnection(body)
         } catch let error as LDAPError where error.code == .entryAlreadyExists {
@@ -165,7 +176,11 @@ public struct LDAPResourceStore: ResourceStore {
         }
     }
 
-    private func translate(_ error: LDAPError, _ what: String) -> SCIMError {
+    func logUndoFailure(_ error: LDAPError, dn: String) {
+        logger.error("could not undo a rename after a failed modify", metadata: ["dn": "\(dn)", "ldap.error": "\(error.logDescription)"])
+    }
+
+    func translate(_ error: LDAPError, _ what: String) -> SCIMError {
         logger.debug("LDAP operation failed", metadata: ["ldap.error": "\(error.logDescription)"])
         return LDAPErrorTranslation.scimError(error, resource: what)
     }

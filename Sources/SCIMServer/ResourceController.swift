@@ -15,7 +15,10 @@ struct ResourceController<Store: ResourceStore> {
 
     func register(on group: RouterGroup<SCIMRequestContext>) {
         group.post(RouterPath(endpoint)) { request, context in try await create(request, context) }
+        group.get(RouterPath(endpoint)) { request, context in try await list(request, context) }
+        group.post(RouterPath("\(endpoint)/.search")) { request, context in try await search(request, context) }
         group.get(RouterPath("\(endpoint)/:id")) { request, context in try await get(request, context) }
+        group.put(RouterPath("\(endpoint)/:id")) { request, context in try await replace(request, context) }
         group.delete(RouterPath("\(endpoint)/:id")) { request, context in try await delete(request, context) }
     }
 
@@ -37,6 +40,50 @@ struct ResourceController<Store: ResourceStore> {
         return SCIMResponse.json(projection.apply(to: stored.resource, type: type), status: .created, headers: headers)
     }
 
+    func list(_ request: Request, _ context: SCIMRequestContext) async throws -> Response {
+        var query: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
+        let search = try SearchRequest(query: query, filterLimits: configuration.filterLimits)
+        return try await respond(to: search)
+    }
+
+    func search(_ request: Request, _ context: SCIMRequestContext) async throws -> Response {
+        let body = try await SCIMBody.read(request, context: context, configuration: configuration)
+        let search = try SearchRequest(json: body, filterLimits: configuration.filterLimits)
+        return try await respond(to: search)
+    }
+
+    private func respond(to search: SearchRequest) async throws -> Response {
+        let resolved = try search.resolved(against: type)
+        try resolved.projection.validate(against: type)
+        let page = try await store.search(resolved, type: type)
+        let resources = page.resources.map { resolved.projection.apply(to: $0.resource, type: type) }
+        let list = ListResponse(resources: resources, totalResults: page.totalResults, startIndex: page.startIndex,
+                                itemsPerPage: resources.count)
+        return SCIMResponse.json(list.json)
+    }
+
+    func replace(_ request: Request, _ context: SCIMRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let projection = try projection(request)
+        let version = try Self.singleVersion(request.headers[.ifMatch])
+        let body = try await SCIMBody.read(request, context: context, configuration: configuration)
+        if let sentID = body["id"]?.stringValue, sentID != id {
+            throw SCIMError.mutability("The id in the body does not match the URL.")
+        }
+        let resource = try ResourceValidator(type: type).validate(body)
+        let stored = try await store.replace(id: id, with: resource, type: type, ifMatch: version)
+        context.logger.info("replaced", metadata: ["resourceType": "\(type.resourceType.name)", "id": "\(id)"])
+        return SCIMResponse.json(projection.apply(to: stored.resource, type: type), headers: [.eTag: stored.etag])
+    }
+
+    /// The one version an If-Match names (nil for none or `*`).
+    static func singleVersion(_ header: String?) throws -> String? {
+        guard let versions = ETagHeaders.versions(header) else { return nil }
+        guard versions.count == 1 else { throw SCIMError.preconditionFailed("Send one version in If-Match.") }
+        return versions[0] == "*" ? nil : versions[0]
+    }
+
     func get(_ request: Request, _ context: SCIMRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let projection = try projection(request)
@@ -51,11 +98,7 @@ struct ResourceController<Store: ResourceStore> {
 
     func delete(_ request: Request, _ context: SCIMRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        let ifMatch = ETagHeaders.versions(request.headers[.ifMatch])
-        if let ifMatch, ifMatch.count > 1 {
-            throw SCIMError.preconditionFailed("Send one version in If-Match.")
-        }
-        let version = ifMatch?.first.flatMap { $0 == "*" ? nil : $0 }
+        let version = try Self.singleVersion(request.headers[.ifMatch])
         try await store.delete(id: id, type: type, ifMatch: version)
         context.logger.info("deleted", metadata: ["resourceType": "\(type.resourceType.name)", "id": "\(id)"])
         return Response(status: .noContent)

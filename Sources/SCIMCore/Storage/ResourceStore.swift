@@ -34,6 +34,11 @@ public protocol ResourceStore: Sendable {
     /// Reads one resource by id; `attributes` names what the response will project to, so a backend may skip
     /// reading what is not needed (for example group members).
     func get(id: String, type: ResolvedResourceType, projection: Projection) async throws -> StoredResource
+    /// Replaces a resource (PUT, RFC 7644 §3.5.1) with a validated representation; `ifMatch` as for delete.
+    func replace(id: String, with resource: JSONValue, type: ResolvedResourceType, ifMatch: String?) async throws
+        -> StoredResource
+    /// Lists resources matching a (resolved) search request, sorted and paged by the backend.
+    func search(_ request: SearchRequest, type: ResolvedResourceType) async throws -> ResourcePage
     /// Deletes a resource; `ifMatch` is the version the client expects (nil: unconditional).
     func delete(id: String, type: ResolvedResourceType, ifMatch: String?) async throws
     /// Checks that the backing directory answers.

@@ -1,0 +1,99 @@
+import Foundation
+import LDAPClient
+import Logging
+import SCIMCore
+
+/// PUT (RFC 7644 §3.5.1) and the write path PATCH shares: read the entry, build the attributes the new
+/// representation maps to, apply the minimal modifications — renaming first when the RDN value changes, and
+/// undoing that rename if the modify fails, so no write is ever half-applied.
+extension LDAPResourceStore {
+    public func replace(id: String, with resource: JSONValue, type: ResolvedResourceType, ifMatch: String?)
+        async throws -> StoredResource
+    {
+        let mapped = try resourceMapping(type)
+        let current = try await find(id: id, mapped: mapped, attributes: readAttributes(mapped, projection: .all) + ["objectClass"])
+        return try await write(resource, over: current, type: type, mapped: mapped, ifMatch: ifMatch, isPatch: false)
+    }
+
+    /// Writes `resource` (a complete representation) over `current`.
+    /// - `isPatch`: PATCH keeps what the representation leaves out only for write-only data (password).
+    func write(_ resource: JSONValue, over current: LDAPEntry, type: ResolvedResourceType, mapped: ResourceMapping,
+               ifMatch: String?, isPatch: Bool) async throws -> StoredResource
+    {
+        let targets = try await resolver.targets(forIDs: referencedIDs(in: resource, mapped))
+        let encoder = EntryEncoder(mapping: mapped, referenceDNs: targets.mapValues(\.dn))
+        let encoded = try encoder.encodeNew(resource)
+        var owned: Set<String> = []
+        var single: Set<String> = []
+        for attribute in mapped.attributes {
+            // PUT never clears the password; an omitted `active` leaves the lock state alone.
+            if attribute.kind == .password && resource.value(at: attribute.path) == nil { continue }
+            if attribute.kind == .active && resource.value(at: attribute.path) == nil { continue }
+            for name in attribute.ldapAttributes { owned.insert(name.lowercased()) }
+            if [.string, .boolean, .reference, .password, .active].contains(attribute.kind) {
+                single.insert(attribute.ldap.lowercased())
+            }
+        }
+        for (ldap, _) in mapped.derived ?? [:] { owned.insert(ldap.lowercased()) }
+        let rdnType = mapped.rdnAttribute.lowercased()
+        owned.remove(rdnType)
+        if let membership = mapped.membership { owned.insert(membership.attribute.lowercased()) }
+        let planner = ModificationPlanner(ownedTypes: owned, singleValuedTypes: single)
+        var modifications = planner.plan(current: current, desired: encoded.attributes)
+        // Object classes the mapping writes but an older entry lacks (e.g. the auxiliary class).
+        let classes = Set(current.strings("objectClass").map { $0.lowercased() })
+        let missingClasses = mapped.objectClasses.filter { !classes.contains($0.lowercased()) }
+        if !missingClasses.isEmpty, !classes.isEmpty {
+            modifications.insert(.add("objectClass", missingClasses), at: 0)
+        }
+
+        let assertion: [LDAPRequestControl] = ifMatch.map { [.assertion(.equal("entryCSN", $0))] } ?? []
+        let readBack: [LDAPRequestControl] = [.postRead(readAttributes(mapped, projection: .all)), .passwordPolicy]
+        let currentRDN = current.string(mapped.rdnAttribute) ?? ""
+        let rdnValues = ((try? DistinguishedName(current.dn))?.rdn?.assertions ?? [])
+            .filter { $0.type.caseInsensitiveEquals(mapped.rdnAttribute) }.map(\.stringValue)
+        let renames = !encoded.rdnValue.isEmpty && !rdnValues.contains(encoded.rdnValue)
+        do {
+            return try await pool.withConnection { connection in
+                let dn = current.dn
+                if renames {
+                    let newRDN = "\(mapped.rdnAttribute)=\(DistinguishedName.escape(encoded.rdnValue))"
+                    _ = try await connection.rename(dn: dn, newRDN: newRDN, deleteOldRDN: true, controls: assertion)
+                    let parent = (try? DistinguishedName(dn).parent?.description) ?? mapped.baseDN
+                    let renamed = "\(newRDN),\(parent)"
+                    do {
+                        let written = try await connection.modify(dn: renamed, modifications, controls: readBack)
+                        return try await self.storedResult(written, fallback: renamed, connection: connection, type: type, mapped: mapped)
+                    } catch {
+                        // Undo the rename so the write is all or nothing.
+                        let oldRDN = (try? DistinguishedName(dn).rdn?.description) ?? "\(mapped.rdnAttribute)=\(DistinguishedName.escape(currentRDN))"
+                        do {
+                            _ = try await connection.rename(dn: renamed, newRDN: oldRDN, deleteOldRDN: true)
+                        } catch let undo as LDAPError {
+                            self.logUndoFailure(undo, dn: renamed)
+                        }
+                        throw error
+                    }
+                }
+                if modifications.isEmpty {
+                    return try await self.storedResult(nil, fallback: dn, connection: connection, type: type, mapped: mapped)
+                }
+                let written = try await connection.modify(dn: dn, modifications, controls: assertion + readBack)
+                return try await self.storedResult(written, fallback: dn, connection: connection, type: type, mapped: mapped)
+            }
+        } catch let error as LDAPError {
+            throw translate(error, type.resourceType.name)
+        }
+    }
+
+    private func storedResult(_ written: LDAPWriteResult?, fallback dn: String, connection: LDAPConnection,
+                              type: ResolvedResourceType, mapped: ResourceMapping) async throws -> StoredResource
+    {
+        if let entry = written?.controls.postRead {
+            return try await decode(entry, type: type, mapped: mapped, known: [])
+        }
+        let found = try await connection.search(base: dn, scope: .base, attributes: readAttributes(mapped, projection: .all))
+        guard let entry = found.entries.first else { throw SCIMError.notFound() }
+        return try await decode(entry, type: type, mapped: mapped, known: [])
+    }
+}
