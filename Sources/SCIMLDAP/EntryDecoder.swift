@@ -10,6 +10,8 @@ struct EntryDecoder {
     let baseURL: String
     /// DN → id of referenced entries (manager, members), resolved beforehand in batches.
     var references: [String: ResolvedReference] = [:]
+    /// Entry DN key → nested (indirect) group DN keys, for the `groups` attribute.
+    var indirectGroups: [String: Set<String>] = [:]
 
     struct ResolvedReference: Sendable {
         var id: String
@@ -80,6 +82,18 @@ struct EntryDecoder {
                 return .object(object)
             }
             return members.isEmpty ? nil : .array(members)
+        case .groups:
+            let direct = entry.strings(attribute.ldap).map(DistinguishedNameKey.key)
+            let indirect = (indirectGroups[DistinguishedNameKey.key(entry.dn)] ?? []).subtracting(direct).sorted()
+            let values: [JSONValue] = (direct.map { ($0, "direct") } + indirect.map { ($0, "indirect") }).compactMap { key, kind in
+                guard let target = references[key] else { return nil }
+                var object: OrderedDictionary<String, JSONValue> = ["value": .string(target.id)]
+                object["$ref"] = .string("\(baseURL)/Groups/\(target.id)")
+                if let display = target.display { object["display"] = .string(display) }
+                object["type"] = .string(kind)
+                return .object(object)
+            }
+            return values.isEmpty ? nil : .array(values)
         case .tagged:
             let values = TaggedAttributeCodec(mapping: attribute).decode(entry)
             return values.isEmpty ? nil : .array(values)

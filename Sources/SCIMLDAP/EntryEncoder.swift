@@ -68,6 +68,8 @@ struct EntryEncoder {
             return [(attribute.ldap, dns)]
         case .tagged:
             return try TaggedAttributeCodec(mapping: attribute).encode(value.arrayValue ?? [])
+        case .groups:
+            return []  // read-only: memberships change through Group.members
         }
     }
 }

@@ -29,6 +29,7 @@ extension LDAPResourceStore {
             // PUT never clears the password; an omitted `active` leaves the lock state alone.
             if attribute.kind == .password && resource.value(at: attribute.path) == nil { continue }
             if attribute.kind == .active && resource.value(at: attribute.path) == nil { continue }
+            if attribute.kind == .groups { continue }  // read-only, maintained by the directory
             for name in attribute.ldapAttributes { owned.insert(name.lowercased()) }
             if [.string, .boolean, .reference, .password, .active].contains(attribute.kind) {
                 single.insert(attribute.ldap.lowercased())

@@ -117,14 +117,53 @@ public struct LDAPResourceStore: ResourceStore {
 
     func decode(_ entry: LDAPEntry, type: ResolvedResourceType, mapped: ResourceMapping,
                 known: [ReferenceResolver.Target]) async throws -> StoredResource {
+        try await decode([entry], type: type, mapped: mapped, known: known)[0]
+    }
+
+    /// Decodes a page of entries with every reference (manager, members, groups) resolved in batched searches.
+    func decode(_ entries: [LDAPEntry], type: ResolvedResourceType, mapped: ResourceMapping,
+                known: [ReferenceResolver.Target]) async throws -> [StoredResource] {
         var decoder = EntryDecoder(mapping: mapped, type: type, baseURL: baseURL)
-        decoder.references = try await resolveReferences(in: [entry], mapped: mapped, known: known)
-        return try decoder.decode(entry)
+        var extraDNs: [String] = []
+        if let groups = mapped.attributes.first(where: { $0.kind == .groups }),
+           let (name, groupMapping) = mapping.resourceTypes.first(where: { $0.value.membership != nil }),
+           let membership = groupMapping.membership
+        {
+            _ = name
+            var direct: Set<String> = []
+            var originals: [String: String] = [:]
+            for entry in entries {
+                for dn in entry.strings(groups.ldap) {
+                    let key = DistinguishedNameKey.key(dn)
+                    direct.insert(key)
+                    originals[key] = dn
+                }
+            }
+            if !direct.isEmpty {
+                let resolver = GroupMembershipResolver(
+                    pool: pool, groupsBase: groupMapping.baseDN, scope: groupMapping.scope == .one ? .oneLevel : .subtree,
+                    memberAttribute: membership.attribute, selection: groupMapping.selection)
+                let parents: [String: Set<String>]
+                do {
+                    parents = try await resolver.parents(of: direct, dns: originals)
+                } catch let error as LDAPError {
+                    throw translate(error, "resource")
+                }
+                for entry in entries {
+                    let mine = Set(entry.strings(groups.ldap).map(DistinguishedNameKey.key))
+                    let indirect = GroupMembershipResolver.indirect(from: mine, parents: parents)
+                    decoder.indirectGroups[DistinguishedNameKey.key(entry.dn)] = indirect
+                    extraDNs += indirect
+                }
+            }
+        }
+        decoder.references = try await resolveReferences(in: entries, mapped: mapped, known: known, extraDNs: extraDNs)
+        return try entries.map { try decoder.decode($0) }
     }
 
     /// DN → id (and display, type) for every manager/member DN in `entries`, in batched searches.
-    func resolveReferences(in entries: [LDAPEntry], mapped: ResourceMapping, known: [ReferenceResolver.Target])
-        async throws -> [String: EntryDecoder.ResolvedReference]
+    func resolveReferences(in entries: [LDAPEntry], mapped: ResourceMapping, known: [ReferenceResolver.Target],
+                           extraDNs: [String] = []) async throws -> [String: EntryDecoder.ResolvedReference]
     {
         var references: [String: EntryDecoder.ResolvedReference] = [:]
         for target in known {
@@ -132,9 +171,9 @@ public struct LDAPResourceStore: ResourceStore {
                                                                     resourceType: target.resourceType)
         }
         let placeholder = mapped.membership?.placeholder.map(DistinguishedNameKey.key)
-        var missing: Set<String> = []
+        var missing: Set<String> = Set(extraDNs.filter { references[$0] == nil })
         for entry in entries {
-            for attribute in mapped.attributes where attribute.kind == .reference || attribute.kind == .members {
+            for attribute in mapped.attributes where [.reference, .members, .groups].contains(attribute.kind) {
                 for dn in entry.strings(attribute.ldap) {
                     let key = DistinguishedNameKey.key(dn)
                     if references[key] == nil, key != placeholder { missing.insert(dn) }

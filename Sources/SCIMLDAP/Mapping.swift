@@ -70,6 +70,8 @@ public struct ResourceMapping: Sendable, Decodable {
 public struct AttributeMapping: Sendable, Decodable {
     public enum Kind: String, Sendable, Decodable {
         case string, boolean, tagged, reference, members, password, active
+        /// read-only group memberships (direct and nested) from an operational attribute such as memberOf
+        case groups
     }
 
     /// SCIM path: `userName`, `name.givenName`, or an extension attribute by its full URN path.

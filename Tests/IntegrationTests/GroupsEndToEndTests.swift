@@ -60,4 +60,35 @@ struct GroupsEndToEndTests {
             #expect(unknown.json?["scimType"]?.stringValue == "invalidValue")
         }
     }
+
+    @Test func userGroupsListDirectAndNestedMemberships() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { harness.stop() }
+        try await harness.application().test(.router) { client in
+            let user = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                                                body: jsonBody(userJSON("nested.member")))
+            let userID = try #require(user.json?["id"]?.stringValue)
+            func group(_ name: String, _ members: [String]) async throws -> String {
+                let list = members.map { #"{"value":"\#($0)"}"# }.joined(separator: ",")
+                let response = try await client.execute(uri: "/scim/v2/Groups", method: .post, headers: GatewayHarness.auth,
+                                                        body: jsonBody(#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"\#(name)","members":[\#(list)]}"#))
+                #expect(response.status == .created)
+                return try #require(response.json?["id"]?.stringValue)
+            }
+            let inner = try await group("Inner", [userID])
+            let outer = try await group("Outer", [inner])
+            let top = try await group("Top", [outer])
+            let outerJSON = try await client.execute(uri: "/scim/v2/Groups/\(outer)", method: .get, headers: GatewayHarness.auth)
+            #expect(outerJSON.json?["members"]?[0]?["type"]?.stringValue == "Group")
+
+            let fetched = try await client.execute(uri: "/scim/v2/Users/\(userID)", method: .get, headers: GatewayHarness.auth)
+            let groups = fetched.json?["groups"]?.arrayValue ?? []
+            let byID = Dictionary(uniqueKeysWithValues: groups.compactMap { g in g["value"]?.stringValue.map { ($0, g) } })
+            #expect(Set(byID.keys) == [inner, outer, top])
+            #expect(byID[inner]?["type"]?.stringValue == "direct")
+            #expect(byID[outer]?["type"]?.stringValue == "indirect")
+            #expect(byID[top]?["type"]?.stringValue == "indirect")
+            #expect(byID[inner]?["display"]?.stringValue == "Inner")
+        }
+    }
 }
