@@ -54,8 +54,9 @@ struct ResourceController<Store: ResourceStore> {
     }
 
     private func respond(to search: SearchRequest) async throws -> Response {
-        let resolved = try search.resolved(against: type)
+        var resolved = try search.resolved(against: type)
         try resolved.projection.validate(against: type)
+        resolved.count = min(resolved.count ?? configuration.defaultPageSize, configuration.maxPageSize)
         let page = try await store.search(resolved, type: type)
         let resources = page.resources.map { resolved.projection.apply(to: $0.resource, type: type) }
         let list = ListResponse(resources: resources, totalResults: page.totalResults, startIndex: page.startIndex,

@@ -23,6 +23,7 @@ public enum SCIMRouter {
         for type in types {
             ResourceController(store: store, type: type, configuration: configuration).register(on: group)
         }
+        RootSearchController(store: store, types: types, configuration: configuration).register(on: group)
         return router
     }
 }

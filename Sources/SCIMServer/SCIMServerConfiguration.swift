@@ -15,6 +15,9 @@ public struct SCIMServerConfiguration: Sendable {
     public var maxBodyBytes: Int
     public var maxJSONDepth: Int
     public var filterLimits: FilterLimits
+    /// Page size when a list names no `count`, and the largest page served (advertised as filter.maxResults).
+    public var defaultPageSize: Int = 100
+    public var maxPageSize: Int = 1000
     /// Bearer clients allowed to call the API.
     public var clients: [BearerClient]
 
