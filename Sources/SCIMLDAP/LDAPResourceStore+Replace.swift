@@ -48,18 +48,30 @@ extension LDAPResourceStore {
             modifications.insert(.add("objectClass", missingClasses), at: 0)
         }
 
-        let assertion: [LDAPRequestControl] = ifMatch.map { [.assertion(.equal("entryCSN", $0))] } ?? []
         let readBack: [LDAPRequestControl] = [.postRead(readAttributes(mapped, projection: .all)), .passwordPolicy]
         let currentRDN = current.string(mapped.rdnAttribute) ?? ""
         let rdnValues = ((try? DistinguishedName(current.dn))?.rdn?.assertions ?? [])
             .filter { $0.type.caseInsensitiveEquals(mapped.rdnAttribute) }.map(\.stringValue)
         let renames = !encoded.rdnValue.isEmpty && !rdnValues.contains(encoded.rdnValue)
+        // If-Match rides on the write as an Assertion control, so check and write are one step. slapd's unique
+        // overlay runs its duplicate search with the operation's controls, where the assertion fails (122): when
+        // the write touches a unique attribute, the version is compared right before the write instead.
+        let uniqueTypes = Set(uniqueLDAPTypes(mapped, type: type))
+        let touchesUnique = renames || modifications.contains { uniqueTypes.contains(ModificationPlanner.type(of: $0.attribute)) }
+        var assertion: [LDAPRequestControl] = []
+        if let ifMatch {
+            if touchesUnique {
+                guard Self.version(of: current) == ifMatch else { throw SCIMError.preconditionFailed() }
+            } else {
+                assertion = [.assertion(.equal("entryCSN", ifMatch))]
+            }
+        }
         do {
             return try await pool.withConnection { connection in
                 let dn = current.dn
                 if renames {
                     let newRDN = "\(mapped.rdnAttribute)=\(DistinguishedName.escape(encoded.rdnValue))"
-                    _ = try await connection.rename(dn: dn, newRDN: newRDN, deleteOldRDN: true, controls: assertion)
+                    _ = try await connection.rename(dn: dn, newRDN: newRDN, deleteOldRDN: true)
                     let parent = (try? DistinguishedName(dn).parent?.description) ?? mapped.baseDN
                     let renamed = "\(newRDN),\(parent)"
                     do {
@@ -86,6 +98,19 @@ extension LDAPResourceStore {
             throw translate(error, type.resourceType.name)
         }
     }
+
+    /// Lower-cased LDAP types holding SCIM attributes with server uniqueness (userName, externalId).
+    func uniqueLDAPTypes(_ mapped: ResourceMapping, type: ResolvedResourceType) -> [String] {
+        mapped.attributes.filter { attribute in
+            let path = attribute.path
+            guard path.sub == nil else { return false }
+            let definition = type.attribute(named: path.attribute, schemaURN: path.urn)?.attribute
+            return definition?.uniqueness != SCIMAttribute.Uniqueness.none
+                || path.attribute.caseInsensitiveEquals("externalId")
+        }.map { $0.ldap.lowercased() }
+    }
+
+    static func version(of entry: LDAPEntry) -> String { EntryDecoder.version(entry) }
 
     private func storedResult(_ written: LDAPWriteResult?, fallback dn: String, connection: LDAPConnection,
                               type: ResolvedResourceType, mapped: ResourceMapping) async throws -> StoredResource

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Foundation
 import Hummingbird
 import Logging
@@ -12,6 +13,12 @@ struct DiscoveryController {
     let servedTypes: [ResolvedResourceType]
 
     func register(on group: RouterGroup<SCIMRequestContext>) {
+        // Discovery is read-only: other methods are 405, not 404 (RFC 7644 §4).
+        for path in ["ServiceProviderConfig", "ResourceTypes", "ResourceTypes/:id", "Schemas", "Schemas/:id"] {
+            for method in [HTTPRequest.Method.post, .put, .patch, .delete] {
+                group.on(RouterPath(path), method: method) { _, _ -> Response in throw SCIMError.methodNotAllowed() }
+            }
+        }
         group.get("ServiceProviderConfig") { _, _ in SCIMResponse.json(serviceProviderConfig) }
         group.get("ResourceTypes") { _, _ in
             let resources = servedTypes.compactMap { registry.resourceTypeJSON(id: $0.resourceType.id, baseURL: base) }
