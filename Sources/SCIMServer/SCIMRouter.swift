@@ -24,6 +24,7 @@ public enum SCIMRouter {
             ResourceController(store: store, type: type, configuration: configuration).register(on: group)
         }
         RootSearchController(store: store, types: types, configuration: configuration).register(on: group)
+        BulkController(store: store, types: types, configuration: configuration).register(on: group)
         return router
     }
 }

@@ -18,6 +18,9 @@ public struct SCIMServerConfiguration: Sendable {
     /// Page size when a list names no `count`, and the largest page served (advertised as filter.maxResults).
     public var defaultPageSize: Int = 100
     public var maxPageSize: Int = 1000
+    /// /Bulk bounds, enforced and advertised in ServiceProviderConfig.
+    public var bulkMaxOperations: Int = 1000
+    public var bulkMaxPayloadBytes: Int = 1 << 20
     /// Bearer clients allowed to call the API.
     public var clients: [BearerClient]
 
