@@ -58,11 +58,17 @@ struct DiscoveryController {
         let config: OrderedDictionary<String, JSONValue> = [
             "schemas": .array([.string(SCIMURN.serviceProviderConfig)]),
             "documentationUri": .string("https://github.com/scim-gateway/scim-gateway#readme"),
-            "patch": supported(false),
-            "bulk": .object(["supported": .bool(false), "maxOperations": .integer(0), "maxPayloadSize": .integer(0)]),
-            "filter": .object(["supported": .bool(false), "maxResults": .integer(0)]),
+            "patch": supported(configuration.features.patch),
+            "bulk": .object([
+                "supported": .bool(true), "maxOperations": .integer(Int64(configuration.bulkMaxOperations)),
+                "maxPayloadSize": .integer(Int64(configuration.bulkMaxPayloadBytes)),
+            ]),
+            "filter": .object([
+                "supported": .bool(configuration.features.filter),
+                "maxResults": .integer(Int64(configuration.maxPageSize)),
+            ]),
             "changePassword": supported(true),
-            "sort": supported(false),
+            "sort": supported(configuration.features.sort),
             "etag": supported(true),
             "authenticationSchemes": .array([.object([
                 "type": .string("oauthbearertoken"),

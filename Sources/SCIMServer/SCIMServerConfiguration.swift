@@ -21,6 +21,8 @@ public struct SCIMServerConfiguration: Sendable {
     /// /Bulk bounds, enforced and advertised in ServiceProviderConfig.
     public var bulkMaxOperations: Int = 1000
     public var bulkMaxPayloadBytes: Int = 1 << 20
+    /// What ServiceProviderConfig advertises; true only for what works end to end.
+    public var features = Features()
     /// Bearer clients allowed to call the API.
     public var clients: [BearerClient]
 
@@ -33,4 +35,12 @@ public struct SCIMServerConfiguration: Sendable {
         self.filterLimits = filterLimits
         self.clients = clients
     }
+}
+
+/// Optional protocol features, as advertised.
+public struct Features: Sendable {
+    public var patch = false
+    public var filter = false
+    public var sort = false
+    public init() {}
 }
