@@ -38,9 +38,10 @@ public struct GatewayApplication {
         guard !served.isEmpty else { throw ConfigError("the mapping \(mappingURL.path) maps no known resource type") }
         let pool = LDAPPool(configuration: try config.ldapConfiguration(), logger: logger)
         let store = LDAPResourceStore(pool: pool, mapping: mapping, baseURL: config.publicBaseURL, logger: logger)
-        let serverConfiguration = SCIMServerConfiguration(
+        var serverConfiguration = SCIMServerConfiguration(
             basePath: config.server.basePath, publicBaseURL: config.publicBaseURL, maxBodyBytes: config.server.maxBodyBytes,
             clients: try config.bearerClients())
+        serverConfiguration.features.sort = true
         let router = SCIMRouter.build(store: store, registry: registry, servedTypes: served,
                                       configuration: serverConfiguration)
         return GatewayApplication(pool: pool, router: router, config: config, logger: logger)

@@ -1,0 +1,87 @@
+import LDAPClient
+import Logging
+import SCIMCore
+
+/// Listing: one LDAP search with Server-Side Sort + Virtual List View, so the directory sorts, counts and cuts
+/// the page (random access by startIndex, exact totalResults) and the gateway holds only the page.
+extension LDAPResourceStore {
+    /// Page size when the client sends no `count`, and the largest page served.
+    public static let defaultPageSize = 100
+    public static let maxPageSize = 1000
+
+    public func search(_ request: SearchRequest, type: ResolvedResourceType) async throws -> ResourcePage {
+        let mapped = try resourceMapping(type)
+        let count = min(request.count ?? Self.defaultPageSize, Self.maxPageSize)
+        let filter = try await ldapFilter(for: request.filter, type: type, mapped: mapped)
+        let sortKey = try sortKey(for: request, type: type, mapped: mapped)
+        let attributes = count == 0 ? ["1.1"] : readAttributes(mapped, projection: request.projection)
+        let controls: [LDAPRequestControl] = [
+            .serverSideSort([sortKey]),
+            .virtualListView(before: 0, after: max(count - 1, 0), offset: request.startIndex, contentCount: 0),
+        ]
+        let scope: LDAPScope = mapped.scope == .one ? .oneLevel : .subtree
+        let result: (entries: [LDAPEntry], total: Int)
+        do {
+            result = try await pool.read { connection in
+                // slapd keeps a VLV context per connection until it closes; a second sorted search there would
+                // answer 51: this connection is closed after use instead of returning to the pool.
+                connection.retire()
+                do {
+                    let found = try await connection.search(base: mapped.baseDN, scope: scope,
+                                                            filter: .and([filter] + mapped.selection),
+                                                            attributes: attributes, controls: controls)
+                    return (found.entries, found.controls.vlvContentCount ?? found.entries.count)
+                } catch let error as LDAPError where error.code == .vlvError {
+                    // startIndex past the end: an empty page, with the exact total from the VLV response.
+                    return ([], error.controls.vlvContentCount ?? 0)
+                }
+            }
+        } catch let error as LDAPError {
+            throw translate(error, type.resourceType.name)
+        }
+        let entries = count == 0 ? [] : Array(result.entries.prefix(count))
+        let references = try await resolveReferences(in: entries, mapped: mapped, known: [])
+        var decoder = EntryDecoder(mapping: mapped, type: type, baseURL: baseURL)
+        decoder.references = references
+        let resources = try entries.map { try decoder.decode($0) }
+        return ResourcePage(resources: resources, totalResults: result.total, startIndex: request.startIndex)
+    }
+
+    /// The SCIM filter as one LDAP filter (nil: every resource of the type).
+    func ldapFilter(for filter: SCIMFilter?, type: ResolvedResourceType, mapped: ResourceMapping) async throws
+        -> LDAPFilter
+    {
+        guard filter != nil else { return .alwaysTrue }
+        throw SCIMError.invalidFilter("Filters are being built.")
+    }
+
+    /// sortBy → an LDAP sort key with an ordering rule slapd can use; no sortBy sorts by entryUUID (stable).
+    func sortKey(for request: SearchRequest, type: ResolvedResourceType, mapped: ResourceMapping) throws -> LDAPSortKey {
+        let reverse = request.sortOrder == .descending
+        guard let path = request.sortBy else { return LDAPSortKey("entryUUID", reverse: reverse) }
+        let name = [path.schemaURN, path.subAttribute == nil ? path.attribute : "\(path.attribute).\(path.subAttribute!)"]
+            .compactMap { $0 }.joined(separator: ":")
+        if name.caseInsensitiveEquals("id") { return LDAPSortKey("entryUUID", reverse: reverse) }
+        if name.caseInsensitiveEquals("meta.created") { return LDAPSortKey("createTimestamp", reverse: reverse) }
+        if name.caseInsensitiveEquals("meta.lastModified") { return LDAPSortKey("modifyTimestamp", reverse: reverse) }
+        let candidates = mapped.attributes.filter { attribute in
+            attribute.scim.caseInsensitiveEquals(name)
+                || (attribute.kind == .tagged && attribute.scim.caseInsensitiveEquals(path.attribute)
+                    && (path.subAttribute == nil || path.subAttribute!.caseInsensitiveEquals("value")))
+        }
+        guard let attribute = candidates.first, [.string, .tagged, .boolean].contains(attribute.kind) else {
+            throw SCIMError.invalidValue("sortBy \(name) is not a sortable attribute.")
+        }
+        return LDAPSortKey(attribute.ldap, orderingRule: SortRules.orderingRule(for: attribute.ldap), reverse: reverse)
+    }
+}
+
+/// Ordering rules for server-side sort: the bundled schema's attributes and the operational timestamps define
+/// their own; inetOrgPerson's string attributes have none, so the sort key names caseIgnoreOrderingMatch.
+enum SortRules {
+    static func orderingRule(for attribute: String) -> String? {
+        let name = attribute.lowercased()
+        if name.hasPrefix("scim") || ["entryuuid", "createtimestamp", "modifytimestamp"].contains(name) { return nil }
+        return "caseIgnoreOrderingMatch"
+    }
+}
