@@ -91,4 +91,24 @@ struct GroupsEndToEndTests {
             #expect(byID[inner]?["display"]?.stringValue == "Inner")
         }
     }
+
+    @Test func deletedUsersLeaveTheirGroups() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { harness.stop() }
+        try await harness.application().test(.router) { client in
+            var ids: [String] = []
+            for name in ["leaver", "stayer"] {
+                let user = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                                                    body: jsonBody(userJSON(name)))
+                ids.append(try #require(user.json?["id"]?.stringValue))
+            }
+            let group = try await client.execute(uri: "/scim/v2/Groups", method: .post, headers: GatewayHarness.auth, body: jsonBody(
+                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Team","members":[{"value":"\#(ids[0])"},{"value":"\#(ids[1])"}]}"#))
+            let groupID = try #require(group.json?["id"]?.stringValue)
+            let deleted = try await client.execute(uri: "/scim/v2/Users/\(ids[0])", method: .delete, headers: GatewayHarness.auth)
+            #expect(deleted.status == .noContent)
+            let after = try await client.execute(uri: "/scim/v2/Groups/\(groupID)", method: .get, headers: GatewayHarness.auth)
+            #expect(after.json?["members"]?.arrayValue?.compactMap { $0["value"]?.stringValue } == [ids[1]])
+        }
+    }
 }

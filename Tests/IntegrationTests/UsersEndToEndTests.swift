@@ -121,6 +121,24 @@ struct UsersEndToEndTests {
         }
     }
 
+    @Test func duplicateExternalIdIsConflictButCaseMatters() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { harness.stop() }
+        try await harness.application().test(.router) { client in
+            let first = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                                                 body: jsonBody(userJSON("ext.one", extra: #""externalId":"E-42""#)))
+            #expect(first.status == .created)
+            let duplicate = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                                                     body: jsonBody(userJSON("ext.two", extra: #""externalId":"E-42""#)))
+            #expect(duplicate.status == .conflict)
+            #expect(duplicate.json?["scimType"]?.stringValue == "uniqueness")
+            // externalId is caseExact (RFC 7643): another case is another value
+            let otherCase = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                                                     body: jsonBody(userJSON("ext.three", extra: #""externalId":"e-42""#)))
+            #expect(otherCase.status == .created)
+        }
+    }
+
     @Test func hostileUserNamesAreStoredExactly() async throws {
         let harness = try await GatewayHarness.start()
         defer { harness.stop() }
