@@ -26,12 +26,18 @@ public final class LDAPConnection: @unchecked Sendable {
         self.queue = queue
     }
 
+    private let retiredFlag = LockedFlag()
+
+    /// The connection failed (server gone, timeout): the pool drops it and its idle siblings.
     public var isBroken: Bool { brokenFlag.value }
+
+    /// The connection is healthy but must not be reused (see `retire()`).
+    public var isRetired: Bool { retiredFlag.value }
 
     /// Asks the pool to close this connection instead of reusing it: for connection state the server keeps until
     /// the connection closes, such as slapd's sort/VLV contexts (a second sorted search on the same connection
     /// would answer 51 busy).
-    public func retire() { brokenFlag.set() }
+    public func retire() { retiredFlag.set() }
 
     private static func run<T>(on queue: DispatchQueue, _ body: @escaping @Sendable () throws(LDAPError) -> T)
         async throws(LDAPError) -> T

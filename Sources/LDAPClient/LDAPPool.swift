@@ -138,8 +138,13 @@ public final class LDAPPool: Sendable {
 
     private func giveBack(_ connection: LDAPConnection) {
         if connection.isBroken {
+            // Idle siblings most likely share the dead server: drop them too.
             let (handoff, _) = state.withLock { state in (state.discard(), state.drainIdle()) }
             handoff.map { $0.0.resume(returning: $0.1) }
+            return
+        }
+        if connection.isRetired {
+            state.withLock { $0.discard() }.map { $0.0.resume(returning: $0.1) }
             return
         }
         let shutdown = state.withLock { $0.isShutdown }
