@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "scim-gateway", targets: ["SCIMGateway"]),
+        .executable(name: "ldap-bench", targets: ["LDAPBench"]),
         .library(name: "LDAPClient", targets: ["LDAPClient"]),
         .library(name: "SCIMCore", targets: ["SCIMCore"]),
     ],
@@ -96,6 +97,8 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .executableTarget(name: "SCIMGateway", dependencies: ["SCIMApp"], swiftSettings: upcoming),
+        // The raw-LDAP baseline of scripts/bench.sh.
+        .executableTarget(name: "LDAPBench", dependencies: ["LDAPClient"], swiftSettings: upcoming),
         .testTarget(name: "SCIMCoreTests", dependencies: ["SCIMCore"], swiftSettings: upcoming),
         .testTarget(
             name: "LDAPClientTests",

@@ -12,6 +12,8 @@ command -v ldapsearch >/dev/null 2>&1 || missing+=(ldap-utils)
 [ -f /usr/include/sasl/sasl.h ] || missing+=(libsasl2-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 echo "installing: ${missing[*]}" >&2

@@ -15,6 +15,8 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Bearer token clients must send (default: random, printed).") var token: String?
     @Option(name: .customLong("ldap-admin-password"), help: "Password of cn=admin (default: random, printed).")
     var ldapAdminPassword: String?
+    @Option(name: .customLong("service-password"), help: "Password of the gateway's service account (default: random).")
+    var servicePassword: String?
     @Option(name: .customLong("data-dir"), help: "Keep the directory's data here (default: a temp dir removed on exit).")
     var dataDir: String?
     @Option(help: "Number of sample users (plus a few groups).") var users: Int = 20
@@ -35,7 +37,7 @@ struct Demo: AsyncParsableCommand {
         let fresh = dataDir.map { !FileManager.default.fileExists(atPath: "\($0)/.initialized") } ?? true
         let options = SlapdOptions(
             port: ldapPort, dataDirectory: dataDir.map { URL(fileURLWithPath: $0) }, suffix: suffix,
-            adminPassword: adminPassword, servicePassword: SlapdOptions.randomPassword(),
+            adminPassword: adminPassword, servicePassword: servicePassword ?? SlapdOptions.randomPassword(),
             offlineLDIF: fresh ? SampleData.usersLDIF(count: users, peopleDN: "ou=people,\(suffix)") : "",
             onlineLDIF: fresh ? SampleData.groupsLDIF(userCount: users, peopleDN: "ou=people,\(suffix)",
                                                       groupsDN: "ou=groups,\(suffix)") : "")
