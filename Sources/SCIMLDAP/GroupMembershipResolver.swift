@@ -1,45 +1,54 @@
 import LDAPClient
 import SCIMCore
 
-/// Direct and nested group memberships for the read-only User `groups` attribute, from `memberOf` plus batched
-/// searches up the group graph (one search per level and batch, bounded depth), never one search per group.
+/// Direct and nested group memberships for the read-only User `groups` attribute.
+///
+/// The memberof overlay keeps `memberOf` on every member entry, groups included, so one search of the direct
+/// groups by DN returns their ids, names and their own memberships; each further nesting level costs one more
+/// search (batched, bounded depth) — never one search per group, and never reading a group's member list.
 struct GroupMembershipResolver {
     let pool: LDAPPool
     let groupsBase: String
     let scope: LDAPScope
-    let memberAttribute: String
     let selection: [LDAPFilter]
+    /// The operational attribute holding memberships (memberOf).
+    let membershipAttribute: String
+    /// The attribute shown as `display` (the group's displayName mapping).
+    let displayAttribute: String?
     static let maxDepth = 8
 
-    /// For each group DN key reachable from `direct`: the DN keys of the groups it is itself a member of.
-    func parents(of direct: Set<String>, dns: [String: String]) async throws -> [String: Set<String>] {
+    struct Resolution {
+        var targets: [String: ReferenceResolver.Target] = [:]
+        /// Group DN key → DN keys of the groups it is a member of.
         var parents: [String: Set<String>] = [:]
-        var visited: Set<String> = direct
-        var frontier = Array(direct)
-        var originalDNs = dns
+    }
+
+    func resolve(_ direct: [String]) async throws -> Resolution {
+        var resolution = Resolution()
+        var frontier = Array(Set(direct))
+        var seen = Set(frontier.map(DistinguishedNameKey.key))
         for _ in 0..<Self.maxDepth where !frontier.isEmpty {
             var next: [String] = []
             for batch in frontier.chunked(ReferenceResolver.batchSize) {
-                let filter = LDAPFilter.or(batch.compactMap { originalDNs[$0] }.map { .equal(memberAttribute, $0) })
-                let result = try await pool.search(base: groupsBase, scope: scope, filter: .and([filter] + selection),
-                                                   attributes: [memberAttribute])
-                let wanted = Set(batch)
-                for group in result.entries {
-                    let groupKey = DistinguishedNameKey.key(group.dn)
-                    for member in group.strings(memberAttribute) {
-                        let memberKey = DistinguishedNameKey.key(member)
-                        guard wanted.contains(memberKey) else { continue }
-                        parents[memberKey, default: []].insert(groupKey)
-                    }
-                    if visited.insert(groupKey).inserted {
-                        next.append(groupKey)
-                        originalDNs[groupKey] = group.dn
+                let filter = LDAPFilter.or(batch.map { .equal("entryDN", $0) })
+                let result = try await pool.search(
+                    base: groupsBase, scope: scope, filter: .and([filter] + selection),
+                    attributes: ["entryUUID", membershipAttribute] + (displayAttribute.map { [$0] } ?? []))
+                for entry in result.entries {
+                    guard let id = entry.string("entryUUID") else { continue }
+                    let key = DistinguishedNameKey.key(entry.dn)
+                    resolution.targets[key] = .init(dn: entry.dn, id: id, display: displayAttribute.flatMap { entry.string($0) },
+                                                    resourceType: "Group")
+                    for parent in entry.strings(membershipAttribute) {
+                        let parentKey = DistinguishedNameKey.key(parent)
+                        resolution.parents[key, default: []].insert(parentKey)
+                        if seen.insert(parentKey).inserted { next.append(parent) }
                     }
                 }
             }
             frontier = next
         }
-        return parents
+        return resolution
     }
 
     /// Every group reachable from `direct` through `parents`, excluding the direct ones.

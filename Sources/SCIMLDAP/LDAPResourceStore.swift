@@ -124,46 +124,37 @@ public struct LDAPResourceStore: ResourceStore {
     func decode(_ entries: [LDAPEntry], type: ResolvedResourceType, mapped: ResourceMapping,
                 known: [ReferenceResolver.Target]) async throws -> [StoredResource] {
         var decoder = EntryDecoder(mapping: mapped, type: type, baseURL: baseURL)
-        var extraDNs: [String] = []
+        var known = known
         if let groups = mapped.attributes.first(where: { $0.kind == .groups }),
-           let (name, groupMapping) = mapping.resourceTypes.first(where: { $0.value.membership != nil }),
-           let membership = groupMapping.membership
+           let groupMapping = mapping.resourceTypes.values.first(where: { $0.membership != nil })
         {
-            _ = name
-            var direct: Set<String> = []
-            var originals: [String: String] = [:]
-            for entry in entries {
-                for dn in entry.strings(groups.ldap) {
-                    let key = DistinguishedNameKey.key(dn)
-                    direct.insert(key)
-                    originals[key] = dn
-                }
-            }
+            let direct = entries.flatMap { $0.strings(groups.ldap) }
             if !direct.isEmpty {
                 let resolver = GroupMembershipResolver(
                     pool: pool, groupsBase: groupMapping.baseDN, scope: groupMapping.scope == .one ? .oneLevel : .subtree,
-                    memberAttribute: membership.attribute, selection: groupMapping.selection)
-                let parents: [String: Set<String>]
+                    selection: groupMapping.selection, membershipAttribute: groups.ldap,
+                    displayAttribute: groupMapping.attributes.first { $0.scim.caseInsensitiveEquals("displayName") }?.ldap)
+                let resolution: GroupMembershipResolver.Resolution
                 do {
-                    parents = try await resolver.parents(of: direct, dns: originals)
+                    resolution = try await resolver.resolve(direct)
                 } catch let error as LDAPError {
                     throw translate(error, "resource")
                 }
+                known += resolution.targets.values
                 for entry in entries {
                     let mine = Set(entry.strings(groups.ldap).map(DistinguishedNameKey.key))
-                    let indirect = GroupMembershipResolver.indirect(from: mine, parents: parents)
-                    decoder.indirectGroups[DistinguishedNameKey.key(entry.dn)] = indirect
-                    extraDNs += indirect
+                    decoder.indirectGroups[DistinguishedNameKey.key(entry.dn)] =
+                        GroupMembershipResolver.indirect(from: mine, parents: resolution.parents)
                 }
             }
         }
-        decoder.references = try await resolveReferences(in: entries, mapped: mapped, known: known, extraDNs: extraDNs)
+        decoder.references = try await resolveReferences(in: entries, mapped: mapped, known: known)
         return try entries.map { try decoder.decode($0) }
     }
 
     /// DN → id (and display, type) for every manager/member DN in `entries`, in batched searches.
-    func resolveReferences(in entries: [LDAPEntry], mapped: ResourceMapping, known: [ReferenceResolver.Target],
-                           extraDNs: [String] = []) async throws -> [String: EntryDecoder.ResolvedReference]
+    func resolveReferences(in entries: [LDAPEntry], mapped: ResourceMapping, known: [ReferenceResolver.Target])
+        async throws -> [String: EntryDecoder.ResolvedReference]
     {
         var references: [String: EntryDecoder.ResolvedReference] = [:]
         for target in known {
@@ -171,7 +162,7 @@ public struct LDAPResourceStore: ResourceStore {
                                                                     resourceType: target.resourceType)
         }
         let placeholder = mapped.membership?.placeholder.map(DistinguishedNameKey.key)
-        var missing: Set<String> = Set(extraDNs.filter { references[$0] == nil })
+        var missing: Set<String> = []
         for entry in entries {
             for attribute in mapped.attributes where [.reference, .members, .groups].contains(attribute.kind) {
                 for dn in entry.strings(attribute.ldap) {

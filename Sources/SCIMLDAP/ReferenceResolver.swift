@@ -31,16 +31,28 @@ struct ReferenceResolver {
     func targets(forDNs dns: [String]) async throws -> [String: Target] {
         let unique = Array(Set(dns))
         var found: [String: Target] = [:]
-        for batch in unique.chunked(Self.batchSize) {
-            let filter = LDAPFilter.or(batch.map { .equal("entryDN", $0) })
-            for target in try await search(filter) { found[DistinguishedNameKey.key(target.dn)] = target }
+        // Each DN is looked up only under the base of the resource type that can hold it.
+        for (name, mapping) in mappings {
+            let base = try? DistinguishedName(mapping.baseDN)
+            let mine = unique.filter { dn in
+                guard let base, let parsed = try? DistinguishedName(dn) else { return true }
+                return parsed.isDescendant(of: base)
+            }
+            for batch in mine.chunked(Self.batchSize) {
+                let filter = LDAPFilter.or(batch.map { .equal("entryDN", $0) })
+                for target in try await search(filter, in: [(name, mapping)]) {
+                    found[DistinguishedNameKey.key(target.dn)] = target
+                }
+            }
         }
         return found
     }
 
-    private func search(_ filter: LDAPFilter) async throws -> [Target] {
+    private func search(_ filter: LDAPFilter, in selected: [(name: String, mapping: ResourceMapping)]? = nil)
+        async throws -> [Target]
+    {
         var out: [Target] = []
-        for (name, mapping) in mappings {
+        for (name, mapping) in selected ?? mappings {
             let display = mapping.attributes.first { $0.scim.caseInsensitiveEquals("displayName") }?.ldap
                 ?? mapping.attributes.first { $0.scim.caseInsensitiveEquals("userName") }?.ldap
             let result = try await pool.search(base: mapping.baseDN, scope: mapping.scope == .one ? .oneLevel : .subtree,
