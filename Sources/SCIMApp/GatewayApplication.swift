@@ -42,6 +42,7 @@ public struct GatewayApplication {
             basePath: config.server.basePath, publicBaseURL: config.publicBaseURL, maxBodyBytes: config.server.maxBodyBytes,
             clients: try config.bearerClients())
         serverConfiguration.features.sort = true
+        serverConfiguration.features.filter = true
         let router = SCIMRouter.build(store: store, registry: registry, servedTypes: served,
                                       configuration: serverConfiguration)
         return GatewayApplication(pool: pool, router: router, config: config, logger: logger)

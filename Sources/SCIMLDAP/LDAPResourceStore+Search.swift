@@ -51,8 +51,23 @@ extension LDAPResourceStore {
     func ldapFilter(for filter: SCIMFilter?, type: ResolvedResourceType, mapped: ResourceMapping) async throws
         -> LDAPFilter
     {
-        guard filter != nil else { return .alwaysTrue }
-        throw SCIMError.invalidFilter("Filters are being built.")
+        guard let filter else { return .alwaysTrue }
+        let rules: DirectorySchemaRules
+        do {
+            rules = try await schemaRules.rules(from: pool)
+        } catch let error as LDAPError {
+            throw translate(error, "schema")
+        }
+        var translation = SCIMFilterTranslation(mapping: mapped, type: type, rules: rules)
+        let ids = translation.referencedIDs(in: filter)
+        if !ids.isEmpty {
+            do {
+                translation.referenceDNs = try await resolver.targets(forIDs: ids).mapValues(\.dn)
+            } catch let error as LDAPError {
+                throw translate(error, "resource")
+            }
+        }
+        return try translation.translate(filter)
     }
 
     /// sortBy → an LDAP sort key with an ordering rule slapd can use; no sortBy sorts by entryUUID (stable).

@@ -9,6 +9,7 @@ public struct LDAPResourceStore: ResourceStore {
     public let mapping: Mapping
     public let baseURL: String
     private let logger: Logger
+    let schemaRules = SchemaRulesCache()
 
     public init(pool: LDAPPool, mapping: Mapping, baseURL: String, logger: Logger = Logger(label: "scim.ldap")) {
         self.pool = pool
