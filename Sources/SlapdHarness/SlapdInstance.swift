@@ -56,11 +56,15 @@ public final class SlapdInstance: @unchecked Sendable {
             throw SlapdError("bundled schema/ directory not found (set SCIM_GATEWAY_SCHEMA_DIR)")
         }
         let instance = try SlapdInstance(options: options, schemaDirectory: schema, logger: logger)
+        // Test suites start many instances at once on a 2-core machine: a few at a time start fastest.
+        await StartGate.shared.enter()
         do {
             try instance.prepare()
             try await instance.launch()
+            await StartGate.shared.leave()
             if !options.onlineLDIF.isEmpty { try await instance.addOnline(options.onlineLDIF) }
         } catch {
+            await StartGate.shared.leave()
             instance.stop()
             throw error
         }
@@ -256,5 +260,31 @@ public final class SlapdInstance: @unchecked Sendable {
     public func restart() async throws {
         terminate()
         try await launch()
+    }
+}
+
+/// Bounds how many slapd instances of this process start at the same time.
+actor StartGate {
+    static let shared = StartGate(limit: 3)
+    private let limit: Int
+    private var running = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) { self.limit = limit }
+
+    func enter() async {
+        if running < limit {
+            running += 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func leave() {
+        if waiting.isEmpty {
+            running -= 1
+        } else {
+            waiting.removeFirst().resume()
+        }
     }
 }

@@ -34,7 +34,7 @@ public struct SlapdOptions: Sendable {
     public init(port: Int = 0, dataDirectory: URL? = nil, suffix: String = "dc=example,dc=org",
                 adminPassword: String = SlapdOptions.randomPassword(), servicePassword: String = SlapdOptions.randomPassword(),
                 configStyle: ConfigStyle = .cnConfig, uncheckedLimit: Int = 1_000_000, noSync: Bool = true,
-                offlineLDIF: String = "", onlineLDIF: String = "", startTimeout: Duration = .seconds(10),
+                offlineLDIF: String = "", onlineLDIF: String = "", startTimeout: Duration = .seconds(30),
                 tls: Bool = false) {
         self.port = port
         self.dataDirectory = dataDirectory
