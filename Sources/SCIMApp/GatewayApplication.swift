@@ -43,6 +43,7 @@ public struct GatewayApplication {
             clients: try config.bearerClients())
         serverConfiguration.features.sort = true
         serverConfiguration.features.filter = true
+        serverConfiguration.features.patch = true
         let router = SCIMRouter.build(store: store, registry: registry, servedTypes: served,
                                       configuration: serverConfiguration)
         return GatewayApplication(pool: pool, router: router, config: config, logger: logger)

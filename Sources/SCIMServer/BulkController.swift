@@ -113,7 +113,8 @@ struct BulkController<Store: ResourceStore> {
             do {
                 let patch = PatchRequest(operations: [.init(op: .add, path: try AttributePath(parsing: "members"),
                                                             value: .array(members.map { .object(["value": .string($0)]) }))])
-                let stored = try await store.patch(id: deferred.groupID, request: patch, type: deferred.type, ifMatch: nil)
+                let stored = try await store.patch(id: deferred.groupID, request: patch, type: deferred.type,
+                                                  projection: Projection(excludedAttributes: ["members"]), ifMatch: nil)
                 if case .object(var object)? = results[deferred.index] {
                     object["version"] = .string(stored.etag)
                     results[deferred.index] = .object(object)
@@ -148,7 +149,7 @@ struct BulkController<Store: ResourceStore> {
             return (200, try await store.replace(id: parts[1], with: resource, type: type, ifMatch: version), type)
         case ("PATCH", 2):
             let patch = try PatchRequest(json: data ?? .null, filterLimits: configuration.filterLimits)
-            return (200, try await store.patch(id: parts[1], request: patch, type: type, ifMatch: version), type)
+            return (200, try await store.patch(id: parts[1], request: patch, type: type, projection: .all, ifMatch: version), type)
         case ("DELETE", 2):
             try await store.delete(id: parts[1], type: type, ifMatch: version)
             return (204, nil, type)

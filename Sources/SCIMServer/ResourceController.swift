@@ -19,6 +19,7 @@ struct ResourceController<Store: ResourceStore> {
         group.post(RouterPath("\(endpoint)/.search")) { request, context in try await search(request, context) }
         group.get(RouterPath("\(endpoint)/:id")) { request, context in try await get(request, context) }
         group.put(RouterPath("\(endpoint)/:id")) { request, context in try await replace(request, context) }
+        group.patch(RouterPath("\(endpoint)/:id")) { request, context in try await patch(request, context) }
         group.delete(RouterPath("\(endpoint)/:id")) { request, context in try await delete(request, context) }
     }
 
@@ -75,6 +76,17 @@ struct ResourceController<Store: ResourceStore> {
         let resource = try ResourceValidator(type: type).validate(body)
         let stored = try await store.replace(id: id, with: resource, type: type, ifMatch: version)
         context.logger.info("replaced", metadata: ["resourceType": "\(type.resourceType.name)", "id": "\(id)"])
+        return SCIMResponse.json(projection.apply(to: stored.resource, type: type), headers: [.eTag: stored.etag])
+    }
+
+    func patch(_ request: Request, _ context: SCIMRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let projection = try projection(request)
+        let version = try Self.singleVersion(request.headers[.ifMatch])
+        let body = try await SCIMBody.read(request, context: context, configuration: configuration)
+        let patch = try PatchRequest(json: body, filterLimits: configuration.filterLimits)
+        let stored = try await store.patch(id: id, request: patch, type: type, projection: projection, ifMatch: version)
+        context.logger.info("patched", metadata: ["resourceType": "\(type.resourceType.name)", "id": "\(id)"])
         return SCIMResponse.json(projection.apply(to: stored.resource, type: type), headers: [.eTag: stored.etag])
     }
 

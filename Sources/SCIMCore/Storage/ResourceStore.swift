@@ -37,9 +37,10 @@ public protocol ResourceStore: Sendable {
     /// Replaces a resource (PUT, RFC 7644 §3.5.1) with a validated representation; `ifMatch` as for delete.
     func replace(id: String, with resource: JSONValue, type: ResolvedResourceType, ifMatch: String?) async throws
         -> StoredResource
-    /// Applies a PATCH (RFC 7644 §3.5.2); `ifMatch` as for delete.
-    func patch(id: String, request: PatchRequest, type: ResolvedResourceType, ifMatch: String?) async throws
-        -> StoredResource
+    /// Applies a PATCH (RFC 7644 §3.5.2); `projection` is what the response will show (a backend may skip
+    /// reading group members the client excluded); `ifMatch` as for delete.
+    func patch(id: String, request: PatchRequest, type: ResolvedResourceType, projection: Projection, ifMatch: String?)
+        async throws -> StoredResource
     /// Lists resources matching a (resolved) search request, sorted and paged by the backend.
     func search(_ request: SearchRequest, type: ResolvedResourceType) async throws -> ResourcePage
     /// Deletes a resource; `ifMatch` is the version the client expects (nil: unconditional).

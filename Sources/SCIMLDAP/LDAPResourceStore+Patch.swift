@@ -1,0 +1,108 @@
+import Foundation
+import LDAPClient
+import SCIMCore
+
+/// PATCH: apply the operations to the current representation, then write through the same minimal-modification
+/// path as PUT. Membership-only changes go straight to per-value `add`/`delete` of member DNs without reading
+/// the group's members, so a 10,000-member group gains a member in one small modify.
+extension LDAPResourceStore {
+    public func patch(id: String, request: PatchRequest, type: ResolvedResourceType, projection: Projection,
+                      ifMatch: String?) async throws -> StoredResource
+    {
+        let mapped = try resourceMapping(type)
+        let applier = PatchApplier(type: type)
+        let withMembers = applier.needsCurrentMembers(request)
+        let readProjection = withMembers ? Projection.all : Projection(excludedAttributes: ["members"])
+        let current = try await find(id: id, mapped: mapped,
+                                     attributes: readAttributes(mapped, projection: readProjection) + ["objectClass"])
+        let currentResource = try await decode(current, type: type, mapped: mapped, known: []).resource
+        let result = try applier.apply(request, to: currentResource)
+        if let ifMatch, EntryDecoder.version(current) != ifMatch, result.changesOtherAttributes || !result.memberChanges.isEmpty {
+            // Checked again atomically below where the write allows an Assertion control.
+            throw SCIMError.preconditionFailed()
+        }
+        if !withMembers, !result.changesOtherAttributes {
+            return try await changeMembers(result.memberChanges, of: current, type: type, mapped: mapped, ifMatch: ifMatch,
+                                           projection: projection)
+        }
+        let validated = try ResourceValidator(type: type).validate(result.resource)
+        var merged = validated
+        if !withMembers, let members = currentResource["members"] { merged.set(members, at: (nil, "members", nil)) }
+        if request.operations.contains(where: { $0.path?.attribute.caseInsensitiveEquals("password") == true || $0.value?["password"] != nil }),
+           let password = result.resource["password"]
+        {
+            merged.set(password, at: (nil, "password", nil))
+        }
+        return try await write(merged, over: current, type: type, mapped: mapped, ifMatch: ifMatch, isPatch: true)
+    }
+
+    /// Per-value membership changes; the placeholder member keeps groupOfNames valid when the last member goes.
+    private func changeMembers(_ changes: PatchApplier.MemberChanges, of group: LDAPEntry, type: ResolvedResourceType,
+                               mapped: ResourceMapping, ifMatch: String?, projection: Projection) async throws -> StoredResource
+    {
+        guard let membership = mapped.membership,
+              let attribute = mapped.attributes.first(where: { $0.kind == .members })?.ldap
+        else { throw SCIMError.invalidPath("\(type.resourceType.name) has no members.") }
+        let targets = try await resolver.targets(forIDs: changes.added + changes.removed)
+        for id in changes.added where targets[id] == nil {
+            throw SCIMError.invalidValue("member \(id) does not exist")
+        }
+        var modifications: [LDAPModification] = []
+        if changes.replacedAll {
+            // Clearing every member (remove without a value): the placeholder alone remains.
+            modifications.append(.replace(attribute, [membership.placeholder ?? ""].filter { !$0.isEmpty }
+                                            + changes.added.compactMap { targets[$0]?.dn }))
+        } else {
+            let removed = changes.removed.compactMap { targets[$0]?.dn }
+            let added = changes.added.compactMap { targets[$0]?.dn }
+            if !removed.isEmpty { modifications.append(.delete(attribute, removed)) }
+            if !added.isEmpty { modifications.append(.add(attribute, added)) }
+        }
+        let assertion: [LDAPRequestControl] = ifMatch.map { [.assertion(.equal("entryCSN", $0))] } ?? []
+        let readBack: [LDAPRequestControl] = [.postRead(readAttributes(mapped, projection: projection))]
+        do {
+            let written: LDAPWriteResult? = try await pool.withConnection { connection in
+                guard !modifications.isEmpty else { return nil }
+                var mods = modifications
+                if let placeholder = membership.placeholder, !changes.added.isEmpty,
+                   try await connection.compare(dn: group.dn, attribute: attribute, value: Array(placeholder.utf8))
+                {
+                    mods.append(.delete(attribute, [placeholder]))
+                }
+                do {
+                    return try await connection.modify(dn: group.dn, mods, controls: assertion + readBack)
+                } catch let error as LDAPError where error.code == .objectClassViolation && membership.placeholder != nil {
+                    // The last member went: keep the group valid with the placeholder.
+                    return try await connection.modify(dn: group.dn, mods + [.add(attribute, [membership.placeholder!])],
+                                                       controls: assertion + readBack)
+                } catch let error as LDAPError where error.code == .noSuchAttribute || error.code == .attributeOrValueExists {
+                    // Removing a non-member or adding a member twice: apply value by value, skipping no-ops.
+                    var last: LDAPWriteResult?
+                    for mod in mods {
+                        for value in mod.values {
+                            do {
+                                last = try await connection.modify(dn: group.dn, [LDAPModification(mod.operation, mod.attribute, [value])],
+                                                                   controls: assertion + readBack)
+                            } catch let inner as LDAPError where inner.code == .noSuchAttribute || inner.code == .attributeOrValueExists {
+                                continue
+                            } catch let inner as LDAPError where inner.code == .objectClassViolation && membership.placeholder != nil {
+                                last = try await connection.modify(dn: group.dn, [LDAPModification(mod.operation, mod.attribute, [value]),
+                                                                                  .add(attribute, [membership.placeholder!])],
+                                                                   controls: assertion + readBack)
+                            }
+                        }
+                    }
+                    return last
+                }
+            }
+            if let entry = written?.controls.postRead {
+                return try await decode(entry, type: type, mapped: mapped, known: [])
+            }
+            let fresh = try await find(id: group.string("entryUUID") ?? "", mapped: mapped,
+                                       attributes: readAttributes(mapped, projection: projection))
+            return try await decode(fresh, type: type, mapped: mapped, known: [])
+        } catch let error as LDAPError {
+            throw translate(error, type.resourceType.name)
+        }
+    }
+}
