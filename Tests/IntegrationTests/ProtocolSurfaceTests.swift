@@ -17,7 +17,10 @@ struct ProtocolSurfaceTests {
             let spc = try await client.execute(uri: "/scim/v2/ServiceProviderConfig", method: .get, headers: GatewayHarness.auth)
             #expect(spc.status == .ok)
             #expect(spc.json?["etag"]?["supported"]?.boolValue == true)
-            #expect(spc.json?["patch"]?["supported"]?.boolValue == false)  // not yet: advertised as it is
+            for feature in ["patch", "filter", "sort", "etag", "bulk", "changePassword"] {
+                #expect(spc.json?[feature]?["supported"]?.boolValue == true, "\(feature)")
+            }
+            #expect(spc.json?["filter"]?["maxResults"] == .integer(1000))
 
             let types = try await client.execute(uri: "/scim/v2/ResourceTypes", method: .get, headers: GatewayHarness.auth)
             let names = types.json?["Resources"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
