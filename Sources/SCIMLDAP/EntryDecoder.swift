@@ -35,6 +35,7 @@ struct EntryDecoder {
             guard let value = decode(attribute, from: entry) else { continue }
             resource.set(value, at: attribute.path)
         }
+        hideDerivedValues(&resource)
         var meta: OrderedDictionary<String, JSONValue> = ["resourceType": .string(type.resourceType.name)]
         if let created = entry.string("createTimestamp").flatMap(GeneralizedTime.rfc3339) { meta["created"] = .string(created) }
         if let modified = entry.string("modifyTimestamp").flatMap(GeneralizedTime.rfc3339) {
@@ -44,6 +45,26 @@ struct EntryDecoder {
         meta["version"] = .string("W/\"\(version)\"")
         resource.set(.object(meta), at: (nil, "meta", nil))
         return StoredResource(resource: resource, version: version)
+    }
+
+    /// cn and sn are required by LDAP, so the gateway fills them when a client leaves them out (`derived` in the
+    /// mapping). A value equal to what that derivation gives from the other attributes was not sent by the
+    /// client and is not returned as if it had been (e.g. name.familyName copied from userName).
+    private func hideDerivedValues(_ resource: inout JSONValue) {
+        for (ldap, sources) in (mapping.derived ?? [:]).sorted(by: { $0.key < $1.key }) {
+            guard let own = mapping.attributes.first(where: { $0.ldap.caseInsensitiveEquals(ldap) && $0.kind == .string }),
+                  let value = resource.value(at: own.path)?.stringValue
+            else { continue }
+            let derivable = sources.filter { $0 != own.scim }.compactMap { expression -> String? in
+                let parts = expression.components(separatedBy: "+").map { $0.trimmingCharacters(in: .whitespaces) }
+                let values = parts.compactMap { path in
+                    resource.value(at: AttributeMapping(scim: path, ldap: "", kind: .string).path)?.stringValue
+                }.filter { !$0.isEmpty }
+                return values.count == parts.count ? values.joined(separator: " ") : nil
+            }
+            guard derivable.contains(value) else { continue }
+            resource.remove(at: own.path)
+        }
     }
 
     /// The ETag version: entryCSN, which changes on every write (µs resolution), made header-safe.

@@ -33,4 +33,21 @@ extension JSONValue {
         }
         self = .object(object)
     }
+
+    /// Removes the value at a mapped path; an emptied parent object goes too.
+    mutating func remove(at path: (urn: String?, attribute: String, sub: String?)) {
+        guard case .object(var object) = self else { return }
+        if let urn = path.urn {
+            guard var ext = object[urn] else { return }
+            ext.remove(at: (nil, path.attribute, path.sub))
+            object[urn] = ext.objectValue?.isEmpty == true ? nil : ext
+        } else if let sub = path.sub {
+            guard case .object(var members)? = object[path.attribute] else { return }
+            members.removeValue(forKey: sub)
+            object[path.attribute] = members.isEmpty ? nil : .object(members)
+        } else {
+            object.removeValue(forKey: path.attribute)
+        }
+        self = .object(object)
+    }
 }

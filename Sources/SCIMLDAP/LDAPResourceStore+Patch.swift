@@ -27,13 +27,12 @@ extension LDAPResourceStore {
         }
         let validated = try ResourceValidator(type: type).validate(result.resource)
         var merged = validated
-        if !withMembers, let members = currentResource["members"] { merged.set(members, at: (nil, "members", nil)) }
         if request.operations.contains(where: { $0.path?.attribute.caseInsensitiveEquals("password") == true || $0.value?["password"] != nil }),
            let password = result.resource["password"]
         {
             merged.set(password, at: (nil, "password", nil))
         }
-        return try await write(merged, over: current, type: type, mapped: mapped, ifMatch: ifMatch, isPatch: true)
+        return try await write(merged, over: current, type: type, mapped: mapped, ifMatch: ifMatch, membersRead: withMembers)
     }
 
     /// Per-value membership changes; the placeholder member keeps groupOfNames valid when the last member goes.

@@ -12,13 +12,14 @@ extension LDAPResourceStore {
     {
         let mapped = try resourceMapping(type)
         let current = try await find(id: id, mapped: mapped, attributes: readAttributes(mapped, projection: .all) + ["objectClass"])
-        return try await write(resource, over: current, type: type, mapped: mapped, ifMatch: ifMatch, isPatch: false)
+        return try await write(resource, over: current, type: type, mapped: mapped, ifMatch: ifMatch, membersRead: true)
     }
 
     /// Writes `resource` (a complete representation) over `current`.
-    /// - `isPatch`: PATCH keeps what the representation leaves out only for write-only data (password).
+    /// - `membersRead`: false when `current` was read without its members (a PATCH that does not touch them):
+    ///   membership is then left exactly as it is.
     func write(_ resource: JSONValue, over current: LDAPEntry, type: ResolvedResourceType, mapped: ResourceMapping,
-               ifMatch: String?, isPatch: Bool) async throws -> StoredResource
+               ifMatch: String?, membersRead: Bool) async throws -> StoredResource
     {
         let targets = try await resolver.targets(forIDs: referencedIDs(in: resource, mapped))
         let encoder = EntryEncoder(mapping: mapped, referenceDNs: targets.mapValues(\.dn))
@@ -38,7 +39,9 @@ extension LDAPResourceStore {
         for (ldap, _) in mapped.derived ?? [:] { owned.insert(ldap.lowercased()) }
         let rdnType = mapped.rdnAttribute.lowercased()
         owned.remove(rdnType)
-        if let membership = mapped.membership { owned.insert(membership.attribute.lowercased()) }
+        if let membership = mapped.membership {
+            if membersRead { owned.insert(membership.attribute.lowercased()) } else { owned.remove(membership.attribute.lowercased()) }
+        }
         let planner = ModificationPlanner(ownedTypes: owned, singleValuedTypes: single)
         var modifications = planner.plan(current: current, desired: encoded.attributes)
         // Object classes the mapping writes but an older entry lacks (e.g. the auxiliary class).

@@ -46,7 +46,7 @@ struct TaggedAttributeCodec {
             .map { options, members in
                 var object = members
                 if let type = options.type { object["type"] = .string(type) }
-                if options.primary { object["primary"] = .bool(true) }
+                object["primary"] = .bool(options.primary)
                 return .object(object)
             }
     }

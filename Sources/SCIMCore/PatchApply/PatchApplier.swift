@@ -61,7 +61,12 @@ public struct PatchApplier: Sendable {
     public func apply(_ request: PatchRequest, to resource: JSONValue) throws(SCIMError) -> Result {
         var state = State(resource: resource)
         for operation in request.operations {
-            if let path = operation.path {
+            if let path = operation.path, let urn = path.schemaURN, path.subAttribute == nil, path.valueFilter == nil,
+               let ext = type.extensionSchema(urn: "\(urn):\(path.attribute)")
+            {
+                // The path names a whole extension schema (urn:…:enterprise:2.0:User).
+                try applyExtension(operation.op, ext, operation.value, to: &state)
+            } else if let path = operation.path {
                 let resolved = try path.resolved(against: type, errorType: .invalidPath)
                 try apply(operation.op, resolved, operation.value, to: &state)
             } else {
@@ -77,6 +82,25 @@ public struct PatchApplier: Sendable {
             }
         }
         return Result(resource: state.resource, memberChanges: state.members, changesOtherAttributes: state.others)
+    }
+
+    private func applyExtension(_ op: PatchRequest.Op, _ ext: SCIMSchema, _ value: JSONValue?, to state: inout State)
+        throws(SCIMError)
+    {
+        state.others = true
+        switch op {
+        case .remove:
+            guard var root = state.resource.objectValue else { return }
+            if let key = root.keys.first(where: { $0.caseInsensitiveEquals(ext.id) }) { root.removeValue(forKey: key) }
+            if let schemas = root["schemas"]?.arrayValue {
+                root["schemas"] = .array(schemas.filter { $0.stringValue?.caseInsensitiveEquals(ext.id) != true })
+            }
+            state.resource = .object(root)
+        case .add, .replace:
+            for (path, item) in try pathlessTargets(ext.id, value ?? .object([:])) {
+                try apply(op, path, item, to: &state, pathless: true)
+            }
+        }
     }
 
     struct State {
