@@ -32,6 +32,7 @@ enum SampleData {
                 mail: \(uid)@example.org
                 scimEmail;x-scim-type-work;x-scim-primary: \(uid)@example.org
                 scimExternalId: ext-\(uid)
+                scimActive: TRUE
                 employeeNumber: \(index)
 
 

@@ -82,8 +82,9 @@ struct EntryDecoder {
         case .password:
             return nil
         case .active:
-            let locked = entry.strings(attribute.ldap).contains(ActiveLock.permanentLock)
-            return .bool(!locked)
+            if entry.strings(attribute.ldap).contains(ActiveLock.permanentLock) { return .bool(false) }
+            guard let marker = attribute.marker else { return .bool(true) }
+            return entry.string(marker) == nil ? nil : .bool(true)
         case .reference:
             guard let dn = entry.string(attribute.ldap) else { return nil }
             guard let target = references[DistinguishedNameKey.key(dn)] else { return nil }

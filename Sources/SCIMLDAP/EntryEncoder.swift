@@ -53,7 +53,10 @@ struct EntryEncoder {
             guard let text = value.stringValue, !text.isEmpty else { return [] }
             return [(attribute.ldap, [Array(text.utf8)])]
         case .active:
-            return value.boolValue == false ? [(attribute.ldap, [Array(ActiveLock.permanentLock.utf8)])] : []
+            guard let flag = value.boolValue else { return [] }
+            var out: [(String, [[UInt8]])] = flag ? [] : [(attribute.ldap, [Array(ActiveLock.permanentLock.utf8)])]
+            if let marker = attribute.marker { out.append((marker, [Array((flag ? "TRUE" : "FALSE").utf8)])) }
+            return out
         case .reference:
             guard let id = value["value"]?.stringValue ?? value.stringValue else { return [] }
             guard let dn = referenceDNs[id] else { throw SCIMError.invalidValue("\(attribute.scim) \(id) does not exist") }

@@ -32,7 +32,8 @@ extension LDAPResourceStore {
         {
             merged.set(password, at: (nil, "password", nil))
         }
-        return try await write(merged, over: current, type: type, mapped: mapped, ifMatch: ifMatch, membersRead: withMembers)
+        return try await write(merged, over: current, type: type, mapped: mapped, ifMatch: ifMatch, membersRead: withMembers,
+                               removed: Set(request.operations.filter { $0.op == .remove }.compactMap { $0.path?.attribute.lowercased() }))
     }
 
     /// Per-value membership changes; the placeholder member keeps groupOfNames valid when the last member goes.

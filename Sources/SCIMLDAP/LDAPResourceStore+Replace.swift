@@ -19,17 +19,25 @@ extension LDAPResourceStore {
     /// - `membersRead`: false when `current` was read without its members (a PATCH that does not touch them):
     ///   membership is then left exactly as it is.
     func write(_ resource: JSONValue, over current: LDAPEntry, type: ResolvedResourceType, mapped: ResourceMapping,
-               ifMatch: String?, membersRead: Bool) async throws -> StoredResource
+               ifMatch: String?, membersRead: Bool, removed: Set<String> = []) async throws -> StoredResource
     {
         let targets = try await resolver.targets(forIDs: referencedIDs(in: resource, mapped))
         let encoder = EntryEncoder(mapping: mapped, referenceDNs: targets.mapValues(\.dn))
         let encoded = try encoder.encodeNew(resource)
         var owned: Set<String> = []
         var single: Set<String> = []
+        var activeChanges: [LDAPModification] = []
         for attribute in mapped.attributes {
             // PUT never clears the password; an omitted `active` leaves the lock state alone.
             if attribute.kind == .password && resource.value(at: attribute.path) == nil { continue }
-            if attribute.kind == .active && resource.value(at: attribute.path) == nil { continue }
+            if attribute.kind == .active {
+                // Only ppolicy's permanent lock is ours: a temporary lockout after failed binds is never cleared.
+                let wanted = resource.value(at: attribute.path)?.boolValue
+                if wanted != nil || removed.contains(attribute.path.attribute.lowercased()) {
+                    activeChanges += Self.activeModifications(attribute, wanted: wanted, current: current)
+                }
+                continue
+            }
             if attribute.kind == .groups { continue }  // read-only, maintained by the directory
             for name in attribute.ldapAttributes { owned.insert(name.lowercased()) }
             if [.string, .boolean, .reference, .password, .active].contains(attribute.kind) {
@@ -43,7 +51,7 @@ extension LDAPResourceStore {
             if membersRead { owned.insert(membership.attribute.lowercased()) } else { owned.remove(membership.attribute.lowercased()) }
         }
         let planner = ModificationPlanner(ownedTypes: owned, singleValuedTypes: single)
-        var modifications = planner.plan(current: current, desired: encoded.attributes)
+        var modifications = planner.plan(current: current, desired: encoded.attributes) + activeChanges
         // Object classes the mapping writes but an older entry lacks (e.g. the auxiliary class).
         let classes = Set(current.strings("objectClass").map { $0.lowercased() })
         let missingClasses = mapped.objectClasses.filter { !classes.contains($0.lowercased()) }
@@ -100,6 +108,30 @@ extension LDAPResourceStore {
         } catch let error as LDAPError {
             throw translate(error, type.resourceType.name)
         }
+    }
+
+    /// Lock and marker changes for `active` (nil: the client removed it).
+    static func activeModifications(_ attribute: AttributeMapping, wanted: Bool?, current: LDAPEntry) -> [LDAPModification] {
+        var mods: [LDAPModification] = []
+        let lockValues = current.strings(attribute.ldap)
+        let permanentlyLocked = lockValues.contains(ActiveLock.permanentLock)
+        if wanted == false, !permanentlyLocked {
+            mods.append(.replace(attribute.ldap, [ActiveLock.permanentLock]))
+        } else if wanted != false, permanentlyLocked {
+            mods.append(.delete(attribute.ldap, [ActiveLock.permanentLock]))
+        }
+        if let marker = attribute.marker {
+            let markerValue = current.string(marker)
+            switch wanted {
+            case .some(let flag) where markerValue != (flag ? "TRUE" : "FALSE"):
+                mods.append(.replace(marker, [flag ? "TRUE" : "FALSE"]))
+            case .none where markerValue != nil:
+                mods.append(.delete(marker))
+            default:
+                break
+            }
+        }
+        return mods
     }
 
     /// Lower-cased LDAP types holding SCIM attributes with server uniqueness (userName, externalId).

@@ -82,6 +82,9 @@ public struct AttributeMapping: Sendable, Decodable {
     public var subAttributes: [String: String]?
     public var binary: Bool?
     public var mirror: [String: String]?
+    /// `active` only: a Boolean attribute recording that a client set `active`, so an unset (or removed) value is
+    /// not reported as true.
+    public var marker: String?
 
     /// The path split into extension URN (nil for core), attribute, and optional sub-attribute.
     public var path: (urn: String?, attribute: String, sub: String?) {
@@ -101,6 +104,7 @@ public struct AttributeMapping: Sendable, Decodable {
         if let display { names.append(display) }
         if let subAttributes { names += subAttributes.values.sorted() }
         if let mirror { names += mirror.values.sorted() }
+        if let marker { names.append(marker) }
         return Array(Set(names)).sorted()
     }
 }

@@ -85,12 +85,17 @@ struct SCIMFilterTranslation {
             let text = try stringValue(value, op, label, boolean: attribute.kind == .boolean)
             return try compare(attribute.ldap, op, text, label: label)
         case .active:
-            guard let op else { return .alwaysTrue }
+            // Without a marker every unlocked entry is active; with one, active is assigned only where the
+            // marker (or the permanent lock) is.
+            let locked = LDAPFilter.equal(attribute.ldap, ActiveLock.permanentLock)
+            let isTrue: LDAPFilter = attribute.marker.map { .and([.not(locked), .present($0)]) } ?? .not(locked)
+            let assigned: LDAPFilter = attribute.marker.map { .or([locked, .present($0)]) } ?? .alwaysTrue
+            guard let op else { return assigned }
             guard op == .eq || op == .ne, let flag = value?.boolValue else {
                 throw SCIMError.invalidFilter("active supports eq, ne and pr with true or false.")
             }
-            let locked = LDAPFilter.equal(attribute.ldap, ActiveLock.permanentLock)
-            return (flag == (op == .eq)) ? .not(locked) : locked
+            let matched = flag ? isTrue : locked
+            return op == .eq ? matched : .not(matched)
         case .reference, .members, .groups:
             guard sub == nil || sub!.caseInsensitiveEquals("value") else {
                 throw SCIMError.invalidFilter("\(label) cannot be filtered on; use \(top).value.")

@@ -26,12 +26,12 @@ struct TaggedAttributeCodec {
                 let options = TaggedValueOptions(options: attribute.options)
                 if !spreadsValues {
                     for value in attribute.values {
-                        plainValues.append((options, [sub: scimValue(value)]))
+                        plainValues.append((options, [sub: scimValue(value, sub: sub)]))
                     }
                     continue
                 }
                 for value in attribute.values {
-                    groups[options, default: [:]][sub] = scimValue(value)
+                    groups[options, default: [:]][sub] = scimValue(value, sub: sub)
                 }
             }
         }
@@ -60,14 +60,16 @@ struct TaggedAttributeCodec {
                 let options = key == "primary"
                     ? TaggedValueOptions(type: nil, primary: position == 0, index: nil)
                     : TaggedValueOptions(type: key, primary: false, index: nil)
-                out.append((options, ["value": scimValue(value)]))
+                out.append((options, ["value": scimValue(value, sub: "value")]))
             }
         }
         return out
     }
 
-    private func scimValue(_ bytes: [UInt8]) -> JSONValue {
-        mapping.binary == true ? .string(Data(bytes).base64EncodedString()) : .string(String(decoding: bytes, as: UTF8.self))
+    /// Binary mappings hold raw bytes in the value attribute only; display stays text.
+    private func scimValue(_ bytes: [UInt8], sub: String) -> JSONValue {
+        mapping.binary == true && sub == "value"
+            ? .string(Data(bytes).base64EncodedString()) : .string(String(decoding: bytes, as: UTF8.self))
     }
 
     // MARK: Encode

@@ -115,7 +115,7 @@ public struct PatchApplier: Sendable {
         if let ext = type.extensionSchema(urn: key) {
             guard case .object(let fields) = value else { throw SCIMError.invalidValue("\(key) takes an object.") }
             var out: [(AttributePath, JSONValue)] = []
-            for (name, item) in fields {
+            for (name, item) in fields where !["schemas", "meta", "id"].contains(where: { name.caseInsensitiveEquals($0) }) {
                 out.append((try AttributePath(parsing: "\(ext.id):\(name)").resolved(against: type, errorType: .invalidPath), item))
             }
             return out
