@@ -68,6 +68,10 @@ struct FilterQueryTests {
         (#"profileUrl gt "a""#, "profileUrl"),
         (#"emails[not (type eq "work")]"#, "emails"),
         (#"userName gt "a""#, "userName"),
+        (String(repeating: "(", count: 40) + #"userName eq "a""# + String(repeating: ")", count: 40), "nest"),
+        (#"userName eq"#, "userName"),
+        (#"nosuchattribute eq "x""#, "nosuchattribute"),
+        (#"emails[type eq "work"][value eq "x"]"#, "["),
     ])
     func unanswerableFiltersAreRefused(filter: String, names: String) async throws {
         let harness = try await GatewayHarness.start()

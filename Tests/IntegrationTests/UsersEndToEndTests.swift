@@ -91,6 +91,10 @@ struct UsersEndToEndTests {
         (#"{"userName":"noschemas"}"#, 400, "invalidSyntax"),
         (String(repeating: "[", count: 200) + String(repeating: "]", count: 200), 400, "invalidSyntax"),
         (#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"short.pw","password":"abc"}"#, 400, "invalidValue"),
+        (#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"u","favouriteColour":"red"}"#, 400, "invalidSyntax"),
+        (#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"u","emails":[{"value":42}]}"#, 400, "invalidValue"),
+        (#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"u","active":"perhaps"}"#, 400, "invalidValue"),
+        (#"{"schemas":["urn:nope"],"userName":"u"}"#, 400, "invalidSyntax"),
     ])
     func badInputIsAScimError(body: String, status: Int, scimType: String) async throws {
         let harness = try await GatewayHarness.start()
