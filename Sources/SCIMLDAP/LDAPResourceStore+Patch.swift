@@ -26,13 +26,7 @@ extension LDAPResourceStore {
                                            projection: projection)
         }
         let validated = try ResourceValidator(type: type).validate(result.resource)
-        var merged = validated
-        if request.operations.contains(where: { $0.path?.attribute.caseInsensitiveEquals("password") == true || $0.value?["password"] != nil }),
-           let password = result.resource["password"]
-        {
-            merged.set(password, at: (nil, "password", nil))
-        }
-        return try await write(merged, over: current, type: type, mapped: mapped, ifMatch: ifMatch, membersRead: withMembers,
+        return try await write(validated, over: current, type: type, mapped: mapped, ifMatch: ifMatch, membersRead: withMembers,
                                removed: Set(request.operations.filter { $0.op == .remove }.compactMap { $0.path?.attribute.lowercased() }))
     }
 

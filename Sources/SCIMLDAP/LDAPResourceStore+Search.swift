@@ -13,7 +13,7 @@ extension LDAPResourceStore {
         let mapped = try resourceMapping(type)
         let count = min(request.count ?? Self.defaultPageSize, Self.maxPageSize)
         let filter = try await ldapFilter(for: request.filter, type: type, mapped: mapped)
-        let sortKey = try sortKey(for: request, type: type, mapped: mapped)
+        let sortKey = try await sortKey(for: request, type: type, mapped: mapped)
         let attributes = count == 0 ? ["1.1"] : readAttributes(mapped, projection: request.projection)
         let controls: [LDAPRequestControl] = [
             .serverSideSort([sortKey]),
@@ -52,12 +52,7 @@ extension LDAPResourceStore {
         -> LDAPFilter
     {
         guard let filter else { return .alwaysTrue }
-        let rules: DirectorySchemaRules
-        do {
-            rules = try await schemaRules.rules(from: pool)
-        } catch let error as LDAPError {
-            throw translate(error, "schema")
-        }
+        let rules = try await directoryRules()
         var translation = SCIMFilterTranslation(mapping: mapped, type: type, rules: rules)
         let ids = translation.referencedIDs(in: filter)
         if !ids.isEmpty {
@@ -71,7 +66,9 @@ extension LDAPResourceStore {
     }
 
     /// sortBy → an LDAP sort key with an ordering rule slapd can use; no sortBy sorts by entryUUID (stable).
-    func sortKey(for request: SearchRequest, type: ResolvedResourceType, mapped: ResourceMapping) throws -> LDAPSortKey {
+    func sortKey(for request: SearchRequest, type: ResolvedResourceType, mapped: ResourceMapping) async throws
+        -> LDAPSortKey
+    {
         let reverse = request.sortOrder == .descending
         guard let path = request.sortBy else { return LDAPSortKey("entryUUID", reverse: reverse) }
         let name = [path.schemaURN, path.subAttribute == nil ? path.attribute : "\(path.attribute).\(path.subAttribute!)"]
@@ -87,16 +84,30 @@ extension LDAPResourceStore {
         guard let attribute = candidates.first, [.string, .tagged, .boolean].contains(attribute.kind) else {
             throw SCIMError.invalidValue("sortBy \(name) is not a sortable attribute.")
         }
-        return LDAPSortKey(attribute.ldap, orderingRule: SortRules.orderingRule(for: attribute.ldap), reverse: reverse)
+        let rules = try await directoryRules()
+        guard let available = rules.rules(for: attribute.ldap) else {
+            throw SCIMError.invalidValue("sortBy \(name): the directory does not know \(attribute.ldap).")
+        }
+        // An attribute without an ORDERING rule sorts with the ordering rule matching its equality rule.
+        if available.ordering != nil { return LDAPSortKey(attribute.ldap, reverse: reverse) }
+        switch available.equality?.lowercased() {
+        case "caseignorematch", "caseignoreia5match":
+            return LDAPSortKey(attribute.ldap, orderingRule: "caseIgnoreOrderingMatch", reverse: reverse)
+        case "caseexactmatch", "caseexactia5match":
+            return LDAPSortKey(attribute.ldap, orderingRule: "caseExactOrderingMatch", reverse: reverse)
+        default:
+            throw SCIMError.invalidValue("sortBy \(name): the directory cannot order \(attribute.ldap).")
+        }
     }
 }
 
-/// Ordering rules for server-side sort: the bundled schema's attributes and the operational timestamps define
-/// their own; inetOrgPerson's string attributes have none, so the sort key names caseIgnoreOrderingMatch.
-enum SortRules {
-    static func orderingRule(for attribute: String) -> String? {
-        let name = attribute.lowercased()
-        if name.hasPrefix("scim") || ["entryuuid", "createtimestamp", "modifytimestamp"].contains(name) { return nil }
-        return "caseIgnoreOrderingMatch"
+extension LDAPResourceStore {
+    /// The directory's matching rules (read from its subschema once).
+    func directoryRules() async throws -> DirectorySchemaRules {
+        do {
+            return try await schemaRules.rules(from: pool)
+        } catch let error as LDAPError {
+            throw translate(error, "schema")
+        }
     }
 }

@@ -102,4 +102,25 @@ struct PatchTests {
             #expect(stale.status == .preconditionFailed)
         }
     }
+
+    @Test func passwordChangesGoThroughThePasswordPolicy() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { harness.stop() }
+        try await harness.application().test(.router) { client in
+            let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                                                   body: jsonBody(userJSON("pw.user")))
+            let id = try #require(created.json?["id"]?.stringValue)
+            let short = try await Self.patch(client, "Users/\(id)", #"{"op":"replace","path":"password","value":"short"}"#)
+            #expect(short.status == .badRequest)
+            #expect(short.json?["scimType"]?.stringValue == "invalidValue")
+            #expect(short.json?["detail"]?.stringValue?.contains("short") == true)
+            let good = try await Self.patch(client, "Users/\(id)", #"{"op":"replace","value":{"password":"Long-Enough-Pass-7"}}"#)
+            #expect(good.status == .ok)
+            #expect(good.json?["password"] == nil)
+            var asUser = harness.slapd.serviceConfiguration()
+            asUser.bind = .simple(dn: "uid=pw.user,\(harness.slapd.peopleDN)", password: LDAPSecret("Long-Enough-Pass-7"))
+            let connection = try await LDAPConnection.connect(asUser)
+            #expect(try await connection.whoAmI().lowercased() == "dn:uid=pw.user,\(harness.slapd.peopleDN)".lowercased())
+        }
+    }
 }
