@@ -13,13 +13,28 @@ extension LDAPResourceStore {
         let mapped = try resourceMapping(type)
         let count = min(request.count ?? Self.defaultPageSize, Self.maxPageSize)
         let filter = try await ldapFilter(for: request.filter, type: type, mapped: mapped)
-        let sortKey = try await sortKey(for: request, type: type, mapped: mapped)
         let attributes = count == 0 ? ["1.1"] : readAttributes(mapped, projection: request.projection)
+        let scope: LDAPScope = mapped.scope == .one ? .oneLevel : .subtree
+        // Lookups (userName eq, externalId eq) match a handful of entries: an unsorted first page that fits in
+        // one plain search needs neither sort nor VLV, and its total is exact because the size limit was not hit.
+        if request.sortBy == nil, request.startIndex == 1, count > 0, request.filter != nil {
+            let found: LDAPSearchResult
+            do {
+                found = try await pool.search(base: mapped.baseDN, scope: scope, filter: .and([filter] + mapped.selection),
+                                              attributes: attributes, sizeLimit: count + 1)
+            } catch let error as LDAPError {
+                throw translate(error, type.resourceType.name)
+            }
+            if !found.sizeLimitExceeded, found.entries.count <= count {
+                let resources = try await decode(found.entries, type: type, mapped: mapped, known: [])
+                return ResourcePage(resources: resources, totalResults: resources.count, startIndex: 1)
+            }
+        }
+        let sortKey = try await sortKey(for: request, type: type, mapped: mapped)
         let controls: [LDAPRequestControl] = [
             .serverSideSort([sortKey]),
             .virtualListView(before: 0, after: max(count - 1, 0), offset: request.startIndex, contentCount: 0),
         ]
-        let scope: LDAPScope = mapped.scope == .one ? .oneLevel : .subtree
         let result: (entries: [LDAPEntry], total: Int)
         do {
             result = try await pool.read { connection in
@@ -40,10 +55,7 @@ extension LDAPResourceStore {
             throw translate(error, type.resourceType.name)
         }
         let entries = count == 0 ? [] : Array(result.entries.prefix(count))
-        let references = try await resolveReferences(in: entries, mapped: mapped, known: [])
-        var decoder = EntryDecoder(mapping: mapped, type: type, baseURL: baseURL)
-        decoder.references = references
-        let resources = try entries.map { try decoder.decode($0) }
+        let resources = try await decode(entries, type: type, mapped: mapped, known: [])
         return ResourcePage(resources: resources, totalResults: result.total, startIndex: request.startIndex)
     }
 

@@ -73,6 +73,14 @@ struct ListingTests {
             let defaulted = try await Self.list(client, "")
             #expect(defaulted["itemsPerPage"] == .integer(Int64(Self.userCount)))  // default page 100 > 57
 
+            // A filter matching more than a page: the exact total still comes back.
+            let filtered = try await Self.list(client, "filter=userName%20sw%20%22list%22&count=10")
+            #expect(filtered["totalResults"] == .integer(Int64(Self.userCount)))
+            #expect(filtered["itemsPerPage"] == .integer(10))
+            let few = try await Self.list(client, "filter=userName%20eq%20%22list007%22&count=10")
+            #expect(few["totalResults"] == .integer(1))
+            #expect(few["Resources"]?[0]?["userName"]?.stringValue == "list007")
+
             let numericStrings = try await Self.list(client, "startIndex=0&count=-3")
             #expect(numericStrings["startIndex"] == .integer(1))  // RFC: < 1 is 1; negative count is 0
         }
