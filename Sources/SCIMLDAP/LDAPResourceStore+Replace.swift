@@ -12,6 +12,10 @@ extension LDAPResourceStore {
     {
         let mapped = try resourceMapping(type)
         let current = try await find(id: id, mapped: mapped, attributes: readAttributes(mapped, projection: .all) + ["objectClass"])
+        if !ImmutableCheck.attributes(of: type).isEmpty {
+            let currentResource = try await decode(current, type: type, mapped: mapped, known: []).resource
+            try ImmutableCheck.verify(current: currentResource, replacement: resource, type: type)
+        }
         return try await write(resource, over: current, type: type, mapped: mapped, ifMatch: ifMatch, membersRead: true)
     }
 

@@ -4,6 +4,11 @@ public struct ResolvedResourceType: Sendable, Hashable {
     public struct Extension: Sendable, Hashable {
         public var schema: SCIMSchema
         public var required: Bool
+
+        public init(schema: SCIMSchema, required: Bool) {
+            self.schema = schema
+            self.required = required
+        }
     }
 
     public var resourceType: SCIMResourceType
