@@ -116,9 +116,10 @@ extension GatewayConfig {
 
     public func bearerClients() throws -> [BearerClient] {
         try clients.map { client in
-            guard let parsed = BearerClient(name: client.name, hashString: client.tokenHash) else {
+            guard var parsed = BearerClient(name: client.name, hashString: client.tokenHash) else {
                 throw ConfigError("clients[\(client.name)].tokenHash must be sha256:<64 hex digits>")
             }
+            parsed.strictNoTarget = client.strictNoTarget ?? false
             return parsed
         }
     }

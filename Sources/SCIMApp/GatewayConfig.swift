@@ -40,10 +40,14 @@ public struct GatewayConfig: Sendable, Codable {
         public var name: String
         /// `sha256:<hex>` of the bearer token (`scim-gateway hash-token`).
         public var tokenHash: String
+        /// Compatibility: `true` answers 400 noTarget when a PATCH replace's value filter matches nothing (RFC
+        /// reading) instead of adding the value (what Entra ID expects; the default).
+        public var strictNoTarget: Bool?
 
-        public init(name: String, tokenHash: String) {
+        public init(name: String, tokenHash: String, strictNoTarget: Bool? = nil) {
             self.name = name
             self.tokenHash = tokenHash
+            self.strictNoTarget = strictNoTarget
         }
     }
 

@@ -10,7 +10,7 @@ extension LDAPResourceStore {
                       ifMatch: String?) async throws -> StoredResource
     {
         let mapped = try resourceMapping(type)
-        let applier = PatchApplier(type: type)
+        let applier = PatchApplier(type: type, strictNoTarget: request.strictNoTarget)
         let withMembers = applier.needsCurrentMembers(request)
         let readProjection = withMembers ? Projection.all : Projection(excludedAttributes: ["members"])
         let current = try await find(id: id, mapped: mapped,

@@ -11,10 +11,13 @@ public struct BearerClient: Sendable {
     public var name: String
     /// The token's SHA-256 digest (32 bytes).
     public var tokenSHA256: [UInt8]
+    /// Compatibility switches for clients that need the RFC's strict reading where the default is lenient.
+    public var strictNoTarget = false
 
-    public init(name: String, tokenSHA256: [UInt8]) {
+    public init(name: String, tokenSHA256: [UInt8], strictNoTarget: Bool = false) {
         self.name = name
         self.tokenSHA256 = tokenSHA256
+        self.strictNoTarget = strictNoTarget
     }
 
     /// Parses `sha256:<64 hex digits>` (the config file's form).
@@ -60,6 +63,7 @@ struct BearerAuthMiddleware: RouterMiddleware {
         guard let client = matched else { throw UnauthorizedError(detail: "The bearer token is not valid.") }
         var context = context
         context.clientName = client.name
+        context.strictNoTarget = client.strictNoTarget
         context.logger[metadataKey: "client"] = .string(client.name)
         return try await next(request, context)
     }

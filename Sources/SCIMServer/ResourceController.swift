@@ -84,7 +84,8 @@ struct ResourceController<Store: ResourceStore> {
         let projection = try projection(request)
         let version = try Self.singleVersion(request.headers[.ifMatch])
         let body = try await SCIMBody.read(request, context: context, configuration: configuration)
-        let patch = try PatchRequest(json: body, filterLimits: configuration.filterLimits)
+        var patch = try PatchRequest(json: body, filterLimits: configuration.filterLimits)
+        patch.strictNoTarget = context.strictNoTarget
         let stored = try await store.patch(id: id, request: patch, type: type, projection: projection, ifMatch: version)
         context.logger.info("patched", metadata: ["resourceType": "\(type.resourceType.name)", "id": "\(id)"])
         return SCIMResponse.json(projection.apply(to: stored.resource, type: type), headers: [.eTag: stored.etag])

@@ -10,6 +10,8 @@ public struct SCIMRequestContext: RequestContext {
     public var requestID: String = ""
     /// Set by `BearerAuthMiddleware`.
     public var clientName: String?
+    /// The client's compatibility switch (see `BearerClient.strictNoTarget`).
+    public var strictNoTarget = false
 
     public init(source: Source) {
         self.coreContext = .init(source: source)

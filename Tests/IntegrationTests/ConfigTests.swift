@@ -14,7 +14,9 @@ struct ConfigTests {
         #expect(config.ldap.uris == ["ldap://ldap1.example.org", "ldap://ldap2.example.org"])
         #expect(config.ldap.startTLS)
         #expect(config.clients.first?.name == "entra-id")
-        #expect(try config.bearerClients().count == 1)
+        let clients = try config.bearerClients()
+        #expect(clients.map(\.name) == ["entra-id", "strict-client"])
+        #expect(clients.map(\.strictNoTarget) == [false, true])
         #expect(directory.lastPathComponent == "Config")
     }
 

@@ -15,6 +15,8 @@ struct GatewayHarness: @unchecked Sendable {  // test-only; the router is used f
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../..").standardizedFileURL
     static let token = "integration-test-token"
+    /// A second client with the strict-RFC compatibility switch.
+    static let strictToken = "integration-test-strict-token"
     static let auth: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/scim+json"]
 
     let slapd: SlapdInstance
@@ -33,7 +35,8 @@ struct GatewayHarness: @unchecked Sendable {  // test-only; the router is used f
         config.mapping = repository.appendingPathComponent("Config/mapping/bundled.yaml").path
         config.schemaDirectory = repository.appendingPathComponent("schema").path
         config.server.publicBaseURL = "https://scim.example.test/scim/v2"
-        config.clients = [.init(name: "tests", tokenHash: BearerClientHash.of(token))]
+        config.clients = [.init(name: "tests", tokenHash: BearerClientHash.of(token)),
+                          .init(name: "strict", tokenHash: BearerClientHash.of(strictToken), strictNoTarget: true)]
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let gateway = try GatewayApplication.build(config: config, configDirectory: repository, logger: logger)

@@ -123,4 +123,23 @@ struct PatchTests {
             #expect(try await connection.whoAmI().lowercased() == "dn:uid=pw.user,\(harness.slapd.peopleDN)".lowercased())
         }
     }
+
+    @Test func strictClientsGetNoTargetForAReplaceThatMatchesNothing() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { harness.stop() }
+        try await harness.application().test(.router) { client in
+            let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                                                   body: jsonBody(userJSON("strict.user")))
+            let id = try #require(created.json?["id"]?.stringValue)
+            var strict = GatewayHarness.auth
+            strict[.authorization] = "Bearer \(GatewayHarness.strictToken)"
+            let body = #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"emails[type eq \"work\"].value","value":"w@x.test"}]}"#
+            let refused = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .patch, headers: strict, body: jsonBody(body))
+            #expect(refused.status == .badRequest)
+            #expect(refused.json?["scimType"]?.stringValue == "noTarget")
+            let lenient = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .patch, headers: GatewayHarness.auth, body: jsonBody(body))
+            #expect(lenient.status == .ok)
+            #expect(lenient.json?["emails"]?[0]?["value"]?.stringValue == "w@x.test")
+        }
+    }
 }

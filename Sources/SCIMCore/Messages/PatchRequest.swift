@@ -20,6 +20,9 @@ public struct PatchRequest: Sendable, Hashable {
     }
 
     public var operations: [Operation]
+    /// Per-client compatibility: answer 400 noTarget when a replace's value filter matches nothing, as the RFC
+    /// reads, instead of adding the value (Entra ID's expectation and the default).
+    public var strictNoTarget = false
 
     public init(operations: [Operation]) {
         self.operations = operations
