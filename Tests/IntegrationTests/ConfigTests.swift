@@ -1,6 +1,7 @@
 import Foundation
 import LDAPClient
 import SCIMApp
+import SCIMServer
 import Testing
 
 @Suite("Config file, environment overrides and secret files")
