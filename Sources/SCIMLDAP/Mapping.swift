@@ -1,4 +1,5 @@
 import Foundation
+import LDAPClient
 import Yams
 
 /// The declarative mapping of SCIM resource types onto an LDAP directory (see `Config/mapping/*.yaml`).
@@ -15,8 +16,16 @@ public struct Mapping: Sendable, Decodable {
     public static func parse(_ text: String, suffix: String, source: String = "mapping") throws -> Mapping {
         let substituted = text.replacingOccurrences(of: "${suffix}", with: suffix)
         do {
-            let mapping = try YAMLDecoder().decode(Mapping.self, from: substituted)
+            var mapping = try YAMLDecoder().decode(Mapping.self, from: substituted)
             try mapping.validate()
+            // Parse each selection filter once, here, instead of on every request.
+            for (name, resource) in mapping.resourceTypes {
+                guard let text = resource.filter else { continue }
+                guard let parsed = SimpleFilterParser.parse(text) else {
+                    throw MappingError("\(name).filter: cannot read \(text) (use (attr=value) terms joined with &)")
+                }
+                mapping.resourceTypes[name]?.selection = [parsed]
+            }
             return mapping
         } catch let error as MappingError {
             throw error
@@ -65,6 +74,12 @@ public struct ResourceMapping: Sendable, Decodable {
     public var membership: Membership?
     public var attributes: [AttributeMapping]
     public var delete: DeleteAction?
+    /// `filter` as LDAP filter terms, parsed when the mapping is loaded.
+    public internal(set) var selection: [LDAPFilter] = []
+
+    enum CodingKeys: String, CodingKey {
+        case baseDN, scope, filter, objectClasses, rdnAttribute, rdnCollision, derived, membership, attributes, delete
+    }
 }
 
 public struct AttributeMapping: Sendable, Decodable {

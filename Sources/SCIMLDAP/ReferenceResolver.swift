@@ -67,40 +67,6 @@ struct ReferenceResolver {
     }
 }
 
-extension ResourceMapping {
-    /// The mapping's selection filter as filter terms (parsed once from the config's RFC 4515 text).
-    var selection: [LDAPFilter] {
-        guard let filter, let parsed = SimpleFilterParser.parse(filter) else { return [] }
-        return [parsed]
-    }
-}
-
-/// Parses the simple selection filters of mapping files: `(attr=value)` terms combined with `&`.
-enum SimpleFilterParser {
-    static func parse(_ text: String) -> LDAPFilter? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
-        guard trimmed.hasPrefix("("), trimmed.hasSuffix(")") else { return nil }
-        let inner = trimmed.dropFirst().dropLast()
-        if inner.hasPrefix("&") {
-            var terms: [LDAPFilter] = []
-            var depth = 0
-            var start = inner.index(after: inner.startIndex)
-            for index in inner.indices.dropFirst() {
-                if inner[index] == "(" { if depth == 0 { start = index }; depth += 1 }
-                if inner[index] == ")" {
-                    depth -= 1
-                    if depth == 0, let term = parse(String(inner[start...index])) { terms.append(term) }
-                }
-            }
-            return .and(terms)
-        }
-        guard let equals = inner.firstIndex(of: "=") else { return nil }
-        let attribute = String(inner[..<equals])
-        let value = String(inner[inner.index(after: equals)...])
-        return value == "*" ? .present(attribute) : .equal(attribute, value)
-    }
-}
-
 enum UUIDSyntax {
     /// entryUUID's string form: 8-4-4-4-12 hex digits.
     static func isValid(_ text: String) -> Bool {

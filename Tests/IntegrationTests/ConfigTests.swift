@@ -1,6 +1,7 @@
 import Foundation
 import LDAPClient
 import SCIMApp
+import SCIMLDAP
 import SCIMServer
 import Testing
 
@@ -59,5 +60,14 @@ struct ConfigTests {
         #expect(throws: ConfigError.self) { _ = try config.bearerClients() }
         config.ldap.bindDN = nil
         #expect(throws: ConfigError.self) { _ = try config.ldapConfiguration() }
+    }
+
+    @Test func mappingSelectionIsParsedAtLoadAndBadFiltersRefused() throws {
+        let bundled = GatewayHarness.repository.appendingPathComponent("Config/mapping/bundled.yaml")
+        let mapping = try Mapping.load(bundled, suffix: "dc=example,dc=org")
+        #expect(mapping.resourceTypes["User"]?.selection.map(\.description) == ["(objectClass=inetOrgPerson)"])
+        let text = try String(contentsOf: bundled, encoding: .utf8)
+            .replacingOccurrences(of: "filter: (objectClass=inetOrgPerson)", with: "filter: (|(objectClass=a)(objectClass=b))")
+        #expect(throws: MappingError.self) { _ = try Mapping.parse(text, suffix: "dc=example,dc=org") }
     }
 }
