@@ -69,7 +69,8 @@ public final class LDAPConnection: @unchecked Sendable {
     public func search(base: String, scope: LDAPScope = .subtree, filter: LDAPFilter = .present("objectClass"),
                        attributes: [String] = [], sizeLimit: Int = 0, timeLimit: Int = 0,
                        controls: [LDAPRequestControl] = []) async throws(LDAPError) -> LDAPSearchResult {
-        try await perform { handle throws(LDAPError) in
+        let controls = LDAPProxy.controls(controls)
+        return try await perform { handle throws(LDAPError) in
             try handle.search(base: base, scope: scope, filter: filter, attributes: attributes, sizeLimit: sizeLimit,
                               timeLimit: timeLimit, controls: controls)
         }
@@ -80,6 +81,7 @@ public final class LDAPConnection: @unchecked Sendable {
         async throws(LDAPError) -> LDAPWriteResult
     {
         let attributes = attributes.map { SendablePair(name: $0.0, values: $0.1) }
+        let controls = LDAPProxy.controls(controls)
         return try await perform { handle throws(LDAPError) in
             try handle.add(dn: dn, attributes: attributes.map { ($0.name, $0.values) }, controls: controls)
         }
@@ -88,7 +90,8 @@ public final class LDAPConnection: @unchecked Sendable {
     public func modify(dn: String, _ modifications: [LDAPModification], controls: [LDAPRequestControl] = [])
         async throws(LDAPError) -> LDAPWriteResult
     {
-        try await perform { handle throws(LDAPError) in
+        let controls = LDAPProxy.controls(controls)
+        return try await perform { handle throws(LDAPError) in
             try handle.modify(dn: dn, modifications: modifications, controls: controls)
         }
     }
@@ -96,20 +99,23 @@ public final class LDAPConnection: @unchecked Sendable {
     /// Modify DN: a new RDN (`uid=new`), whether the old RDN value is removed, and an optional new parent.
     public func rename(dn: String, newRDN: String, deleteOldRDN: Bool = true, newSuperior: String? = nil,
                        controls: [LDAPRequestControl] = []) async throws(LDAPError) -> LDAPWriteResult {
-        try await perform { handle throws(LDAPError) in
+        let controls = LDAPProxy.controls(controls)
+        return try await perform { handle throws(LDAPError) in
             try handle.rename(dn: dn, newRDN: newRDN, deleteOldRDN: deleteOldRDN, newSuperior: newSuperior,
                               controls: controls)
         }
     }
 
     public func delete(dn: String, controls: [LDAPRequestControl] = []) async throws(LDAPError) -> LDAPWriteResult {
-        try await perform { handle throws(LDAPError) in try handle.delete(dn: dn, controls: controls) }
+        let controls = LDAPProxy.controls(controls)
+        return try await perform { handle throws(LDAPError) in try handle.delete(dn: dn, controls: controls) }
     }
 
     public func compare(dn: String, attribute: String, value: [UInt8], controls: [LDAPRequestControl] = [])
         async throws(LDAPError) -> Bool
     {
-        try await perform { handle throws(LDAPError) in
+        let controls = LDAPProxy.controls(controls)
+        return try await perform { handle throws(LDAPError) in
             try handle.compare(dn: dn, attribute: attribute, value: value, controls: controls)
         }
     }

@@ -9,6 +9,12 @@ extension LDAPResourceStore {
     public func patch(id: String, request: PatchRequest, type: ResolvedResourceType, projection: Projection,
                       ifMatch: String?) async throws -> StoredResource
     {
+        try await scoped { try await patchScoped(id: id, request: request, type: type, projection: projection, ifMatch: ifMatch) }
+    }
+
+    private func patchScoped(id: String, request: PatchRequest, type: ResolvedResourceType, projection: Projection,
+                             ifMatch: String?) async throws -> StoredResource
+    {
         let mapped = try resourceMapping(type)
         let applier = PatchApplier(type: type, strictNoTarget: request.strictNoTarget)
         let withMembers = applier.needsCurrentMembers(request)

@@ -10,6 +10,12 @@ extension LDAPResourceStore {
     public func replace(id: String, with resource: JSONValue, type: ResolvedResourceType, ifMatch: String?)
         async throws -> StoredResource
     {
+        try await scoped { try await replaceScoped(id: id, with: resource, type: type, ifMatch: ifMatch) }
+    }
+
+    private func replaceScoped(id: String, with resource: JSONValue, type: ResolvedResourceType, ifMatch: String?)
+        async throws -> StoredResource
+    {
         let mapped = try resourceMapping(type)
         let current = try await find(id: id, mapped: mapped, attributes: readAttributes(mapped, projection: .all) + ["objectClass"])
         if !ImmutableCheck.attributes(of: type).isEmpty {
@@ -82,7 +88,7 @@ extension LDAPResourceStore {
             }
         }
         do {
-            return try await pool.withConnection { connection in
+            return try await actingAsOwner(of: current) { try await pool.withConnection { connection in
                 let dn = current.dn
                 if renames {
                     let newRDN = "\(mapped.rdnAttribute)=\(DistinguishedName.escape(encoded.rdnValue))"
@@ -108,7 +114,7 @@ extension LDAPResourceStore {
                 }
                 let written = try await connection.modify(dn: dn, modifications, controls: assertion + readBack)
                 return try await self.storedResult(written, fallback: dn, connection: connection, type: type, mapped: mapped)
-            }
+            } }
         } catch let error as LDAPError {
             throw translate(error, type.resourceType.name)
         }

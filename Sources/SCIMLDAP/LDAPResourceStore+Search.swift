@@ -10,17 +10,23 @@ extension LDAPResourceStore {
     public static let maxPageSize = 1000
 
     public func search(_ request: SearchRequest, type: ResolvedResourceType) async throws -> ResourcePage {
+        try await scoped { try await searchScoped(request, type: type) }
+    }
+
+    private func searchScoped(_ request: SearchRequest, type: ResolvedResourceType) async throws -> ResourcePage {
         let mapped = try resourceMapping(type)
         let count = min(request.count ?? Self.defaultPageSize, Self.maxPageSize)
         let filter = try await ldapFilter(for: request.filter, type: type, mapped: mapped)
         let attributes = count == 0 ? ["1.1"] : readAttributes(mapped, projection: request.projection)
-        let scope: LDAPScope = mapped.scope == .one ? .oneLevel : .subtree
+        guard let (base, scope) = searchBase(mapped) else {
+            return ResourcePage(resources: [], totalResults: 0, startIndex: request.startIndex)
+        }
         // Lookups (userName eq, externalId eq) match a handful of entries: an unsorted first page that fits in
         // one plain search needs neither sort nor VLV, and its total is exact because the size limit was not hit.
         if request.sortBy == nil, request.startIndex == 1, count > 0, request.filter != nil {
             let found: LDAPSearchResult
             do {
-                found = try await pool.search(base: mapped.baseDN, scope: scope, filter: .and([filter] + mapped.selection),
+                found = try await pool.search(base: base, scope: scope, filter: .and([filter] + mapped.selection),
                                               attributes: attributes, sizeLimit: count + 1)
             } catch let error as LDAPError {
                 throw translate(error, type.resourceType.name)
@@ -42,7 +48,7 @@ extension LDAPResourceStore {
                 // answer 51: this connection is closed after use instead of returning to the pool.
                 connection.retire()
                 do {
-                    let found = try await connection.search(base: mapped.baseDN, scope: scope,
+                    let found = try await connection.search(base: base, scope: scope,
                                                             filter: .and([filter] + mapped.selection),
                                                             attributes: attributes, controls: controls)
                     return (found.entries, found.controls.vlvContentCount ?? found.entries.count)

@@ -44,7 +44,14 @@ public struct LDAPResourceStore: ResourceStore {
     // MARK: ResourceStore
 
     public func create(_ resource: JSONValue, type: ResolvedResourceType) async throws -> StoredResource {
+        try await scoped { try await createScoped(resource, type: type) }
+    }
+
+    private func createScoped(_ resource: JSONValue, type: ResolvedResourceType) async throws -> StoredResource {
         let mapped = try resourceMapping(type)
+        guard isInScope(mapped.baseDN) else {
+            throw SCIMError.forbidden("This client may not create \(type.resourceType.name) resources.")
+        }
         let targets = try await resolver.targets(forIDs: referencedIDs(in: resource, mapped))
         let encoder = EntryEncoder(mapping: mapped, referenceDNs: targets.mapValues(\.dn))
         let encoded = try encoder.encodeNew(resource)
@@ -74,21 +81,38 @@ public struct LDAPResourceStore: ResourceStore {
     }
 
     public func get(id: String, type: ResolvedResourceType, projection: Projection) async throws -> StoredResource {
-        let mapped = try resourceMapping(type)
-        let entry = try await find(id: id, mapped: mapped, attributes: readAttributes(mapped, projection: projection))
-        return try await decode(entry, type: type, mapped: mapped, known: [])
+        try await scoped {
+            let mapped = try resourceMapping(type)
+            let entry = try await find(id: id, mapped: mapped, attributes: readAttributes(mapped, projection: projection))
+            return try await decode(entry, type: type, mapped: mapped, known: [])
+        }
     }
 
     public func delete(id: String, type: ResolvedResourceType, ifMatch: String?) async throws {
+        try await scoped { try await deleteScoped(id: id, type: type, ifMatch: ifMatch) }
+    }
+
+    private func deleteScoped(id: String, type: ResolvedResourceType, ifMatch: String?) async throws {
         let mapped = try resourceMapping(type)
-        let entry = try await find(id: id, mapped: mapped, attributes: ["entryCSN"])
+        let entry = try await find(id: id, mapped: mapped, attributes: ["entryCSN", "entryUUID"])
         let controls: [LDAPRequestControl] = ifMatch.map { [.assertion(.equal("entryCSN", $0))] } ?? []
-        switch mapped.delete ?? .delete {
-        case .delete:
-            _ = try await write { try await $0.delete(dn: entry.dn, controls: controls) }
-        case .lock:
-            _ = try await write {
-                try await $0.modify(dn: entry.dn, [.replace("pwdAccountLockedTime", [ActiveLock.permanentLock])], controls: controls)
+        try await actingAsOwner(of: entry) {
+            switch mapped.delete ?? .delete {
+            case .delete:
+                _ = try await write { try await $0.delete(dn: entry.dn, controls: controls) }
+            case .lock:
+                let lock = mapped.attributes.first { $0.kind == .active }?.ldap ?? "pwdAccountLockedTime"
+                _ = try await write {
+                    try await $0.modify(dn: entry.dn, [.replace(lock, [ActiveLock.permanentLock])], controls: controls)
+                }
+            case .move:
+                // Out of the resource base (so no longer a resource), kept for the directory's owners.
+                guard let target = mapped.deletedBaseDN, let rdn = try? DistinguishedName(entry.dn).rdn?.description else {
+                    throw SCIMError.internal()
+                }
+                _ = try await write {
+                    try await $0.rename(dn: entry.dn, newRDN: rdn, deleteOldRDN: true, newSuperior: target, controls: controls)
+                }
             }
         }
     }
@@ -104,10 +128,12 @@ public struct LDAPResourceStore: ResourceStore {
     // MARK: Helpers
 
     func find(id: String, mapped: ResourceMapping, attributes: [String]) async throws -> LDAPEntry {
-        guard UUIDSyntax.isValid(id) else { throw SCIMError.notFound("Resource \(id) not found.") }
+        guard UUIDSyntax.isValid(id), let (base, scope) = searchBase(mapped) else {
+            throw SCIMError.notFound("Resource \(id) not found.")
+        }
         let result: LDAPSearchResult
         do {
-            result = try await pool.search(base: mapped.baseDN, scope: mapped.scope == .one ? .oneLevel : .subtree,
+            result = try await pool.search(base: base, scope: scope,
                                            filter: .and([.equal("entryUUID", id)] + mapped.selection), attributes: attributes)
         } catch let error as LDAPError {
             throw translate(error, "resource")

@@ -40,6 +40,9 @@ public struct Mapping: Sendable, Decodable {
             for attribute in resource.attributes where attribute.ldap.isEmpty {
                 throw MappingError("\(name).\(attribute.scim): empty ldap attribute")
             }
+            if resource.delete == .move && resource.deletedBaseDN == nil {
+                throw MappingError("\(name): `delete: move` needs `deletedBaseDN`")
+            }
             if resource.attributes.contains(where: { $0.kind == .members }) && resource.membership == nil {
                 throw MappingError("\(name): a members attribute needs `membership`")
             }
@@ -54,7 +57,8 @@ public struct MappingError: Error, CustomStringConvertible, Sendable {
 
 public struct ResourceMapping: Sendable, Decodable {
     public enum Scope: String, Sendable, Decodable { case one, sub }
-    public enum DeleteAction: String, Sendable, Decodable { case delete, lock }
+    /// What DELETE does: remove the entry, lock it (the `active` lock), or move it under `deletedBaseDN`.
+    public enum DeleteAction: String, Sendable, Decodable { case delete, lock, move }
 
     public struct Membership: Sendable, Decodable {
         public var attribute: String
@@ -74,11 +78,14 @@ public struct ResourceMapping: Sendable, Decodable {
     public var membership: Membership?
     public var attributes: [AttributeMapping]
     public var delete: DeleteAction?
+    /// `delete: move` only: where deleted entries go (outside `baseDN`).
+    public var deletedBaseDN: String?
     /// `filter` as LDAP filter terms, parsed when the mapping is loaded.
     public internal(set) var selection: [LDAPFilter] = []
 
     enum CodingKeys: String, CodingKey {
-        case baseDN, scope, filter, objectClasses, rdnAttribute, rdnCollision, derived, membership, attributes, delete
+        case baseDN, scope, filter, objectClasses, rdnAttribute, rdnCollision, derived, membership, attributes, delete,
+             deletedBaseDN
     }
 }
 

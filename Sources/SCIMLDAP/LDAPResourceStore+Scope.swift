@@ -1,0 +1,83 @@
+import LDAPClient
+import SCIMCore
+
+/// The request's `RequestScope` applied to the directory: a client limited to a subtree sees and changes only
+/// entries inside it; a client with a proxy identity has every operation run as that identity (the directory's
+/// ACLs decide, and a denial is 403); /Me writes run as the user's own entry.
+extension LDAPResourceStore {
+    /// Where entries of a resource type are searched for this request: the mapping's base narrowed to the
+    /// client's subtree, or nil when the client may see none of them.
+    func searchBase(_ mapped: ResourceMapping) -> (base: String, scope: LDAPScope)? {
+        let mappedScope: LDAPScope = mapped.scope == .one ? .oneLevel : .subtree
+        guard let limit = RequestScope.current.baseDN else { return (mapped.baseDN, mappedScope) }
+        guard let limitDN = try? DistinguishedName(limit), let baseDN = try? DistinguishedName(mapped.baseDN) else {
+            return nil
+        }
+        if baseDN.isDescendant(of: limitDN) { return (mapped.baseDN, mappedScope) }
+        guard limitDN.isDescendant(of: baseDN) else { return nil }
+        switch mapped.scope {
+        case .sub:
+            return (limit, .subtree)
+        case .one:
+            // Only direct children of the base are resources: the subtree names one of them, or none.
+            return limitDN.rdns.count == baseDN.rdns.count + 1 ? (limit, .base) : nil
+        }
+    }
+
+    /// True when the client's subtree (if any) contains `dn`.
+    func isInScope(_ dn: String) -> Bool {
+        guard let limit = RequestScope.current.baseDN else { return true }
+        guard let limitDN = try? DistinguishedName(limit), let target = try? DistinguishedName(dn) else { return false }
+        return target.isDescendant(of: limitDN)
+    }
+
+    /// Runs `body` with the client's proxy identity (if any) on every LDAP operation.
+    func scoped<T>(_ body: () async throws -> T) async throws -> T {
+        guard let identity = RequestScope.current.proxiedAuthorizationID else { return try await body() }
+        return try await LDAPProxy.$authorizationID.withValue(identity) { try await body() }
+    }
+
+    /// Runs a write to `entry` as the entry itself when the request is the entry's own user acting on /Me (so
+    /// the directory's password policy and ACLs treat it as the user's own change); otherwise unchanged.
+    func actingAsOwner<T>(of entry: LDAPEntry, _ body: () async throws -> T) async throws -> T {
+        let scope = RequestScope.current
+        guard scope.proxiedAuthorizationID == nil, let acting = scope.actingUserID,
+              let id = entry.string("entryUUID"), id.caseInsensitiveEquals(acting)
+        else { return try await body() }
+        return try await LDAPProxy.$authorizationID.withValue("dn:" + entry.dn) { try await body() }
+    }
+}
+
+/// HTTP Basic for /Me: the user's password checked by the directory itself, with a simple bind as that user on a
+/// connection of its own (so failed attempts count against the directory's lockout policy).
+extension LDAPResourceStore: CredentialVerifier {
+    public func verifyPassword(userName: String, password: String, type: ResolvedResourceType) async throws -> String? {
+        // An empty password would be an unauthenticated bind, which succeeds: never accept it.
+        guard !password.isEmpty, !userName.isEmpty else { return nil }
+        let mapped = try resourceMapping(type)
+        guard let userNameAttribute = mapped.attributes.first(where: { $0.scim.caseInsensitiveEquals("userName") })?.ldap
+        else { return nil }
+        let found: LDAPSearchResult
+        do {
+            found = try await pool.search(base: mapped.baseDN, scope: mapped.scope == .one ? .oneLevel : .subtree,
+                                          filter: .and([.equal(userNameAttribute, userName)] + mapped.selection),
+                                          attributes: ["entryUUID"], sizeLimit: 2)
+        } catch let error as LDAPError {
+            throw translate(error, "user")
+        }
+        guard found.entries.count == 1, let entry = found.entries.first, let id = entry.string("entryUUID") else {
+            return nil
+        }
+        var configuration = pool.configuration
+        configuration.bind = .simple(dn: entry.dn, password: LDAPSecret(password))
+        configuration.poolSize = 1
+        do {
+            _ = try await LDAPConnection.connect(configuration, label: "credential-check")
+            return id
+        } catch let error where error.code == .invalidCredentials {
+            return nil
+        } catch {
+            throw translate(error, "user")
+        }
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import LDAPClient
+import Logging
+import SCIMApp
+import SCIMCore
+import SCIMLDAP
+import SlapdHarness
+import Testing
+
+/// The store honours the request's `RequestScope` against a real slapd: subtree limits, proxied authorization
+/// (the directory's ACLs decide), /Me writes as the user's own entry, and password checks by LDAP bind.
+@Suite("Request scope in the LDAP store")
+struct RequestScopeTests {
+    struct Fixture {
+        let harness: GatewayHarness
+        let store: LDAPResourceStore
+        let users: ResolvedResourceType
+    }
+
+    static func fixture() async throws -> Fixture {
+        let harness = try await GatewayHarness.start()
+        let repository = GatewayHarness.repository
+        let mapping = try Mapping.load(repository.appendingPathComponent("Config/mapping/bundled.yaml"),
+                                       suffix: harness.slapd.suffix)
+        let registry = try SchemaRegistry.load(directory: repository.appendingPathComponent("schema/scim"))
+        let store = LDAPResourceStore(pool: harness.gateway.pool, mapping: mapping, baseURL: "https://scim.test/scim/v2")
+        return Fixture(harness: harness, store: store, users: try #require(registry.resourceType(named: "User")))
+    }
+
+    static func user(_ name: String, password: String? = nil) throws -> JSONValue {
+        var text = #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"\#(name)""#
+        if let password { text += #","password":"\#(password)""# }
+        return try JSONValue.parse(Data((text + "}").utf8), maxDepth: 16, maxBytes: 4096)
+    }
+
+    static func status(_ body: () async throws -> Void) async -> Int? {
+        do {
+            try await body()
+            return nil
+        } catch let error as SCIMError {
+            return error.status
+        } catch {
+            return -1
+        }
+    }
+
+    @Test func subtreeLimitsWhatAClientSees() async throws {
+        let f = try await Self.fixture()
+        defer { f.harness.stop() }
+        let alice = try await f.store.create(Self.user("alice"), type: f.users)
+        let bob = try await f.store.create(Self.user("bob"), type: f.users)
+        let aliceID = try #require(alice.id), bobID = try #require(bob.id)
+        let all = SearchRequest(filter: nil, projection: .all)
+
+        // The whole suffix: everything visible.
+        try await RequestScope.$current.withValue(RequestScope(baseDN: f.harness.slapd.suffix)) { () async throws in
+            #expect(try await f.store.search(all, type: f.users).totalResults == 2)
+        }
+        // One entry's own subtree: that entry only.
+        let aliceDN = "uid=alice,\(f.harness.slapd.peopleDN)"
+        try await RequestScope.$current.withValue(RequestScope(baseDN: aliceDN)) { () async throws in
+            let page = try await f.store.search(all, type: f.users)
+            #expect(page.resources.map(\.id) == [aliceID])
+            #expect(try await f.store.get(id: aliceID, type: f.users, projection: .all).id == aliceID)
+            let status1 = await Self.status { _ = try await f.store.get(id: bobID, type: f.users, projection: .all) }
+            #expect(status1 == 404)
+            let status2 = await Self.status { try await f.store.delete(id: bobID, type: f.users, ifMatch: nil) }
+            #expect(status2 == 404)
+            // New users land in ou=people, outside this client's view.
+            let status3 = await Self.status { _ = try await f.store.create(Self.user("carol"), type: f.users) }
+            #expect(status3 == 403)
+        }
+        // A subtree beside the users: nothing.
+        try await RequestScope.$current.withValue(RequestScope(baseDN: "ou=elsewhere,\(f.harness.slapd.suffix)")) { () async throws in
+            #expect(try await f.store.search(all, type: f.users).totalResults == 0)
+            let status4 = await Self.status { _ = try await f.store.get(id: aliceID, type: f.users, projection: .all) }
+            #expect(status4 == 404)
+        }
+        #expect(try await f.store.search(all, type: f.users).totalResults == 2)
+    }
+
+    @Test func proxiedAuthorizationAppliesDirectoryACLs() async throws {
+        let f = try await Self.fixture()
+        defer { f.harness.stop() }
+        let reader = try await f.store.create(Self.user("reader"), type: f.users)
+        let readerDN = "uid=reader,\(f.harness.slapd.peopleDN)"
+        // An ordinary user may read (by users read) but not write: the directory denies, the client sees 403.
+        try await RequestScope.$current.withValue(RequestScope(proxiedAuthorizationID: "dn:\(readerDN)")) { () async throws in
+            #expect(try await f.store.search(SearchRequest(filter: nil, projection: .all), type: f.users).totalResults == 1)
+            let status5 = await Self.status { _ = try await f.store.create(Self.user("intruder"), type: f.users) }
+            #expect(status5 == 403)
+            let status6 = await Self.status { try await f.store.delete(id: reader.id ?? "", type: f.users, ifMatch: nil) }
+            #expect(status6 == 403)
+        }
+        // An identity the service account may not proxy as (outside its authzTo): refused, 403.
+        try await RequestScope.$current.withValue(RequestScope(proxiedAuthorizationID: "dn:cn=admin,\(f.harness.slapd.suffix)")) { () async throws in
+            let status7 = await Self.status {
+                _ = try await f.store.search(SearchRequest(filter: nil, projection: .all), type: f.users)
+            }
+            #expect(status7 == 403)
+        }
+        let check = try await f.harness.ldap().search(base: f.harness.slapd.peopleDN, filter: .equal("uid", "intruder"))
+        #expect(check.entries.isEmpty)
+    }
+
+    @Test func meWritesRunAsTheUserAndPasswordsAreCheckedByBind() async throws {
+        let f = try await Self.fixture()
+        defer { f.harness.stop() }
+        let dana = try await f.store.create(Self.user("dana", password: "first-Password-1"), type: f.users)
+        let danaID = try #require(dana.id)
+        #expect(try await f.store.verifyPassword(userName: "dana", password: "first-Password-1", type: f.users) == danaID)
+        #expect(try await f.store.verifyPassword(userName: "dana", password: "wrong-Password-1", type: f.users) == nil)
+        #expect(try await f.store.verifyPassword(userName: "dana", password: "", type: f.users) == nil)
+        #expect(try await f.store.verifyPassword(userName: "nobody", password: "first-Password-1", type: f.users) == nil)
+
+        try await RequestScope.$current.withValue(RequestScope(actingUserID: danaID)) { () async throws in
+            // Her own password: allowed by the directory (self write), checked by its policy as her change.
+            _ = try await f.store.replace(id: danaID, with: Self.user("dana", password: "second-Password-2"), type: f.users,
+                                          ifMatch: nil)
+            let status8 = await Self.status {
+                _ = try await f.store.replace(id: danaID, with: Self.user("dana", password: "short"), type: f.users, ifMatch: nil)
+            }
+            #expect(status8 == 400)
+            // Other attributes of her entry: the bundled ACLs give users read only.
+            let renamed = try JSONValue.parse(Data(#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"dana","title":"Boss"}"#.utf8),
+                                              maxDepth: 16, maxBytes: 4096)
+            let status9 = await Self.status {
+                _ = try await f.store.replace(id: danaID, with: renamed, type: f.users, ifMatch: nil)
+            }
+            #expect(status9 == 403)
+        }
+        #expect(try await f.store.verifyPassword(userName: "dana", password: "second-Password-2", type: f.users) == danaID)
+        let entry = try await f.harness.ldap().search(base: f.harness.slapd.peopleDN, filter: .equal("uid", "dana"),
+                                                      attributes: ["title"])
+        #expect(entry.entries.first?.string("title") == nil)
+    }
+}
