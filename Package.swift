@@ -112,6 +112,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ],
+            exclude: ["Fixtures"],
             swiftSettings: upcoming
         ),
     ],

@@ -87,9 +87,17 @@ extension LDAPResourceStore {
                 assertion = [.assertion(.equal("entryCSN", ifMatch))]
             }
         }
+        let passwordType = mapped.attributes.first { $0.kind == .password }?.ldap.lowercased()
+        let passwordValue = mapped.attributes.first { $0.kind == .password }.flatMap { resource.value(at: $0.path)?.stringValue }
+        var keepsPassword = false
+        while true {
         do {
             return try await actingAsOwner(of: current) { try await pool.withConnection { connection in
                 let dn = current.dn
+                var modifications = modifications
+                if keepsPassword {
+                    modifications.removeAll { ModificationPlanner.type(of: $0.attribute) == passwordType }
+                }
                 if renames {
                     let newRDN = "\(mapped.rdnAttribute)=\(DistinguishedName.escape(encoded.rdnValue))"
                     _ = try await connection.rename(dn: dn, newRDN: newRDN, deleteOldRDN: true)
@@ -115,8 +123,16 @@ extension LDAPResourceStore {
                 let written = try await connection.modify(dn: dn, modifications, controls: assertion + readBack)
                 return try await self.storedResult(written, fallback: dn, connection: connection, type: type, mapped: mapped)
             } }
+        } catch let error as LDAPError where error.controls.passwordPolicy?.failure == .passwordInHistory && !keepsPassword {
+            // Clients resend the current password with every PUT; the policy's history check refuses it as a
+            // change. When it is the current password (checked by a bind), the write goes ahead without it.
+            guard let passwordValue, try await bindSucceeds(dn: current.dn, password: passwordValue) else {
+                throw translate(error, type.resourceType.name)
+            }
+            keepsPassword = true
         } catch let error as LDAPError {
             throw translate(error, type.resourceType.name)
+        }
         }
     }
 

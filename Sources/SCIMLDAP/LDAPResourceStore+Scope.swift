@@ -68,14 +68,20 @@ extension LDAPResourceStore: CredentialVerifier {
         guard found.entries.count == 1, let entry = found.entries.first, let id = entry.string("entryUUID") else {
             return nil
         }
+        return try await bindSucceeds(dn: entry.dn, password: password) ? id : nil
+    }
+
+    /// A simple bind as `dn` on a connection of its own: true when the directory accepts the password.
+    func bindSucceeds(dn: String, password: String) async throws -> Bool {
+        guard !password.isEmpty else { return false }
         var configuration = pool.configuration
-        configuration.bind = .simple(dn: entry.dn, password: LDAPSecret(password))
+        configuration.bind = .simple(dn: dn, password: LDAPSecret(password))
         configuration.poolSize = 1
         do {
             _ = try await LDAPConnection.connect(configuration, label: "credential-check")
-            return id
+            return true
         } catch let error where error.code == .invalidCredentials {
-            return nil
+            return false
         } catch {
             throw translate(error, "user")
         }

@@ -39,6 +39,8 @@ struct TaggedAttributeCodec {
         if values.isEmpty { values = mirroredValues(entry) }
         return values
             .sorted { lhs, rhs in
+                // Values carry their position in the client's array; older entries fall back to primary, type.
+                if let left = lhs.0.index, let right = rhs.0.index, left != right { return left < right }
                 if lhs.0.primary != rhs.0.primary { return lhs.0.primary }
                 if (lhs.0.type ?? "") != (rhs.0.type ?? "") { return (lhs.0.type ?? "") < (rhs.0.type ?? "") }
                 return (lhs.0.index ?? 0) < (rhs.0.index ?? 0)
@@ -46,7 +48,9 @@ struct TaggedAttributeCodec {
             .map { options, members in
                 var object = members
                 if let type = options.type { object["type"] = .string(type) }
-                object["primary"] = .bool(options.primary)
+                // `primary` is returned only when true: false is the default, and clients that never sent it
+                // get back exactly what they wrote.
+                if options.primary { object["primary"] = .bool(true) }
                 return .object(object)
             }
     }
@@ -77,15 +81,12 @@ struct TaggedAttributeCodec {
     /// LDAP attribute descriptions and values for a SCIM array of complex values.
     func encode(_ values: [JSONValue]) throws(SCIMError) -> [(String, [[UInt8]])] {
         var out: OrderedDictionary<String, [[UInt8]]> = [:]
-        var seen: [String: Int] = [:]
         var mirrors: OrderedDictionary<String, [[UInt8]]> = [:]
-        for value in values {
+        for (position, value) in values.enumerated() {
             let type = value["type"]?.stringValue
             let primary = value["primary"]?.boolValue ?? false
-            let groupKey = "\(type?.lowercased() ?? "")|\(primary)"
-            seen[groupKey, default: 0] += 1
-            let options = TaggedValueOptions(type: type, primary: primary,
-                                             index: spreadsValues ? seen[groupKey] : nil)
+            // The position keeps the client's order (LDAP values are unordered) and the parts of a value together.
+            let options = TaggedValueOptions(type: type, primary: primary, index: values.count > 1 || spreadsValues ? position + 1 : nil)
             for (sub, ldap) in valueAttributes {
                 guard let text = value[sub]?.stringValue else { continue }
                 let bytes = try ldapValue(text, sub: sub)
