@@ -44,9 +44,28 @@ public struct GatewayApplication {
         serverConfiguration.features.sort = true
         serverConfiguration.features.filter = true
         serverConfiguration.features.patch = true
+        serverConfiguration.discoveryRegistry = try Self.advertised(registry, mapping: mapping)
         let router = SCIMRouter.build(store: store, registry: registry, servedTypes: served,
                                       configuration: serverConfiguration)
         return GatewayApplication(pool: pool, router: router, config: config, logger: logger)
+    }
+
+    /// The registry cut down to what the mapping stores, for /Schemas and /ResourceTypes.
+    static func advertised(_ registry: SchemaRegistry, mapping: Mapping) throws -> SchemaRegistry {
+        var stores: [(type: ResolvedResourceType, stored: MappedAttributes)] = []
+        for (name, resource) in mapping.resourceTypes {
+            if let type = registry.resourceType(named: name) { stores.append((type, MappedAttributes(resource))) }
+        }
+        do {
+            return try registry.restricted { schemaID, attribute, sub in
+                stores.contains { entry in
+                    entry.type.schemas.contains { $0.id.caseInsensitiveEquals(schemaID) }
+                        && entry.stored.stores(urn: schemaID, attribute: attribute, sub: sub, coreSchema: entry.type.coreSchema.id)
+                }
+            }
+        } catch {
+            throw ConfigError("schemas restricted to the mapping: \(error)")
+        }
     }
 
     /// Runs until SIGTERM/SIGINT: HTTP stops first, the LDAP pool last.

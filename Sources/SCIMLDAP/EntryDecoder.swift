@@ -82,7 +82,10 @@ struct EntryDecoder {
         case .password:
             return nil
         case .active:
-            if entry.strings(attribute.ldap).contains(ActiveLock.permanentLock) { return .bool(false) }
+            if ActiveLock.isInactive(entry, attribute) { return .bool(false) }
+            if attribute.strategy == .attribute, attribute.marker == nil, let active = attribute.activeValue {
+                return entry.strings(attribute.ldap).contains { $0.caseInsensitiveEquals(active) } ? .bool(true) : nil
+            }
             guard let marker = attribute.marker else { return .bool(true) }
             return entry.string(marker) == nil ? nil : .bool(true)
         case .reference:
@@ -119,6 +122,9 @@ struct EntryDecoder {
         case .tagged:
             let values = TaggedAttributeCodec(mapping: attribute).decode(entry)
             return values.isEmpty ? nil : .array(values)
+        case .typed:
+            let values = TypedAttributeCodec(mapping: attribute).decode(entry)
+            return values.isEmpty ? nil : .array(values)
         }
     }
 }
@@ -133,6 +139,12 @@ enum DistinguishedNameKey {
 enum ActiveLock {
     /// ppolicy's "locked until an administrator unlocks" value.
     static let permanentLock = "000001010000Z"
+
+    /// True when the entry holds the mapping's inactive value (ppolicy's permanent lock, or the configured value).
+    static func isInactive(_ entry: LDAPEntry, _ attribute: AttributeMapping) -> Bool {
+        let inactive = attribute.inactiveLDAPValue
+        return entry.strings(attribute.ldap).contains { attribute.strategy == .attribute ? $0.caseInsensitiveEquals(inactive) : $0 == inactive }
+    }
 }
 
 enum GeneralizedTime {

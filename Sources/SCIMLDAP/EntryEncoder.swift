@@ -54,7 +54,12 @@ struct EntryEncoder {
             return [(attribute.ldap, [Array(text.utf8)])]
         case .active:
             guard let flag = value.boolValue else { return [] }
-            var out: [(String, [[UInt8]])] = flag ? [] : [(attribute.ldap, [Array(ActiveLock.permanentLock.utf8)])]
+            var out: [(String, [[UInt8]])] = []
+            if !flag {
+                out.append((attribute.ldap, [Array(attribute.inactiveLDAPValue.utf8)]))
+            } else if attribute.strategy == .attribute, let value = attribute.activeValue {
+                out.append((attribute.ldap, [Array(value.utf8)]))
+            }
             if let marker = attribute.marker { out.append((marker, [Array((flag ? "TRUE" : "FALSE").utf8)])) }
             return out
         case .reference:
@@ -71,6 +76,8 @@ struct EntryEncoder {
             return [(attribute.ldap, dns)]
         case .tagged:
             return try TaggedAttributeCodec(mapping: attribute).encode(value.arrayValue ?? [])
+        case .typed:
+            return try TypedAttributeCodec(mapping: attribute).encode(value.arrayValue ?? [])
         case .groups:
             return []  // read-only: memberships change through Group.members
         }

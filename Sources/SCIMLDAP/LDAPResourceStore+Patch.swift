@@ -31,7 +31,7 @@ extension LDAPResourceStore {
             return try await changeMembers(result.memberChanges, of: current, type: type, mapped: mapped, ifMatch: ifMatch,
                                            projection: projection)
         }
-        let validated = try ResourceValidator(type: type).validate(result.resource)
+        let validated = try storable(try ResourceValidator(type: type).validate(result.resource), type: type)
         return try await write(validated, over: current, type: type, mapped: mapped, ifMatch: ifMatch, membersRead: withMembers,
                                removed: Set(request.operations.filter { $0.op == .remove }.compactMap { $0.path?.attribute.lowercased() }))
     }

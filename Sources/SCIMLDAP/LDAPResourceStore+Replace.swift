@@ -17,6 +17,7 @@ extension LDAPResourceStore {
         async throws -> StoredResource
     {
         let mapped = try resourceMapping(type)
+        let resource = try storable(resource, type: type)
         let current = try await find(id: id, mapped: mapped, attributes: readAttributes(mapped, projection: .all) + ["objectClass"])
         if !ImmutableCheck.attributes(of: type).isEmpty {
             let currentResource = try await decode(current, type: type, mapped: mapped, known: []).resource
@@ -139,11 +140,19 @@ extension LDAPResourceStore {
     /// Lock and marker changes for `active` (nil: the client removed it).
     static func activeModifications(_ attribute: AttributeMapping, wanted: Bool?, current: LDAPEntry) -> [LDAPModification] {
         var mods: [LDAPModification] = []
-        let lockValues = current.strings(attribute.ldap)
-        let permanentlyLocked = lockValues.contains(ActiveLock.permanentLock)
-        if wanted == false, !permanentlyLocked {
+        let inactive = ActiveLock.isInactive(current, attribute)
+        if attribute.strategy == .attribute {
+            // A plain attribute: it holds exactly the value for the wanted state (nothing when no activeValue).
+            let target = wanted == false ? attribute.inactiveLDAPValue : attribute.activeValue
+            let values = current.strings(attribute.ldap)
+            if let target, values != [target] {
+                mods.append(.replace(attribute.ldap, [target]))
+            } else if target == nil, inactive {
+                mods.append(.delete(attribute.ldap))
+            }
+        } else if wanted == false, !inactive {
             mods.append(.replace(attribute.ldap, [ActiveLock.permanentLock]))
-        } else if wanted != false, permanentlyLocked {
+        } else if wanted != false, inactive {
             mods.append(.delete(attribute.ldap, [ActiveLock.permanentLock]))
         }
         if let marker = attribute.marker {

@@ -96,10 +96,10 @@ extension LDAPResourceStore {
         if name.caseInsensitiveEquals("meta.lastModified") { return LDAPSortKey("modifyTimestamp", reverse: reverse) }
         let candidates = mapped.attributes.filter { attribute in
             attribute.scim.caseInsensitiveEquals(name)
-                || (attribute.kind == .tagged && attribute.scim.caseInsensitiveEquals(path.attribute)
+                || ((attribute.kind == .tagged || attribute.kind == .typed) && attribute.scim.caseInsensitiveEquals(path.attribute)
                     && (path.subAttribute == nil || path.subAttribute!.caseInsensitiveEquals("value")))
         }
-        guard let attribute = candidates.first, [.string, .tagged, .boolean].contains(attribute.kind) else {
+        guard let attribute = candidates.first, [.string, .tagged, .typed, .boolean].contains(attribute.kind) else {
             throw SCIMError.invalidValue("sortBy \(name) is not a sortable attribute.")
         }
         let rules = try await directoryRules()

@@ -10,12 +10,21 @@ public struct LDAPResourceStore: ResourceStore {
     public let baseURL: String
     private let logger: Logger
     let schemaRules = SchemaRulesCache()
+    /// What each resource type's mapping stores (writes carrying anything else are refused or trimmed).
+    let stored: [String: MappedAttributes]
 
     public init(pool: LDAPPool, mapping: Mapping, baseURL: String, logger: Logger = Logger(label: "scim.ldap")) {
         self.pool = pool
         self.mapping = mapping
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.logger = logger
+        self.stored = mapping.resourceTypes.mapValues(MappedAttributes.init)
+    }
+
+    /// `resource` as the mapping can store it: ignored attributes removed, others refused (400 invalidValue).
+    func storable(_ resource: JSONValue, type: ResolvedResourceType) throws -> JSONValue {
+        guard let stored = stored[type.resourceType.name] else { return resource }
+        return try stored.enforce(resource, type: type)
     }
 
     func resourceMapping(_ type: ResolvedResourceType) throws -> ResourceMapping {
@@ -49,6 +58,7 @@ public struct LDAPResourceStore: ResourceStore {
 
     private func createScoped(_ resource: JSONValue, type: ResolvedResourceType) async throws -> StoredResource {
         let mapped = try resourceMapping(type)
+        let resource = try storable(resource, type: type)
         guard isInScope(mapped.baseDN) else {
             throw SCIMError.forbidden("This client may not create \(type.resourceType.name) resources.")
         }
@@ -101,9 +111,10 @@ public struct LDAPResourceStore: ResourceStore {
             case .delete:
                 _ = try await write { try await $0.delete(dn: entry.dn, controls: controls) }
             case .lock:
-                let lock = mapped.attributes.first { $0.kind == .active }?.ldap ?? "pwdAccountLockedTime"
+                let active = mapped.attributes.first { $0.kind == .active }
+                    ?? AttributeMapping(scim: "active", ldap: "pwdAccountLockedTime", kind: .active)
                 _ = try await write {
-                    try await $0.modify(dn: entry.dn, [.replace(lock, [ActiveLock.permanentLock])], controls: controls)
+                    try await $0.modify(dn: entry.dn, [.replace(active.ldap, [active.inactiveLDAPValue])], controls: controls)
                 }
             case .move:
                 // Out of the resource base (so no longer a resource), kept for the directory's owners.

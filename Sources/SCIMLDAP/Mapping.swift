@@ -40,6 +40,19 @@ public struct Mapping: Sendable, Decodable {
             for attribute in resource.attributes where attribute.ldap.isEmpty {
                 throw MappingError("\(name).\(attribute.scim): empty ldap attribute")
             }
+            for attribute in resource.attributes where attribute.kind == .typed {
+                guard let types = attribute.types, !types.isEmpty, types.values.allSatisfy({ !$0.isEmpty }) else {
+                    throw MappingError("\(name).\(attribute.scim): a typed attribute needs `types` (type: ldap attribute)")
+                }
+                if let primary = attribute.primaryType, types[primary] == nil {
+                    throw MappingError("\(name).\(attribute.scim): primaryType \(primary) is not one of its types")
+                }
+            }
+            for attribute in resource.attributes where attribute.kind == .active && attribute.strategy == .attribute {
+                guard attribute.inactiveValue != nil else {
+                    throw MappingError("\(name).\(attribute.scim): strategy attribute needs `inactiveValue`")
+                }
+            }
             if resource.delete == .move && resource.deletedBaseDN == nil {
                 throw MappingError("\(name): `delete: move` needs `deletedBaseDN`")
             }
@@ -59,6 +72,7 @@ public struct ResourceMapping: Sendable, Decodable {
     public enum Scope: String, Sendable, Decodable { case one, sub }
     /// What DELETE does: remove the entry, lock it (the `active` lock), or move it under `deletedBaseDN`.
     public enum DeleteAction: String, Sendable, Decodable { case delete, lock, move }
+    public enum UnmappedPolicy: String, Sendable, Decodable { case reject, ignore }
 
     public struct Membership: Sendable, Decodable {
         public var attribute: String
@@ -78,6 +92,12 @@ public struct ResourceMapping: Sendable, Decodable {
     public var membership: Membership?
     public var attributes: [AttributeMapping]
     public var delete: DeleteAction?
+    /// What a write carrying a SCIM attribute this mapping does not store gets: `reject` (400 invalidValue, the
+    /// default) or `ignore` (dropped silently).
+    public var unmapped: UnmappedPolicy?
+    /// SCIM attributes dropped silently even when `unmapped` is `reject` (e.g. `nickName` from an IdP that
+    /// always sends it).
+    public var ignore: [String]?
     /// `delete: move` only: where deleted entries go (outside `baseDN`).
     public var deletedBaseDN: String?
     /// `filter` as LDAP filter terms, parsed when the mapping is loaded.
@@ -85,7 +105,7 @@ public struct ResourceMapping: Sendable, Decodable {
 
     enum CodingKeys: String, CodingKey {
         case baseDN, scope, filter, objectClasses, rdnAttribute, rdnCollision, derived, membership, attributes, delete,
-             deletedBaseDN
+             deletedBaseDN, unmapped, ignore
     }
 }
 
@@ -94,7 +114,13 @@ public struct AttributeMapping: Sendable, Decodable {
         case string, boolean, tagged, reference, members, password, active
         /// read-only group memberships (direct and nested) from an operational attribute such as memberOf
         case groups
+        /// a multi-valued complex SCIM attribute whose `type` selects standard LDAP attributes (classic
+        /// directories: work e-mail in `mail`, mobile phone in `mobile`, work address in `street`, `l`, ...)
+        case typed
     }
+
+    /// `active` strategies: ppolicy's permanent lock, or a plain attribute holding given values.
+    public enum ActiveStrategy: String, Sendable, Decodable { case ppolicy, attribute }
 
     /// SCIM path: `userName`, `name.givenName`, or an extension attribute by its full URN path.
     public var scim: String
@@ -107,6 +133,56 @@ public struct AttributeMapping: Sendable, Decodable {
     /// `active` only: a Boolean attribute recording that a client set `active`, so an unset (or removed) value is
     /// not reported as true.
     public var marker: String?
+    /// `active` only: `ppolicy` (default) or `attribute` (`ldap` holds `inactiveValue` when active is false and
+    /// `activeValue`, or nothing, when true).
+    public var strategy: ActiveStrategy?
+    public var activeValue: String?
+    public var inactiveValue: String?
+    /// `typed` only: SCIM type → sub-attribute → LDAP attribute (`work: { value: mail }`).
+    public var types: [String: [String: String]]?
+    /// `typed` only: the type whose first value is the primary one.
+    public var primaryType: String?
+
+    public init(scim: String, ldap: String, kind: Kind) {
+        self.scim = scim
+        self.ldap = ldap
+        self.kind = kind
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case scim, ldap, kind, display, subAttributes, binary, mirror, marker, strategy, activeValue, inactiveValue, types,
+             primaryType
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        scim = try c.decode(String.self, forKey: .scim)
+        kind = try c.decode(Kind.self, forKey: .kind)
+        ldap = try c.decodeIfPresent(String.self, forKey: .ldap) ?? ""
+        display = try c.decodeIfPresent(String.self, forKey: .display)
+        subAttributes = try c.decodeIfPresent([String: String].self, forKey: .subAttributes)
+        binary = try c.decodeIfPresent(Bool.self, forKey: .binary)
+        mirror = try c.decodeIfPresent([String: String].self, forKey: .mirror)
+        marker = try c.decodeIfPresent(String.self, forKey: .marker)
+        strategy = try c.decodeIfPresent(ActiveStrategy.self, forKey: .strategy)
+        activeValue = try c.decodeIfPresent(String.self, forKey: .activeValue)
+        inactiveValue = try c.decodeIfPresent(String.self, forKey: .inactiveValue)
+        primaryType = try c.decodeIfPresent(String.self, forKey: .primaryType)?.lowercased()
+        // `types: { work: mail }` is short for `types: { work: { value: mail } }`.
+        if let full = try? c.decodeIfPresent([String: [String: String]].self, forKey: .types) {
+            types = Dictionary(uniqueKeysWithValues: full.map { ($0.key.lowercased(), $0.value) })
+        } else if let short = try c.decodeIfPresent([String: String].self, forKey: .types) {
+            types = Dictionary(uniqueKeysWithValues: short.map { ($0.key.lowercased(), ["value": $0.value]) })
+        }
+        if kind == .typed, ldap.isEmpty {
+            ldap = types?[primaryType ?? ""]?["value"] ?? types?.sorted { $0.key < $1.key }.first?.value.sorted { $0.key < $1.key }.first?.value ?? ""
+        }
+    }
+
+    /// The value `ldap` holds for an inactive account.
+    var inactiveLDAPValue: String {
+        strategy == .attribute ? (inactiveValue ?? "FALSE") : ActiveLock.permanentLock
+    }
 
     /// The path split into extension URN (nil for core), attribute, and optional sub-attribute.
     public var path: (urn: String?, attribute: String, sub: String?) {
@@ -127,6 +203,7 @@ public struct AttributeMapping: Sendable, Decodable {
         if let subAttributes { names += subAttributes.values.sorted() }
         if let mirror { names += mirror.values.sorted() }
         if let marker { names.append(marker) }
+        if let types { for subs in types.values { names += subs.values } }
         return Array(Set(names)).sorted()
     }
 }

@@ -50,8 +50,7 @@ struct SCIMFilterTranslation {
             } else if path.urn != nil {
                 return false
             }
-            if attribute.kind == .tagged || attribute.kind == .members || attribute.kind == .groups
-                || attribute.kind == .reference { return true }
+            if [.tagged, .typed, .members, .groups, .reference].contains(attribute.kind) { return true }
             if let sub { return path.sub?.caseInsensitiveEquals(sub) == true }
             return path.sub == nil
         }
@@ -87,9 +86,13 @@ struct SCIMFilterTranslation {
         case .active:
             // Without a marker every unlocked entry is active; with one, active is assigned only where the
             // marker (or the permanent lock) is.
-            let locked = LDAPFilter.equal(attribute.ldap, ActiveLock.permanentLock)
-            let isTrue: LDAPFilter = attribute.marker.map { .and([.not(locked), .present($0)]) } ?? .not(locked)
-            let assigned: LDAPFilter = attribute.marker.map { .or([locked, .present($0)]) } ?? .alwaysTrue
+            let locked = LDAPFilter.equal(attribute.ldap, attribute.inactiveLDAPValue)
+            var isTrue: LDAPFilter = attribute.marker.map { .and([.not(locked), .present($0)]) } ?? .not(locked)
+            var assigned: LDAPFilter = attribute.marker.map { .or([locked, .present($0)]) } ?? .alwaysTrue
+            if attribute.strategy == .attribute, attribute.marker == nil, let active = attribute.activeValue {
+                isTrue = .equal(attribute.ldap, active)
+                assigned = .present(attribute.ldap)
+            }
             guard let op else { return assigned }
             guard op == .eq || op == .ne, let flag = value?.boolValue else {
                 throw SCIMError.invalidFilter("active supports eq, ne and pr with true or false.")
@@ -109,6 +112,8 @@ struct SCIMFilterTranslation {
         case .tagged:
             return try tagged(attribute, sub: sub, op, value, options: TaggedValueOptions(type: nil, primary: false, index: nil),
                               label: label)
+        case .typed:
+            return try typed(attribute, sub: sub, op, value, type: nil, label: label)
         }
     }
 
@@ -146,7 +151,7 @@ struct SCIMFilterTranslation {
         }
     }
 
-    private func stringValue(_ value: JSONValue?, _ op: CompareOp?, _ label: String, boolean: Bool = false)
+    func stringValue(_ value: JSONValue?, _ op: CompareOp?, _ label: String, boolean: Bool = false)
         throws(SCIMError) -> String?
     {
         guard op != nil, let value else { return nil }
@@ -164,7 +169,7 @@ struct SCIMFilterTranslation {
     }
 
     /// A comparison on one LDAP attribute description, checked against the directory's matching rules.
-    private func compare(_ description: String, _ op: CompareOp?, _ text: String?, label: String) throws(SCIMError)
+    func compare(_ description: String, _ op: CompareOp?, _ text: String?, label: String) throws(SCIMError)
         -> LDAPFilter
     {
         let typeName = String(description.split(separator: ";").first ?? "")
@@ -212,6 +217,8 @@ struct SCIMFilterTranslation {
             return try translateInside(inner, parent: path.attribute)
         case .tagged:
             return try taggedValuePath(attribute, inner, label: path.attribute)
+        case .typed:
+            return try typedValuePath(attribute, inner, label: path.attribute)
         default:
             throw SCIMError.invalidFilter("\(path.attribute) is not multi-valued: [...] does not apply.")
         }

@@ -21,23 +21,23 @@ struct DiscoveryController {
         }
         group.get("ServiceProviderConfig") { _, _ in SCIMResponse.json(serviceProviderConfig) }
         group.get("ResourceTypes") { _, _ in
-            let resources = servedTypes.compactMap { registry.resourceTypeJSON(id: $0.resourceType.id, baseURL: base) }
+            let resources = servedTypes.compactMap { documents.resourceTypeJSON(id: $0.resourceType.id, baseURL: base) }
             return SCIMResponse.json(ListResponse(resources: resources).json)
         }
         group.get("ResourceTypes/:id") { _, context in
             let id = try context.parameters.require("id")
             guard servedTypes.contains(where: { $0.resourceType.id.caseInsensitiveEquals(id) }),
-                  let json = registry.resourceTypeJSON(id: id, baseURL: base)
+                  let json = documents.resourceTypeJSON(id: id, baseURL: base)
             else { throw SCIMError.notFound("No resource type \(id).") }
             return SCIMResponse.json(json)
         }
         group.get("Schemas") { _, _ in
-            SCIMResponse.json(ListResponse(resources: servedSchemaIDs.compactMap { registry.schemaJSON(id: $0, baseURL: base) }).json)
+            SCIMResponse.json(ListResponse(resources: servedSchemaIDs.compactMap { documents.schemaJSON(id: $0, baseURL: base) }).json)
         }
         group.get("Schemas/:id") { _, context in
             let id = try context.parameters.require("id")
             guard servedSchemaIDs.contains(where: { $0.caseInsensitiveEquals(id) }),
-                  let json = registry.schemaJSON(id: id, baseURL: base)
+                  let json = documents.schemaJSON(id: id, baseURL: base)
             else { throw SCIMError.notFound("No schema \(id).") }
             return SCIMResponse.json(json)
         }
@@ -45,9 +45,12 @@ struct DiscoveryController {
 
     private var base: String { configuration.publicBaseURL }
 
+    /// The documents served: what the backend really stores when the configuration says so.
+    private var documents: SchemaRegistry { configuration.discoveryRegistry ?? registry }
+
     private var servedSchemaIDs: [String] {
         var ids: [String] = []
-        for type in servedTypes {
+        for type in servedTypes.compactMap({ documents.resourceType(named: $0.resourceType.name) }) {
             for schema in type.schemas where !ids.contains(schema.id) { ids.append(schema.id) }
         }
         return ids

@@ -25,6 +25,9 @@ public struct SCIMServerConfiguration: Sendable {
     public var features = Features()
     /// Bearer clients allowed to call the API.
     public var clients: [BearerClient]
+    /// The schemas and resource types /Schemas and /ResourceTypes advertise, when narrower than those requests are
+    /// checked against (only what the mapping stores).
+    public var discoveryRegistry: SchemaRegistry?
 
     public init(basePath: String = "/scim/v2", publicBaseURL: String, maxBodyBytes: Int = 1 << 20,
                 maxJSONDepth: Int = 32, filterLimits: FilterLimits = .default, clients: [BearerClient]) {

@@ -133,3 +133,31 @@ public struct SchemaRegistry: Sendable {
         return base + "/" + collection + "/" + id
     }
 }
+
+extension SchemaRegistry {
+    /// A copy holding only what `keeps` accepts: `keeps(schemaID, attribute, nil)` for a top-level attribute and
+    /// `keeps(schemaID, attribute, sub)` for each sub-attribute of a kept complex one. Extensions left without
+    /// attributes are dropped from the resource types. Used to advertise what a backend really stores.
+    public func restricted(keeping keeps: (String, String, String?) -> Bool) throws(SchemaLoadError) -> SchemaRegistry {
+        var kept: [SCIMSchema] = []
+        for schema in schemas {
+            var copy = schema
+            copy.attributes = schema.attributes.compactMap { attribute in
+                guard keeps(schema.id, attribute.name, nil) else { return nil }
+                var out = attribute
+                out.subAttributes = attribute.subAttributes.filter { keeps(schema.id, attribute.name, $0.name) }
+                return out
+            }
+            kept.append(copy)
+        }
+        let types = resourceTypes.map { type in
+            var copy = type
+            copy.schemaExtensions = type.schemaExtensions.filter { ext in
+                kept.contains { $0.id.caseInsensitiveEquals(ext.schema) && !$0.attributes.isEmpty }
+            }
+            return copy
+        }
+        let used = Set(types.flatMap { [$0.schema.lowercased()] + $0.schemaExtensions.map { $0.schema.lowercased() } })
+        return try SchemaRegistry(schemas: kept.filter { used.contains($0.id.lowercased()) }, resourceTypes: types)
+    }
+}
