@@ -48,22 +48,27 @@ enum ProcessRunner {
     }
 
     /// A TCP port on 127.0.0.1 that is free right now.
+    /// A port that can be bound now, picked at random below Linux's ephemeral range (32768-60999) so that
+    /// outgoing connections, which take ephemeral ports, do not grab it before slapd binds it.
     static func freePort() throws -> Int {
+        for _ in 0..<64 {
+            let candidate = Int.random(in: 20000..<32000)
+            if (try? bindable(candidate)) == true { return candidate }
+        }
+        throw SlapdError("no free port found in 20000-31999")
+    }
+
+    private static func bindable(_ port: Int) throws -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw SlapdError("socket() failed") }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
+        address.sin_port = UInt16(port).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0 else { throw SlapdError("bind() failed") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
+        return bound == 0
     }
 }

@@ -10,7 +10,7 @@ import Logging
 public final class SlapdInstance: @unchecked Sendable {
     // @unchecked: `process` is replaced only by start/stop/restart, which callers do not run concurrently.
     public let options: SlapdOptions
-    public let port: Int
+    public private(set) var port: Int
     public let directory: URL
     public let schemaDirectory: URL
     private let ownsDirectory: Bool
@@ -60,7 +60,20 @@ public final class SlapdInstance: @unchecked Sendable {
         await StartGate.shared.enter()
         do {
             try instance.prepare()
-            try await instance.launch()
+            // A port picked free can be taken before slapd binds it (other tests, outgoing connections): with an
+            // automatic port, a failed start is retried on fresh ports.
+            var attempt = 1
+            while true {
+                do {
+                    try await instance.launch()
+                    break
+                } catch let error as SlapdError where options.port == 0 && attempt < 4 {
+                    instance.logger.debug("slapd start failed, retrying on another port", metadata: ["error": "\(error)"])
+                    instance.terminate()
+                    try instance.pickPorts()
+                    attempt += 1
+                }
+            }
             await StartGate.shared.leave()
             if !options.onlineLDIF.isEmpty { try await instance.addOnline(options.onlineLDIF) }
         } catch {
@@ -149,7 +162,14 @@ public final class SlapdInstance: @unchecked Sendable {
         }
     }
 
-    /// Starts slapd and waits until an anonymous root DSE search succeeds.
+    /// New automatic ports for another start attempt.
+    private func pickPorts() throws {
+        port = try ProcessRunner.freePort()
+        if tlsPort != nil { tlsPort = try ProcessRunner.freePort() }
+    }
+
+    /// Starts slapd and waits until an anonymous root DSE search succeeds over this instance's own ldapi socket
+    /// and then over TCP (so another slapd answering on the same port is never mistaken for this one).
     private func launch() async throws {
         let listeners = "ldap://127.0.0.1:\(port)/ " + ldapiURL + (tlsPort.map { " ldaps://127.0.0.1:\($0)/" } ?? "")
         // SLAPD_DEBUG=stats logs every operation to slapd.log in the instance directory (useful when CI fails).
@@ -160,12 +180,16 @@ public final class SlapdInstance: @unchecked Sendable {
         self.process = process
         startWatchdog(slapdPID: process.pid)
         let deadline = ContinuousClock.now + options.startTimeout
+        let own = LDAPConfiguration(uris: [ldapiURL], networkTimeout: .milliseconds(500), operationTimeout: .seconds(2))
         let probe = LDAPConfiguration(uris: [url], networkTimeout: .milliseconds(500), operationTimeout: .seconds(2))
         while ContinuousClock.now < deadline {
             guard process.isRunning else {
                 throw SlapdError("slapd exited during start-up (\(process.terminationStatus)); log: \(logTail())")
             }
-            if let connection = try? await LDAPConnection.connect(probe),
+            if let local = try? await LDAPConnection.connect(own),
+               (try? await local.search(base: "", scope: .base, attributes: ["1.1"])) != nil,
+               process.isRunning,
+               let connection = try? await LDAPConnection.connect(probe),
                (try? await connection.search(base: "", scope: .base, attributes: ["1.1"])) != nil
             {
                 logger.debug("slapd ready", metadata: ["port": "\(port)", "pid": "\(process.pid)"])

@@ -22,7 +22,8 @@ struct GatewayHarness: @unchecked Sendable {  // test-only; the router is used f
     let slapd: SlapdInstance
     let gateway: GatewayApplication
 
-    static func start(poolSize: Int = 4, options: SlapdOptions = SlapdOptions()) async throws -> GatewayHarness {
+    static func start(poolSize: Int = 4, options: SlapdOptions = SlapdOptions(),
+                      mapping: String = "Config/mapping/bundled.yaml") async throws -> GatewayHarness {
         let slapd = try await SlapdInstance.start(options, schemaDirectory: repository.appendingPathComponent("schema"))
         var config = GatewayConfig()
         config.server.port = 0
@@ -32,7 +33,7 @@ struct GatewayHarness: @unchecked Sendable {  // test-only; the router is used f
         config.ldap.bindPassword = slapd.options.servicePassword
         config.ldap.poolSize = poolSize
         config.ldap.networkTimeoutSeconds = 1
-        config.mapping = repository.appendingPathComponent("Config/mapping/bundled.yaml").path
+        config.mapping = repository.appendingPathComponent(mapping).path
         config.schemaDirectory = repository.appendingPathComponent("schema").path
         config.server.publicBaseURL = "https://scim.example.test/scim/v2"
         config.clients = [.init(name: "tests", tokenHash: BearerClientHash.of(token)),
