@@ -12,6 +12,7 @@ import SlapdHarness
 /// Wires a config into a runnable gateway: the LDAP pool, the mapping, the schema registry and the HTTP app.
 public struct GatewayApplication {
     public let pool: LDAPPool
+    public let store: LDAPResourceStore
     public let router: Router<SCIMRequestContext>
     public let config: GatewayConfig
     public let logger: Logger
@@ -47,7 +48,7 @@ public struct GatewayApplication {
         serverConfiguration.discoveryRegistry = try Self.advertised(registry, mapping: mapping)
         let router = SCIMRouter.build(store: store, registry: registry, servedTypes: served,
                                       configuration: serverConfiguration)
-        return GatewayApplication(pool: pool, router: router, config: config, logger: logger)
+        return GatewayApplication(pool: pool, store: store, router: router, config: config, logger: logger)
     }
 
     /// The registry cut down to what the mapping stores, for /Schemas and /ResourceTypes.
@@ -68,8 +69,30 @@ public struct GatewayApplication {
         }
     }
 
-    /// Runs until SIGTERM/SIGINT: HTTP stops first, the LDAP pool last.
+    /// Checks the mapping against the directory's schema, waiting up to `wait` for the directory to answer.
+    /// Throws `ConfigError` naming every bad mapping entry, or when the directory never answered.
+    public func verifyMapping(wait: Duration = .seconds(30)) async throws {
+        let deadline = ContinuousClock.now + wait
+        while true {
+            do {
+                try await store.verifyMapping()
+                return
+            } catch let error as MappingError {
+                throw ConfigError("\(config.mapping): \(error.description)")
+            } catch {
+                guard ContinuousClock.now < deadline else {
+                    throw ConfigError("cannot check the mapping: the directory at \(config.ldap.uris.joined(separator: ", ")) did not answer (\(error))")
+                }
+                logger.warning("directory not answering yet; retrying the mapping check", metadata: ["error": "\(error)"])
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    /// Runs until SIGTERM/SIGINT: HTTP stops first, the LDAP pool last. Refuses to start when the mapping does
+    /// not fit the directory's schema.
     public func run() async throws {
+        try await verifyMapping()
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(config.server.host, port: config.server.port),

@@ -8,11 +8,30 @@ public struct DirectorySchemaRules: Sendable {
         public var equality: String?
         public var ordering: String?
         public var substring: String?
+        /// USAGE other than userApplications (memberOf, pwdAccountLockedTime): allowed on any entry.
+        public var operational = false
+    }
+
+    /// An object class: its superclasses and the attribute types it requires and allows.
+    public struct ObjectClass: Sendable, Hashable {
+        public var names: [String]
+        public var superclasses: [String] = []
+        public var must: [String] = []
+        public var may: [String] = []
     }
 
     private var rules: [String: Rules]
+    /// Object classes by lower-cased name (empty when the subschema was read without them).
+    public private(set) var objectClasses: [String: ObjectClass] = [:]
+    /// Lower-cased name → every name of the same attribute type.
+    private var aliases: [String: Set<String>] = [:]
 
     public init(rules: [String: Rules]) { self.rules = rules }
+
+    /// True when the directory defines this attribute type (options such as `;binary` ignored).
+    public func knows(_ attribute: String) -> Bool {
+        rules[String(attribute.split(separator: ";").first ?? "").lowercased()] != nil
+    }
 
     public func rules(for attribute: String) -> Rules? { rules[attribute.lowercased()] }
 
@@ -21,8 +40,10 @@ public struct DirectorySchemaRules: Sendable {
         let root = try await pool.search(base: "", scope: .base, attributes: ["subschemaSubentry"])
         let subschema = root.entries.first?.string("subschemaSubentry") ?? "cn=Subschema"
         let result = try await pool.search(base: subschema, scope: .base, filter: .present("objectClass"),
-                                           attributes: ["attributeTypes"])
-        return parse(result.entries.first?.strings("attributeTypes") ?? [])
+                                           attributes: ["attributeTypes", "objectClasses"])
+        var parsed = parse(result.entries.first?.strings("attributeTypes") ?? [])
+        parsed.objectClasses = parseObjectClasses(result.entries.first?.strings("objectClasses") ?? [])
+        return parsed
     }
 
     /// Parses RFC 4512 AttributeTypeDescriptions.
@@ -51,6 +72,7 @@ public struct DirectorySchemaRules: Sendable {
                 case "EQUALITY": rules.equality = next; index += 1
                 case "ORDERING": rules.ordering = next; index += 1
                 case "SUBSTR": rules.substring = next; index += 1
+                case "USAGE": rules.operational = next.lowercased() != "userapplications"; index += 1
                 default: break
                 }
                 index += 1
@@ -68,12 +90,72 @@ public struct DirectorySchemaRules: Sendable {
                 rules.equality = rules.equality ?? up.rules.equality
                 rules.ordering = rules.ordering ?? up.rules.ordering
                 rules.substring = rules.substring ?? up.rules.substring
+                rules.operational = rules.operational || up.rules.operational
                 parent = up.sup
                 depth += 1
             }
             resolved[name] = rules
         }
-        return DirectorySchemaRules(rules: resolved)
+        var result = DirectorySchemaRules(rules: resolved)
+        for raw in raws {
+            let names = Set(raw.names.map { $0.lowercased() })
+            for name in names { result.aliases[name] = names }
+        }
+        return result
+    }
+
+    /// Parses RFC 4512 ObjectClassDescriptions (NAME, SUP, MUST, MAY).
+    public static func parseObjectClasses(_ descriptions: [String]) -> [String: ObjectClass] {
+        var out: [String: ObjectClass] = [:]
+        for text in descriptions {
+            let tokens = tokenize(text)
+            var names: [String] = []
+            var fields: [String: [String]] = [:]
+            var index = 0
+            while index < tokens.count {
+                let token = tokens[index].uppercased()
+                guard ["NAME", "SUP", "MUST", "MAY"].contains(token), index + 1 < tokens.count else { index += 1; continue }
+                var values: [String] = []
+                if tokens[index + 1] == "(" {
+                    index += 2
+                    while index < tokens.count, tokens[index] != ")" {
+                        if tokens[index] != "$" { values.append(tokens[index]) }
+                        index += 1
+                    }
+                } else {
+                    values.append(tokens[index + 1])
+                    index += 1
+                }
+                if token == "NAME" { names = values } else { fields[token, default: []] += values }
+                index += 1
+            }
+            guard !names.isEmpty else { continue }
+            let objectClass = ObjectClass(names: names, superclasses: fields["SUP"] ?? [], must: fields["MUST"] ?? [],
+                                          may: fields["MAY"] ?? [])
+            for name in names { out[name.lowercased()] = objectClass }
+        }
+        return out
+    }
+
+    /// The attribute types `classes` (with their superclasses) require and allow, lower-cased.
+    public func attributes(of classes: [String]) -> (must: Set<String>, may: Set<String>) {
+        var must: Set<String> = []
+        var may: Set<String> = []
+        var pending = classes.map { $0.lowercased() }
+        var seen: Set<String> = []
+        while let name = pending.popLast() {
+            guard seen.insert(name).inserted, let objectClass = objectClasses[name] else { continue }
+            must.formUnion(objectClass.must.map { $0.lowercased() })
+            may.formUnion(objectClass.may.map { $0.lowercased() })
+            pending += objectClass.superclasses.map { $0.lowercased() }
+        }
+        // Aliases (cn / commonName) name the same type.
+        return (must, may)
+    }
+
+    /// Every name (aliases included) of the attribute type `attribute`, lower-cased.
+    public func names(of attribute: String) -> Set<String> {
+        Set([attribute.lowercased()]).union(aliases[attribute.lowercased()] ?? [])
     }
 
     /// Splits a description into parenthesis tokens, quoted strings and bare words.
