@@ -27,7 +27,7 @@ public struct GatewayApplication {
         } else {
             throw ConfigError("schema directory not found: set schemaDirectory in the config")
         }
-        let registry: SchemaRegistry
+        var registry: SchemaRegistry
         do {
             registry = try SchemaRegistry.load(directory: schemaURL.appendingPathComponent("scim"))
         } catch {
@@ -35,6 +35,7 @@ public struct GatewayApplication {
         }
         let mappingURL = URL(fileURLWithPath: config.mapping, relativeTo: configDirectory).standardizedFileURL
         let mapping = try Mapping.load(mappingURL, suffix: config.ldap.suffix)
+        registry = try Self.addingExtensions(of: mapping, to: registry, mappingDirectory: mappingURL.deletingLastPathComponent())
         let served = mapping.resourceTypes.keys.sorted().filter { registry.resourceType(named: $0) != nil }
         guard !served.isEmpty else { throw ConfigError("the mapping \(mappingURL.path) maps no known resource type") }
         let pool = LDAPPool(configuration: try config.ldapConfiguration(), logger: logger)
@@ -49,6 +50,39 @@ public struct GatewayApplication {
         let router = SCIMRouter.build(store: store, registry: registry, servedTypes: served,
                                       configuration: serverConfiguration)
         return GatewayApplication(pool: pool, store: store, router: router, config: config, logger: logger)
+    }
+
+    /// The registry with the organisation's own extension schemas the mapping names (`extensions:` per type).
+    static func addingExtensions(of mapping: Mapping, to registry: SchemaRegistry, mappingDirectory: URL) throws
+        -> SchemaRegistry
+    {
+        var schemas = registry.schemas
+        var types = registry.resourceTypes
+        for (name, resource) in mapping.resourceTypes.sorted(by: { $0.key < $1.key }) {
+            for ext in resource.extensions ?? [] {
+                let url = URL(fileURLWithPath: ext.schema, relativeTo: mappingDirectory).standardizedFileURL
+                let schema: SCIMSchema
+                do {
+                    schema = try SCIMSchema(json: try JSONValue.parse(try Data(contentsOf: url), maxDepth: 64, maxBytes: 4 << 20))
+                } catch let error as SchemaLoadError {
+                    throw ConfigError("\(url.path): \(error.message)")
+                } catch {
+                    throw ConfigError("\(name).extensions: cannot read the schema \(url.path): \(error)")
+                }
+                guard let index = types.firstIndex(where: { $0.name.caseInsensitiveEquals(name) }) else {
+                    throw ConfigError("\(name).extensions: no resource type \(name)")
+                }
+                if !schemas.contains(where: { $0.id.caseInsensitiveEquals(schema.id) }) { schemas.append(schema) }
+                if !types[index].schemaExtensions.contains(where: { $0.schema.caseInsensitiveEquals(schema.id) }) {
+                    types[index].schemaExtensions.append(.init(schema: schema.id, required: ext.required ?? false))
+                }
+            }
+        }
+        do {
+            return try SchemaRegistry(schemas: schemas, resourceTypes: types)
+        } catch {
+            throw ConfigError("extension schemas: \(error.message)")
+        }
     }
 
     /// The registry cut down to what the mapping stores, for /Schemas and /ResourceTypes.

@@ -77,6 +77,9 @@ struct EntryDecoder {
         switch attribute.kind {
         case .string:
             return entry.string(attribute.ldap).map { .string($0) }
+        case .strings:
+            let values = entry.strings(attribute.ldap)
+            return values.isEmpty ? nil : .array(values.map { .string($0) })
         case .boolean:
             return entry.string(attribute.ldap).map { .bool($0.uppercased() == "TRUE") }
         case .password:

@@ -46,6 +46,11 @@ struct EntryEncoder {
         case .string:
             guard let text = value.stringValue else { return [] }
             return text.isEmpty ? [] : [(attribute.ldap, [Array(text.utf8)])]
+        case .strings:
+            let texts = (value.arrayValue ?? [value]).compactMap(\.stringValue).filter { !$0.isEmpty }
+            var unique: [[UInt8]] = []
+            for text in texts where !unique.contains(Array(text.utf8)) { unique.append(Array(text.utf8)) }
+            return unique.isEmpty ? [] : [(attribute.ldap, unique)]
         case .boolean:
             guard let flag = value.boolValue else { return [] }
             return [(attribute.ldap, [Array((flag ? "TRUE" : "FALSE").utf8)])]

@@ -16,7 +16,7 @@ public struct MappedAttributes: Sendable {
             let key = Self.key(path.urn, path.attribute)
             var subs: Set<String>?
             switch attribute.kind {
-            case .reference, .members, .groups:
+            case .reference, .members, .groups, .strings:
                 subs = nil
             case .tagged:
                 var names: Set<String> = ["value", "type", "primary"]

@@ -74,6 +74,13 @@ public struct ResourceMapping: Sendable, Decodable {
     public enum DeleteAction: String, Sendable, Decodable { case delete, lock, move }
     public enum UnmappedPolicy: String, Sendable, Decodable { case reject, ignore }
 
+    /// An organisation's own SCIM extension schema (a JSON file like schema/scim/EnterpriseUser.json, relative to
+    /// the mapping file) added to this resource type; its attributes are mapped like any other, by URN path.
+    public struct Extension: Sendable, Decodable {
+        public var schema: String
+        public var required: Bool?
+    }
+
     public struct Membership: Sendable, Decodable {
         public var attribute: String
         /// The DN that stands in for "no members" (refint's placeholder); hidden from SCIM.
@@ -98,6 +105,7 @@ public struct ResourceMapping: Sendable, Decodable {
     /// SCIM attributes dropped silently even when `unmapped` is `reject` (e.g. `nickName` from an IdP that
     /// always sends it).
     public var ignore: [String]?
+    public var extensions: [Extension]?
     /// `delete: move` only: where deleted entries go (outside `baseDN`).
     public var deletedBaseDN: String?
     /// `filter` as LDAP filter terms, parsed when the mapping is loaded.
@@ -105,7 +113,7 @@ public struct ResourceMapping: Sendable, Decodable {
 
     enum CodingKeys: String, CodingKey {
         case baseDN, scope, filter, objectClasses, rdnAttribute, rdnCollision, derived, membership, attributes, delete,
-             deletedBaseDN, unmapped, ignore
+             deletedBaseDN, unmapped, ignore, extensions
     }
 }
 
@@ -117,6 +125,8 @@ public struct AttributeMapping: Sendable, Decodable {
         /// a multi-valued complex SCIM attribute whose `type` selects standard LDAP attributes (classic
         /// directories: work e-mail in `mail`, mobile phone in `mobile`, work address in `street`, `l`, ...)
         case typed
+        /// a multi-valued SCIM string (or other simple type) <-> the values of one LDAP attribute
+        case strings
     }
 
     /// `active` strategies: ppolicy's permanent lock, or a plain attribute holding given values.

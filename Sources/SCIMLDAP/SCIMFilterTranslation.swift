@@ -80,7 +80,7 @@ struct SCIMFilterTranslation {
         switch attribute.kind {
         case .password:
             throw SCIMError.invalidFilter("password cannot be filtered on.")
-        case .string, .boolean:
+        case .string, .strings, .boolean:
             let text = try stringValue(value, op, label, boolean: attribute.kind == .boolean)
             return try compare(attribute.ldap, op, text, label: label)
         case .active:

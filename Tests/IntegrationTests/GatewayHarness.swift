@@ -33,7 +33,7 @@ struct GatewayHarness: @unchecked Sendable {  // test-only; the router is used f
         config.ldap.bindPassword = slapd.options.servicePassword
         config.ldap.poolSize = poolSize
         config.ldap.networkTimeoutSeconds = 1
-        config.mapping = repository.appendingPathComponent(mapping).path
+        config.mapping = mapping.hasPrefix("/") ? mapping : repository.appendingPathComponent(mapping).path
         config.schemaDirectory = repository.appendingPathComponent("schema").path
         config.server.publicBaseURL = "https://scim.example.test/scim/v2"
         config.clients = [.init(name: "tests", tokenHash: BearerClientHash.of(token)),
