@@ -173,13 +173,15 @@ done < <(records "$SCHEMADIR/config-modules.ldif")
 # ---- 2. schema -------------------------------------------------------------------
 want_version=$(sed -n 's/^# scim-gateway LDAP schema version //p' "$SCHEMADIR/scim-gateway.ldif")
 have=$(cfg_values cn=schema,cn=config one '(cn=*scimgateway)' olcObjectClasses |
-       sed -n "s/.*DESC 'scim-gateway v\([0-9]*\):.*/\1/p" | head -n1)
+       sed -n "s/.*DESC 'scim-gateway v\([0-9]*\):.*/\1/p" | sort -n | tail -n1)
 if [ -z "$have" ]; then
     apply "schema scim-gateway v$want_version" "$SCHEMADIR/scim-gateway.ldif" "${CFG[@]}" -a
 elif [ "$have" = "$want_version" ]; then
     say "already in place: schema scim-gateway v$have"
+elif [ "$DRYRUN" = 1 ]; then
+    "$HERE/upgrade-ldap-schema.sh" --ldapi "$LDAPI" --dry-run
 else
-    die "schema scim-gateway v$have is installed, this is v$want_version: see the upgrade notes"
+    "$HERE/upgrade-ldap-schema.sh" --ldapi "$LDAPI" || die "schema upgrade v$have -> v$want_version failed"
 fi
 
 # ---- 3. database ----------------------------------------------------------------

@@ -23,8 +23,8 @@ struct GatewayHarness: @unchecked Sendable {  // test-only; the router is used f
     let gateway: GatewayApplication
 
     static func start(poolSize: Int = 4, options: SlapdOptions = SlapdOptions(),
-                      mapping: String = "Config/mapping/bundled.yaml") async throws -> GatewayHarness {
-        let slapd = try await SlapdInstance.start(options, schemaDirectory: repository.appendingPathComponent("schema"))
+                      mapping: String = "Config/mapping/bundled.yaml", schema: URL? = nil) async throws -> GatewayHarness {
+        let slapd = try await SlapdInstance.start(options, schemaDirectory: schema ?? repository.appendingPathComponent("schema"))
         var config = GatewayConfig()
         config.server.port = 0
         config.ldap.uris = [slapd.url]
