@@ -140,6 +140,10 @@ public struct AttributeMapping: Sendable, Decodable {
     public var subAttributes: [String: String]?
     public var binary: Bool?
     public var mirror: [String: String]?
+    /// `tagged` with sub-attributes only: SCIM type → sub-attribute → standard LDAP attribute written from the
+    /// first value of that type (work address → street, l, st, postalCode, postalAddress), and read back when
+    /// the tagged attributes are empty (entries written by other tools).
+    public var mirrorSubAttributes: [String: [String: String]]?
     /// `active` only: a Boolean attribute recording that a client set `active`, so an unset (or removed) value is
     /// not reported as true.
     public var marker: String?
@@ -161,7 +165,7 @@ public struct AttributeMapping: Sendable, Decodable {
 
     enum CodingKeys: String, CodingKey {
         case scim, ldap, kind, display, subAttributes, binary, mirror, marker, strategy, activeValue, inactiveValue, types,
-             primaryType
+             primaryType, mirrorSubAttributes
     }
 
     public init(from decoder: any Decoder) throws {
@@ -173,6 +177,8 @@ public struct AttributeMapping: Sendable, Decodable {
         subAttributes = try c.decodeIfPresent([String: String].self, forKey: .subAttributes)
         binary = try c.decodeIfPresent(Bool.self, forKey: .binary)
         mirror = try c.decodeIfPresent([String: String].self, forKey: .mirror)
+        mirrorSubAttributes = try c.decodeIfPresent([String: [String: String]].self, forKey: .mirrorSubAttributes)
+            .map { Dictionary(uniqueKeysWithValues: $0.map { ($0.key.lowercased(), $0.value) }) }
         marker = try c.decodeIfPresent(String.self, forKey: .marker)
         strategy = try c.decodeIfPresent(ActiveStrategy.self, forKey: .strategy)
         activeValue = try c.decodeIfPresent(String.self, forKey: .activeValue)
@@ -214,6 +220,7 @@ public struct AttributeMapping: Sendable, Decodable {
         if let mirror { names += mirror.values.sorted() }
         if let marker { names.append(marker) }
         if let types { for subs in types.values { names += subs.values } }
+        if let mirrorSubAttributes { for subs in mirrorSubAttributes.values { names += subs.values } }
         return Array(Set(names)).sorted()
     }
 }

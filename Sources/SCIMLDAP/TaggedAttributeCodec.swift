@@ -36,7 +36,7 @@ struct TaggedAttributeCodec {
             }
         }
         var values: [(TaggedValueOptions, OrderedDictionary<String, JSONValue>)] = plainValues + groups.map { ($0.key, $0.value) }
-        if values.isEmpty { values = mirroredValues(entry) }
+        if values.isEmpty { values = mirroredValues(entry) + mirroredSubAttributeValues(entry) }
         return values
             .sorted { lhs, rhs in
                 // Values carry their position in the client's array; older entries fall back to primary, type.
@@ -66,6 +66,21 @@ struct TaggedAttributeCodec {
                     : TaggedValueOptions(type: key, primary: false, index: nil)
                 out.append((options, ["value": scimValue(value, sub: "value")]))
             }
+        }
+        return out
+    }
+
+    /// Values found only in the standard attributes a sub-attribute mirror writes (an address in street, l, ...).
+    private func mirroredSubAttributeValues(_ entry: LDAPEntry) -> [(TaggedValueOptions, OrderedDictionary<String, JSONValue>)] {
+        guard let mirrors = mapping.mirrorSubAttributes else { return [] }
+        var out: [(TaggedValueOptions, OrderedDictionary<String, JSONValue>)] = []
+        for (type, subs) in mirrors.sorted(by: { $0.key < $1.key }) {
+            var object: OrderedDictionary<String, JSONValue> = [:]
+            for (sub, ldap) in subs.sorted(by: { $0.key < $1.key }) {
+                guard let value = entry.string(ldap) else { continue }
+                object[sub] = .string(PostalAddressSyntax.applies(to: ldap) ? PostalAddressSyntax.decode(value) : value)
+            }
+            if !object.isEmpty { out.append((TaggedValueOptions(type: type, primary: false, index: nil), object)) }
         }
         return out
     }
@@ -100,6 +115,13 @@ struct TaggedAttributeCodec {
                mirrors[target] == nil, let bytes = try? ldapValue(text, sub: "value"), Self.fitsStandardSyntax(bytes)
             {
                 mirrors[target] = [bytes]
+            }
+        }
+        for (type, subs) in mapping.mirrorSubAttributes ?? [:] {
+            guard let value = values.first(where: { $0["type"]?.stringValue?.lowercased() == type }) else { continue }
+            for (sub, ldap) in subs where mirrors[ldap] == nil {
+                guard let text = value[sub]?.stringValue, !text.isEmpty else { continue }
+                mirrors[ldap] = [Array((PostalAddressSyntax.applies(to: ldap) ? PostalAddressSyntax.encode(text) : text).utf8)]
             }
         }
         if mapping.mirror?["primary"] != nil, let first = values.first?["value"]?.stringValue,

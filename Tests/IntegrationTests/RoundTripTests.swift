@@ -1,9 +1,11 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import LDAPClient
 import NIOCore
 import OrderedCollections
 import SCIMCore
+import SlapdHarness
 import Testing
 
 /// RFC 7643 §8's full examples (the §8.3 enterprise user, which is §8.2's full user plus the extension, and the
@@ -85,11 +87,27 @@ struct RoundTripTests {
             #expect(Self.differences(expected, Self.without(created, Self.ignored)) == [])
             #expect(Self.differences(expected, Self.without(try await get("Users/\(userID)"), Self.ignored)) == [])
             #expect(created["password"] == nil)
+            // Other LDAP consumers find the usual attributes: work/primary e-mail, phones and addresses by type.
+            let mirrors = ["mail", "telephoneNumber", "mobile", "street", "l", "st", "postalCode", "postalAddress",
+                           "homePostalAddress", "manager", "userPassword"]
+            let entry = try #require(try await harness.ldap().search(base: harness.slapd.peopleDN, filter: .equal("entryUUID", userID),
+                                                                      attributes: mirrors).entries.first)
+            #expect(entry.strings("mail") == ["bjensen@example.com"])
+            #expect(entry.strings("telephoneNumber") == ["555-555-5555"])
+            #expect(entry.strings("mobile") == ["555-555-4444"])
+            #expect(entry.string("street") == "100 Universal City Plaza")
+            #expect(entry.string("l") == "Hollywood")
+            #expect(entry.string("postalAddress") == "100 Universal City Plaza$Hollywood, CA 91608 USA")
+            #expect(entry.string("homePostalAddress") == "456 Hollywood Blvd$Hollywood, CA 91608 USA")
+            #expect(entry.string("manager")?.lowercased() == "uid=jsmith,\(harness.slapd.peopleDN)".lowercased())
+            #expect(entry.string("userPassword")?.hasPrefix("{ARGON2}") == true)
 
             // PUT a changed representation: primary moves to the home e-mail, an address and a phone go.
             var changed = Self.setting(sent, "emails", .array([
                 .object(["value": "bjensen@example.com", "type": "work"]),
                 .object(["value": "babs@jensen.org", "type": "home", "primary": true]),
+                // mail (IA5String) refuses this one; it is still kept, losslessly.
+                .object(["value": "bäbs@jensen.org", "type": "other", "display": "Bäbs"]),
             ]))
             changed = Self.setting(changed, "addresses", .array([try #require(sent["addresses"]?[1])]))
             changed = Self.setting(changed, "phoneNumbers", .array([try #require(sent["phoneNumbers"]?[1])]))
@@ -100,6 +118,12 @@ struct RoundTripTests {
             let expectedAfterPut = Self.without(changed, Self.ignored)
             #expect(Self.differences(expectedAfterPut, Self.without(try #require(put.json), Self.ignored)) == [])
             #expect(Self.differences(expectedAfterPut, Self.without(try await get("Users/\(userID)"), Self.ignored)) == [])
+            let after = try #require(try await harness.ldap().search(base: harness.slapd.peopleDN, filter: .equal("entryUUID", userID),
+                                                                      attributes: mirrors).entries.first)
+            #expect(after.strings("mail") == ["babs@jensen.org"])
+            #expect(after.strings("telephoneNumber") == [] && after.strings("mobile") == ["555-555-4444"])
+            #expect(after.string("street") == nil && after.string("postalAddress") == nil)
+            #expect(after.string("homePostalAddress") == "456 Hollywood Blvd$Hollywood, CA 91608 USA")
 
             // The group: Babs (the user above) and Mandy.
             let group = try Self.fixture("rfc7643-8.4-group.json")
