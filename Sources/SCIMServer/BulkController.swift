@@ -27,6 +27,7 @@ struct BulkController<Store: ResourceStore> {
     }
 
     func bulk(_ request: Request, _ context: SCIMRequestContext) async throws -> Response {
+        try context.policy.authorize(.bulk, type: nil)
         var limits = configuration
         limits.maxBodyBytes = configuration.bulkMaxPayloadBytes
         let body = try await SCIMBody.read(request, context: context, configuration: limits)
@@ -90,7 +91,7 @@ struct BulkController<Store: ResourceStore> {
                 }
                 progress = true
                 do {
-                    let (status, stored, type) = try await execute(operation, data: data)
+                    let (status, stored, type) = try await audited(operation, context) { try await execute(operation, data: data, context) }
                     if let bulkID = operation.bulkID, let id = stored?.id { ids[bulkID] = id }
                     if !postponeMembers.isEmpty, let id = stored?.id, let type {
                         deferredMembers.append((id, type, postponeMembers, operation.index))
@@ -132,7 +133,32 @@ struct BulkController<Store: ResourceStore> {
     }
 
     /// Runs one operation; returns its HTTP status and the resource as stored.
-    private func execute(_ operation: Operation, data: JSONValue?) async throws
+    /// Runs one operation and records it in the audit stream.
+    private func audited(_ operation: Operation, _ context: SCIMRequestContext,
+                         _ body: () async throws -> (Int, StoredResource?, ResolvedResourceType?)) async throws
+        -> (Int, StoredResource?, ResolvedResourceType?)
+    {
+        let parts = operation.path.split(separator: "/").map(String.init)
+        func record(_ status: Int, _ id: String?, _ scimType: String?) {
+            configuration.audit.record(.init(
+                requestID: context.requestID, client: context.clientName, actingUser: context.actingUserID,
+                operation: "bulk.\(operation.method.lowercased())", resourceType: parts.first, resourceID: id, status: status,
+                scimType: scimType, bulkIndex: operation.index + 1))
+        }
+        do {
+            let result = try await body()
+            record(result.0, result.1?.id ?? (parts.count > 1 ? parts[1] : nil), nil)
+            return result
+        } catch {
+            let scim = error as? SCIMError
+            record(scim?.status ?? 500, parts.count > 1 ? parts[1] : nil, scim?.scimType?.rawValue)
+            throw error
+        }
+    }
+
+    /// Runs one operation; returns its HTTP status and the resource as stored. Each is checked against the
+    /// client's access policy on its own.
+    private func execute(_ operation: Operation, data: JSONValue?, _ context: SCIMRequestContext) async throws
         -> (Int, StoredResource?, ResolvedResourceType?)
     {
         let parts = operation.path.split(separator: "/").map(String.init)
@@ -140,17 +166,26 @@ struct BulkController<Store: ResourceStore> {
               let type = types.first(where: { $0.resourceType.endpoint.trimmingCharacters(in: ["/"]).caseInsensitiveEquals(endpoint) })
         else { throw SCIMError.invalidPath("Unknown path \(operation.path).") }
         let version = ETagHeaders.versions(operation.version)?.first.flatMap { $0 == "*" ? nil : $0 }
+        let name = type.resourceType.name
         switch (operation.method, parts.count) {
         case ("POST", 1):
+            try context.policy.authorize(.create, type: name)
+            try context.policy.checkWritable(data ?? .null, type: type)
             let resource = try ResourceValidator(type: type).validate(data ?? .null)
             return (201, try await store.create(resource, type: type), type)
         case ("PUT", 2):
+            try context.policy.authorize(.update, type: name)
+            try context.policy.checkWritable(data ?? .null, type: type)
             let resource = try ResourceValidator(type: type).validate(data ?? .null)
             return (200, try await store.replace(id: parts[1], with: resource, type: type, ifMatch: version), type)
         case ("PATCH", 2):
-            let patch = try PatchRequest(json: data ?? .null, filterLimits: configuration.filterLimits)
+            try context.policy.authorize(.update, type: name)
+            var patch = try PatchRequest(json: data ?? .null, filterLimits: configuration.filterLimits)
+            patch.strictNoTarget = context.strictNoTarget
+            try context.policy.checkWritable(patch, type: type)
             return (200, try await store.patch(id: parts[1], request: patch, type: type, projection: .all, ifMatch: version), type)
         case ("DELETE", 2):
+            try context.policy.authorize(.delete, type: name)
             try await store.delete(id: parts[1], type: type, ifMatch: version)
             return (204, nil, type)
         default:

@@ -30,9 +30,38 @@ struct ResourceController<Store: ResourceStore> {
         return projection
     }
 
+    var typeName: String { type.resourceType.name }
+
+    /// Runs a write and records it in the audit stream, success or failure.
+    func audited(_ operation: String, _ context: SCIMRequestContext, id: String?,
+                 _ body: () async throws -> (Response, String?)) async throws -> Response {
+        do {
+            let (response, createdID) = try await body()
+            configuration.audit.record(.init(requestID: context.requestID, client: context.clientName,
+                                             actingUser: context.actingUserID, operation: operation, resourceType: typeName,
+                                             resourceID: id ?? createdID, status: Int(response.status.code)))
+            return response
+        } catch {
+            let scim = error as? SCIMError
+            configuration.audit.record(.init(requestID: context.requestID, client: context.clientName,
+                                             actingUser: context.actingUserID, operation: operation, resourceType: typeName,
+                                             resourceID: id, status: scim?.status ?? 500, scimType: scim?.scimType?.rawValue))
+            throw error
+        }
+    }
+
     func create(_ request: Request, _ context: SCIMRequestContext) async throws -> Response {
+        try context.policy.authorize(.create, type: typeName)
+        return try await audited("create", context, id: nil) {
+            let response = try await createUnaudited(request, context)
+            return (response, response.headers[.location].map { String($0.split(separator: "/").last ?? "") })
+        }
+    }
+
+    private func createUnaudited(_ request: Request, _ context: SCIMRequestContext) async throws -> Response {
         let projection = try projection(request)
         let body = try await SCIMBody.read(request, context: context, configuration: configuration)
+        try context.policy.checkWritable(body, type: type)
         let resource = try ResourceValidator(type: type).validate(body)
         let stored = try await store.create(resource, type: type)
         var headers: HTTPFields = [.eTag: stored.etag]
@@ -42,6 +71,7 @@ struct ResourceController<Store: ResourceStore> {
     }
 
     func list(_ request: Request, _ context: SCIMRequestContext) async throws -> Response {
+        try context.policy.authorize(.read, type: typeName)
         var query: [String: String] = [:]
         for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
         let search = try SearchRequest(query: query, filterLimits: configuration.filterLimits)
@@ -49,6 +79,7 @@ struct ResourceController<Store: ResourceStore> {
     }
 
     func search(_ request: Request, _ context: SCIMRequestContext) async throws -> Response {
+        try context.policy.authorize(.read, type: typeName)
         let body = try await SCIMBody.read(request, context: context, configuration: configuration)
         let search = try SearchRequest(json: body, filterLimits: configuration.filterLimits)
         return try await respond(to: search)
@@ -65,30 +96,38 @@ struct ResourceController<Store: ResourceStore> {
         return SCIMResponse.json(list.json)
     }
 
-    func replace(_ request: Request, _ context: SCIMRequestContext) async throws -> Response {
-        let id = try context.parameters.require("id")
-        let projection = try projection(request)
-        let version = try Self.singleVersion(request.headers[.ifMatch])
-        let body = try await SCIMBody.read(request, context: context, configuration: configuration)
-        if let sentID = body["id"]?.stringValue, sentID != id {
-            throw SCIMError.mutability("The id in the body does not match the URL.")
+    func replace(_ request: Request, _ context: SCIMRequestContext, id override: String? = nil) async throws -> Response {
+        let id = try override ?? context.parameters.require("id")
+        try context.policy.authorize(.update, type: typeName)
+        return try await audited("replace", context, id: id) {
+            let projection = try projection(request)
+            let version = try Self.singleVersion(request.headers[.ifMatch])
+            let body = try await SCIMBody.read(request, context: context, configuration: configuration)
+            if let sentID = body["id"]?.stringValue, sentID != id {
+                throw SCIMError.mutability("The id in the body does not match the URL.")
+            }
+            try context.policy.checkWritable(body, type: type)
+            let resource = try ResourceValidator(type: type).validate(body)
+            let stored = try await store.replace(id: id, with: resource, type: type, ifMatch: version)
+            context.logger.info("replaced", metadata: ["resourceType": "\(typeName)", "id": "\(id)"])
+            return (SCIMResponse.json(projection.apply(to: stored.resource, type: type), headers: [.eTag: stored.etag]), id)
         }
-        let resource = try ResourceValidator(type: type).validate(body)
-        let stored = try await store.replace(id: id, with: resource, type: type, ifMatch: version)
-        context.logger.info("replaced", metadata: ["resourceType": "\(type.resourceType.name)", "id": "\(id)"])
-        return SCIMResponse.json(projection.apply(to: stored.resource, type: type), headers: [.eTag: stored.etag])
     }
 
-    func patch(_ request: Request, _ context: SCIMRequestContext) async throws -> Response {
-        let id = try context.parameters.require("id")
-        let projection = try projection(request)
-        let version = try Self.singleVersion(request.headers[.ifMatch])
-        let body = try await SCIMBody.read(request, context: context, configuration: configuration)
-        var patch = try PatchRequest(json: body, filterLimits: configuration.filterLimits)
-        patch.strictNoTarget = context.strictNoTarget
-        let stored = try await store.patch(id: id, request: patch, type: type, projection: projection, ifMatch: version)
-        context.logger.info("patched", metadata: ["resourceType": "\(type.resourceType.name)", "id": "\(id)"])
-        return SCIMResponse.json(projection.apply(to: stored.resource, type: type), headers: [.eTag: stored.etag])
+    func patch(_ request: Request, _ context: SCIMRequestContext, id override: String? = nil) async throws -> Response {
+        let id = try override ?? context.parameters.require("id")
+        try context.policy.authorize(.update, type: typeName)
+        return try await audited("patch", context, id: id) {
+            let projection = try projection(request)
+            let version = try Self.singleVersion(request.headers[.ifMatch])
+            let body = try await SCIMBody.read(request, context: context, configuration: configuration)
+            var patch = try PatchRequest(json: body, filterLimits: configuration.filterLimits)
+            patch.strictNoTarget = context.strictNoTarget
+            try context.policy.checkWritable(patch, type: type)
+            let stored = try await store.patch(id: id, request: patch, type: type, projection: projection, ifMatch: version)
+            context.logger.info("patched", metadata: ["resourceType": "\(typeName)", "id": "\(id)"])
+            return (SCIMResponse.json(projection.apply(to: stored.resource, type: type), headers: [.eTag: stored.etag]), id)
+        }
     }
 
     /// The one version an If-Match names (nil for none or `*`).
@@ -98,8 +137,9 @@ struct ResourceController<Store: ResourceStore> {
         return versions[0] == "*" ? nil : versions[0]
     }
 
-    func get(_ request: Request, _ context: SCIMRequestContext) async throws -> Response {
-        let id = try context.parameters.require("id")
+    func get(_ request: Request, _ context: SCIMRequestContext, id override: String? = nil) async throws -> Response {
+        let id = try override ?? context.parameters.require("id")
+        try context.policy.authorize(.read, type: typeName)
         let projection = try projection(request)
         let stored = try await store.get(id: id, type: type, projection: projection)
         if let wanted = ETagHeaders.versions(request.headers[.ifNoneMatch]),
@@ -110,11 +150,14 @@ struct ResourceController<Store: ResourceStore> {
         return SCIMResponse.json(projection.apply(to: stored.resource, type: type), headers: [.eTag: stored.etag])
     }
 
-    func delete(_ request: Request, _ context: SCIMRequestContext) async throws -> Response {
-        let id = try context.parameters.require("id")
-        let version = try Self.singleVersion(request.headers[.ifMatch])
-        try await store.delete(id: id, type: type, ifMatch: version)
-        context.logger.info("deleted", metadata: ["resourceType": "\(type.resourceType.name)", "id": "\(id)"])
-        return Response(status: .noContent)
+    func delete(_ request: Request, _ context: SCIMRequestContext, id override: String? = nil) async throws -> Response {
+        let id = try override ?? context.parameters.require("id")
+        try context.policy.authorize(.delete, type: typeName)
+        return try await audited("delete", context, id: id) {
+            let version = try Self.singleVersion(request.headers[.ifMatch])
+            try await store.delete(id: id, type: type, ifMatch: version)
+            context.logger.info("deleted", metadata: ["resourceType": "\(typeName)", "id": "\(id)"])
+            return (Response(status: .noContent), id)
+        }
     }
 }

@@ -17,6 +17,9 @@ struct RootSearchController<Store: ResourceStore> {
     }
 
     func search(_ request: Request, _ context: SCIMRequestContext) async throws -> Response {
+        try context.policy.authorize(.read, type: nil)
+        // Only the types this client may read take part.
+        let types = types.filter { (try? context.policy.authorize(.read, type: $0.resourceType.name)) != nil }
         let body = try await SCIMBody.read(request, context: context, configuration: configuration)
         let search = try SearchRequest(json: body, filterLimits: configuration.filterLimits)
         if search.sortBy != nil {

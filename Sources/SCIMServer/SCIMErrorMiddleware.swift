@@ -26,10 +26,14 @@ struct SCIMErrorMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch let error as SCIMError {
             response = SCIMResponse.error(error)
-            if error.status == 503 { response.headers[.retryAfter] = "5" }
+            if let wait = error.retryAfter {
+                response.headers[.retryAfter] = String(wait)
+            } else if error.status == 503 {
+                response.headers[.retryAfter] = "5"
+            }
         } catch let error as UnauthorizedError {
             response = SCIMResponse.error(.unauthorized(error.detail))
-            response.headers[.wwwAuthenticate] = "Bearer realm=\"scim\""
+            for challenge in error.challenges { response.headers.append(HTTPField(name: .wwwAuthenticate, value: challenge)) }
         } catch let error as HTTPError {
             response = SCIMResponse.error(Self.scimError(for: error.status, message: error.body))
         } catch let error as any HTTPResponseError {

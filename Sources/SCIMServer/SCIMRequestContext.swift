@@ -3,15 +3,21 @@ import Hummingbird
 import Logging
 import OrderedCollections
 
-/// Request context: Hummingbird's core storage plus the request id and the authenticated client.
+/// Request context: Hummingbird's core storage plus the request id and the authenticated principal.
 public struct SCIMRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// Set by `RequestIDMiddleware`; echoed in `X-Request-ID` and in every log line of the request.
+    /// Set by `SCIMErrorMiddleware`; echoed in `X-Request-ID` and in every log line of the request.
     public var requestID: String = ""
-    /// Set by `BearerAuthMiddleware`.
+    /// The authenticated client (or `user:<userName>` for a user credential on /Me).
     public var clientName: String?
     /// The client's compatibility switch (see `BearerClient.strictNoTarget`).
     public var strictNoTarget = false
+    /// What the principal may do.
+    public var policy: AccessPolicy = .unrestricted
+    /// Set for user-bound credentials (JWT subject or HTTP Basic): the SCIM id of the user's own resource, if any.
+    public var actingUserID: String?
+    /// True when the principal is an end user (only /Me and discovery).
+    public var isUser = false
 
     public init(source: Source) {
         self.coreContext = .init(source: source)

@@ -11,7 +11,23 @@ public enum SCIMRouter {
     {
         let router = Router(context: SCIMRequestContext.self)
         router.add(middleware: SCIMErrorMiddleware())
-        router.add(middleware: BearerAuthMiddleware(clients: configuration.clients, openPaths: ["/healthz", "/readyz"]))
+        let directory = UserDirectory(
+            lookup: { attribute, value in
+                guard let users = registry.resourceType(named: "User"),
+                      let path = try? AttributePath(parsing: attribute).resolved(against: users)
+                else { return nil }
+                let search = SearchRequest(filter: .compare(path, .eq, .string(value)), projection: Projection(attributes: ["id"]),
+                                           count: 2)
+                let page = try await RequestScope.$current.withValue(.unrestricted) { try await store.search(search, type: users) }
+                return page.resources.count == 1 ? page.resources[0].id : nil
+            },
+            verifyPassword: (store as? any CredentialVerifier).flatMap { verifier in
+                guard let users = registry.resourceType(named: "User") else { return nil }
+                return { userName, password in try await verifier.verifyPassword(userName: userName, password: password, type: users) }
+            })
+        router.add(middleware: AuthenticationMiddleware(clients: configuration.clients, users: configuration.users,
+                                                        directory: directory, limiter: RateLimiter(),
+                                                        openPaths: ["/healthz", "/readyz"], basePath: configuration.basePath))
         router.get("healthz") { _, _ in SCIMResponse.json(.object(["status": .string("ok")])) }
         router.get("readyz") { _, _ in
             try await store.ping()
@@ -21,7 +37,9 @@ public enum SCIMRouter {
         let group = router.group(RouterPath(configuration.basePath))
         DiscoveryController(registry: registry, configuration: configuration, servedTypes: types).register(on: group)
         for type in types {
-            ResourceController(store: store, type: type, configuration: configuration).register(on: group)
+            let controller = ResourceController(store: store, type: type, configuration: configuration)
+            controller.register(on: group)
+            if type.resourceType.name == "User" { MeController(users: controller).register(on: group) }
         }
         RootSearchController(store: store, types: types, configuration: configuration).register(on: group)
         BulkController(store: store, types: types, configuration: configuration).register(on: group)

@@ -28,6 +28,10 @@ public struct SCIMServerConfiguration: Sendable {
     /// The schemas and resource types /Schemas and /ResourceTypes advertise, when narrower than those requests are
     /// checked against (only what the mapping stores).
     public var discoveryRegistry: SchemaRegistry?
+    /// User-bound credentials for /Me (off unless configured).
+    public var users = UserAuthentication()
+    /// Where write events go (off by default).
+    public var audit: AuditLog = .disabled
 
     public init(basePath: String = "/scim/v2", publicBaseURL: String, maxBodyBytes: Int = 1 << 20,
                 maxJSONDepth: Int = 32, filterLimits: FilterLimits = .default, clients: [BearerClient]) {

@@ -11,11 +11,14 @@ public struct SCIMError: Error, Sendable, Hashable {
     public var status: Int
     public var scimType: SCIMErrorType?
     public var detail: String
+    /// Seconds for a `Retry-After` header (429, 503).
+    public var retryAfter: Int?
 
-    public init(status: Int, scimType: SCIMErrorType? = nil, detail: String) {
+    public init(status: Int, scimType: SCIMErrorType? = nil, detail: String, retryAfter: Int? = nil) {
         self.status = status
         self.scimType = scimType
         self.detail = detail
+        self.retryAfter = retryAfter
     }
 
     /// The error body: `schemas`, `scimType` (when set), `detail`, and `status` as a string.
@@ -35,6 +38,11 @@ extension SCIMError {
     }
 
     public static func invalidFilter(_ detail: String) -> SCIMError { .badRequest(.invalidFilter, detail) }
+
+    /// 429: the client sent more requests than its rate limit allows.
+    public static func tooManyRequests(retryAfter: Int) -> SCIMError {
+        SCIMError(status: 429, detail: "Too many requests; retry after \(retryAfter) s.", retryAfter: retryAfter)
+    }
     public static func invalidSyntax(_ detail: String) -> SCIMError { .badRequest(.invalidSyntax, detail) }
     public static func invalidPath(_ detail: String) -> SCIMError { .badRequest(.invalidPath, detail) }
     public static func invalidValue(_ detail: String) -> SCIMError { .badRequest(.invalidValue, detail) }
