@@ -47,6 +47,12 @@ public struct GatewayApplication {
         serverConfiguration.features.filter = true
         serverConfiguration.features.patch = true
         serverConfiguration.discoveryRegistry = try Self.advertised(registry, mapping: mapping)
+        serverConfiguration.users = try config.userAuthentication()
+        do {
+            serverConfiguration.audit = try AuditLog(destination: config.audit?.destination)
+        } catch {
+            throw ConfigError("audit.destination: cannot open \(config.audit?.destination ?? "")")
+        }
         let router = SCIMRouter.build(store: store, registry: registry, servedTypes: served,
                                       configuration: serverConfiguration)
         return GatewayApplication(pool: pool, store: store, router: router, config: config, logger: logger)

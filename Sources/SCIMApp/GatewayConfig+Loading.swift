@@ -116,12 +116,65 @@ extension GatewayConfig {
 
     public func bearerClients() throws -> [BearerClient] {
         try clients.map { client in
-            guard var parsed = BearerClient(name: client.name, hashString: client.tokenHash) else {
-                throw ConfigError("clients[\(client.name)].tokenHash must be sha256:<64 hex digits>")
+            var parsed: BearerClient
+            if let hash = client.tokenHash {
+                guard let fromHash = BearerClient(name: client.name, hashString: hash) else {
+                    throw ConfigError("clients[\(client.name)].tokenHash must be sha256:<64 hex digits>")
+                }
+                parsed = fromHash
+            } else {
+                guard client.jwt != nil else { throw ConfigError("clients[\(client.name)] needs tokenHash or jwt") }
+                parsed = BearerClient(name: client.name, tokenSHA256: [])
             }
             parsed.strictNoTarget = client.strictNoTarget ?? false
+            if let jwt = client.jwt { parsed.jwt = JWTVerifier(settings: try Self.settings(jwt, "clients[\(client.name)].jwt")) }
+            if let access = client.access { parsed.policy = try Self.policy(access, "clients[\(client.name)].access") }
+            parsed.rateLimit = client.rateLimit.map { .init(rate: $0.requestsPerSecond, burst: $0.burst ?? max(1, $0.requestsPerSecond)) }
             return parsed
         }
+    }
+
+    /// /Me's user credentials (nothing enabled when `me` is absent).
+    public func userAuthentication() throws -> UserAuthentication {
+        guard let me else { return UserAuthentication() }
+        var users = UserAuthentication(subjectClaim: me.subjectClaim ?? "sub", userAttribute: me.userAttribute ?? "userName",
+                                       basic: me.basic ?? false)
+        if let jwt = me.jwt { users.jwt = JWTVerifier(settings: try Self.settings(jwt, "me.jwt")) }
+        var access = Access()
+        access.resourceTypes = ["User"]
+        access.operations = me.operations ?? ["read", "update"]
+        access.readOnlyAttributes = me.readOnlyAttributes
+        users.policy = try Self.policy(access, "me")
+        users.rateLimit = me.rateLimit.map { .init(rate: $0.requestsPerSecond, burst: $0.burst ?? max(1, $0.requestsPerSecond)) }
+            ?? (me.basic == true ? .init(rate: 1, burst: 10) : nil)
+        return users
+    }
+
+    static func settings(_ jwt: JWT, _ label: String) throws -> JWTSettings {
+        guard (jwt.jwksFile == nil) != (jwt.jwksURL == nil) else { throw ConfigError("\(label): set one of jwksFile and jwksURL") }
+        guard !jwt.audience.isEmpty else { throw ConfigError("\(label).audience: name at least one audience") }
+        if let url = jwt.jwksURL, !(url.hasPrefix("https://") || url.hasPrefix("http://127.0.0.1") || url.hasPrefix("http://localhost")) {
+            throw ConfigError("\(label).jwksURL must be https:// (plain http only on loopback)")
+        }
+        return JWTSettings(issuer: jwt.issuer, audiences: jwt.audience, jwksFile: jwt.jwksFile, jwksURL: jwt.jwksURL,
+                           requiredScopes: jwt.requiredScopes ?? [], clockSkew: jwt.clockSkewSeconds ?? 60,
+                           maxLifetime: jwt.maxLifetimeSeconds, minimumRefetch: jwt.minimumRefetchSeconds ?? 30,
+                           matchClaim: jwt.matchClaim, matchValue: jwt.matchValue)
+    }
+
+    static func policy(_ access: Access, _ label: String) throws -> AccessPolicy {
+        var operations = Set(AccessPolicy.Operation.allCases)
+        if let names = access.operations {
+            operations = try Set(names.map { name in
+                guard let operation = AccessPolicy.Operation(rawValue: name.lowercased()) else {
+                    throw ConfigError("\(label).operations: unknown operation \(name) (read, create, update, delete, bulk)")
+                }
+                return operation
+            })
+        }
+        return AccessPolicy(resourceTypes: access.resourceTypes.map(Set.init), operations: operations, baseDN: access.baseDN,
+                            proxiedAuthorizationID: access.proxyAuthorization,
+                            readOnlyAttributes: Set(access.readOnlyAttributes ?? []))
     }
 
     public var publicBaseURL: String {

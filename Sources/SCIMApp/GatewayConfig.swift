@@ -36,19 +36,94 @@ public struct GatewayConfig: Sendable, Codable {
         public var poolSize: Int = 8
     }
 
+    /// OAuth 2.0 access tokens (JWTs): see `JWTSettings`.
+    public struct JWT: Sendable, Codable {
+        public var issuer: String
+        public var audience: [String]
+        public var jwksFile: String?
+        public var jwksURL: String?
+        public var requiredScopes: [String]?
+        public var clockSkewSeconds: Double?
+        public var maxLifetimeSeconds: Double?
+        /// When one issuer serves several clients: the claim (`azp`, `client_id`, `sub`) and its value.
+        public var matchClaim: String?
+        public var matchValue: String?
+        public var minimumRefetchSeconds: Double?
+
+        public init(issuer: String, audience: [String], jwksFile: String? = nil, jwksURL: String? = nil) {
+            self.issuer = issuer
+            self.audience = audience
+            self.jwksFile = jwksFile
+            self.jwksURL = jwksURL
+        }
+    }
+
+    /// What a client may do (all of it when absent).
+    public struct Access: Sendable, Codable {
+        /// Resource type names (`User`, `Group`).
+        public var resourceTypes: [String]?
+        /// `read`, `create`, `update`, `delete`, `bulk`.
+        public var operations: [String]?
+        /// Only resources inside this subtree are visible and writable.
+        public var baseDN: String?
+        /// SCIM attributes the client may not write (`password`, `emails`, `urn:...:manager`).
+        public var readOnlyAttributes: [String]?
+        /// LDAP identity (`dn:...` or `u:...`) every directory operation runs as (Proxied Authorization).
+        public var proxyAuthorization: String?
+
+        public init() {}
+    }
+
+    public struct RateLimit: Sendable, Codable {
+        public var requestsPerSecond: Double
+        public var burst: Double?
+        public init(requestsPerSecond: Double, burst: Double? = nil) {
+            self.requestsPerSecond = requestsPerSecond
+            self.burst = burst
+        }
+    }
+
     public struct Client: Sendable, Codable {
         public var name: String
-        /// `sha256:<hex>` of the bearer token (`scim-gateway hash-token`).
-        public var tokenHash: String
+        /// `sha256:<hex>` of a static bearer token (`scim-gateway hash-token`); optional when `jwt` is set.
+        public var tokenHash: String?
+        /// OAuth 2.0 access tokens that identify this client.
+        public var jwt: JWT?
+        public var access: Access?
+        public var rateLimit: RateLimit?
         /// Compatibility: `true` answers 400 noTarget when a PATCH replace's value filter matches nothing (RFC
         /// reading) instead of adding the value (what Entra ID expects; the default).
         public var strictNoTarget: Bool?
 
-        public init(name: String, tokenHash: String, strictNoTarget: Bool? = nil) {
+        public init(name: String, tokenHash: String?, strictNoTarget: Bool? = nil) {
             self.name = name
             self.tokenHash = tokenHash
             self.strictNoTarget = strictNoTarget
         }
+    }
+
+    /// User-bound credentials, for /Me.
+    public struct Me: Sendable, Codable {
+        /// Users' JWTs (the subject names the user).
+        public var jwt: JWT?
+        /// The claim naming the user (default `sub`) and the SCIM attribute it equals (default `userName`).
+        public var subjectClaim: String?
+        public var userAttribute: String?
+        /// HTTP Basic checked by an LDAP bind as the user (default false).
+        public var basic: Bool?
+        /// What users may do to their own resource: `read`, `update`, `delete` (default read, update).
+        public var operations: [String]?
+        public var readOnlyAttributes: [String]?
+        /// Per user (Basic: per user name, against password guessing).
+        public var rateLimit: RateLimit?
+
+        public init() {}
+    }
+
+    public struct Audit: Sendable, Codable {
+        /// A file path (JSON lines, appended), `stdout`, `stderr`, or `off`.
+        public var destination: String?
+        public init(destination: String? = nil) { self.destination = destination }
     }
 
     public var server = Server()
@@ -58,11 +133,13 @@ public struct GatewayConfig: Sendable, Codable {
     /// Folder holding `scim/*.json` and `ldap/`; found automatically when unset.
     public var schemaDirectory: String?
     public var clients: [Client] = []
+    public var me: Me?
+    public var audit: Audit?
     public var logLevel: String = "info"
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey { case server, ldap, mapping, schemaDirectory, clients, logLevel }
+    enum CodingKeys: String, CodingKey { case server, ldap, mapping, schemaDirectory, clients, me, audit, logLevel }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -71,6 +148,8 @@ public struct GatewayConfig: Sendable, Codable {
         mapping = try container.decodeIfPresent(String.self, forKey: .mapping) ?? mapping
         schemaDirectory = try container.decodeIfPresent(String.self, forKey: .schemaDirectory)
         clients = try container.decodeIfPresent([Client].self, forKey: .clients) ?? []
+        me = try container.decodeIfPresent(Me.self, forKey: .me)
+        audit = try container.decodeIfPresent(Audit.self, forKey: .audit)
         logLevel = try container.decodeIfPresent(String.self, forKey: .logLevel) ?? logLevel
     }
 }

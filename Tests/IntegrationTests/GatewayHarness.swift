@@ -23,7 +23,8 @@ struct GatewayHarness: @unchecked Sendable {  // test-only; the router is used f
     let gateway: GatewayApplication
 
     static func start(poolSize: Int = 4, options: SlapdOptions = SlapdOptions(),
-                      mapping: String = "Config/mapping/bundled.yaml", schema: URL? = nil) async throws -> GatewayHarness {
+                      mapping: String = "Config/mapping/bundled.yaml", schema: URL? = nil,
+                      configure: (inout GatewayConfig) throws -> Void = { _ in }) async throws -> GatewayHarness {
         let slapd = try await SlapdInstance.start(options, schemaDirectory: schema ?? repository.appendingPathComponent("schema"))
         var config = GatewayConfig()
         config.server.port = 0
@@ -38,6 +39,7 @@ struct GatewayHarness: @unchecked Sendable {  // test-only; the router is used f
         config.server.publicBaseURL = "https://scim.example.test/scim/v2"
         config.clients = [.init(name: "tests", tokenHash: BearerClientHash.of(token)),
                           .init(name: "strict", tokenHash: BearerClientHash.of(strictToken), strictNoTarget: true)]
+        try configure(&config)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let gateway = try GatewayApplication.build(config: config, configDirectory: repository, logger: logger)
