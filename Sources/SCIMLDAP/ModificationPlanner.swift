@@ -31,7 +31,9 @@ struct ModificationPlanner {
             guard let wanted = desiredByDescription[key] else { continue }
             let values = Self.unique(wanted.values)
             guard let existing = currentByDescription[key] else {
-                changes.append(LDAPModification(.add, wanted.name, values))
+                // Single-valued types are replaced even when not read (userPassword never is): an add would keep
+                // the old value next to the new one.
+                changes.append(LDAPModification(singleValuedTypes.contains(Self.type(of: key)) ? .replace : .add, wanted.name, values))
                 continue
             }
             let existingSet = Set(existing.values)

@@ -130,6 +130,12 @@ struct RequestScopeTests {
             #expect(status9 == 403)
         }
         #expect(try await f.store.verifyPassword(userName: "dana", password: "second-Password-2", type: f.users) == danaID)
+        // The old password is gone (a change replaces, it never adds a second value).
+        #expect(try await f.store.verifyPassword(userName: "dana", password: "first-Password-1", type: f.users) == nil)
+        // A client's PUT with a new password (no /Me) replaces it too.
+        _ = try await f.store.replace(id: danaID, with: Self.user("dana", password: "third-Password-3"), type: f.users, ifMatch: nil)
+        #expect(try await f.store.verifyPassword(userName: "dana", password: "second-Password-2", type: f.users) == nil)
+        #expect(try await f.store.verifyPassword(userName: "dana", password: "third-Password-3", type: f.users) == danaID)
         let entry = try await f.harness.ldap().search(base: f.harness.slapd.peopleDN, filter: .equal("uid", "dana"),
                                                       attributes: ["title"])
         #expect(entry.entries.first?.string("title") == nil)
