@@ -1,5 +1,9 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import NIOCore
+import NIOSSL
 import LDAPClient
 import Logging
 import SCIMCore
@@ -133,16 +137,49 @@ public struct GatewayApplication {
     /// not fit the directory's schema.
     public func run() async throws {
         try await verifyMapping()
-        let app = Application(
-            router: router,
-            configuration: .init(address: .hostname(config.server.host, port: config.server.port),
-                                 serverName: "scim-gateway"),
-            logger: logger)
+        let app = try httpApplication()
         let services = ServiceGroup(
             configuration: .init(services: [.init(service: PoolService(pool: pool)), .init(service: app)],
                                  gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await services.run()
         pool.shutdown()
+    }
+
+    /// The HTTP(S) server: bounded headers, idle and slow-request timeouts, TLS and client certificates when
+    /// configured.
+    public func httpApplication(port: Int? = nil) throws -> some ApplicationProtocol {
+        let server = config.server
+        var http = HTTP1Channel.Configuration(
+            additionalChannelHandlers: [RequestReadTimeoutHandler(head: .milliseconds(Int64(server.headTimeoutSeconds * 1000)),
+                                                                 body: .milliseconds(Int64(server.bodyTimeoutSeconds * 1000)))],
+            idleTimeout: .milliseconds(Int64(server.idleTimeoutSeconds * 1000)))
+        http.httpDecoder = .init(maxHeaderFieldSize: server.maxHeaderBytes, maxHeaderListSize: server.maxHeaderBytes,
+                                 maxHeaderFieldCount: 100)
+        let builder: HTTPServerBuilder
+        if let tls = server.tls {
+            builder = try .tls(.http1(configuration: http), tlsConfiguration: try Self.tlsConfiguration(tls))
+        } else {
+            builder = .http1(configuration: http)
+        }
+        return Application(router: router, server: builder,
+                           configuration: .init(address: .hostname(server.host, port: port ?? server.port), serverName: "scim-gateway"),
+                           logger: logger)
+    }
+
+    static func tlsConfiguration(_ tls: GatewayConfig.TLS) throws -> TLSConfiguration {
+        do {
+            let chain = try NIOSSLCertificate.fromPEMFile(tls.certificateFile).map { NIOSSLCertificateSource.certificate($0) }
+            let key = try NIOSSLPrivateKey(file: tls.keyFile, format: .pem)
+            var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+            configuration.minimumTLSVersion = .tlsv12
+            if let ca = tls.clientCAFile {
+                configuration.trustRoots = .file(ca)
+                configuration.certificateVerification = .noHostnameVerification
+            }
+            return configuration
+        } catch {
+            throw ConfigError("server.tls: cannot load the certificate or key (\(error))")
+        }
     }
 }
 

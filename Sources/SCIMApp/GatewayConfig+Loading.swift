@@ -178,6 +178,6 @@ extension GatewayConfig {
     }
 
     public var publicBaseURL: String {
-        server.publicBaseURL ?? "http://\(server.host):\(server.port)\(server.basePath)"
+        server.publicBaseURL ?? "\(server.tls == nil ? "http" : "https")://\(server.host):\(server.port)\(server.basePath)"
     }
 }

@@ -15,6 +15,28 @@ public struct GatewayConfig: Sendable, Codable {
         /// Public base URL of the SCIM API, used in Location, meta.location and $ref.
         public var publicBaseURL: String?
         public var maxBodyBytes: Int = 1 << 20
+        /// HTTPS, and optionally client certificates (mTLS).
+        public var tls: TLS?
+        /// A connection with no request for this long is closed.
+        public var idleTimeoutSeconds: Double = 60
+        /// A request head must arrive within this long (slowloris), its body within `bodyTimeoutSeconds` more.
+        public var headTimeoutSeconds: Double = 10
+        public var bodyTimeoutSeconds: Double = 30
+        /// Bound on all request header fields together (bytes).
+        public var maxHeaderBytes: Int = 32 * 1024
+    }
+
+    public struct TLS: Sendable, Codable {
+        public var certificateFile: String
+        public var keyFile: String
+        /// CA certificates client certificates must chain to; set to require client certificates (mTLS).
+        public var clientCAFile: String?
+
+        public init(certificateFile: String, keyFile: String, clientCAFile: String? = nil) {
+            self.certificateFile = certificateFile
+            self.keyFile = keyFile
+            self.clientCAFile = clientCAFile
+        }
     }
 
     public struct LDAP: Sendable, Codable {
@@ -155,7 +177,10 @@ public struct GatewayConfig: Sendable, Codable {
 }
 
 extension GatewayConfig.Server {
-    enum CodingKeys: String, CodingKey { case host, port, basePath, publicBaseURL, maxBodyBytes }
+    enum CodingKeys: String, CodingKey {
+        case host, port, basePath, publicBaseURL, maxBodyBytes, tls, idleTimeoutSeconds, headTimeoutSeconds, bodyTimeoutSeconds,
+             maxHeaderBytes
+    }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         host = try c.decodeIfPresent(String.self, forKey: .host) ?? host
@@ -163,6 +188,11 @@ extension GatewayConfig.Server {
         basePath = try c.decodeIfPresent(String.self, forKey: .basePath) ?? basePath
         publicBaseURL = try c.decodeIfPresent(String.self, forKey: .publicBaseURL)
         maxBodyBytes = try c.decodeIfPresent(Int.self, forKey: .maxBodyBytes) ?? maxBodyBytes
+        tls = try c.decodeIfPresent(GatewayConfig.TLS.self, forKey: .tls)
+        idleTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .idleTimeoutSeconds) ?? idleTimeoutSeconds
+        headTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .headTimeoutSeconds) ?? headTimeoutSeconds
+        bodyTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .bodyTimeoutSeconds) ?? bodyTimeoutSeconds
+        maxHeaderBytes = try c.decodeIfPresent(Int.self, forKey: .maxHeaderBytes) ?? maxHeaderBytes
     }
 }
 
