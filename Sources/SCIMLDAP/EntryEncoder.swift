@@ -5,6 +5,8 @@ import SCIMCore
 
 /// Turns a validated SCIM resource into the LDAP attributes of a new entry.
 struct EntryEncoder {
+    /// Longest naming (RDN) value accepted.
+    static let maxNamingValueBytes = 256
     let mapping: ResourceMapping
     /// DNs for referenced ids (manager, members), resolved beforehand.
     var referenceDNs: [String: String] = [:]
@@ -37,6 +39,10 @@ struct EntryEncoder {
         }
         guard let rdn = attributes[mapping.rdnAttribute]?.first, !rdn.isEmpty else {
             throw SCIMError.invalidValue("a value for the attribute stored in \(mapping.rdnAttribute) is required")
+        }
+        // The value names the entry: back-mdb keys entries by DN and refuses long ones with a bare "other" (80).
+        guard rdn.count <= Self.maxNamingValueBytes else {
+            throw SCIMError.invalidValue("the value stored in \(mapping.rdnAttribute) may be at most \(Self.maxNamingValueBytes) bytes long")
         }
         return Encoded(attributes: attributes.map { ($0.key, $0.value) }, rdnValue: String(decoding: rdn, as: UTF8.self))
     }

@@ -82,3 +82,14 @@ struct ProjectionTests {
         #expect(throws: Never.self) { try Projection(attributes: ["userName", enterpriseURN]).validate(against: userType) }
     }
 }
+
+@Suite("Projection bounds")
+struct ProjectionBoundTests {
+    @Test func tooManyAttributesAreRefused() throws {
+        let type = userType
+        let many = Projection(attributes: [Array(repeating: "userName", count: Projection.maxEntries + 1).joined(separator: ",")])
+        #expect(throws: SCIMError.self) { try many.validate(against: type) }
+        let fine = Projection(attributes: [Array(repeating: "userName", count: 10).joined(separator: ",")])
+        try fine.validate(against: type)
+    }
+}

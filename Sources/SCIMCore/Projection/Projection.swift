@@ -22,11 +22,17 @@ public struct Projection: Sendable, Hashable {
 
     public static let all = Projection()
 
+    /// Bound on the attributes one request may name (there are fewer than 100 in the core schemas).
+    public static let maxEntries = 200
+
     public var isEmpty: Bool { attributes.isEmpty && excludedAttributes.isEmpty }
 
     /// Checks every entry names an attribute of `type` (400 `invalidPath` naming it). Optional:
     /// `apply` ignores entries it cannot resolve.
     public func validate(against type: ResolvedResourceType) throws(SCIMError) {
+        guard attributes.count + excludedAttributes.count <= Self.maxEntries else {
+            throw SCIMError.tooMany("attributes and excludedAttributes name at most \(Self.maxEntries) attributes.")
+        }
         for entry in attributes + excludedAttributes {
             if Self.selector(entry, type: type) == nil {
                 throw SCIMError.invalidPath("Unknown attribute \"\(entry.prefix(200))\".")
