@@ -17,8 +17,14 @@ struct ConfigTests {
         #expect(config.ldap.startTLS)
         #expect(config.clients.first?.name == "entra-id")
         let clients = try config.bearerClients()
-        #expect(clients.map(\.name) == ["entra-id", "strict-client"])
-        #expect(clients.map(\.strictNoTarget) == [false, true])
+        #expect(clients.map(\.name) == ["entra-id", "strict-client", "keycloak"])
+        #expect(clients.map(\.strictNoTarget) == [false, true, false])
+        #expect(clients[1].rateLimit == .init(rate: 20, burst: 50))
+        #expect(clients[2].jwt?.settings.issuer == "https://sso.example.org/realms/corp")
+        #expect(clients[2].jwt?.settings.requiredScopes == ["scim"])
+        #expect(clients[2].policy.readOnlyAttributes == ["password"])
+        #expect(clients[2].policy.operations.count == 5)
+        #expect(config.server.headTimeoutSeconds == 10 && config.server.maxHeaderBytes == 32768)
         #expect(directory.lastPathComponent == "Config")
     }
 
