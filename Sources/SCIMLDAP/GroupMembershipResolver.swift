@@ -16,6 +16,8 @@ struct GroupMembershipResolver {
     /// The attribute shown as `display` (the group's displayName mapping).
     let displayAttribute: String?
     static let maxDepth = 8
+    /// Recently seen groups (nil: always search).
+    var cache: GroupCache?
 
     struct Resolution {
         var targets: [String: ReferenceResolver.Target] = [:]
@@ -27,9 +29,21 @@ struct GroupMembershipResolver {
         var resolution = Resolution()
         var frontier = Array(Set(direct))
         var seen = Set(frontier.map(DistinguishedNameKey.key))
+        let cache = self.cache?.isUsable == true ? self.cache : nil
         for _ in 0..<Self.maxDepth where !frontier.isEmpty {
             var next: [String] = []
-            for batch in frontier.chunked(ReferenceResolver.batchSize) {
+            var missing: [String] = []
+            for dn in frontier {
+                let key = DistinguishedNameKey.key(dn)
+                guard let cached = cache?.lookup(key) else { missing.append(dn); continue }
+                resolution.targets[key] = cached.target
+                for parent in cached.parents {
+                    let parentKey = DistinguishedNameKey.key(parent)
+                    resolution.parents[key, default: []].insert(parentKey)
+                    if seen.insert(parentKey).inserted { next.append(parent) }
+                }
+            }
+            for batch in missing.chunked(ReferenceResolver.batchSize) {
                 let filter = LDAPFilter.or(batch.map { .equal("entryDN", $0) })
                 let result = try await pool.search(
                     base: groupsBase, scope: scope, filter: .and([filter] + selection),
@@ -37,8 +51,10 @@ struct GroupMembershipResolver {
                 for entry in result.entries {
                     guard let id = entry.string("entryUUID") else { continue }
                     let key = DistinguishedNameKey.key(entry.dn)
-                    resolution.targets[key] = .init(dn: entry.dn, id: id, display: displayAttribute.flatMap { entry.string($0) },
-                                                    resourceType: "Group")
+                    let target = ReferenceResolver.Target(dn: entry.dn, id: id, display: displayAttribute.flatMap { entry.string($0) },
+                                                          resourceType: "Group")
+                    resolution.targets[key] = target
+                    cache?.store(key, target: target, parents: entry.strings(membershipAttribute))
                     for parent in entry.strings(membershipAttribute) {
                         let parentKey = DistinguishedNameKey.key(parent)
                         resolution.parents[key, default: []].insert(parentKey)

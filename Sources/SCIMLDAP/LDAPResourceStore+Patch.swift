@@ -61,6 +61,8 @@ extension LDAPResourceStore {
         let assertion: [LDAPRequestControl] = ifMatch.map { [.assertion(.equal("entryCSN", $0))] } ?? []
         let readBack: [LDAPRequestControl] = [.postRead(readAttributes(mapped, projection: projection))]
         do {
+            groupCache.clear()
+            defer { groupCache.clear() }
             let written: LDAPWriteResult? = try await pool.withConnection { connection in
                 guard !modifications.isEmpty else { return nil }
                 var mods = modifications

@@ -91,6 +91,8 @@ extension LDAPResourceStore {
         let passwordType = mapped.attributes.first { $0.kind == .password }?.ldap.lowercased()
         let passwordValue = mapped.attributes.first { $0.kind == .password }.flatMap { resource.value(at: $0.path)?.stringValue }
         var keepsPassword = false
+        groupCache.clear()
+        defer { groupCache.clear() }
         while true {
         do {
             return try await actingAsOwner(of: current) { try await pool.withConnection { connection in

@@ -10,10 +10,13 @@ public struct LDAPResourceStore: ResourceStore {
     public let baseURL: String
     private let logger: Logger
     let schemaRules = SchemaRulesCache()
+    let groupCache: GroupCache
     /// What each resource type's mapping stores (writes carrying anything else are refused or trimmed).
     let stored: [String: MappedAttributes]
 
-    public init(pool: LDAPPool, mapping: Mapping, baseURL: String, logger: Logger = Logger(label: "scim.ldap")) {
+    public init(pool: LDAPPool, mapping: Mapping, baseURL: String, logger: Logger = Logger(label: "scim.ldap"),
+                groupCacheLifetime: Duration = .seconds(5)) {
+        self.groupCache = GroupCache(lifetime: groupCacheLifetime)
         self.pool = pool
         self.mapping = mapping
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
@@ -171,7 +174,8 @@ public struct LDAPResourceStore: ResourceStore {
                 let resolver = GroupMembershipResolver(
                     pool: pool, groupsBase: groupMapping.baseDN, scope: groupMapping.scope == .one ? .oneLevel : .subtree,
                     selection: groupMapping.selection, membershipAttribute: groups.ldap,
-                    displayAttribute: groupMapping.attributes.first { $0.scim.caseInsensitiveEquals("displayName") }?.ldap)
+                    displayAttribute: groupMapping.attributes.first { $0.scim.caseInsensitiveEquals("displayName") }?.ldap,
+                    cache: groupCache)
                 let resolution: GroupMembershipResolver.Resolution
                 do {
                     resolution = try await resolver.resolve(direct)
@@ -235,6 +239,9 @@ public struct LDAPResourceStore: ResourceStore {
 
     /// Runs a write on a pooled connection, translating LDAP failures into SCIM errors (and logging diagnostics).
     func write(_ body: (LDAPConnection) async throws -> LDAPWriteResult) async throws -> LDAPWriteResult {
+        // Cleared before and after, so no read racing the write caches what it replaces.
+        groupCache.clear()
+        defer { groupCache.clear() }
         do {
             return try await pool.withConnection(body)
         } catch let error as LDAPError where error.code == .entryAlreadyExists {
