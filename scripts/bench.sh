@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Gateway vs raw LDAP, side by side, on one throwaway slapd (see README "Performance").
-#   scripts/bench.sh            # N=10000 users, release build, 3 interleaved rounds of 5 s per case
-#   scripts/bench.sh --short    # CI: N=500, debug build, 1 round of 1 s (keeps the benchmark from rotting)
-# Env: USERS, ROUNDS, SECONDS_PER_CASE, CONFIG (debug|release).
+#   scripts/bench.sh            # N=11,000 users (10,000 in the big group, 1,000 free to join), release build,
+#                               # 3 interleaved rounds of 5 s per case, then the gateway's RSS with 100,000 users
+#   scripts/bench.sh --short    # CI: N=600, debug build, 1 round of 1 s (keeps the benchmark from rotting)
+# Env: USERS, ROUNDS, SECONDS_PER_CASE, CONFIG (debug|release), RSS_USERS (0 skips the 100k RSS run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-users=${USERS:-10000}; rounds=${ROUNDS:-3}; seconds=${SECONDS_PER_CASE:-5}; config=${CONFIG:-release}
-if [ "${1:-}" = "--short" ]; then users=${USERS:-500}; rounds=1; seconds=1; config=${CONFIG:-debug}; fi
+users=${USERS:-11000}; rounds=${ROUNDS:-3}; seconds=${SECONDS_PER_CASE:-5}; config=${CONFIG:-release}
+rss_users=${RSS_USERS:-100000}
+if [ "${1:-}" = "--short" ]; then users=${USERS:-600}; rounds=1; seconds=1; config=${CONFIG:-debug}; rss_users=0; fi
 scripts/install-deps.sh
 command -v wrk >/dev/null || { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq wrk >/dev/null; }
 swift build -c "$config" --product scim-gateway >/dev/null
@@ -15,50 +17,81 @@ swift build -c "$config" --product ldap-bench >/dev/null
 bin=$(swift build -c "$config" --show-bin-path)
 
 work=$(mktemp -d)
-port=$((20000 + RANDOM % 20000)); ldap_port=$((port + 1))
+pids=()
+trap 'for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$work"' EXIT
 token="bench-$RANDOM$RANDOM"; admin_pw="admin-$RANDOM$RANDOM"; service_pw="svc-$RANDOM$RANDOM"
 printf '%s' "$service_pw" > "$work/service.pw"
-"$bin/scim-gateway" demo --port "$port" --ldap-port "$ldap_port" --token "$token" --users "$users" \
-  --ldap-admin-password "$admin_pw" --service-password "$service_pw" >"$work/demo.log" 2>&1 &
-pid=$!
-trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
 
-ldapsearch -x -LLL -o ldif-wrap=no -H "ldap://127.0.0.1:$ldap_port" -D "cn=admin,dc=example,dc=org" -w "$admin_pw" \
-  -b ou=people,dc=example,dc=org -E pr=1000/noprompt '(objectClass=inetOrgPerson)' entryUUID uid >"$work/users.ldif"
+start_demo() {  # users -> sets port, ldap_port, demo_pid
+  port=$((20000 + RANDOM % 10000)); ldap_port=$((port + 1))
+  "$bin/scim-gateway" demo --port "$port" --ldap-port "$ldap_port" --token "$token" --users "$1" \
+    --ldap-admin-password "$admin_pw" --service-password "$service_pw" --pool-size 16 >"$work/demo-$1.log" 2>&1 &
+  demo_pid=$!; pids+=("$demo_pid")
+  for _ in $(seq 1 900); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && return 0; sleep 0.2; done
+  echo "bench: the demo did not start" >&2; cat "$work/demo-$1.log" >&2; exit 1
+}
+gateway_rss_kb() { ps -o rss= -p "$demo_pid" | tr -d " "; }
+
+start_demo "$users"
+ldap() { ldapsearch -x -LLL -o ldif-wrap=no -H "ldap://127.0.0.1:$ldap_port" -D "cn=admin,dc=example,dc=org" -w "$admin_pw" "$@"; }
+ldap -b ou=people,dc=example,dc=org -E pr=1000/noprompt '(objectClass=inetOrgPerson)' entryUUID uid >"$work/users.ldif"
 grep '^entryUUID: ' "$work/users.ldif" | cut -d' ' -f2 >"$work/ids"
 grep '^uid: ' "$work/users.ldif" | cut -d' ' -f2 >"$work/uids"
-export IDS_FILE="$work/ids" UIDS_FILE="$work/uids" TOKEN="$token"
+# Users outside the big group (it holds the first 10,000) join and leave groups in the PATCH cases.
+awk '/^dn: /{dn=substr($0,5)} /^entryUUID: /{id=$2} /^uid: /{u=$2; n=substr(u,5)+0; if (n>10000 || n>'"$users"'-100) {print id > "'"$work"'/joiner-ids"; print dn > "'"$work"'/joiner-dns"}}' "$work/users.ldif"
+group_id() { ldap -b "cn=$1,ou=groups,dc=example,dc=org" -s base entryUUID | awk '/^entryUUID: /{print $2}'; }
+big_id=$(group_id Everyone); small_id=$(group_id Engineering)
+big_members=$(ldap -b "cn=Everyone,ou=groups,dc=example,dc=org" -s base member | grep -c '^member: ')
+export IDS_FILE="$work/ids" UIDS_FILE="$work/uids" TOKEN="$token" JOINERS_FILE="$work/joiner-ids"
 
-raw() {  # name attribute keys concurrency
+raw() {  # name mode attribute keys concurrency [extra args...]
+  local name=$1 mode=$2 attribute=$3 keys=$4 c=$5; shift 5
   "$bin/ldap-bench" --url "ldap://127.0.0.1:$ldap_port" --bind-dn "cn=scim-gateway,dc=example,dc=org" \
-    --password-file "$work/service.pw" --base ou=people,dc=example,dc=org --attribute "$2" --keys "$3" \
-    --concurrency "$4" --seconds "$seconds" --name "$1"
+    --password-file "$work/service.pw" --base ou=people,dc=example,dc=org --attribute "$attribute" --keys "$keys" \
+    --concurrency "$c" --seconds "$seconds" --name "$name" --mode "$mode" "$@"
 }
-http() {  # name script concurrency
-  local out rps p50 p99
-  out=$(wrk -t "$(( $3 < 2 ? 1 : 2 ))" -c "$3" -d "${seconds}s" --latency -s "scripts/bench/$2" "http://127.0.0.1:$port" 2>&1)
+http() {  # name script concurrency [threads]
+  local out rps p50 p99 threads=${4:-$(( $3 < 2 ? 1 : 2 ))}
+  out=$(wrk -t "$threads" -c "$3" -d "${seconds}s" --latency -s "scripts/bench/$2" "http://127.0.0.1:$port" 2>&1)
   rps=$(printf '%s\n' "$out" | awk '/Requests\/sec/ {print $2}')
   p50=$(printf '%s\n' "$out" | awk '$1=="50%" {print $2}')
   p99=$(printf '%s\n' "$out" | awk '$1=="99%" {print $2}')
+  if printf '%s\n' "$out" | grep -q 'Non-2xx'; then echo "bench: $1 had non-2xx answers" >&2; fi
   echo "$1 $rps $(to_ms "$p50") $(to_ms "$p99")"
 }
 to_ms() { case "$1" in *us) echo "${1%us}" | awk '{printf "%.3f", $1/1000}';; *ms) echo "${1%ms}";; *s) echo "${1%s}" | awk '{printf "%.3f", $1*1000}';; *) echo "?";; esac; }
 
 results="$work/results"
+start_index=$(( users / 2 < 5000 ? users / 2 : 5000 ))
 for round in $(seq 1 "$rounds"); do
   for c in 1 16; do
-    raw "raw-uuid-c$c" entryUUID "$work/ids" "$c" >>"$results"
+    raw "raw-uuid-c$c" search entryUUID "$work/ids" "$c" >>"$results"
     http "gw-get-id-c$c" get-by-id.lua "$c" >>"$results"
-    raw "raw-uid-c$c" uid "$work/uids" "$c" >>"$results"
+    raw "raw-uid-c$c" search uid "$work/uids" "$c" >>"$results"
     http "gw-filter-username-c$c" filter-username.lua "$c" >>"$results"
     http "gw-post-user-c$c" post-user.lua "$c" >>"$results"
-    START=$(( users / 2 )) http "gw-sorted-page-c$c" sorted-page.lua "$c" >>"$results"
+    http "gw-patch-user-c$c" patch-user.lua "$c" >>"$results"
+    raw "raw-member-big-c$c" member member "$work/joiner-dns" "$c" --group "cn=Everyone,ou=groups,dc=example,dc=org" >>"$results"
+    GROUP_ID=$big_id http "gw-patch-group-big-c$c" patch-group.lua "$c" "$c" >>"$results"
+    raw "raw-member-small-c$c" member member "$work/joiner-dns" "$c" --group "cn=Engineering,ou=groups,dc=example,dc=org" >>"$results"
+    GROUP_ID=$small_id http "gw-patch-group-small-c$c" patch-group.lua "$c" "$c" >>"$results"
+    raw "raw-sorted-c$c" sorted uid "$work/uids" "$c" --offset "$start_index" --count 100 >>"$results"
+    START=$start_index http "gw-sorted-page-c$c" sorted-page.lua "$c" >>"$results"
   done
 done
+rss=$(gateway_rss_kb)
+echo "users=$users (big group: $big_members members) rounds=$rounds seconds=$seconds build=$config gateway_rss_kb=$rss"
+kill -TERM "$demo_pid"; wait "$demo_pid" 2>/dev/null || true
 
-rss=$(ps -o rss= -p "$(pgrep -f "scim-gateway demo --port $port" | head -1)" 2>/dev/null || echo 0)
-echo "users=$users rounds=$rounds seconds=$seconds build=$config gateway_rss_kb=$rss"
+if [ "$rss_users" -gt 0 ]; then
+  start_demo "$rss_users"
+  ldap -b ou=people,dc=example,dc=org -E pr=1000/noprompt '(objectClass=inetOrgPerson)' entryUUID | grep '^entryUUID: ' | cut -d' ' -f2 >"$work/ids"
+  http "gw-get-id-100k-c16" get-by-id.lua 16 >/dev/null
+  START=50000 http "gw-sorted-page-100k-c1" sorted-page.lua 1 >>"$results"
+  raw "raw-sorted-100k-c1" sorted uid "$work/uids" 1 --offset 50000 --count 100 >>"$results"
+  echo "users=$rss_users gateway_rss_kb=$(gateway_rss_kb)"
+fi
+
 python3 - "$results" <<'PY'
 import statistics, sys
 rows = {}
@@ -70,13 +103,26 @@ for line in open(sys.argv[1]):
 def med(name, i):
     vals = [r[i] for r in rows.get(name, [])]
     return (statistics.median(vals), (max(vals) - min(vals)) if len(vals) > 1 else 0.0) if vals else (float("nan"), 0.0)
-print(f"{'case':28} {'req/s':>9} {'±':>7} {'p50 ms':>8} {'p99 ms':>8} {'gw/raw':>7}")
+pairs = {"gw-get-id": "raw-uuid", "gw-filter-username": "raw-uid", "gw-patch-group-big": "raw-member-big",
+         "gw-patch-group-small": "raw-member-small", "gw-sorted-page": "raw-sorted", "gw-sorted-page-100k": "raw-sorted-100k"}
+print(f"{'case':28} {'req/s':>9} {'±':>7} {'p50 ms':>8} {'p99 ms':>8} {'gw/raw req/s':>12} {'gw-raw p50 ms':>13}")
 for name in rows:
     rps, spread = med(name, 0)
-    base = "raw-uuid" if "get-id" in name else ("raw-uid" if "filter-username" in name else None)
-    ratio = ""
+    suffix = name[name.rindex("-c"):]
+    base = pairs.get(name[:name.rindex("-c")])
+    ratio = added = ""
     if base:
-        raw_rps, _ = med(base + name[name.rindex("-c"):], 0)
-        ratio = f"{rps / raw_rps:.2f}" if raw_rps == raw_rps and raw_rps > 0 else ""
-    print(f"{name:28} {rps:9.0f} {spread:7.0f} {med(name,1)[0]:8.3f} {med(name,2)[0]:8.3f} {ratio:>7}")
+        raw_rps = med(base + suffix, 0)[0]
+        if raw_rps == raw_rps and raw_rps > 0: ratio = f"{rps / raw_rps:.2f}"
+        added = f"{med(name, 1)[0] - med(base + suffix, 1)[0]:.3f}"
+    print(f"{name:28} {rps:9.0f} {spread:7.0f} {med(name,1)[0]:8.3f} {med(name,2)[0]:8.3f} {ratio:>12} {added:>13}")
+for c in ("-c1", "-c16"):
+    big = med("gw-patch-group-big" + c, 1)[0] - med("raw-member-big" + c, 1)[0]
+    small = med("gw-patch-group-small" + c, 1)[0] - med("raw-member-small" + c, 1)[0]
+    if big == big and small == small and small > 0:
+        print(f"added cost of a membership change{c}: 10,000-member group {big:.3f} ms, 10-member group {small:.3f} ms, ratio {big / small:.2f}")
+for case in ("-c1", "-c16", "-100k-c1"):
+    gw, raw = med("gw-sorted-page" + case, 1)[0], med("raw-sorted" + case, 1)[0]
+    if gw == gw and raw == raw and raw > 0:
+        print(f"sorted window{case}: gateway {gw:.2f} ms vs slapd {raw:.2f} ms, ratio {gw / raw:.2f}")
 PY

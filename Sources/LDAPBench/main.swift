@@ -1,12 +1,16 @@
 import Foundation
 import LDAPClient
 
-// ldap-bench: the raw-LDAP baseline of scripts/bench.sh. Runs indexed equality searches through libldap (the
-// same client the gateway uses), as the service account, with random keys from a file, at a given concurrency,
-// and prints one line: `<name> <requests/s> <p50 ms> <p99 ms> <requests> <errors>`.
+// ldap-bench: the raw-LDAP baseline of scripts/bench.sh, through libldap (the same client the gateway uses), as
+// the service account, at a given concurrency; prints one line: `<name> <ops/s> <p50 ms> <p99 ms> <ops> <errors>`.
+//   --mode search  indexed equality search `(<attribute>=<random key>)` (default)
+//   --mode member  one modify of group `--group`: add a random key (a DN) to `--attribute`, the next op deletes it
+//                  (each worker uses its own share of the keys)
+//   --mode sorted  connect, bind, one Server-Side Sort + VLV search of `--base` sorted by `--attribute`, window
+//                  `--offset`/`--count`, close (what the gateway does per sorted page)
 //
 //   ldap-bench --url ldap://127.0.0.1:3389 --bind-dn DN --password-file F --base DN --attribute entryUUID \
-//              --keys FILE --concurrency 16 --seconds 5 [--name label]
+//              --keys FILE --concurrency 16 --seconds 5 [--name label] [--mode search|member|sorted]
 
 struct Options {
     var url = "ldap://127.0.0.1:3389"
@@ -18,6 +22,10 @@ struct Options {
     var concurrency = 1
     var seconds = 5.0
     var name = "ldap"
+    var mode = "search"
+    var group = ""
+    var offset = 1
+    var count = 100
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -33,6 +41,10 @@ struct Options {
             case "--concurrency": concurrency = max(1, Int(value) ?? 1)
             case "--seconds": seconds = Double(value) ?? 5
             case "--name": name = value
+            case "--mode": mode = value
+            case "--group": group = value
+            case "--offset": offset = Int(value) ?? 1
+            case "--count": count = Int(value) ?? 100
             default: FileHandle.standardError.write(Data("unknown flag \(flag)\n".utf8)); exit(2)
             }
         }
@@ -51,22 +63,49 @@ guard !keys.isEmpty else {
 let configuration = LDAPConfiguration(uris: [options.url], bind: .simple(dn: options.bindDN, password: LDAPSecret(password)),
                                       poolSize: 1)
 
-/// One worker: its own connection, sequential searches until the deadline; returns latencies in ns and errors.
-func worker(until deadline: ContinuousClock.Instant) async throws -> ([UInt64], Int) {
-    let connection = try await LDAPConnection.connect(configuration)
+/// One operation of the chosen mode; `step` counts this worker's operations.
+func operation(_ connection: inout LDAPConnection?, worker: Int, step: Int, generator: inout SystemRandomNumberGenerator)
+    async throws -> Bool
+{
+    switch options.mode {
+    case "member":
+        // Keys are shared out between workers; op 2k adds key k, op 2k+1 deletes it again.
+        let mine = stride(from: worker, to: keys.count, by: options.concurrency).map { keys[$0] }
+        let key = mine[(step / 2) % max(1, mine.count)]
+        let change: LDAPModification = step % 2 == 0 ? .add(options.attribute, [key]) : .delete(options.attribute, [key])
+        _ = try await connection!.modify(dn: options.group, [change])
+        return true
+    case "sorted":
+        let fresh = try await LDAPConnection.connect(configuration)
+        let found = try await fresh.search(
+            base: options.base, scope: .oneLevel, filter: .equal("objectClass", "inetOrgPerson"),
+            attributes: ["uid", "entryUUID", "entryCSN", "createTimestamp", "modifyTimestamp"],
+            controls: [.serverSideSort([LDAPSortKey(options.attribute, orderingRule: "caseIgnoreOrderingMatch")]),
+                       .virtualListView(before: 0, after: options.count - 1, offset: options.offset, contentCount: 0)])
+        return found.entries.count == options.count
+    default:
+        let key = keys[Int(generator.next(upperBound: UInt64(keys.count)))]
+        let result = try await connection!.search(base: options.base, scope: .subtree,
+                                                  filter: .equal(options.attribute, key), attributes: ["*"])
+        return result.entries.count == 1
+    }
+}
+
+/// One worker: its own connection, sequential operations until the deadline; returns latencies in ns and errors.
+func worker(_ index: Int, until deadline: ContinuousClock.Instant) async throws -> ([UInt64], Int) {
+    var connection: LDAPConnection? = options.mode == "sorted" ? nil : try await LDAPConnection.connect(configuration)
     var latencies: [UInt64] = []
     var errors = 0
     var generator = SystemRandomNumberGenerator()
+    var step = 0
     while ContinuousClock.now < deadline {
-        let key = keys[Int(generator.next(upperBound: UInt64(keys.count)))]
         let start = ContinuousClock.now
         do {
-            let result = try await connection.search(base: options.base, scope: .subtree,
-                                                     filter: .equal(options.attribute, key), attributes: ["*"])
-            if result.entries.count != 1 { errors += 1 }
+            if try await !operation(&connection, worker: index, step: step, generator: &generator) { errors += 1 }
         } catch {
             errors += 1
         }
+        step += 1
         let elapsed = ContinuousClock.now - start
         latencies.append(UInt64(elapsed.components.seconds) * 1_000_000_000 + UInt64(elapsed.components.attoseconds / 1_000_000_000))
     }
@@ -76,7 +115,7 @@ func worker(until deadline: ContinuousClock.Instant) async throws -> ([UInt64], 
 let deadline = ContinuousClock.now + .milliseconds(Int(options.seconds * 1000))
 let started = ContinuousClock.now
 let (latencies, errors) = try await withThrowingTaskGroup(of: ([UInt64], Int).self) { group in
-    for _ in 0..<options.concurrency { group.addTask { try await worker(until: deadline) } }
+    for index in 0..<options.concurrency { group.addTask { try await worker(index, until: deadline) } }
     var all: [UInt64] = []
     var errors = 0
     for try await (part, failed) in group {

@@ -20,6 +20,7 @@ struct Demo: AsyncParsableCommand {
     @Option(name: .customLong("data-dir"), help: "Keep the directory's data here (default: a temp dir removed on exit).")
     var dataDir: String?
     @Option(help: "Number of sample users (plus a few groups).") var users: Int = 20
+    @Option(name: .customLong("pool-size"), help: "LDAP connections of the gateway.") var poolSize: Int = 8
 
     func validate() throws {
         guard (0...1_000_000).contains(users) else { throw ValidationError("--users must be between 0 and 1000000") }
@@ -55,7 +56,7 @@ struct Demo: AsyncParsableCommand {
         config.ldap.suffix = suffix
         config.ldap.bindDN = slapd.serviceDN
         config.ldap.bindPassword = options.servicePassword
-        config.ldap.poolSize = 8
+        config.ldap.poolSize = max(1, min(poolSize, 64))
         config.mapping = schema.deletingLastPathComponent().appendingPathComponent("Config/mapping/bundled.yaml").path
         config.schemaDirectory = schema.path
         config.clients = [.init(name: "demo", tokenHash: BearerClient.hashString(of: token))]

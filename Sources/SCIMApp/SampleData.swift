@@ -41,11 +41,12 @@ enum SampleData {
         return out
     }
 
-    /// A few groups: everyone, and small teams.
+    /// A few groups: "Everyone" (the first 10,000 users: the big group of scripts/bench.sh; users beyond it can
+    /// join), and small teams ("Engineering": 10 members).
     static func groupsLDIF(userCount: Int, peopleDN: String, groupsDN: String) -> String {
         guard userCount > 0 else { return "" }
         let teams: [(String, ClosedRange<Int>)] = [
-            ("Everyone", 1...userCount), ("Administrators", 1...min(2, userCount)),
+            ("Everyone", 1...min(userCount, 10_000)), ("Administrators", 1...min(2, userCount)),
             ("Engineering", 1...min(10, userCount)), ("Support", max(1, userCount - 4)...userCount),
         ]
         return teams.map { name, members in
