@@ -50,7 +50,11 @@ struct TaggedAttributeCodec {
                 if let type = options.type { object["type"] = .string(type) }
                 // `primary` is returned only when true: false is the default, and clients that never sent it
                 // get back exactly what they wrote.
-                if options.primary { object["primary"] = .bool(true) }
+                if options.primary {
+                    object["primary"] = .bool(true)
+                } else if options.explicitlyNotPrimary {
+                    object["primary"] = .bool(false)
+                }
                 return .object(object)
             }
     }
@@ -101,7 +105,8 @@ struct TaggedAttributeCodec {
             let type = value["type"]?.stringValue
             let primary = value["primary"]?.boolValue ?? false
             // The position keeps the client's order (LDAP values are unordered) and the parts of a value together.
-            let options = TaggedValueOptions(type: type, primary: primary, index: values.count > 1 || spreadsValues ? position + 1 : nil)
+            var options = TaggedValueOptions(type: type, primary: primary, index: values.count > 1 || spreadsValues ? position + 1 : nil)
+            options.explicitlyNotPrimary = value["primary"]?.boolValue == false
             for (sub, ldap) in valueAttributes {
                 guard let text = value[sub]?.stringValue else { continue }
                 let bytes = try ldapValue(text, sub: sub)

@@ -6,6 +6,8 @@
 struct TaggedValueOptions: Hashable, Sendable {
     var type: String?
     var primary: Bool
+    /// The client sent `"primary": false` (kept so the value reads back exactly as written; absent means unsaid).
+    var explicitlyNotPrimary = false
     /// Groups the parts of one value spread over several attributes (display, address sub-attributes).
     var index: Int?
 
@@ -15,6 +17,7 @@ struct TaggedValueOptions: Hashable, Sendable {
         var out: [String] = []
         if let type { out.append(Self.prefix + "type-" + Self.encode(type)) }
         if primary { out.append(Self.prefix + "primary") }
+        if explicitlyNotPrimary && !primary { out.append(Self.prefix + "notprimary") }
         if let index { out.append(Self.prefix + "n\(index)") }
         return out
     }
@@ -27,6 +30,7 @@ struct TaggedValueOptions: Hashable, Sendable {
     init(options: [String]) {
         var type: String?
         var primary = false
+        var notPrimary = false
         var index: Int?
         for option in options.map({ $0.lowercased() }) where option.hasPrefix(Self.prefix) {
             let rest = option.dropFirst(Self.prefix.count)
@@ -34,11 +38,14 @@ struct TaggedValueOptions: Hashable, Sendable {
                 type = Self.decode(String(rest.dropFirst(5)))
             } else if rest == "primary" {
                 primary = true
+            } else if rest == "notprimary" {
+                notPrimary = true
             } else if rest.hasPrefix("n"), let number = Int(rest.dropFirst()) {
                 index = number
             }
         }
         self.init(type: type, primary: primary, index: index)
+        explicitlyNotPrimary = notPrimary && !primary
     }
 
     init(type: String?, primary: Bool, index: Int?) {
