@@ -4,21 +4,22 @@ public struct LDAPEntry: Sendable, Hashable {
         /// The attribute description as the server returned it, options included (`scimEmail;x-scim-type-work`).
         public let description: String
         public let values: [[UInt8]]
+        /// The attribute type without options (computed once: every lookup compares it).
+        public let type: String
 
         public init(description: String, values: [[UInt8]]) {
             self.description = description
             self.values = values
-        }
-
-        /// The attribute type without options.
-        public var type: String {
-            if let semi = description.firstIndex(of: ";") { return String(description[..<semi]) }
-            return description
+            if let semi = description.utf8.firstIndex(of: UInt8(ascii: ";")) {
+                type = String(description[..<semi])
+            } else {
+                type = description
+            }
         }
 
         /// Options in lower case (`x-scim-type-work`), in the order the server sent them.
         public var options: [String] {
-            description.split(separator: ";").dropFirst().map { $0.lowercased() }
+            type.utf8.count == description.utf8.count ? [] : description.split(separator: ";").dropFirst().map { $0.lowercased() }
         }
     }
 
@@ -52,7 +53,13 @@ public struct LDAPEntry: Sendable, Hashable {
 }
 
 extension String {
+    /// Attribute descriptions are ASCII: compared byte by byte, folding A-Z, without allocating.
     func caseInsensitiveEquals(_ other: String) -> Bool {
-        utf8.count == other.utf8.count && lowercased() == other.lowercased()
+        guard utf8.count == other.utf8.count else { return false }
+        for (a, b) in zip(utf8, other.utf8) where a != b {
+            guard a < 0x80, b < 0x80 else { return lowercased() == other.lowercased() }
+            if (a | 0x20) != (b | 0x20) || !((a | 0x20) >= 0x61 && (a | 0x20) <= 0x7A) { return false }
+        }
+        return true
     }
 }

@@ -58,7 +58,7 @@ struct EntryDecoder {
             let derivable = sources.filter { $0 != own.scim }.compactMap { expression -> String? in
                 let parts = expression.components(separatedBy: "+").map { $0.trimmingCharacters(in: .whitespaces) }
                 let values = parts.compactMap { path in
-                    resource.value(at: AttributeMapping(scim: path, ldap: "", kind: .string).path)?.stringValue
+                    resource.value(at: AttributeMapping.split(path))?.stringValue
                 }.filter { !$0.isEmpty }
                 return values.count == parts.count ? values.joined(separator: " ") : nil
             }

@@ -28,7 +28,7 @@ struct EntryEncoder {
             let source = sources.lazy.compactMap { expression in
                 let parts = expression.components(separatedBy: "+").map { $0.trimmingCharacters(in: .whitespaces) }
                 let values = parts.compactMap { path in
-                    resource.value(at: AttributeMapping(scim: path, ldap: ldap, kind: .string).path)?.stringValue
+                    resource.value(at: AttributeMapping.split(path))?.stringValue
                 }.filter { !$0.isEmpty }
                 return values.isEmpty ? nil : values.joined(separator: " ")
             }.first

@@ -42,7 +42,7 @@ public struct MappedAttributes: Sendable {
             }
         }
         for path in mapping.ignore ?? [] {
-            let parsed = AttributeMapping(scim: path, ldap: "", kind: .string).path
+            let parsed = AttributeMapping.split(path)
             ignored.insert(Self.key(parsed.urn, parsed.attribute) + (parsed.sub.map { "." + $0.lowercased() } ?? ""))
         }
     }

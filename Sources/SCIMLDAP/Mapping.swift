@@ -117,7 +117,9 @@ public struct ResourceMapping: Sendable, Decodable {
     }
 }
 
-public struct AttributeMapping: Sendable, Decodable {
+/// One SCIM attribute's mapping. A class, built once when the mapping loads and never changed: request paths
+/// iterate these dozens of times per request, and sharing them (with the SCIM path parsed once) keeps that cheap.
+public final class AttributeMapping: Sendable, Decodable {
     public enum Kind: String, Sendable, Decodable {
         case string, boolean, tagged, reference, members, password, active
         /// read-only group memberships (direct and nested) from an operational attribute such as memberOf
@@ -133,34 +135,51 @@ public struct AttributeMapping: Sendable, Decodable {
     public enum ActiveStrategy: String, Sendable, Decodable { case ppolicy, attribute }
 
     /// SCIM path: `userName`, `name.givenName`, or an extension attribute by its full URN path.
-    public var scim: String
-    public var ldap: String
-    public var kind: Kind
-    public var display: String?
-    public var subAttributes: [String: String]?
-    public var binary: Bool?
-    public var mirror: [String: String]?
+    public let scim: String
+    public let ldap: String
+    public let kind: Kind
+    public let display: String?
+    public let subAttributes: [String: String]?
+    public let binary: Bool?
+    public let mirror: [String: String]?
     /// `tagged` with sub-attributes only: SCIM type → sub-attribute → standard LDAP attribute written from the
     /// first value of that type (work address → street, l, st, postalCode, postalAddress), and read back when
     /// the tagged attributes are empty (entries written by other tools).
-    public var mirrorSubAttributes: [String: [String: String]]?
+    public let mirrorSubAttributes: [String: [String: String]]?
     /// `active` only: a Boolean attribute recording that a client set `active`, so an unset (or removed) value is
     /// not reported as true.
-    public var marker: String?
+    public let marker: String?
     /// `active` only: `ppolicy` (default) or `attribute` (`ldap` holds `inactiveValue` when active is false and
     /// `activeValue`, or nothing, when true).
-    public var strategy: ActiveStrategy?
-    public var activeValue: String?
-    public var inactiveValue: String?
+    public let strategy: ActiveStrategy?
+    public let activeValue: String?
+    public let inactiveValue: String?
     /// `typed` only: SCIM type → sub-attribute → LDAP attribute (`work: { value: mail }`).
-    public var types: [String: [String: String]]?
+    public let types: [String: [String: String]]?
     /// `typed` only: the type whose first value is the primary one.
-    public var primaryType: String?
+    public let primaryType: String?
+    /// The path split into extension URN (nil for core), attribute, and optional sub-attribute.
+    public let path: (urn: String?, attribute: String, sub: String?)
+    /// Every LDAP attribute type this mapping reads.
+    public let ldapAttributes: [String]
 
     public init(scim: String, ldap: String, kind: Kind) {
         self.scim = scim
         self.ldap = ldap
         self.kind = kind
+        display = nil
+        subAttributes = nil
+        binary = nil
+        mirror = nil
+        mirrorSubAttributes = nil
+        marker = nil
+        strategy = nil
+        activeValue = nil
+        inactiveValue = nil
+        types = nil
+        primaryType = nil
+        path = Self.split(scim)
+        ldapAttributes = [ldap]
     }
 
     enum CodingKeys: String, CodingKey {
@@ -172,7 +191,6 @@ public struct AttributeMapping: Sendable, Decodable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         scim = try c.decode(String.self, forKey: .scim)
         kind = try c.decode(Kind.self, forKey: .kind)
-        ldap = try c.decodeIfPresent(String.self, forKey: .ldap) ?? ""
         display = try c.decodeIfPresent(String.self, forKey: .display)
         subAttributes = try c.decodeIfPresent([String: String].self, forKey: .subAttributes)
         binary = try c.decodeIfPresent(Bool.self, forKey: .binary)
@@ -183,37 +201,23 @@ public struct AttributeMapping: Sendable, Decodable {
         strategy = try c.decodeIfPresent(ActiveStrategy.self, forKey: .strategy)
         activeValue = try c.decodeIfPresent(String.self, forKey: .activeValue)
         inactiveValue = try c.decodeIfPresent(String.self, forKey: .inactiveValue)
-        primaryType = try c.decodeIfPresent(String.self, forKey: .primaryType)?.lowercased()
+        let primaryType = try c.decodeIfPresent(String.self, forKey: .primaryType)?.lowercased()
+        self.primaryType = primaryType
         // `types: { work: mail }` is short for `types: { work: { value: mail } }`.
+        var types: [String: [String: String]]?
         if let full = try? c.decodeIfPresent([String: [String: String]].self, forKey: .types) {
             types = Dictionary(uniqueKeysWithValues: full.map { ($0.key.lowercased(), $0.value) })
         } else if let short = try c.decodeIfPresent([String: String].self, forKey: .types) {
             types = Dictionary(uniqueKeysWithValues: short.map { ($0.key.lowercased(), ["value": $0.value]) })
         }
+        self.types = types
+        var ldap = try c.decodeIfPresent(String.self, forKey: .ldap) ?? ""
         if kind == .typed, ldap.isEmpty {
-            ldap = types?[primaryType ?? ""]?["value"] ?? types?.sorted { $0.key < $1.key }.first?.value.sorted { $0.key < $1.key }.first?.value ?? ""
+            ldap = types?[primaryType ?? ""]?["value"]
+                ?? types?.sorted { $0.key < $1.key }.first?.value.sorted { $0.key < $1.key }.first?.value ?? ""
         }
-    }
-
-    /// The value `ldap` holds for an inactive account.
-    var inactiveLDAPValue: String {
-        strategy == .attribute ? (inactiveValue ?? "FALSE") : ActiveLock.permanentLock
-    }
-
-    /// The path split into extension URN (nil for core), attribute, and optional sub-attribute.
-    public var path: (urn: String?, attribute: String, sub: String?) {
-        var rest = scim
-        var urn: String?
-        if scim.lowercased().hasPrefix("urn:"), let colon = scim.lastIndex(of: ":") {
-            urn = String(scim[..<colon])
-            rest = String(scim[scim.index(after: colon)...])
-        }
-        let parts = rest.split(separator: ".", maxSplits: 1).map(String.init)
-        return (urn, parts[0], parts.count > 1 ? parts[1] : nil)
-    }
-
-    /// Every LDAP attribute type this mapping reads.
-    public var ldapAttributes: [String] {
+        self.ldap = ldap
+        path = Self.split(scim)
         var names = [ldap]
         if let display { names.append(display) }
         if let subAttributes { names += subAttributes.values.sorted() }
@@ -221,6 +225,23 @@ public struct AttributeMapping: Sendable, Decodable {
         if let marker { names.append(marker) }
         if let types { for subs in types.values { names += subs.values } }
         if let mirrorSubAttributes { for subs in mirrorSubAttributes.values { names += subs.values } }
-        return Array(Set(names)).sorted()
+        ldapAttributes = Array(Set(names)).sorted()
+    }
+
+    /// `urn:...:User:manager` → (urn, manager, nil); `name.givenName` → (nil, name, givenName).
+    static func split(_ scim: String) -> (urn: String?, attribute: String, sub: String?) {
+        var rest = scim
+        var urn: String?
+        if scim.lowercased().hasPrefix("urn:"), let colon = scim.lastIndex(of: ":") {
+            urn = String(scim[..<colon])
+            rest = String(scim[scim.index(after: colon)...])
+        }
+        let parts = rest.split(separator: ".", maxSplits: 1).map(String.init)
+        return (urn, parts.first ?? "", parts.count > 1 ? parts[1] : nil)
+    }
+
+    /// The value `ldap` holds for an inactive account.
+    var inactiveLDAPValue: String {
+        strategy == .attribute ? (inactiveValue ?? "FALSE") : ActiveLock.permanentLock
     }
 }

@@ -106,8 +106,29 @@ extension OrderedDictionary where Key == String {
 
 extension StringProtocol {
     /// Equality under simple case folding, as SCIM uses for attribute names and URNs.
+    /// ASCII (every attribute name and schema URN in practice) is compared byte by byte without allocating;
+    /// anything else falls back to full lower-casing.
     public func caseInsensitiveEquals(_ other: some StringProtocol) -> Bool {
-        if self.utf8.count == other.utf8.count, self.utf8.elementsEqual(other.utf8) { return true }
-        return self.lowercased() == other.lowercased()
+        var left = self.utf8.makeIterator()
+        var right = other.utf8.makeIterator()
+        while true {
+            switch (left.next(), right.next()) {
+            case (nil, nil):
+                return true
+            case (let a?, let b?) where a < 0x80 && b < 0x80:
+                if a == b { continue }
+                let la = a &+ (a >= 0x41 && a <= 0x5A ? 32 : 0)
+                let lb = b &+ (b >= 0x41 && b <= 0x5A ? 32 : 0)
+                if la != lb { return false }
+            case (let a?, let b?) where a >= 0x80 || b >= 0x80:
+                return self.lowercased() == other.lowercased()
+            default:
+                // One ended: equal only if the rest of the other is not ASCII (case folding may change lengths).
+                if self.utf8.contains(where: { $0 >= 0x80 }) || other.utf8.contains(where: { $0 >= 0x80 }) {
+                    return self.lowercased() == other.lowercased()
+                }
+                return false
+            }
+        }
     }
 }
