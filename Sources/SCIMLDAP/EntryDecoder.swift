@@ -51,19 +51,15 @@ struct EntryDecoder {
     /// mapping). A value equal to what that derivation gives from the other attributes was not sent by the
     /// client and is not returned as if it had been (e.g. name.familyName copied from userName).
     private func hideDerivedValues(_ resource: inout JSONValue) {
-        for (ldap, sources) in (mapping.derived ?? [:]).sorted(by: { $0.key < $1.key }) {
-            guard let own = mapping.attributes.first(where: { $0.ldap.caseInsensitiveEquals(ldap) && $0.kind == .string }),
+        for rule in mapping.derivedRules {
+            guard let own = mapping.attributes.first(where: { $0.kind == .string && $0.ldap.caseInsensitiveEquals(rule.ldap) }),
                   let value = resource.value(at: own.path)?.stringValue
             else { continue }
-            let derivable = sources.filter { $0 != own.scim }.compactMap { expression -> String? in
-                let parts = expression.components(separatedBy: "+").map { $0.trimmingCharacters(in: .whitespaces) }
-                let values = parts.compactMap { path in
-                    resource.value(at: AttributeMapping.split(path))?.stringValue
-                }.filter { !$0.isEmpty }
-                return values.count == parts.count ? values.joined(separator: " ") : nil
+            let derivable = rule.sources.filter { $0.expression != own.scim }.contains { source in
+                let values = source.paths.compactMap { resource.value(at: $0)?.stringValue }.filter { !$0.isEmpty }
+                return values.count == source.paths.count && values.joined(separator: " ") == value
             }
-            guard derivable.contains(value) else { continue }
-            resource.remove(at: own.path)
+            if derivable { resource.remove(at: own.path) }
         }
     }
 

@@ -24,15 +24,12 @@ struct EntryEncoder {
                 attributes[description, default: []] += values
             }
         }
-        for (ldap, sources) in (mapping.derived ?? [:]).sorted(by: { $0.key < $1.key }) where attributes[ldap] == nil {
-            let source = sources.lazy.compactMap { expression in
-                let parts = expression.components(separatedBy: "+").map { $0.trimmingCharacters(in: .whitespaces) }
-                let values = parts.compactMap { path in
-                    resource.value(at: AttributeMapping.split(path))?.stringValue
-                }.filter { !$0.isEmpty }
+        for rule in mapping.derivedRules where attributes[rule.ldap] == nil {
+            let source = rule.sources.lazy.compactMap { source -> String? in
+                let values = source.paths.compactMap { resource.value(at: $0)?.stringValue }.filter { !$0.isEmpty }
                 return values.isEmpty ? nil : values.joined(separator: " ")
             }.first
-            if let source { attributes[ldap] = [Array(source.utf8)] }
+            if let source { attributes[rule.ldap] = [Array(source.utf8)] }
         }
         if let membership = mapping.membership, attributes[membership.attribute]?.isEmpty ?? true {
             if let placeholder = membership.placeholder { attributes[membership.attribute] = [Array(placeholder.utf8)] }

@@ -15,15 +15,20 @@ extension JSONValue {
     }
 
     /// Sets the value at a mapped path, creating the extension object and parent complex attribute as needed.
+    /// (The containers are detached from `self` while they change, so each is modified in place, not copied.)
     mutating func set(_ value: JSONValue, at path: (urn: String?, attribute: String, sub: String?)) {
         guard case .object(var object) = self else { return }
+        self = .null
         if let urn = path.urn {
             var ext = object[urn] ?? .object([:])
+            object[urn] = .null
             ext.set(value, at: (nil, path.attribute, path.sub))
             object[urn] = ext
         } else if let sub = path.sub {
             var parent = object[path.attribute] ?? .object([:])
+            object[path.attribute] = .null
             if case .object(var members) = parent {
+                parent = .null
                 members[sub] = value
                 parent = .object(members)
             }
@@ -37,12 +42,13 @@ extension JSONValue {
     /// Removes the value at a mapped path; an emptied parent object goes too.
     mutating func remove(at path: (urn: String?, attribute: String, sub: String?)) {
         guard case .object(var object) = self else { return }
+        self = .null
         if let urn = path.urn {
-            guard var ext = object[urn] else { return }
+            guard var ext = object[urn] else { self = .object(object); return }
             ext.remove(at: (nil, path.attribute, path.sub))
             object[urn] = ext.objectValue?.isEmpty == true ? nil : ext
         } else if let sub = path.sub {
-            guard case .object(var members)? = object[path.attribute] else { return }
+            guard case .object(var members)? = object[path.attribute] else { self = .object(object); return }
             members.removeValue(forKey: sub)
             object[path.attribute] = members.isEmpty ? nil : .object(members)
         } else {

@@ -26,6 +26,15 @@ public struct Mapping: Sendable, Decodable {
                 }
                 mapping.resourceTypes[name]?.selection = [parsed]
             }
+            for (name, resource) in mapping.resourceTypes {
+                mapping.resourceTypes[name]?.derivedRules = (resource.derived ?? [:]).sorted { $0.key < $1.key }.map { ldap, expressions in
+                    ResourceMapping.DerivedRule(ldap: ldap, sources: expressions.map { expression in
+                        (expression, expression.components(separatedBy: "+").map {
+                            AttributeMapping.split($0.trimmingCharacters(in: .whitespaces))
+                        })
+                    })
+                }
+            }
             return mapping
         } catch let error as MappingError {
             throw error
@@ -110,6 +119,14 @@ public struct ResourceMapping: Sendable, Decodable {
     public var deletedBaseDN: String?
     /// `filter` as LDAP filter terms, parsed when the mapping is loaded.
     public internal(set) var selection: [LDAPFilter] = []
+    /// `derived`, parsed when the mapping is loaded: per LDAP attribute (sorted), each source expression as the
+    /// SCIM paths it joins with a space, and the expression text.
+    public internal(set) var derivedRules: [DerivedRule] = []
+
+    public struct DerivedRule: Sendable {
+        public var ldap: String
+        public var sources: [(expression: String, paths: [(urn: String?, attribute: String, sub: String?)])]
+    }
 
     enum CodingKeys: String, CodingKey {
         case baseDN, scope, filter, objectClasses, rdnAttribute, rdnCollision, derived, membership, attributes, delete,

@@ -43,7 +43,8 @@ struct SCIMErrorMiddleware: RouterMiddleware {
             response = SCIMResponse.error(.internal())
         }
         response.headers[Self.requestIDHeader] = context.requestID
-        context.logger.info("request", metadata: [
+        // One line per request at debug (writes are logged at info by the controllers, and audited).
+        context.logger.debug("request", metadata: [
             "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)",
         ])
         return response
