@@ -9,7 +9,11 @@ extension LDAPResourceStore {
     public func patch(id: String, request: PatchRequest, type: ResolvedResourceType, projection: Projection,
                       ifMatch: String?) async throws -> StoredResource
     {
-        try await scoped { try await patchScoped(id: id, request: request, type: type, projection: projection, ifMatch: ifMatch) }
+        try await scoped {
+            try await retryingConcurrentChanges {
+                try await patchScoped(id: id, request: request, type: type, projection: projection, ifMatch: ifMatch)
+            }
+        }
     }
 
     private func patchScoped(id: String, request: PatchRequest, type: ResolvedResourceType, projection: Projection,

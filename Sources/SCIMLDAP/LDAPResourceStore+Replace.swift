@@ -10,7 +10,9 @@ extension LDAPResourceStore {
     public func replace(id: String, with resource: JSONValue, type: ResolvedResourceType, ifMatch: String?)
         async throws -> StoredResource
     {
-        try await scoped { try await replaceScoped(id: id, with: resource, type: type, ifMatch: ifMatch) }
+        try await scoped {
+            try await retryingConcurrentChanges { try await replaceScoped(id: id, with: resource, type: type, ifMatch: ifMatch) }
+        }
     }
 
     private func replaceScoped(id: String, with resource: JSONValue, type: ResolvedResourceType, ifMatch: String?)
@@ -123,7 +125,19 @@ extension LDAPResourceStore {
                 if modifications.isEmpty {
                     return try await self.storedResult(nil, fallback: dn, connection: connection, type: type, mapped: mapped)
                 }
-                let written = try await connection.modify(dn: dn, modifications, controls: assertion + readBack)
+                let written: LDAPWriteResult
+                do {
+                    written = try await connection.modify(dn: dn, modifications, controls: assertion + readBack)
+                } catch let error as LDAPError where error.code == .attributeOrValueExists
+                    && modifications.first.map({ ModificationPlanner.type(of: $0.attribute) == "objectclass" && $0.operation == .add }) == true
+                {
+                    // A concurrent write added the missing object class first: the rest still applies.
+                    let rest = Array(modifications.dropFirst())
+                    if rest.isEmpty {
+                        return try await self.storedResult(nil, fallback: dn, connection: connection, type: type, mapped: mapped)
+                    }
+                    written = try await connection.modify(dn: dn, rest, controls: assertion + readBack)
+                }
                 return try await self.storedResult(written, fallback: dn, connection: connection, type: type, mapped: mapped)
             } }
         } catch let error as LDAPError where error.controls.passwordPolicy?.failure == .passwordInHistory && !keepsPassword {
@@ -133,10 +147,28 @@ extension LDAPResourceStore {
                 throw translate(error, type.resourceType.name)
             }
             keepsPassword = true
+        } catch let error as LDAPError where error.code == .noSuchAttribute || error.code == .attributeOrValueExists {
+            // The entry changed between the read and this write (another request): the caller starts over.
+            throw ConcurrentChange(error: error)
         } catch let error as LDAPError {
             throw translate(error, type.resourceType.name)
         }
         }
+    }
+
+    /// A write planned from a state another request changed meanwhile.
+    struct ConcurrentChange: Error { let error: LDAPError }
+
+    /// Runs a read-plan-write again (up to three times) when a concurrent change invalidated its plan.
+    func retryingConcurrentChanges<T>(_ body: () async throws -> T) async throws -> T {
+        for attempt in 1...3 {
+            do {
+                return try await body()
+            } catch let change as ConcurrentChange {
+                if attempt == 3 { throw translate(change.error, "resource") }
+            }
+        }
+        throw SCIMError.internal()
     }
 
     /// Lock and marker changes for `active` (nil: the client removed it).

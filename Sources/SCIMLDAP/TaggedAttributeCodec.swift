@@ -105,7 +105,8 @@ struct TaggedAttributeCodec {
             let type = value["type"]?.stringValue
             let primary = value["primary"]?.boolValue ?? false
             // The position keeps the client's order (LDAP values are unordered) and the parts of a value together.
-            var options = TaggedValueOptions(type: type, primary: primary, index: values.count > 1 || spreadsValues ? position + 1 : nil)
+            // A single value needs no position (and keeps the description entries written before had).
+            var options = TaggedValueOptions(type: type, primary: primary, index: values.count > 1 ? position + 1 : nil)
             options.explicitlyNotPrimary = value["primary"]?.boolValue == false
             for (sub, ldap) in valueAttributes {
                 guard let text = value[sub]?.stringValue else { continue }
