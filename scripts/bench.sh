@@ -30,7 +30,6 @@ start_demo() {  # users -> sets port, ldap_port, demo_pid
   for _ in $(seq 1 900); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && return 0; sleep 0.2; done
   echo "bench: the demo did not start" >&2; cat "$work/demo-$1.log" >&2; exit 1
 }
-gateway_rss_kb() { ps -o rss= -p "$demo_pid" | tr -d " "; }
 
 start_demo "$users"
 ldap() { ldapsearch -x -LLL -o ldif-wrap=no -H "ldap://127.0.0.1:$ldap_port" -D "cn=admin,dc=example,dc=org" -w "$admin_pw" "$@"; }
@@ -79,17 +78,42 @@ for round in $(seq 1 "$rounds"); do
     START=$start_index http "gw-sorted-page-c$c" sorted-page.lua "$c" >>"$results"
   done
 done
-rss=$(gateway_rss_kb)
-echo "users=$users (big group: $big_members members) rounds=$rounds seconds=$seconds build=$config gateway_rss_kb=$rss"
+# The gateway's own memory: a separate `scim-gateway serve` against the demo's directory (the demo process also
+# generated the sample data, which would count against it), after GETs and sorted pages at c=16.
+serve_rss_kb() {
+  local serve_port=$((port + 2))
+  cat >"$work/serve.yaml" <<YAML
+server: { host: 127.0.0.1, port: $serve_port }
+ldap: { uris: ["ldap://127.0.0.1:$ldap_port"], suffix: "dc=example,dc=org", bindDN: "cn=scim-gateway,dc=example,dc=org",
+        bindPasswordFile: "$work/service.pw", poolSize: 16 }
+mapping: $PWD/Config/mapping/bundled.yaml
+schemaDirectory: $PWD/schema
+clients: [{ name: bench, tokenHash: "$(printf '%s' "$token" | "$bin/scim-gateway" hash-token)" }]
+logLevel: warning
+YAML
+  "$bin/scim-gateway" serve --config "$work/serve.yaml" >"$work/serve.log" 2>&1 &
+  local serve_pid=$!; pids+=("$serve_pid")
+  for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$serve_port/readyz" >/dev/null && break; sleep 0.2; done
+  wrk -t2 -c16 -d5s -s scripts/bench/get-by-id.lua "http://127.0.0.1:$serve_port" >/dev/null 2>&1
+  START=$2 wrk -t2 -c16 -d3s -s scripts/bench/sorted-page.lua "http://127.0.0.1:$serve_port" >/dev/null 2>&1
+  ps -o rss= -p "$serve_pid" | tr -d " "
+  kill -TERM "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
+}
+
+echo "users=$users (big group: $big_members members) rounds=$rounds seconds=$seconds build=$config" \
+  "gateway_rss_kb=$(serve_rss_kb "$users" "$start_index")"
 kill -TERM "$demo_pid"; wait "$demo_pid" 2>/dev/null || true
 
 if [ "$rss_users" -gt 0 ]; then
   start_demo "$rss_users"
-  ldap -b ou=people,dc=example,dc=org -E pr=1000/noprompt '(objectClass=inetOrgPerson)' entryUUID | grep '^entryUUID: ' | cut -d' ' -f2 >"$work/ids"
-  http "gw-get-id-100k-c16" get-by-id.lua 16 >/dev/null
-  START=50000 http "gw-sorted-page-100k-c1" sorted-page.lua 1 >>"$results"
-  raw "raw-sorted-100k-c1" sorted uid "$work/uids" 1 --offset 50000 --count 100 >>"$results"
-  echo "users=$rss_users gateway_rss_kb=$(gateway_rss_kb)"
+  ldap -b ou=people,dc=example,dc=org -E pr=1000/noprompt '(objectClass=inetOrgPerson)' entryUUID uid >"$work/users.ldif"
+  grep '^entryUUID: ' "$work/users.ldif" | cut -d' ' -f2 >"$work/ids"
+  grep '^uid: ' "$work/users.ldif" | cut -d' ' -f2 >"$work/uids"
+  for round in $(seq 1 "$rounds"); do
+    START=50000 http "gw-sorted-page-100k-c1" sorted-page.lua 1 >>"$results"
+    raw "raw-sorted-100k-c1" sorted uid "$work/uids" 1 --offset 50000 --count 100 >>"$results"
+  done
+  echo "users=$rss_users gateway_rss_kb=$(serve_rss_kb "$rss_users" 50000)"
 fi
 
 python3 - "$results" <<'PY'

@@ -1,7 +1,9 @@
 -- wrk script: POST a new user per request (unique userName per thread and counter).
 local counter = 0
 local auth = "Bearer " .. os.getenv("TOKEN")
-setup = function(thread) thread:set("tid", tostring(math.random(1, 1e9))) end
+-- Every run (and round) gets fresh names: seed from the clock, not Lua's fixed default.
+math.randomseed(os.time() + math.floor(os.clock() * 1e6))
+setup = function(thread) thread:set("tid", tostring(os.time()) .. "-" .. tostring(math.random(1, 1e9))) end
 request = function()
   counter = counter + 1
   local body = '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bench-' .. tid .. '-' .. counter .. '"}'

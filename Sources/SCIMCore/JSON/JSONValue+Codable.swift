@@ -3,7 +3,7 @@ import OrderedCollections
 /// Codable bridge so JSONValue can sit inside other Codable types. Prefer
 /// `JSONValue.parse` for request bodies: it keeps member order and enforces limits.
 extension JSONValue: Codable {
-    private struct Key: CodingKey {
+    private struct MemberKey: CodingKey {
         var stringValue: String
         var intValue: Int? { nil }
         init(stringValue: String) { self.stringValue = stringValue }
@@ -11,7 +11,7 @@ extension JSONValue: Codable {
     }
 
     public init(from decoder: any Decoder) throws {
-        if let keyed = try? decoder.container(keyedBy: Key.self) {
+        if let keyed = try? decoder.container(keyedBy: MemberKey.self) {
             var members = OrderedDictionary<String, JSONValue>()
             for key in keyed.allKeys {
                 members[key.stringValue] = try keyed.decode(JSONValue.self, forKey: key)
@@ -44,9 +44,9 @@ extension JSONValue: Codable {
     public func encode(to encoder: any Encoder) throws {
         switch self {
         case .object(let members):
-            var keyed = encoder.container(keyedBy: Key.self)
+            var keyed = encoder.container(keyedBy: MemberKey.self)
             for (key, value) in members {
-                try keyed.encode(value, forKey: Key(stringValue: key))
+                try keyed.encode(value, forKey: MemberKey(stringValue: key))
             }
         case .array(let elements):
             var unkeyed = encoder.unkeyedContainer()
