@@ -36,17 +36,9 @@ struct SchemaUpgradeTests {
         return file
     }
 
-    static func upgradeScript(_ url: String) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [GatewayHarness.repository.appendingPathComponent("scripts/upgrade-ldap-schema.sh").path, "--ldapi", url]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    static func upgradeScript(_ url: String) async throws -> (status: Int32, output: String) {
+        try await CommandRunner.run("/bin/bash", [GatewayHarness.repository.appendingPathComponent("scripts/upgrade-ldap-schema.sh").path,
+                                                  "--ldapi", url])
     }
 
     @Test func upgradeAppliesOnlineAndVersion2MappingWorks() async throws {
@@ -73,10 +65,10 @@ struct SchemaUpgradeTests {
             "User.attributes[active]: the directory has no attribute type scimAccountDisabled"))
 
         // The upgrade, as an admin applies it (twice: the second run finds nothing to do).
-        let applied = try Self.upgradeScript(harness.slapd.ldapiURL)
+        let applied = try await Self.upgradeScript(harness.slapd.ldapiURL)
         #expect(applied.status == 0, "\(applied.output)")
         #expect(applied.output.contains("applied: v1 -> v2"))
-        let again = try Self.upgradeScript(harness.slapd.ldapiURL)
+        let again = try await Self.upgradeScript(harness.slapd.ldapiURL)
         #expect(again.status == 0 && !again.output.contains("applied"), "\(again.output)")
 
         var config = harness.gateway.config

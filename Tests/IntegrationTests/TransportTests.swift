@@ -42,20 +42,7 @@ struct TransportTests {
     }
 
     static func curl(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-        try await offPool { try blockingCurl(arguments) }
-    }
-
-    static func blockingCurl(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["-sS", "--max-time", "10"] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try await CommandRunner.run("/usr/bin/curl", ["-sS", "--max-time", "10"] + arguments)
     }
 
     @Test func httpsAndClientCertificates() async throws {
