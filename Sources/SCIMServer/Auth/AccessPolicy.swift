@@ -73,8 +73,14 @@ public struct AccessPolicy: Sendable {
 
     private func check(_ name: String) throws(SCIMError) {
         let lower = name.lowercased()
-        // `name` covers name.givenName; urn:...:User:manager covers its sub-attributes.
-        let top = lower.split(separator: ".", maxSplits: 1).first.map(String.init) ?? lower
+        // `name` covers name.givenName; urn:...:User:manager covers manager.value (the URN itself holds dots).
+        var urnPrefix = ""
+        var local = lower
+        if lower.hasPrefix("urn:"), let colon = lower.lastIndex(of: ":") {
+            urnPrefix = String(lower[...colon])
+            local = String(lower[lower.index(after: colon)...])
+        }
+        let top = urnPrefix + (local.split(separator: ".", maxSplits: 1).first.map(String.init) ?? local)
         if readOnlyAttributes.contains(lower) || readOnlyAttributes.contains(top) {
             throw SCIMError.forbidden("This client may not write \(name).")
         }
