@@ -106,7 +106,15 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
-        .executableTarget(name: "SCIMGateway", dependencies: ["SCIMApp"], swiftSettings: upcoming),
+        .executableTarget(
+            name: "SCIMGateway",
+            dependencies: [
+                "SCIMApp",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: upcoming
+        ),
         // The raw-LDAP baseline of scripts/bench.sh.
         .executableTarget(name: "LDAPBench", dependencies: ["LDAPClient"], swiftSettings: upcoming),
         .testTarget(name: "SCIMCoreTests", dependencies: ["SCIMCore"], exclude: ["FuzzCorpus"], swiftSettings: upcoming),

@@ -26,6 +26,7 @@ struct Options {
     var group = ""
     var offset = 1
     var count = 100
+    var attributes = ["*"]
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -45,6 +46,7 @@ struct Options {
             case "--group": group = value
             case "--offset": offset = Int(value) ?? 1
             case "--count": count = Int(value) ?? 100
+            case "--attributes": attributes = value.split(separator: ",").map(String.init)
             default: FileHandle.standardError.write(Data("unknown flag \(flag)\n".utf8)); exit(2)
             }
         }
@@ -86,7 +88,8 @@ func operation(_ connection: inout LDAPConnection?, worker: Int, step: Int, gene
     default:
         let key = keys[Int(generator.next(upperBound: UInt64(keys.count)))]
         let result = try await connection!.search(base: options.base, scope: .subtree,
-                                                  filter: .equal(options.attribute, key), attributes: ["*"])
+                                                  filter: .equal(options.attribute, key),
+                                                  attributes: options.attributes)
         return result.entries.count == 1
     }
 }

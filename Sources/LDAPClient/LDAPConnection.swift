@@ -1,10 +1,15 @@
 import Dispatch
 import Foundation
 
-/// One authenticated connection. Its libldap calls run one at a time on the connection's own serial dispatch queue
-/// (threads outside Swift's cooperative pool and outside any NIO event loop), so blocking never stalls async code.
+/// One authenticated connection, used by one caller at a time (the pool leases it out whole).
+///
+/// Requests are sent from the caller's thread and their replies collected by `LDAPReactor`, so a request costs no
+/// thread of its own. The few calls that block inside libldap until the server answers (connect and bind, Who Am I,
+/// transaction start and end) run on the connection's own serial dispatch queue, outside Swift's cooperative pool
+/// and any NIO event loop.
 public final class LDAPConnection: @unchecked Sendable {
-    // @unchecked: `handle` is only touched on `queue`, which serialises every access.
+    // @unchecked: `handle` is used by one operation at a time: the lease is exclusive and each operation finishes
+    // before the next starts; blocking calls run on `queue`.
     private let handle: LDAPHandle
     private let queue: DispatchQueue
     /// Set when an operation failed in a way that makes the connection unusable; the pool then drops it.
@@ -64,60 +69,76 @@ public final class LDAPConnection: @unchecked Sendable {
         }
     }
 
+    /// Sends a request on the caller's thread, waits for its reply through the reactor, and reads it.
+    private func exchange<T>(_ send: (LDAPHandle) throws(LDAPError) -> Int32,
+                             _ read: (LDAPHandle, OpaquePointer) throws(LDAPError) -> T) async throws(LDAPError) -> T {
+        let handle = self.handle
+        do {
+            let msgid = try send(handle)
+            let message = try await LDAPReactor.shared.reply(to: msgid, on: handle).get().pointer
+            defer { handle.free(message) }
+            return try read(handle, message)
+        } catch {
+            if error.code.isConnectionFailure { brokenFlag.set() }
+            throw error
+        }
+    }
+
     // MARK: Operations
 
     public func search(base: String, scope: LDAPScope = .subtree, filter: LDAPFilter = .present("objectClass"),
                        attributes: [String] = [], sizeLimit: Int = 0, timeLimit: Int = 0,
                        controls: [LDAPRequestControl] = []) async throws(LDAPError) -> LDAPSearchResult {
         let controls = LDAPProxy.controls(controls)
-        return try await perform { handle throws(LDAPError) in
-            try handle.search(base: base, scope: scope, filter: filter, attributes: attributes, sizeLimit: sizeLimit,
-                              timeLimit: timeLimit, controls: controls)
-        }
+        _ = timeLimit  // slapd is given the operation timeout as the time limit
+        return try await exchange({ handle throws(LDAPError) in
+            try handle.sendSearch(base: base, scope: scope, filter: filter, attributes: attributes, sizeLimit: sizeLimit,
+                                  controls: controls)
+        }, { handle, message throws(LDAPError) in try handle.readSearch(message) })
     }
 
     /// Adds an entry; `attributes` lists each attribute description with its values.
     public func add(dn: String, attributes: [(String, [[UInt8]])], controls: [LDAPRequestControl] = [])
         async throws(LDAPError) -> LDAPWriteResult
     {
-        let attributes = attributes.map { SendablePair(name: $0.0, values: $0.1) }
         let controls = LDAPProxy.controls(controls)
-        return try await perform { handle throws(LDAPError) in
-            try handle.add(dn: dn, attributes: attributes.map { ($0.name, $0.values) }, controls: controls)
-        }
+        return try await exchange({ handle throws(LDAPError) in
+            try handle.sendAdd(dn: dn, attributes: attributes, controls: controls)
+        }, { handle, message throws(LDAPError) in try handle.readWrite(message) })
     }
 
     public func modify(dn: String, _ modifications: [LDAPModification], controls: [LDAPRequestControl] = [])
         async throws(LDAPError) -> LDAPWriteResult
     {
         let controls = LDAPProxy.controls(controls)
-        return try await perform { handle throws(LDAPError) in
-            try handle.modify(dn: dn, modifications: modifications, controls: controls)
-        }
+        return try await exchange({ handle throws(LDAPError) in
+            try handle.sendModify(dn: dn, modifications: modifications, controls: controls)
+        }, { handle, message throws(LDAPError) in try handle.readWrite(message) })
     }
 
     /// Modify DN: a new RDN (`uid=new`), whether the old RDN value is removed, and an optional new parent.
     public func rename(dn: String, newRDN: String, deleteOldRDN: Bool = true, newSuperior: String? = nil,
                        controls: [LDAPRequestControl] = []) async throws(LDAPError) -> LDAPWriteResult {
         let controls = LDAPProxy.controls(controls)
-        return try await perform { handle throws(LDAPError) in
-            try handle.rename(dn: dn, newRDN: newRDN, deleteOldRDN: deleteOldRDN, newSuperior: newSuperior,
-                              controls: controls)
-        }
+        return try await exchange({ handle throws(LDAPError) in
+            try handle.sendRename(dn: dn, newRDN: newRDN, deleteOldRDN: deleteOldRDN, newSuperior: newSuperior,
+                                  controls: controls)
+        }, { handle, message throws(LDAPError) in try handle.readWrite(message) })
     }
 
     public func delete(dn: String, controls: [LDAPRequestControl] = []) async throws(LDAPError) -> LDAPWriteResult {
         let controls = LDAPProxy.controls(controls)
-        return try await perform { handle throws(LDAPError) in try handle.delete(dn: dn, controls: controls) }
+        return try await exchange({ handle throws(LDAPError) in try handle.sendDelete(dn: dn, controls: controls) },
+                                  { handle, message throws(LDAPError) in try handle.readWrite(message) })
     }
 
     public func compare(dn: String, attribute: String, value: [UInt8], controls: [LDAPRequestControl] = [])
         async throws(LDAPError) -> Bool
     {
         let controls = LDAPProxy.controls(controls)
-        return try await perform { handle throws(LDAPError) in
-            try handle.compare(dn: dn, attribute: attribute, value: value, controls: controls)
-        }
+        return try await exchange({ handle throws(LDAPError) in
+            try handle.sendCompare(dn: dn, attribute: attribute, value: value, controls: controls)
+        }, { handle, message throws(LDAPError) in try handle.readCompare(message) })
     }
 
     /// Password Modify (RFC 3062). `user` nil changes the bound identity's own password; `newPassword` nil asks
@@ -125,9 +146,10 @@ public final class LDAPConnection: @unchecked Sendable {
     @discardableResult
     public func passwordModify(user: String?, oldPassword: LDAPSecret? = nil, newPassword: LDAPSecret?,
                                controls: [LDAPRequestControl] = []) async throws(LDAPError) -> LDAPSecret? {
-        try await perform { handle throws(LDAPError) in
-            try handle.passwordModify(user: user, oldPassword: oldPassword, newPassword: newPassword, controls: controls)
-        }
+        try await exchange({ handle throws(LDAPError) in
+            try handle.sendPasswordModify(user: user, oldPassword: oldPassword, newPassword: newPassword,
+                                          controls: controls)
+        }, { handle, message throws(LDAPError) in try handle.readPasswordModify(message) })
     }
 
     /// Who Am I? (RFC 4532).
@@ -194,11 +216,6 @@ public struct LDAPTransaction: Sendable {
     public func delete(dn: String) async throws(LDAPError) {
         _ = try await connection.delete(dn: dn, controls: [control])
     }
-}
-
-struct SendablePair: Sendable {
-    let name: String
-    let values: [[UInt8]]
 }
 
 /// A thread-safe boolean that only goes from false to true.

@@ -2,11 +2,14 @@ internal import CLDAP
 internal import CLDAPShim
 import Foundation
 
-/// Exactly one owner of one libldap handle. Every method blocks: call them only on the connection's own thread
-/// (see `LDAPConnection`), never on the cooperative pool or an event loop.
-final class LDAPHandle: @unchecked Sendable {  // confined to its connection's serial queue
+/// Exactly one owner of one libldap handle. The `send…`, `read…` and `pollResult` methods return at once (see
+/// `LDAPReactor`); the others (connecting, binding, Who Am I, transactions) wait for the server: call those only on
+/// the connection's own queue (see `LDAPConnection`), never on the cooperative pool or an event loop.
+final class LDAPHandle: @unchecked Sendable {  // used by one operation at a time (see LDAPConnection)
     private(set) var ld: OpaquePointer?
     let operationTimeout: Duration
+    /// The socket `LDAPReactor` watches for this handle, once it has; forgotten before the handle closes it.
+    var watchedSocket: Int32?
 
     /// Connects to the first reachable URI, applies TLS options, optionally runs StartTLS, and binds.
     /// libldap initialises its global state on first use, and that first use is not thread-safe: do it once.
@@ -40,7 +43,9 @@ final class LDAPHandle: @unchecked Sendable {  // confined to its connection's s
     }
 
     deinit {
-        if let ld { ldap_unbind_ext_s(ld, nil, nil) }
+        guard let ld else { return }
+        if watchedSocket != nil { LDAPReactor.shared.forget(self) }
+        ldap_unbind_ext_s(ld, nil, nil)
     }
 
     private func configure(_ configuration: LDAPConfiguration) throws(LDAPError) {
@@ -95,9 +100,19 @@ final class LDAPHandle: @unchecked Sendable {  // confined to its connection's s
     }
 
     // MARK: Operations
+    // Each `send…` encodes and writes one request and returns its message id without waiting; the reply is collected
+    // by `LDAPReactor` and read by the matching `read…`. Sending is a short write to a socket that, with one operation
+    // in flight per connection, always has room: it does not wait for the server.
 
-    func search(base: String, scope: LDAPScope, filter: LDAPFilter, attributes: [String], sizeLimit: Int,
-                timeLimit: Int, controls: [LDAPRequestControl]) throws(LDAPError) -> LDAPSearchResult {
+    /// The socket libldap uses, for `LDAPReactor` to watch.
+    var socket: Int32 {
+        var descriptor: Int32 = -1
+        _ = ldap_get_option(ld, LDAP_OPT_DESC, &descriptor)
+        return descriptor
+    }
+
+    func sendSearch(base: String, scope: LDAPScope, filter: LDAPFilter, attributes: [String],
+                    sizeLimit: Int, controls: [LDAPRequestControl]) throws(LDAPError) -> Int32 {
         let serverControls = try makeControls(controls)
         defer { withExtendedLifetime(serverControls) {} }  // C pointers lent below
         let attrs = CStringArray(attributes.isEmpty ? ["*"] : attributes)
@@ -111,10 +126,11 @@ final class LDAPHandle: @unchecked Sendable {  // confined to its connection's s
                                 serverControls.pointer, nil, &limit, Int32(clamping: sizeLimit), &msgid)
             }
         }
-        _ = timeLimit  // slapd enforces the time limit through the operation timeout below
         try checkResult(rc)
-        let message = try waitForResult(msgid)
-        defer { ldap_msgfree(message) }
+        return msgid
+    }
+
+    func readSearch(_ message: OpaquePointer) throws(LDAPError) -> LDAPSearchResult {
         var entries: [LDAPEntry] = []
         var referrals: [String] = []
         var current = ldap_first_message(ld, message)
@@ -131,32 +147,32 @@ final class LDAPHandle: @unchecked Sendable {  // confined to its connection's s
                                 sizeLimitExceeded: code == .sizeLimitExceeded)
     }
 
-    func add(dn: String, attributes: [(String, [[UInt8]])], controls: [LDAPRequestControl]) throws(LDAPError)
-        -> LDAPWriteResult
+    func sendAdd(dn: String, attributes: [(String, [[UInt8]])], controls: [LDAPRequestControl]) throws(LDAPError)
+        -> Int32
     {
         let mods = CModArray(attributes.map { (op: LDAP_MOD_ADD, attribute: $0.0, values: $0.1) })
         defer { withExtendedLifetime(mods) {} }  // C pointers lent below
         let serverControls = try makeControls(controls)
         defer { withExtendedLifetime(serverControls) {} }  // C pointers lent below
         var msgid: Int32 = 0
-        let rc = dn.withCString { ldap_add_ext(ld, $0, mods.pointer, serverControls.pointer, nil, &msgid) }
-        return try finishWrite(rc, msgid)
+        try checkResult(dn.withCString { ldap_add_ext(ld, $0, mods.pointer, serverControls.pointer, nil, &msgid) })
+        return msgid
     }
 
-    func modify(dn: String, modifications: [LDAPModification], controls: [LDAPRequestControl]) throws(LDAPError)
-        -> LDAPWriteResult
+    func sendModify(dn: String, modifications: [LDAPModification], controls: [LDAPRequestControl]) throws(LDAPError)
+        -> Int32
     {
         let mods = CModArray(modifications.map { (op: $0.operation.rawValue, attribute: $0.attribute, values: $0.values) })
         defer { withExtendedLifetime(mods) {} }  // C pointers lent below
         let serverControls = try makeControls(controls)
         defer { withExtendedLifetime(serverControls) {} }  // C pointers lent below
         var msgid: Int32 = 0
-        let rc = dn.withCString { ldap_modify_ext(ld, $0, mods.pointer, serverControls.pointer, nil, &msgid) }
-        return try finishWrite(rc, msgid)
+        try checkResult(dn.withCString { ldap_modify_ext(ld, $0, mods.pointer, serverControls.pointer, nil, &msgid) })
+        return msgid
     }
 
-    func rename(dn: String, newRDN: String, deleteOldRDN: Bool, newSuperior: String?,
-                controls: [LDAPRequestControl]) throws(LDAPError) -> LDAPWriteResult {
+    func sendRename(dn: String, newRDN: String, deleteOldRDN: Bool, newSuperior: String?,
+                    controls: [LDAPRequestControl]) throws(LDAPError) -> Int32 {
         let serverControls = try makeControls(controls)
         defer { withExtendedLifetime(serverControls) {} }  // C pointers lent below
         var msgid: Int32 = 0
@@ -168,20 +184,27 @@ final class LDAPHandle: @unchecked Sendable {  // confined to its connection's s
                 }
             }
         }
-        return try finishWrite(rc, msgid)
+        try checkResult(rc)
+        return msgid
     }
 
-    func delete(dn: String, controls: [LDAPRequestControl]) throws(LDAPError) -> LDAPWriteResult {
+    func sendDelete(dn: String, controls: [LDAPRequestControl]) throws(LDAPError) -> Int32 {
         let serverControls = try makeControls(controls)
         defer { withExtendedLifetime(serverControls) {} }  // C pointers lent below
         var msgid: Int32 = 0
-        let rc = dn.withCString { ldap_delete_ext(ld, $0, serverControls.pointer, nil, &msgid) }
-        return try finishWrite(rc, msgid)
+        try checkResult(dn.withCString { ldap_delete_ext(ld, $0, serverControls.pointer, nil, &msgid) })
+        return msgid
     }
 
-    /// Returns true for compareTrue, false for compareFalse; other results throw.
-    func compare(dn: String, attribute: String, value: [UInt8], controls: [LDAPRequestControl]) throws(LDAPError)
-        -> Bool
+    /// The result of an add, modify, rename or delete.
+    func readWrite(_ message: OpaquePointer) throws(LDAPError) -> LDAPWriteResult {
+        // Inside a transaction slapd answers each queued update with "transaction specification okay".
+        let (_, controls) = try parseResult(message, allowing: [.transactionSpecifyOkay])
+        return LDAPWriteResult(controls: controls)
+    }
+
+    func sendCompare(dn: String, attribute: String, value: [UInt8], controls: [LDAPRequestControl]) throws(LDAPError)
+        -> Int32
     {
         let serverControls = try makeControls(controls)
         defer { withExtendedLifetime(serverControls) {} }  // C pointers lent below
@@ -194,15 +217,18 @@ final class LDAPHandle: @unchecked Sendable {  // confined to its connection's s
             }
         }
         try checkResult(rc)
-        let message = try waitForResult(msgid)
-        defer { ldap_msgfree(message) }
+        return msgid
+    }
+
+    /// True for compareTrue, false for compareFalse; other results throw.
+    func readCompare(_ message: OpaquePointer) throws(LDAPError) -> Bool {
         let (code, _) = try parseResult(message, allowing: [.compareTrue, .compareFalse])
         return code == .compareTrue
     }
 
-    /// Password Modify extended operation (RFC 3062). Returns the generated password when `newPassword` is nil.
-    func passwordModify(user: String?, oldPassword: LDAPSecret?, newPassword: LDAPSecret?,
-                        controls: [LDAPRequestControl]) throws(LDAPError) -> LDAPSecret? {
+    /// Password Modify extended operation (RFC 3062).
+    func sendPasswordModify(user: String?, oldPassword: LDAPSecret?, newPassword: LDAPSecret?,
+                            controls: [LDAPRequestControl]) throws(LDAPError) -> Int32 {
         let serverControls = try makeControls(controls)
         defer { withExtendedLifetime(serverControls) {} }  // C pointers lent below
         let userValue = user.map { CBerval(Array($0.utf8)) }
@@ -212,11 +238,13 @@ final class LDAPHandle: @unchecked Sendable {  // confined to its connection's s
         let newValue = newPassword.map { CBerval(Array($0.value.utf8)) }
         defer { withExtendedLifetime(newValue) {} }  // C pointers lent below
         var msgid: Int32 = 0
-        let rc = ldap_passwd(ld, userValue?.pointer, oldValue?.pointer, newValue?.pointer, serverControls.pointer, nil,
-                             &msgid)
-        try checkResult(rc)
-        let message = try waitForResult(msgid)
-        defer { ldap_msgfree(message) }
+        try checkResult(ldap_passwd(ld, userValue?.pointer, oldValue?.pointer, newValue?.pointer, serverControls.pointer,
+                                    nil, &msgid))
+        return msgid
+    }
+
+    /// The generated password of a Password Modify that asked for one, else nil.
+    func readPasswordModify(_ message: OpaquePointer) throws(LDAPError) -> LDAPSecret? {
         _ = try parseResult(message, allowing: [])
         var generated = berval()
         guard ldap_parse_passwd(ld, message, &generated) == LDAP_SUCCESS, generated.bv_val != nil else { return nil }
@@ -254,27 +282,21 @@ final class LDAPHandle: @unchecked Sendable {  // confined to its connection's s
 
     // MARK: Results
 
-    private func finishWrite(_ rc: Int32, _ msgid: Int32) throws(LDAPError) -> LDAPWriteResult {
-        try checkResult(rc)
-        let message = try waitForResult(msgid)
-        defer { ldap_msgfree(message) }
-        // Inside a transaction slapd answers each queued update with "transaction specification okay".
-        let (_, controls) = try parseResult(message, allowing: [.transactionSpecifyOkay])
-        return LDAPWriteResult(controls: controls)
-    }
-
-    /// Waits for the complete result of `msgid`, bounded by the operation timeout (then abandons it).
-    private func waitForResult(_ msgid: Int32) throws(LDAPError) -> OpaquePointer {
-        var limit = timeval(operationTimeout)
+    /// Polls for the complete result of `msgid` without waiting: the message (free it with `free(_:)`), or nil
+    /// while it is still incomplete. Called by `LDAPReactor` when the socket is readable.
+    func pollResult(_ msgid: Int32) throws(LDAPError) -> OpaquePointer? {
+        var now = timeval(.zero)
         var message: OpaquePointer?
-        let type = ldap_result(ld, msgid, LDAP_MSG_ALL, &limit, &message)
-        if type == 0 {
-            ldap_abandon_ext(ld, msgid, nil, nil)
-            throw LDAPError(code: .timeout, diagnosticMessage: "no result within \(operationTimeout)")
-        }
+        let type = ldap_result(ld, msgid, LDAP_MSG_ALL, &now, &message)
+        if type == 0 { return nil }
         guard type > 0, let message else { throw lastError() }
         return message
     }
+
+    func free(_ message: OpaquePointer) { ldap_msgfree(message) }
+
+    /// Gives up on `msgid` (its time ran out).
+    func abandon(_ msgid: Int32) { ldap_abandon_ext(ld, msgid, nil, nil) }
 
     /// Reads the result code, diagnostics and response controls; throws unless the code is success or allowed.
     private func parseResult(_ message: OpaquePointer, allowing allowed: Set<LDAPResultCode>) throws(LDAPError)

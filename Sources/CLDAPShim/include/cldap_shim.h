@@ -1,10 +1,13 @@
 /* Small C helpers for what Swift cannot call directly in libldap/liblber:
- * variadic ber_printf/ber_scanf and the LDAP_OPT_ON/OFF pointer macros. */
+ * variadic ber_printf/ber_scanf and the LDAP_OPT_ON/OFF pointer macros; also the epoll and eventfd headers. */
 #ifndef CLDAP_SHIM_H
 #define CLDAP_SHIM_H
 
 #include <lber.h>
 #include <ldap.h>
+/* For LDAPReactor: Swift's Glibc module does not carry epoll and eventfd. */
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 
 /* ldap_set_option for boolean options (LDAP_OPT_REFERRALS, LDAP_OPT_RESTART, ...). */
 int cldap_set_bool_option(LDAP *ld, int option, int on);

@@ -1,0 +1,182 @@
+internal import CLDAPShim
+import Foundation
+import Glibc
+import Synchronization
+
+/// Waits for LDAP replies on every connection of the process with one thread and one epoll set.
+///
+/// A connection sends its request on the caller's thread (`LDAPHandle.send…`), then parks the caller here until the
+/// reply is complete. The reactor thread sleeps in `epoll_wait`; when a connection's socket turns readable it lets
+/// libldap read what arrived (`ldap_result` without waiting) and, once the reply is whole, resumes the caller with
+/// the message. Under load one wake-up serves many connections, and no thread sits blocked per request.
+///
+/// A socket is armed one-shot per operation, so libldap is only ever called here while an operation of that
+/// connection is in flight (a connection runs one operation at a time, see `LDAPConnection`). Replies that do not
+/// arrive within the connection's operation timeout are abandoned and fail with `timeout`.
+final class LDAPReactor: @unchecked Sendable {  // the epoll and event descriptors never change; `state` is locked
+    static let shared = LDAPReactor()
+
+    typealias Completion = CheckedContinuation<Result<LDAPMessageRef, LDAPError>, Never>
+
+    private struct Waiter {
+        let handle: LDAPHandle
+        let msgid: Int32
+        let deadline: ContinuousClock.Instant
+        let completion: Completion
+    }
+
+    private enum Sleep {
+        case awake
+        case until(ContinuousClock.Instant)
+        case forever
+
+        func wokenBy(_ deadline: ContinuousClock.Instant) -> Bool {
+            switch self {
+            case .awake: false
+            case .until(let wake): deadline < wake
+            case .forever: true
+            }
+        }
+    }
+
+    private struct State {
+        var waiters: [Int32: Waiter] = [:]  // by socket
+        /// What the reactor thread is doing: awake (it reads the deadlines again before sleeping) or asleep until
+        /// the earliest deadline, or asleep without one. A new earlier deadline must wake it.
+        var sleep: Sleep = .awake
+    }
+
+    private let epoll: Int32
+    private let wakeup: Int32
+    private let state = Mutex(State())
+
+    private init() {
+        epoll = epoll_create1(Int32(EPOLL_CLOEXEC))
+        wakeup = eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK))
+        precondition(epoll >= 0 && wakeup >= 0, "cannot create the LDAP reactor's epoll or eventfd")
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue
+        event.data.fd = wakeup
+        precondition(epoll_ctl(epoll, EPOLL_CTL_ADD, wakeup, &event) == 0, "cannot watch the LDAP reactor's eventfd")
+        let thread = Thread { [self] in run() }
+        thread.name = "ldap-reactor"
+        thread.start()
+    }
+
+    /// Suspends the caller until the complete reply to `msgid` has arrived on `handle`'s socket.
+    func reply(to msgid: Int32, on handle: LDAPHandle) async -> Result<LDAPMessageRef, LDAPError> {
+        let socket = handle.socket
+        guard socket >= 0 else {
+            return .failure(LDAPError(code: .serverDown, diagnosticMessage: "the connection has no socket"))
+        }
+        let deadline = ContinuousClock.now + handle.operationTimeout
+        return await withCheckedContinuation { completion in
+            let (failure, wake) = state.withLock { state -> (LDAPError?, Bool) in
+                guard state.waiters[socket] == nil else {
+                    return (LDAPError(code: .localError, diagnosticMessage: "two operations at once on one connection"),
+                            false)
+                }
+                guard arm(socket, of: handle) else {
+                    return (LDAPError(code: .localError, diagnosticMessage: "cannot watch the connection"), false)
+                }
+                state.waiters[socket] = Waiter(handle: handle, msgid: msgid, deadline: deadline, completion: completion)
+                return (nil, state.sleep.wokenBy(deadline))
+            }
+            if let failure { return completion.resume(returning: .failure(failure)) }
+            if wake { _ = eventfd_write(wakeup, 1) }
+        }
+    }
+
+    /// Stops watching `handle`'s socket before libldap closes it. When libldap has closed the socket already (after
+    /// a failure) the kernel dropped it from the epoll set, and the number may belong to a new connection by now:
+    /// then there is nothing to do.
+    func forget(_ handle: LDAPHandle) {
+        guard let socket = handle.watchedSocket, handle.socket == socket else { return }
+        _ = epoll_ctl(epoll, EPOLL_CTL_DEL, socket, nil)
+    }
+
+    /// Arms `socket` for one readable event. The kernel drops a closed socket from the set by itself, so whether
+    /// the number is in the set is asked of the kernel, not remembered.
+    private func arm(_ socket: Int32, of handle: LDAPHandle) -> Bool {
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue | EPOLLONESHOT.rawValue | EPOLLRDHUP.rawValue
+        event.data.fd = socket
+        let first: Int32 = handle.watchedSocket == socket ? EPOLL_CTL_MOD : EPOLL_CTL_ADD
+        var armed = epoll_ctl(epoll, first, socket, &event) == 0
+        if !armed && (errno == ENOENT || errno == EEXIST) {
+            armed = epoll_ctl(epoll, first == EPOLL_CTL_MOD ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, socket, &event) == 0
+        }
+        if armed { handle.watchedSocket = socket }
+        return armed
+    }
+
+    // MARK: The reactor thread
+
+    private func run() {
+        var events = [epoll_event](repeating: epoll_event(), count: 64)
+        while true {
+            let timeout = state.withLock { state -> Int32 in
+                let next = state.waiters.values.map(\.deadline).min()
+                guard let next else {
+                    state.sleep = .forever
+                    return -1
+                }
+                state.sleep = .until(next)
+                let wait = max(.zero, next - ContinuousClock.now)
+                // Round up so the deadline has passed when the wait ends.
+                return Int32(clamping: wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000 + 1)
+            }
+            let count = events.withUnsafeMutableBufferPointer { epoll_wait(epoll, $0.baseAddress, 64, timeout) }
+            state.withLock { $0.sleep = .awake }
+            if count > 0 {
+                for index in 0..<Int(count) { readable(events[index].data.fd) }
+            }
+            expire()
+        }
+    }
+
+    private func readable(_ socket: Int32) {
+        if socket == wakeup {
+            var value: eventfd_t = 0
+            _ = eventfd_read(wakeup, &value)
+            return
+        }
+        guard let waiter = state.withLock({ $0.waiters[socket] }) else { return }
+        let outcome: Result<LDAPMessageRef, LDAPError>?
+        do {
+            outcome = try waiter.handle.pollResult(waiter.msgid).map { .success(LDAPMessageRef(pointer: $0)) }
+        } catch {
+            outcome = .failure(error)
+        }
+        let done = state.withLock { state -> Bool in
+            if outcome != nil {
+                state.waiters[socket] = nil
+                return true
+            }
+            // Only part of the reply is here: wait for the rest (a failed re-arm ends the operation).
+            return !arm(socket, of: waiter.handle)
+        }
+        guard done else { return }
+        waiter.completion.resume(returning: outcome
+            ?? .failure(LDAPError(code: .serverDown, diagnosticMessage: "cannot watch the connection")))
+    }
+
+    private func expire() {
+        let now = ContinuousClock.now
+        let expired = state.withLock { state -> [Waiter] in
+            let late = state.waiters.filter { $0.value.deadline <= now }
+            for socket in late.keys { state.waiters[socket] = nil }
+            return Array(late.values)
+        }
+        for waiter in expired {
+            waiter.handle.abandon(waiter.msgid)
+            waiter.completion.resume(returning: .failure(
+                LDAPError(code: .timeout, diagnosticMessage: "no result within \(waiter.handle.operationTimeout)")))
+        }
+    }
+}
+
+/// A complete reply handed from the reactor thread to the waiting caller, who reads and frees it.
+struct LDAPMessageRef: @unchecked Sendable {  // owned by exactly one side at a time
+    let pointer: OpaquePointer
+}
