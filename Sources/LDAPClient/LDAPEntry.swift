@@ -6,20 +6,19 @@ public struct LDAPEntry: Sendable, Hashable {
         public let values: [[UInt8]]
         /// The attribute type without options (computed once: every lookup compares it).
         public let type: String
+        /// Options in lower case (`x-scim-type-work`), in the order the server sent them.
+        public let options: [String]
 
         public init(description: String, values: [[UInt8]]) {
             self.description = description
             self.values = values
             if let semi = description.utf8.firstIndex(of: UInt8(ascii: ";")) {
                 type = String(description[..<semi])
+                options = description[semi...].split(separator: ";").map { $0.lowercased() }
             } else {
                 type = description
+                options = []
             }
-        }
-
-        /// Options in lower case (`x-scim-type-work`), in the order the server sent them.
-        public var options: [String] {
-            type.utf8.count == description.utf8.count ? [] : description.split(separator: ";").dropFirst().map { $0.lowercased() }
         }
     }
 

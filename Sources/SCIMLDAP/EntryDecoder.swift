@@ -25,26 +25,38 @@ struct EntryDecoder {
     func decode(_ entry: LDAPEntry) throws -> StoredResource {
         guard let id = entry.string("entryUUID") else { throw SCIMError.internal() }
         let version = Self.version(entry)
-        var resource = JSONValue.object([:])
-        let schemas = [type.coreSchema.id] + type.extensions.map(\.schema.id).filter { urn in
-            mapping.attributes.contains { $0.path.urn?.caseInsensitiveEquals(urn) == true && !entry.attributes(ofType: $0.ldap).isEmpty }
-        }
-        resource.set(.array(schemas.map { .string($0) }), at: (nil, "schemas", nil))
-        resource.set(.string(id), at: (nil, "id", nil))
+        var values: [(AttributeMapping, JSONValue)] = []
+        values.reserveCapacity(mapping.attributes.count)
         for attribute in mapping.attributes {
             guard let value = decode(attribute, from: entry) else { continue }
-            resource.set(value, at: attribute.path)
+            values.append((attribute, value))
         }
+        // An extension is listed when the entry holds a value of it.
+        let schemas = [type.coreSchema.id] + type.extensions.map(\.schema.id).filter { urn in
+            values.contains { $0.0.path.urn?.caseInsensitiveEquals(urn) == true }
+        }
+        var resource = JSONValue.object([:])
+        resource.set(.array(schemas.map { .string($0) }), at: (nil, "schemas", nil))
+        resource.set(.string(id), at: (nil, "id", nil))
+        for (attribute, value) in values { resource.set(value, at: attribute.path) }
         hideDerivedValues(&resource)
         var meta: OrderedDictionary<String, JSONValue> = ["resourceType": .string(type.resourceType.name)]
         if let created = entry.string("createTimestamp").flatMap(GeneralizedTime.rfc3339) { meta["created"] = .string(created) }
         if let modified = entry.string("modifyTimestamp").flatMap(GeneralizedTime.rfc3339) {
             meta["lastModified"] = .string(modified)
         }
-        meta["location"] = .string("\(baseURL)/\(type.resourceType.endpoint.trimmingCharacters(in: ["/"]))/\(id)")
+        meta["location"] = .string(baseURL + "/" + Self.trimmingSlashes(type.resourceType.endpoint) + "/" + id)
         meta["version"] = .string("W/\"\(version)\"")
         resource.set(.object(meta), at: (nil, "meta", nil))
         return StoredResource(resource: resource, version: version)
+    }
+
+    /// `/Users` → `Users`.
+    static func trimmingSlashes(_ endpoint: String) -> Substring {
+        var text = Substring(endpoint)
+        while text.first == "/" { text = text.dropFirst() }
+        while text.last == "/" { text = text.dropLast() }
+        return text
     }
 
     /// cn and sn are required by LDAP, so the gateway fills them when a client leaves them out (`derived` in the
@@ -149,12 +161,20 @@ enum ActiveLock {
 enum GeneralizedTime {
     /// `20261123220102Z` or `20261123220102.123456Z` → `2026-11-23T22:01:02Z`.
     static func rfc3339(_ value: String) -> String? {
-        let digits = Array(value.prefix(14))
-        guard digits.count == 14, digits.allSatisfy(\.isNumber) else { return nil }
-        let s = String(digits)
-        func part(_ from: Int, _ length: Int) -> Substring {
-            s.dropFirst(from).prefix(length)
+        var digits = value.utf8.prefix(14).makeIterator()
+        var out: [UInt8] = []
+        out.reserveCapacity(20)
+        for position in 0..<14 {
+            guard let digit = digits.next(), digit >= UInt8(ascii: "0"), digit <= UInt8(ascii: "9") else { return nil }
+            switch position {
+            case 4, 6: out.append(UInt8(ascii: "-"))
+            case 8: out.append(UInt8(ascii: "T"))
+            case 10, 12: out.append(UInt8(ascii: ":"))
+            default: break
+            }
+            out.append(digit)
         }
-        return "\(part(0, 4))-\(part(4, 2))-\(part(6, 2))T\(part(8, 2)):\(part(10, 2)):\(part(12, 2))Z"
+        out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import OrderedCollections
 
 /// Request context: Hummingbird's core storage plus the request id and the authenticated principal.
@@ -19,8 +20,12 @@ public struct SCIMRequestContext: RequestContext {
     /// True when the principal is an end user (only /Me and discovery).
     public var isUser = false
 
+    /// The connection's event loop (see `EventLoopAffinityMiddleware`).
+    public let eventLoop: (any EventLoop)?
+
     public init(source: Source) {
         self.coreContext = .init(source: source)
+        self.eventLoop = source.channel.eventLoop
     }
 
     /// Request bodies above this size are refused with 413 before being read.

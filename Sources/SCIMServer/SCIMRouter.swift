@@ -10,6 +10,7 @@ public enum SCIMRouter {
                                                    configuration: SCIMServerConfiguration) -> Router<SCIMRequestContext>
     {
         let router = Router(context: SCIMRequestContext.self)
+        router.add(middleware: EventLoopAffinityMiddleware())
         router.add(middleware: SCIMErrorMiddleware())
         let directory = UserDirectory(
             lookup: { attribute, value in
