@@ -2,6 +2,7 @@ import ArgumentParser
 import Crypto
 import Foundation
 import Logging
+import SCIMLDAP
 import SCIMServer
 import SlapdHarness
 
@@ -10,7 +11,7 @@ public struct GatewayCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "scim-gateway",
         abstract: "A SCIM 2.0 service provider over an LDAP directory.",
-        subcommands: [Serve.self, Demo.self, HashToken.self])
+        subcommands: [Serve.self, Demo.self, HashToken.self, ReadAttributes.self])
 
     public init() {}
 }
@@ -48,5 +49,33 @@ enum Logging {
         var logger = Logger(label: "scim-gateway")
         logger.logLevel = Logger.Level(rawValue: level.lowercased()) ?? .info
         return logger
+    }
+}
+
+struct ReadAttributes: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "read-attributes",
+        abstract: "List the LDAP attributes the gateway reads for each resource type of a mapping file.",
+        discussion: "The service account needs read access to these (it never reads passwords). With --type, prints "
+            + "just that type's list, comma-separated.")
+
+    @Option(help: "Path of the YAML mapping file.")
+    var mapping: String = "/etc/scim-gateway/mapping.yaml"
+
+    @Option(help: "Only this resource type (User, Group, ...).")
+    var type: String?
+
+    func run() throws {
+        let loaded = try Mapping.load(URL(fileURLWithPath: mapping), suffix: "dc=example,dc=org")
+        if let type {
+            guard let resource = loaded.resourceTypes[type] else {
+                throw ValidationError("no resource type \(type) in \(mapping) (has \(loaded.resourceTypes.keys.sorted()))")
+            }
+            print(resource.readAttributes.joined(separator: ","))
+            return
+        }
+        for (name, resource) in loaded.resourceTypes.sorted(by: { $0.key < $1.key }) {
+            print("\(name): \(resource.readAttributes.joined(separator: " "))")
+        }
     }
 }

@@ -45,12 +45,7 @@ public struct LDAPResourceStore: ResourceStore {
     func readAttributes(_ mapped: ResourceMapping, projection: Projection) -> [String] {
         let skipMembers = projection.excludedAttributes.contains { $0.caseInsensitiveEquals("members") }
             || (!projection.attributes.isEmpty && !projection.attributes.contains { $0.lowercased().hasPrefix("members") })
-        var names = EntryDecoder.operational
-        for attribute in mapped.attributes where attribute.kind != .password {
-            if attribute.kind == .members && skipMembers { continue }
-            names += attribute.ldapAttributes
-        }
-        return names
+        return skipMembers ? mapped.readAttributesWithoutMembers : mapped.readAttributes
     }
 
     // MARK: ResourceStore

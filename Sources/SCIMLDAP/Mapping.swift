@@ -26,6 +26,7 @@ public struct Mapping: Sendable, Decodable {
                 }
                 mapping.resourceTypes[name]?.selection = [parsed]
             }
+            for name in mapping.resourceTypes.keys { mapping.resourceTypes[name]?.listReadAttributes() }
             for (name, resource) in mapping.resourceTypes {
                 mapping.resourceTypes[name]?.derivedRules = (resource.derived ?? [:]).sorted { $0.key < $1.key }.map { ldap, expressions in
                     ResourceMapping.DerivedRule(ldap: ldap, sources: expressions.map { expression in
@@ -106,7 +107,9 @@ public struct ResourceMapping: Sendable, Decodable {
     public var rdnCollision: String?
     public var derived: [String: [String]]?
     public var membership: Membership?
-    public var attributes: [AttributeMapping]
+    public var attributes: [AttributeMapping] {
+        didSet { listReadAttributes() }
+    }
     public var delete: DeleteAction?
     /// What a write carrying a SCIM attribute this mapping does not store gets: `reject` (400 invalidValue, the
     /// default) or `ignore` (dropped silently).
@@ -122,6 +125,26 @@ public struct ResourceMapping: Sendable, Decodable {
     /// `derived`, parsed when the mapping is loaded: per LDAP attribute (sorted), each source expression as the
     /// SCIM paths it joins with a space, and the expression text.
     public internal(set) var derivedRules: [DerivedRule] = []
+    /// Every LDAP attribute read for a whole resource (operational ones included, passwords never): what the
+    /// service account must be able to read. Listed when the mapping loads; `readAttributesWithoutMembers` leaves
+    /// out the membership attribute (for `excludedAttributes=members`).
+    public private(set) var readAttributes: [String] = []
+    public private(set) var readAttributesWithoutMembers: [String] = []
+
+    mutating func listReadAttributes() {
+        var all = EntryDecoder.operational
+        var withoutMembers = EntryDecoder.operational
+        for attribute in attributes where attribute.kind != .password {
+            all += attribute.ldapAttributes
+            if attribute.kind != .members { withoutMembers += attribute.ldapAttributes }
+        }
+        func unique(_ names: [String]) -> [String] {
+            var seen = Set<String>()
+            return names.filter { seen.insert($0.lowercased()).inserted }
+        }
+        readAttributes = unique(all)
+        readAttributesWithoutMembers = unique(withoutMembers)
+    }
 
     public struct DerivedRule: Sendable {
         public var ldap: String

@@ -1,9 +1,10 @@
+import Foundation
 import LDAPClient
 @testable import SCIMLDAP
 import Testing
 
 /// Small pure pieces of reading an entry (no directory needed).
-@Suite("Entry decoding helpers")
+@Suite("Reading entries: pure helpers")
 struct DecodingUnitTests {
     @Test func generalizedTimeBecomesRFC3339() {
         #expect(GeneralizedTime.rfc3339("20261123220102Z") == "2026-11-23T22:01:02Z")
@@ -27,5 +28,20 @@ struct DecodingUnitTests {
         #expect(tagged.options == ["x-scim-type-work", "x-scim-primary"])
         let plain = LDAPEntry.Attribute(description: "mail", values: [])
         #expect(plain.type == "mail" && plain.options.isEmpty)
+    }
+
+    @Test func theAttributesReadAreListedOnceWhenTheMappingLoads() throws {
+        let url = GatewayHarness.repository.appendingPathComponent("Config/mapping/bundled.yaml")
+        let mapping = try Mapping.load(url, suffix: "dc=example,dc=org")
+        let users = try #require(mapping.resourceTypes["User"])
+        let groups = try #require(mapping.resourceTypes["Group"])
+        for name in ["entryUUID", "entryCSN", "uid", "memberOf", "scimEmail", "mail", "manager", "pwdAccountLockedTime"] {
+            #expect(users.readAttributes.contains(name), "\(name)")
+        }
+        #expect(!users.readAttributes.contains { $0.lowercased() == "userpassword" })
+        #expect(Set(users.readAttributes.map { $0.lowercased() }).count == users.readAttributes.count)
+        #expect(groups.readAttributes.contains("member"))
+        #expect(!groups.readAttributesWithoutMembers.contains("member"))
+        #expect(groups.readAttributesWithoutMembers.contains("cn"))
     }
 }
