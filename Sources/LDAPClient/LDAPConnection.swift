@@ -176,6 +176,8 @@ public final class LDAPConnection: @unchecked Sendable {
             } catch {
                 brokenFlag.set()
             }
+            // slapd 2.5 sometimes closes a connection after an aborted transaction: never reuse one.
+            retire()
             throw error
         }
         do {
