@@ -118,7 +118,12 @@ let package = Package(
         ),
         // The raw-LDAP baseline of scripts/bench.sh.
         .executableTarget(name: "LDAPBench", dependencies: ["LDAPClient"], swiftSettings: upcoming),
-        .testTarget(name: "SCIMCoreTests", dependencies: ["SCIMCore"], exclude: ["FuzzCorpus"], swiftSettings: upcoming),
+        .testTarget(
+            name: "SCIMCoreTests",
+            dependencies: ["SCIMCore", .product(name: "OrderedCollections", package: "swift-collections")],
+            exclude: ["FuzzCorpus"],
+            swiftSettings: upcoming
+        ),
         .testTarget(
             name: "LDAPClientTests",
             dependencies: ["LDAPClient", "SlapdHarness"],

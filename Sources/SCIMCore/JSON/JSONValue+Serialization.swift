@@ -11,6 +11,7 @@ extension JSONValue {
     /// Compact JSON text; see `encoded()`.
     public func jsonString() -> String {
         var out = ""
+        out.reserveCapacity(1024)  // a typical resource; grows as needed
         write(to: &out)
         return out
     }
