@@ -44,6 +44,14 @@ final class LDAPReactor: @unchecked Sendable {  // the epoll and event descripto
         /// What the reactor thread is doing: awake (it reads the deadlines again before sleeping) or asleep until
         /// the earliest deadline, or asleep without one. A new earlier deadline must wake it.
         var sleep: Sleep = .awake
+
+        var earliestDeadline: ContinuousClock.Instant? {
+            var earliest: ContinuousClock.Instant?
+            for waiter in waiters.values where earliest.map({ waiter.deadline < $0 }) ?? true {
+                earliest = waiter.deadline
+            }
+            return earliest
+        }
     }
 
     private let epoll: Int32
@@ -116,7 +124,7 @@ final class LDAPReactor: @unchecked Sendable {  // the epoll and event descripto
         var events = [epoll_event](repeating: epoll_event(), count: 64)
         while true {
             let timeout = state.withLock { state -> Int32 in
-                let next = state.waiters.values.map(\.deadline).min()
+                let next = state.earliestDeadline
                 guard let next else {
                     state.sleep = .forever
                     return -1
@@ -164,6 +172,7 @@ final class LDAPReactor: @unchecked Sendable {  // the epoll and event descripto
     private func expire() {
         let now = ContinuousClock.now
         let expired = state.withLock { state -> [Waiter] in
+            guard let earliest = state.earliestDeadline, earliest <= now else { return [] }
             let late = state.waiters.filter { $0.value.deadline <= now }
             for socket in late.keys { state.waiters[socket] = nil }
             return Array(late.values)
