@@ -6,6 +6,12 @@ int cldap_set_bool_option(LDAP *ld, int option, int on) {
     return ldap_set_option(ld, option, on ? LDAP_OPT_ON : LDAP_OPT_OFF);
 }
 
+int cldap_add_readahead(LDAP *ld) {
+    Sockbuf *sb = NULL;
+    if (ldap_get_option(ld, LDAP_OPT_SOCKBUF, &sb) != LDAP_OPT_SUCCESS || sb == NULL) return -1;
+    return ber_sockbuf_add_io(sb, &ber_sockbuf_io_readahead, LBER_SBIOD_LEVEL_PROVIDER, NULL);
+}
+
 int cldap_encode_attribute_selection(char **attrs, struct berval *out) {
     BerElement *ber = ber_alloc_t(LBER_USE_DER);
     if (ber == NULL) return LDAP_NO_MEMORY;

@@ -27,6 +27,8 @@ struct Options {
     var offset = 1
     var count = 100
     var attributes = ["*"]
+    /// `attribute=value` terms ANDed to the search filter (the gateway adds its mapping's selection).
+    var and: [LDAPFilter] = []
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -47,6 +49,9 @@ struct Options {
             case "--offset": offset = Int(value) ?? 1
             case "--count": count = Int(value) ?? 100
             case "--attributes": attributes = value.split(separator: ",").map(String.init)
+            case "--and":
+                let parts = value.split(separator: "=", maxSplits: 1).map(String.init)
+                if parts.count == 2 { and.append(.equal(parts[0], parts[1])) }
             default: FileHandle.standardError.write(Data("unknown flag \(flag)\n".utf8)); exit(2)
             }
         }
@@ -88,7 +93,8 @@ func operation(_ connection: inout LDAPConnection?, worker: Int, step: Int, gene
     default:
         let key = keys[Int(generator.next(upperBound: UInt64(keys.count)))]
         let result = try await connection!.search(base: options.base, scope: .subtree,
-                                                  filter: .equal(options.attribute, key),
+                                                  filter: options.and.isEmpty ? .equal(options.attribute, key)
+                                                      : .and([.equal(options.attribute, key)] + options.and),
                                                   attributes: options.attributes)
         return result.entries.count == 1
     }

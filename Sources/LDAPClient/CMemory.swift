@@ -131,6 +131,12 @@ extension berval {
         guard let base = bv_val, bv_len > 0 else { return [] }
         return Array(UnsafeRawBufferPointer(start: base, count: Int(bv_len)))
     }
+
+    /// The bytes as UTF-8 text (invalid sequences repaired), without an intermediate array.
+    var string: String {
+        guard let base = bv_val, bv_len > 0 else { return "" }
+        return String(decoding: UnsafeRawBufferPointer(start: base, count: Int(bv_len)), as: UTF8.self)
+    }
 }
 
 func timeval(_ duration: Duration) -> timeval {

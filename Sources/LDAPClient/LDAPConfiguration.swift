@@ -57,6 +57,9 @@ public struct LDAPConfiguration: Sendable {
     public var poolSize: Int
     /// Wait before the first reconnection attempt after the directory became unreachable; doubles up to 8×.
     public var reconnectBackoff: Duration
+    /// Attribute types whose values these connections never copy out of a reply (lower case, no options): the
+    /// gateway names password attributes here, so a read of `*` cannot bring a hash into its memory.
+    public var neverRead: Set<String> = []
 
     public init(uris: [String], bind: Bind = .anonymous, tls: TLS = TLS(), networkTimeout: Duration = .seconds(3),
                 operationTimeout: Duration = .seconds(30), poolSize: Int = 8,

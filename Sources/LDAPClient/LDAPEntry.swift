@@ -9,6 +9,12 @@ public struct LDAPEntry: Sendable, Hashable {
         /// Options in lower case (`x-scim-type-work`), in the order the server sent them.
         public let options: [String]
 
+        /// The lower-cased type of a description (`scimEmail;x-scim-type-work` → `scimemail`).
+        static func typeKey(of description: String) -> String {
+            let type = description.utf8.firstIndex(of: UInt8(ascii: ";")).map { description[..<$0] } ?? Substring(description)
+            return type.lowercased()
+        }
+
         public init(description: String, values: [[UInt8]]) {
             self.description = description
             self.values = values

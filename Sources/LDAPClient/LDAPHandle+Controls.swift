@@ -176,8 +176,10 @@ extension LDAPHandle {
         var out: [LDAPEntry.Attribute] = []
         for index in 0..<Int(count) {
             guard let attribute = attributes?[index] else { continue }
+            let description = String(decoding: attribute.name.bytes, as: UTF8.self)
+            if !neverRead.isEmpty, neverRead.contains(LDAPEntry.Attribute.typeKey(of: description)) { continue }
             let values = (0..<Int(attribute.count)).map { attribute.values[$0].bytes }
-            out.append(.init(description: String(decoding: attribute.name.bytes, as: UTF8.self), values: values))
+            out.append(.init(description: description, values: values))
         }
         return LDAPEntry(dn: String(decoding: dn.bytes, as: UTF8.self), attributes: out)
     }

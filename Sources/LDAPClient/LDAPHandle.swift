@@ -8,6 +8,8 @@ import Foundation
 final class LDAPHandle: @unchecked Sendable {  // used by one operation at a time (see LDAPConnection)
     private(set) var ld: OpaquePointer?
     let operationTimeout: Duration
+    /// Attribute types (lower case) skipped when entries are read (see `LDAPConfiguration.neverRead`).
+    let neverRead: Set<String>
     /// The socket `LDAPReactor` watches for this handle, once it has; forgotten before the handle closes it.
     var watchedSocket: Int32?
 
@@ -24,6 +26,7 @@ final class LDAPHandle: @unchecked Sendable {  // used by one operation at a tim
     init(configuration: LDAPConfiguration) throws(LDAPError) {
         _ = Self.libraryInitialized
         operationTimeout = configuration.operationTimeout
+        neverRead = configuration.neverRead
         var handle: OpaquePointer?
         let uriList = configuration.uris.joined(separator: " ")
         try Self.check(ldap_initialize(&handle, uriList), "initialize")
@@ -35,6 +38,8 @@ final class LDAPHandle: @unchecked Sendable {  // used by one operation at a tim
                 try Self.check(ldap_start_tls_s(handle, nil, nil), "StartTLS", handle: handle)
             }
             try bind(configuration.bind)
+            // Fewer read calls per reply; without it libldap still works, one read per header and body.
+            _ = cldap_add_readahead(handle)
         } catch {
             ldap_unbind_ext_s(handle, nil, nil)
             ld = nil
@@ -322,30 +327,37 @@ final class LDAPHandle: @unchecked Sendable {  // used by one operation at a tim
         return (result, controls)
     }
 
+    /// Walks the entry's attributes in place (`ldap_get_attribute_ber`: names and values point into the message,
+    /// read once, front to back) and copies each value out once.
     private func readEntry(_ entry: OpaquePointer) -> LDAPEntry {
-        var dn = ""
-        if let dnPointer = ldap_get_dn(ld, entry) {
-            dn = String(cString: dnPointer)
-            ldap_memfree(dnPointer)
-        }
-        var attributes: [LDAPEntry.Attribute] = []
         var ber: OpaquePointer?
-        var name = ldap_first_attribute(ld, entry, &ber)
-        while let attributeName = name {
+        var dnValue = berval()
+        guard ldap_get_dn_ber(ld, entry, &ber, &dnValue) == LDAP_SUCCESS, let ber else {
+            return LDAPEntry(dn: "", attributes: [])
+        }
+        defer { ber_free(ber, 0) }
+        let dn = dnValue.string
+        var attributes: [LDAPEntry.Attribute] = []
+        while true {
+            var name = berval()
+            var list: UnsafeMutablePointer<berval>?
+            guard ldap_get_attribute_ber(ld, entry, ber, &name, &list) == LDAP_SUCCESS, name.bv_val != nil else {
+                if let list { ldap_memfree(list) }
+                break
+            }
+            defer { if let list { ldap_memfree(list) } }
+            let description = name.string
+            if !neverRead.isEmpty, neverRead.contains(LDAPEntry.Attribute.typeKey(of: description)) { continue }
             var values: [[UInt8]] = []
-            if let list = ldap_get_values_len(ld, entry, attributeName) {
+            if let list {
                 var index = 0
-                while let value = list[index] {
-                    values.append(value.pointee.bytes)
+                while list[index].bv_val != nil {
+                    values.append(list[index].bytes)
                     index += 1
                 }
-                ldap_value_free_len(list)
             }
-            attributes.append(.init(description: String(cString: attributeName), values: values))
-            ldap_memfree(attributeName)
-            name = ldap_next_attribute(ld, entry, ber)
+            attributes.append(.init(description: description, values: values))
         }
-        if let ber { ber_free(ber, 0) }
         return LDAPEntry(dn: dn, attributes: attributes)
     }
 

@@ -42,7 +42,10 @@ public struct GatewayApplication {
         registry = try Self.addingExtensions(of: mapping, to: registry, mappingDirectory: mappingURL.deletingLastPathComponent())
         let served = mapping.resourceTypes.keys.sorted().filter { registry.resourceType(named: $0) != nil }
         guard !served.isEmpty else { throw ConfigError("the mapping \(mappingURL.path) maps no known resource type") }
-        let pool = LDAPPool(configuration: try config.ldapConfiguration(), logger: logger)
+        var ldapConfiguration = try config.ldapConfiguration()
+        // Password values never enter the gateway's memory, whatever a read asks for (`*` with `read: all`).
+        ldapConfiguration.neverRead = mapping.passwordAttributes
+        let pool = LDAPPool(configuration: ldapConfiguration, logger: logger)
         let store = LDAPResourceStore(pool: pool, mapping: mapping, baseURL: config.publicBaseURL, logger: logger)
         var serverConfiguration = SCIMServerConfiguration(
             basePath: config.server.basePath, publicBaseURL: config.publicBaseURL, maxBodyBytes: config.server.maxBodyBytes,

@@ -143,7 +143,20 @@ struct EntryDecoder {
 /// A DN normalised for lookups (case-insensitive, parsed when possible).
 enum DistinguishedNameKey {
     static func key(_ dn: String) -> String {
-        (try? DistinguishedName(dn).normalized) ?? dn.lowercased()
+        // Most DNs (memberOf values, members) hold only letters, digits and `=,.-_`: parsing gives back the same
+        // characters, so the key is the lower-cased text, without a parse per value.
+        if dn.utf8.allSatisfy(isPlain) { return dn.lowercased() }
+        return (try? DistinguishedName(dn).normalized) ?? dn.lowercased()
+    }
+
+    private static func isPlain(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "="), UInt8(ascii: ","), UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "_"):
+            true
+        default:
+            false
+        }
     }
 }
 

@@ -24,7 +24,7 @@ extension LDAPResourceStore {
         let withMembers = applier.needsCurrentMembers(request)
         let readProjection = withMembers ? Projection.all : Projection(excludedAttributes: ["members"])
         let current = try await find(id: id, mapped: mapped,
-                                     attributes: readAttributes(mapped, projection: readProjection) + ["objectClass"])
+                                     attributes: await readAttributes(mapped, projection: readProjection) + ["objectClass"])
         let currentResource = try await decode(current, type: type, mapped: mapped, known: []).resource
         let result = try applier.apply(request, to: currentResource)
         if let ifMatch, EntryDecoder.version(current) != ifMatch, result.changesOtherAttributes || !result.memberChanges.isEmpty {
@@ -63,7 +63,7 @@ extension LDAPResourceStore {
             if !added.isEmpty { modifications.append(.add(attribute, added)) }
         }
         let assertion: [LDAPRequestControl] = ifMatch.map { [.assertion(.equal("entryCSN", $0))] } ?? []
-        let readBack: [LDAPRequestControl] = [.postRead(readAttributes(mapped, projection: projection))]
+        let readBack: [LDAPRequestControl] = [.postRead(await readAttributes(mapped, projection: projection))]
         do {
             groupCache.clear()
             defer { groupCache.clear() }
@@ -105,7 +105,7 @@ extension LDAPResourceStore {
                 return try await decode(entry, type: type, mapped: mapped, known: [])
             }
             let fresh = try await find(id: group.string("entryUUID") ?? "", mapped: mapped,
-                                       attributes: readAttributes(mapped, projection: projection))
+                                       attributes: await readAttributes(mapped, projection: projection))
             return try await decode(fresh, type: type, mapped: mapped, known: [])
         } catch let error as LDAPError {
             throw translate(error, type.resourceType.name)

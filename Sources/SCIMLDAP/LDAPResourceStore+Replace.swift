@@ -20,7 +20,7 @@ extension LDAPResourceStore {
     {
         let mapped = try resourceMapping(type)
         let resource = try storable(resource, type: type)
-        let current = try await find(id: id, mapped: mapped, attributes: readAttributes(mapped, projection: .all) + ["objectClass"])
+        let current = try await find(id: id, mapped: mapped, attributes: await readAttributes(mapped, projection: .all) + ["objectClass"])
         if !ImmutableCheck.attributes(of: type).isEmpty {
             let currentResource = try await decode(current, type: type, mapped: mapped, known: []).resource
             try ImmutableCheck.verify(current: currentResource, replacement: resource, type: type)
@@ -72,7 +72,7 @@ extension LDAPResourceStore {
             modifications.insert(.add("objectClass", missingClasses), at: 0)
         }
 
-        let readBack: [LDAPRequestControl] = [.postRead(readAttributes(mapped, projection: .all)), .passwordPolicy]
+        let readBack: [LDAPRequestControl] = [.postRead(await readAttributes(mapped, projection: .all)), .passwordPolicy]
         let currentRDN = current.string(mapped.rdnAttribute) ?? ""
         let rdnValues = ((try? DistinguishedName(current.dn))?.rdn?.assertions ?? [])
             .filter { $0.type.caseInsensitiveEquals(mapped.rdnAttribute) }.map(\.stringValue)
@@ -222,7 +222,7 @@ extension LDAPResourceStore {
         if let entry = written?.controls.postRead {
             return try await decode(entry, type: type, mapped: mapped, known: [])
         }
-        let found = try await connection.search(base: dn, scope: .base, attributes: readAttributes(mapped, projection: .all))
+        let found = try await connection.search(base: dn, scope: .base, attributes: await readAttributes(mapped, projection: .all))
         guard let entry = found.entries.first else { throw SCIMError.notFound() }
         return try await decode(entry, type: type, mapped: mapped, known: [])
     }

@@ -17,22 +17,21 @@ extension LDAPResourceStore {
         let mapped = try resourceMapping(type)
         let count = min(request.count ?? Self.defaultPageSize, Self.maxPageSize)
         let filter = try await ldapFilter(for: request.filter, type: type, mapped: mapped)
-        let attributes = count == 0 ? ["1.1"] : readAttributes(mapped, projection: request.projection)
+        let attributes = count == 0 ? ["1.1"] : await readAttributes(mapped, projection: request.projection)
         guard let (base, scope) = searchBase(mapped) else {
             return ResourcePage(resources: [], totalResults: 0, startIndex: request.startIndex)
         }
         // Lookups (userName eq, externalId eq) match a handful of entries: an unsorted first page that fits in
         // one plain search needs neither sort nor VLV, and its total is exact because the size limit was not hit.
         if request.sortBy == nil, request.startIndex == 1, count > 0, request.filter != nil {
-            let found: LDAPSearchResult
+            let found: [LDAPEntry]?
             do {
-                found = try await pool.search(base: base, scope: scope, filter: .and([filter] + mapped.selection),
-                                              attributes: attributes, sizeLimit: count + 1)
+                found = try await lookup(filter, base: base, scope: scope, mapped: mapped, attributes: attributes, count: count)
             } catch let error as LDAPError {
                 throw translate(error, type.resourceType.name)
             }
-            if !found.sizeLimitExceeded, found.entries.count <= count {
-                let resources = try await decode(found.entries, type: type, mapped: mapped, known: [])
+            if let found {
+                let resources = try await decode(found, type: type, mapped: mapped, known: [])
                 return ResourcePage(resources: resources, totalResults: resources.count, startIndex: 1)
             }
         }
@@ -63,6 +62,26 @@ extension LDAPResourceStore {
         let entries = count == 0 ? [] : Array(result.entries.prefix(count))
         let resources = try await decode(entries, type: type, mapped: mapped, known: [])
         return ResourcePage(resources: resources, totalResults: result.total, startIndex: request.startIndex)
+    }
+
+    /// Every entry matching `filter` and the selection, when they fit in `count` (nil when they may not). With
+    /// an object-class-only selection the filter goes to the directory alone and the classes are checked on the
+    /// entries found (slapd would otherwise read the class's whole index list for every lookup); the answer is
+    /// kept only when it is complete (below the size limit) and every entry is of the selection, else the full
+    /// filter is asked.
+    func lookup(_ filter: LDAPFilter, base: String, scope: LDAPScope, mapped: ResourceMapping, attributes: [String],
+                count: Int) async throws -> [LDAPEntry]? {
+        if let classes = mapped.selectionClasses {
+            let wanted = attributes.contains("*") || attributes.contains { $0.caseInsensitiveEquals("objectClass") }
+                ? attributes : attributes + ["objectClass"]
+            let found = try await pool.search(base: base, scope: scope, filter: filter, attributes: wanted, sizeLimit: count + 1)
+            if !found.sizeLimitExceeded, found.entries.count <= count, found.entries.allSatisfy({ $0.listsObjectClasses(classes) }) {
+                return found.entries
+            }
+        }
+        let found = try await pool.search(base: base, scope: scope, filter: .and([filter] + mapped.selection),
+                                          attributes: attributes, sizeLimit: count + 1)
+        return !found.sizeLimitExceeded && found.entries.count <= count ? found.entries : nil
     }
 
     /// The SCIM filter as one LDAP filter (nil: every resource of the type).

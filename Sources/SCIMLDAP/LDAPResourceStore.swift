@@ -10,6 +10,7 @@ public struct LDAPResourceStore: ResourceStore {
     public let baseURL: String
     private let logger: Logger
     let schemaRules = SchemaRulesCache()
+    let readLists = ReadAttributeLists()
     let groupCache: GroupCache
     /// What each resource type's mapping stores (writes carrying anything else are refused or trimmed).
     let stored: [String: MappedAttributes]
@@ -41,11 +42,13 @@ public struct LDAPResourceStore: ResourceStore {
         ReferenceResolver(pool: pool, mappings: mapping.resourceTypes.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
     }
 
-    /// LDAP attributes to read for a resource (never passwords).
-    func readAttributes(_ mapped: ResourceMapping, projection: Projection) -> [String] {
+    /// LDAP attributes to read for a resource (never passwords: with `read: all` the pool's connections drop
+    /// them, see `LDAPConfiguration.neverRead`).
+    func readAttributes(_ mapped: ResourceMapping, projection: Projection) async -> [String] {
         let skipMembers = projection.excludedAttributes.contains { $0.caseInsensitiveEquals("members") }
             || (!projection.attributes.isEmpty && !projection.attributes.contains { $0.lowercased().hasPrefix("members") })
-        return skipMembers ? mapped.readAttributesWithoutMembers : mapped.readAttributes
+        let lists = await readLists.lists(for: mapped) { try? await schemaRules.rules(from: pool) }
+        return skipMembers ? lists.withoutMembers : lists.all
     }
 
     // MARK: ResourceStore
@@ -64,7 +67,7 @@ public struct LDAPResourceStore: ResourceStore {
         let encoder = EntryEncoder(mapping: mapped, referenceDNs: targets.mapValues(\.dn))
         let encoded = try encoder.encodeNew(resource)
         let rdn = "\(mapped.rdnAttribute)=\(DistinguishedName.escape(encoded.rdnValue))"
-        let controls: [LDAPRequestControl] = [.postRead(readAttributes(mapped, projection: .all)), .passwordPolicy]
+        let controls: [LDAPRequestControl] = [.postRead(await readAttributes(mapped, projection: .all)), .passwordPolicy]
         let written: LDAPWriteResult
         do {
             do {
@@ -91,7 +94,7 @@ public struct LDAPResourceStore: ResourceStore {
     public func get(id: String, type: ResolvedResourceType, projection: Projection) async throws -> StoredResource {
         try await scoped {
             let mapped = try resourceMapping(type)
-            let entry = try await find(id: id, mapped: mapped, attributes: readAttributes(mapped, projection: projection))
+            let entry = try await find(id: id, mapped: mapped, attributes: await readAttributes(mapped, projection: projection))
             return try await decode(entry, type: type, mapped: mapped, known: [])
         }
     }
@@ -140,15 +143,24 @@ public struct LDAPResourceStore: ResourceStore {
         guard UUIDSyntax.isValid(id), let (base, scope) = searchBase(mapped) else {
             throw SCIMError.notFound("Resource \(id) not found.")
         }
-        let result: LDAPSearchResult
         do {
-            result = try await pool.search(base: base, scope: scope,
-                                           filter: .and([.equal("entryUUID", id)] + mapped.selection), attributes: attributes)
+            // When the selection is only object classes, the entry is found by entryUUID alone and its classes
+            // checked here: an AND with (objectClass=…) makes slapd read that class's whole index list on every
+            // lookup. A class it does not list by name (an OID, an alias) is left to the server's full filter.
+            if let classes = mapped.selectionClasses {
+                let wanted = attributes.contains("*") || attributes.contains { $0.caseInsensitiveEquals("objectClass") }
+                    ? attributes : attributes + ["objectClass"]
+                let found = try await pool.search(base: base, scope: scope, filter: .equal("entryUUID", id), attributes: wanted)
+                guard let entry = found.entries.first else { throw SCIMError.notFound("Resource \(id) not found.") }
+                if entry.listsObjectClasses(classes) { return entry }
+            }
+            let result = try await pool.search(base: base, scope: scope,
+                                               filter: .and([.equal("entryUUID", id)] + mapped.selection), attributes: attributes)
+            guard let entry = result.entries.first else { throw SCIMError.notFound("Resource \(id) not found.") }
+            return entry
         } catch let error as LDAPError {
             throw translate(error, "resource")
         }
-        guard let entry = result.entries.first else { throw SCIMError.notFound("Resource \(id) not found.") }
-        return entry
     }
 
     func decode(_ entry: LDAPEntry, type: ResolvedResourceType, mapped: ResourceMapping,

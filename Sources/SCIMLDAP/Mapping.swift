@@ -7,6 +7,16 @@ public struct Mapping: Sendable, Decodable {
     public var version: Int
     public var resourceTypes: [String: ResourceMapping]
 
+    /// LDAP attribute types (lower case) holding passwords: the mapped password attributes, userPassword and
+    /// authPassword. The gateway writes them and never reads them.
+    public var passwordAttributes: Set<String> {
+        var names: Set<String> = ["userpassword", "authpassword"]
+        for resource in resourceTypes.values {
+            for attribute in resource.attributes where attribute.kind == .password { names.insert(attribute.ldap.lowercased()) }
+        }
+        return names
+    }
+
     /// Loads a YAML mapping file, replacing `${suffix}` everywhere.
     public static func load(_ url: URL, suffix: String) throws -> Mapping {
         let text = try String(contentsOf: url, encoding: .utf8)
@@ -25,6 +35,9 @@ public struct Mapping: Sendable, Decodable {
                     throw MappingError("\(name).filter: cannot read \(text) (use (attr=value) terms joined with &)")
                 }
                 mapping.resourceTypes[name]?.selection = [parsed]
+            }
+            for (name, resource) in mapping.resourceTypes {
+                mapping.resourceTypes[name]?.selectionClasses = ResourceMapping.objectClasses(in: resource.selection)
             }
             for name in mapping.resourceTypes.keys { mapping.resourceTypes[name]?.listReadAttributes() }
             for (name, resource) in mapping.resourceTypes {
@@ -83,6 +96,10 @@ public struct ResourceMapping: Sendable, Decodable {
     /// What DELETE does: remove the entry, lock it (the `active` lock), or move it under `deletedBaseDN`.
     public enum DeleteAction: String, Sendable, Decodable { case delete, lock, move }
     public enum UnmappedPolicy: String, Sendable, Decodable { case reject, ignore }
+    /// How reads name what they want: every mapped attribute by name (`listed`, the default), or `all`: `*` plus
+    /// the operational attributes the mapping uses (slapd answers that faster than a list of dozens of names;
+    /// unmapped attributes then travel too, so keep `listed` where entries carry large ones such as jpegPhoto).
+    public enum ReadMode: String, Sendable, Decodable { case listed, all }
 
     /// An organisation's own SCIM extension schema (a JSON file like schema/scim/EnterpriseUser.json, relative to
     /// the mapping file) added to this resource type; its attributes are mapped like any other, by URN path.
@@ -111,6 +128,7 @@ public struct ResourceMapping: Sendable, Decodable {
         didSet { listReadAttributes() }
     }
     public var delete: DeleteAction?
+    public var read: ReadMode?
     /// What a write carrying a SCIM attribute this mapping does not store gets: `reject` (400 invalidValue, the
     /// default) or `ignore` (dropped silently).
     public var unmapped: UnmappedPolicy?
@@ -122,6 +140,8 @@ public struct ResourceMapping: Sendable, Decodable {
     public var deletedBaseDN: String?
     /// `filter` as LDAP filter terms, parsed when the mapping is loaded.
     public internal(set) var selection: [LDAPFilter] = []
+    /// The classes `selection` requires when it is only objectClass terms (decidable on a read entry), else nil.
+    public internal(set) var selectionClasses: [String]?
     /// `derived`, parsed when the mapping is loaded: per LDAP attribute (sorted), each source expression as the
     /// SCIM paths it joins with a space, and the expression text.
     public internal(set) var derivedRules: [DerivedRule] = []
@@ -153,7 +173,7 @@ public struct ResourceMapping: Sendable, Decodable {
 
     enum CodingKeys: String, CodingKey {
         case baseDN, scope, filter, objectClasses, rdnAttribute, rdnCollision, derived, membership, attributes, delete,
-             deletedBaseDN, unmapped, ignore, extensions
+             deletedBaseDN, unmapped, ignore, extensions, read
     }
 }
 
@@ -220,6 +240,16 @@ public final class AttributeMapping: Sendable, Decodable {
         primaryType = nil
         path = Self.split(scim)
         ldapAttributes = [ldap]
+        taggedParts = Self.taggedParts(ldap: ldap, subAttributes: nil, display: nil)
+    }
+
+    /// For tagged attributes: which LDAP attribute holds which sub-attribute (`value`, or each of
+    /// `subAttributes` sorted by name), then `display`. Listed once here; every read walks it.
+    public let taggedParts: [(sub: String, ldap: String)]
+
+    static func taggedParts(ldap: String, subAttributes: [String: String]?, display: String?) -> [(sub: String, ldap: String)] {
+        let values = subAttributes.map { $0.sorted { $0.key < $1.key }.map { (sub: $0.key, ldap: $0.value) } } ?? [("value", ldap)]
+        return values + (display.map { [("display", $0)] } ?? [])
     }
 
     enum CodingKeys: String, CodingKey {
@@ -266,6 +296,7 @@ public final class AttributeMapping: Sendable, Decodable {
         if let types { for subs in types.values { names += subs.values } }
         if let mirrorSubAttributes { for subs in mirrorSubAttributes.values { names += subs.values } }
         ldapAttributes = Array(Set(names)).sorted()
+        taggedParts = Self.taggedParts(ldap: ldap, subAttributes: subAttributes, display: display)
     }
 
     /// `urn:...:User:manager` → (urn, manager, nil); `name.givenName` → (nil, name, givenName).

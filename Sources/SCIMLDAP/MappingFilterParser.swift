@@ -1,5 +1,6 @@
 import Foundation
 import LDAPClient
+import SCIMCore
 
 /// Parses the simple selection filters of mapping files: `(attr=value)` terms combined with `&`.
 enum SimpleFilterParser {
@@ -33,5 +34,42 @@ enum SimpleFilterParser {
         if value == "*" { return .present(attribute) }
         guard !value.contains("*") else { return nil }
         return .equal(attribute, value)
+    }
+}
+
+extension ResourceMapping {
+    /// The object classes the selection filter requires, when it requires nothing else (`(objectClass=x)` terms,
+    /// ANDed): then an entry's membership is decidable from its objectClass values. Nil otherwise.
+    static func objectClasses(in selection: [LDAPFilter]) -> [String]? {
+        func classes(_ filter: LDAPFilter) -> [String]? {
+            switch filter {
+            case .equal(let attribute, let value) where attribute.caseInsensitiveEquals("objectClass"):
+                return [String(decoding: value, as: UTF8.self)]
+            case .and(let terms):
+                var out: [String] = []
+                for term in terms {
+                    guard let found = classes(term) else { return nil }
+                    out += found
+                }
+                return out
+            default:
+                return nil
+            }
+        }
+        var out: [String] = []
+        for filter in selection {
+            guard let found = classes(filter) else { return nil }
+            out += found
+        }
+        return out
+    }
+}
+
+extension LDAPEntry {
+    /// True when the entry lists every one of `classes` by name (ASCII case-insensitive). False is not proof of
+    /// the opposite: a class may be stored by OID or an alias, which only the server resolves.
+    func listsObjectClasses(_ classes: [String]) -> Bool {
+        let own = strings("objectClass")
+        return classes.allSatisfy { wanted in own.contains { $0.caseInsensitiveEquals(wanted) } }
     }
 }

@@ -20,8 +20,7 @@ struct TaggedAttributeCodec {
     func decode(_ entry: LDAPEntry) -> [JSONValue] {
         var groups: OrderedDictionary<TaggedValueOptions, OrderedDictionary<String, JSONValue>> = [:]
         var plainValues: [(TaggedValueOptions, OrderedDictionary<String, JSONValue>)] = []
-        let parts = valueAttributes + (mapping.display.map { [("display", $0)] } ?? [])
-        for (sub, ldap) in parts {
+        for (sub, ldap) in mapping.taggedParts {
             for attribute in entry.attributes(ofType: ldap) where !attribute.options.isEmpty || sub != "display" {
                 let options = TaggedValueOptions(options: attribute.options)
                 if !spreadsValues {

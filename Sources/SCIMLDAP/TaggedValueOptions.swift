@@ -32,15 +32,18 @@ struct TaggedValueOptions: Hashable, Sendable {
         var primary = false
         var notPrimary = false
         var index: Int?
-        for option in options.map({ $0.lowercased() }) where option.hasPrefix(Self.prefix) {
-            let rest = option.dropFirst(Self.prefix.count)
-            if rest.hasPrefix("type-") {
-                type = Self.decode(String(rest.dropFirst(5)))
-            } else if rest == "primary" {
+        // Options usually come lower-cased already (`LDAPEntry.Attribute`); compared as bytes.
+        for raw in options {
+            let option = raw.utf8.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } ? raw.lowercased() : raw
+            guard option.utf8.starts(with: Self.prefix.utf8) else { continue }
+            let rest = option.utf8.dropFirst(Self.prefix.utf8.count)
+            if rest.starts(with: "type-".utf8) {
+                type = Self.decode(String(Substring(rest.dropFirst(5))))
+            } else if rest.elementsEqual("primary".utf8) {
                 primary = true
-            } else if rest == "notprimary" {
+            } else if rest.elementsEqual("notprimary".utf8) {
                 notPrimary = true
-            } else if rest.hasPrefix("n"), let number = Int(rest.dropFirst()) {
+            } else if rest.first == UInt8(ascii: "n"), let number = Int(Substring(rest.dropFirst())) {
                 index = number
             }
         }

@@ -12,6 +12,10 @@
 /* ldap_set_option for boolean options (LDAP_OPT_REFERRALS, LDAP_OPT_RESTART, ...). */
 int cldap_set_bool_option(LDAP *ld, int option, int on);
 
+/* Adds liblber's read-ahead layer above the connection's socket: a reply is then taken from the socket in one
+ * read instead of a header read and a body read per message. 0 on success. */
+int cldap_add_readahead(LDAP *ld);
+
 /* Encodes an AttributeSelection (SEQUENCE OF LDAPString) for the Pre-/Post-Read request controls
  * (RFC 4527). `attrs` is NULL-terminated. On success *out holds a value to free with ber_memfree(out->bv_val). */
 int cldap_encode_attribute_selection(char **attrs, struct berval *out);

@@ -6,7 +6,7 @@ extension Projection {
         guard case .object(let members) = resource else { return resource }
         // Most reads name no attributes, and a resource read from the directory rarely holds anything the default
         // leaves out: then it is returned as it is, without rebuilding it.
-        if isEmpty && Self.defaultKeepsAll(members, type: type) { return resource }
+        if isEmpty && type.defaultReturn.keepsAll(members) { return resource }
         return rebuild(members, type: type)
     }
 
@@ -29,42 +29,6 @@ extension Projection {
             }
         }
         return .object(out)
-    }
-}
-
-extension Projection {
-    /// True when the default projection (no `attributes`, no `excludedAttributes`) would return `members`
-    /// unchanged: nothing `returned: never` or `request` at any level, and no unassigned value it would drop.
-    static func defaultKeepsAll(_ members: OrderedDictionary<String, JSONValue>, type: ResolvedResourceType) -> Bool {
-        for (key, value) in members {
-            if let ext = type.extensionSchema(urn: key) {
-                guard case .object(let extensionMembers) = value, !extensionMembers.isEmpty else { return false }
-                for (name, member) in extensionMembers where !keeps(member, definition: ext.attribute(named: name)) {
-                    return false
-                }
-                continue
-            }
-            if !keeps(value, definition: CommonAttributes.attribute(named: key) ?? type.coreSchema.attribute(named: key)) {
-                return false
-            }
-        }
-        return true
-    }
-
-    private static func keeps(_ value: JSONValue, definition: SCIMAttribute?) -> Bool {
-        guard let definition else { return true }  // not in the schema: kept when nothing restricts the output
-        guard definition.returned == .default || definition.returned == .always, !value.isUnassigned else { return false }
-        guard definition.isComplex else { return true }
-        func keepsElement(_ element: JSONValue) -> Bool {
-            guard case .object(let subMembers) = element else { return true }
-            if subMembers.isEmpty { return false }
-            return subMembers.keys.allSatisfy { name in
-                let returned = definition.subAttribute(named: name)?.returned
-                return returned != .never && returned != .request
-            }
-        }
-        if case .array(let elements) = value { return elements.allSatisfy(keepsElement) }
-        return keepsElement(value)
     }
 }
 

@@ -12,13 +12,20 @@ public struct ResolvedResourceType: Sendable, Hashable {
     }
 
     public var resourceType: SCIMResourceType
-    public var coreSchema: SCIMSchema
-    public var extensions: [Extension]
+    public var coreSchema: SCIMSchema {
+        didSet { defaultReturn = DefaultReturnTable(coreSchema: coreSchema, extensions: extensions.map(\.schema)) }
+    }
+    public var extensions: [Extension] {
+        didSet { defaultReturn = DefaultReturnTable(coreSchema: coreSchema, extensions: extensions.map(\.schema)) }
+    }
+    /// What the default projection returns of each attribute (kept in step with the schemas).
+    public private(set) var defaultReturn: DefaultReturnTable
 
     public init(resourceType: SCIMResourceType, coreSchema: SCIMSchema, extensions: [Extension]) {
         self.resourceType = resourceType
         self.coreSchema = coreSchema
         self.extensions = extensions
+        defaultReturn = DefaultReturnTable(coreSchema: coreSchema, extensions: extensions.map(\.schema))
     }
 
     /// Core schema first, then extensions.

@@ -32,10 +32,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         let lower = header.prefix(7).lowercased()
         if lower == "bearer " {
-            let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
-            try await authenticateBearer(token, &context)
+            try await authenticateBearer(Self.trimmingSpaces(header.dropFirst(7)), &context)
         } else if lower.hasPrefix("basic "), users.basic {
-            try await authenticateBasic(String(header.dropFirst(6)).trimmingCharacters(in: .whitespaces), &context)
+            try await authenticateBasic(Self.trimmingSpaces(header.dropFirst(6)), &context)
         } else {
             throw UnauthorizedError(detail: "Authentication is required.", basic: users.basic)
         }
@@ -49,6 +48,13 @@ struct AuthenticationMiddleware: RouterMiddleware {
         let scope = RequestScope(baseDN: context.policy.baseDN, proxiedAuthorizationID: context.policy.proxiedAuthorizationID,
                                  actingUserID: context.actingUserID)
         return try await RequestScope.$current.withValue(scope) { try await next(request, context) }
+    }
+
+    /// Credentials without the spaces and tabs around them (an HTTP header value's optional whitespace).
+    static func trimmingSpaces(_ text: Substring) -> String {
+        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        guard let first = text.firstIndex(where: { !blank($0) }), let last = text.lastIndex(where: { !blank($0) }) else { return "" }
+        return String(text[first...last])
     }
 
     private func authenticateBearer(_ token: String, _ context: inout Context) async throws {
