@@ -1,4 +1,5 @@
 import Foundation
+import OrderedCollections
 import Testing
 @testable import SCIMCore
 
@@ -30,6 +31,22 @@ struct JSONValueTests {
     func escapes() {
         let value = JSONValue.string("a\u{01}\n\u{2028}")
         #expect(value.jsonString() == #""a\u0001\n\u2028""#)
+    }
+
+    @Test("every string reads back as itself, and escapes what JSON and JavaScript need")
+    func stringsRoundTrip() throws {
+        var all = ""
+        for value in 0..<0x80 { all.unicodeScalars.append(Unicode.Scalar(UInt8(value))) }
+        all += "é€😀\u{2028}x\u{2029}\u{2027}\u{E000}"
+        let encoded = JSONValue.string(all).jsonString()
+        #expect(try JSONValue.parse(encoded) == .string(all))
+        // Foundation's reader agrees with ours.
+        let foundation = try JSONSerialization.jsonObject(with: Data(encoded.utf8), options: [.fragmentsAllowed]) as? String
+        #expect(foundation == all)
+        #expect(!encoded.unicodeScalars.contains { $0.value < 0x20 || $0 == "\u{2028}" || $0 == "\u{2029}" })
+        #expect(encoded.contains("\u{2027}"))  // not a line separator: kept as it is
+        #expect(JSONValue.string("tab\there").jsonString() == #""tab\there""#)
+        #expect(Array(JSONValue.object(["k": .array([.bool(true), .null, .integer(-3)])]).jsonBytes()) == Array(#"{"k":[true,null,-3]}"#.utf8))
     }
 
     @Test("integral doubles encode as numbers, not integers")
