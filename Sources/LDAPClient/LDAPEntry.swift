@@ -30,11 +30,29 @@ public struct LDAPEntry: Sendable, Hashable {
 
     public let dn: String
     public let attributes: [Attribute]
+    /// One bit per attribute type present (`typeBit`): a reader can tell at once that none of the types it
+    /// handles is here, without comparing names.
+    public let typeBits: UInt64
 
     public init(dn: String, attributes: [Attribute]) {
         self.dn = dn
         self.attributes = attributes
+        typeBits = attributes.reduce(0) { $0 | Self.typeBit($1.type) }
     }
+
+    /// The bit of an attribute type (case-insensitive, options ignored by the caller): FNV-1a over the
+    /// ASCII-lower-cased bytes, folded to one of 64 bits. Equal types always share a bit; others may too.
+    public static func typeBit(_ type: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in type.utf8 {
+            let folded = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+            hash = (hash ^ UInt64(folded)) &* 0x100_0000_01b3
+        }
+        return 1 << (hash % 64)
+    }
+
+    /// True when the entry may hold an attribute of one of the types whose bits are in `mask` (false: surely not).
+    public func mayHold(_ mask: UInt64) -> Bool { typeBits & mask != 0 }
 
     /// Values of the attribute with exactly this description (case-insensitive, options included).
     public func values(_ description: String) -> [[UInt8]] {

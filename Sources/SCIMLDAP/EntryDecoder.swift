@@ -28,6 +28,9 @@ struct EntryDecoder {
         var values: [(AttributeMapping, JSONValue)] = []
         values.reserveCapacity(mapping.attributes.count)
         for attribute in mapping.attributes {
+            // Most mapped attributes are absent from a given entry: skipped on one bit test. `active` reads
+            // true from an entry without its attributes, so it is always decoded.
+            guard attribute.kind == .active || entry.mayHold(attribute.typeBits) else { continue }
             guard let value = decode(attribute, from: entry) else { continue }
             values.append((attribute, value))
         }

@@ -241,6 +241,15 @@ public final class AttributeMapping: Sendable, Decodable {
         path = Self.split(scim)
         ldapAttributes = [ldap]
         taggedParts = Self.taggedParts(ldap: ldap, subAttributes: nil, display: nil)
+        typeBits = Self.typeBits(ldapAttributes)
+    }
+
+    /// `LDAPEntry.typeBit` of every LDAP attribute this mapping reads: an entry without any of them holds no
+    /// value of it.
+    public let typeBits: UInt64
+
+    static func typeBits(_ names: [String]) -> UInt64 {
+        names.reduce(0) { $0 | LDAPEntry.typeBit(String($1.split(separator: ";").first ?? Substring($1))) }
     }
 
     /// For tagged attributes: which LDAP attribute holds which sub-attribute (`value`, or each of
@@ -297,6 +306,7 @@ public final class AttributeMapping: Sendable, Decodable {
         if let mirrorSubAttributes { for subs in mirrorSubAttributes.values { names += subs.values } }
         ldapAttributes = Array(Set(names)).sorted()
         taggedParts = Self.taggedParts(ldap: ldap, subAttributes: subAttributes, display: display)
+        typeBits = Self.typeBits(ldapAttributes)
     }
 
     /// `urn:...:User:manager` → (urn, manager, nil); `name.givenName` → (nil, name, givenName).

@@ -19,6 +19,19 @@ struct ReadPathUnitTests {
         #expect(DistinguishedNameKey.key("cn=Jörg,dc=x") == (try DistinguishedName("cn=Jörg,dc=x").normalized))
     }
 
+    @Test func typeBitsNeverMissAPresentType() {
+        let names = ["mail", "scimEmail;x-scim-type-work", "UID", "memberOf", "entryUUID", "pwdAccountLockedTime", "cn"]
+        let entry = LDAPEntry(dn: "uid=x", attributes: names.map { .init(description: $0, values: [[1]]) })
+        for name in ["MAIL", "scimemail", "uid", "MEMBEROF", "entryuuid", "pwdaccountlockedtime", "CN"] {
+            #expect(entry.mayHold(LDAPEntry.typeBit(name)), "\(name)")
+        }
+        #expect(LDAPEntry.typeBit("displayName") == LDAPEntry.typeBit("DISPLAYNAME"))
+        #expect(!LDAPEntry(dn: "uid=y", attributes: []).mayHold(LDAPEntry.typeBit("mail")))
+        // Mappings carry the bits of every attribute they read, options stripped.
+        let tagged = AttributeMapping(scim: "emails", ldap: "scimEmail", kind: .tagged)
+        #expect(entry.mayHold(tagged.typeBits))
+    }
+
     @Test func taggedOptionsReadInAnyCase() {
         let lower = TaggedValueOptions(options: ["x-scim-type-work", "x-scim-primary", "x-scim-n2"])
         let upper = TaggedValueOptions(options: ["X-SCIM-Type-Work", "X-SCIM-PRIMARY", "x-scim-N2"])
