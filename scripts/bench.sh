@@ -46,8 +46,18 @@ group_id() { ldap -b "cn=$1,ou=groups,dc=example,dc=org" -s base entryUUID | awk
 big_id=$(group_id Everyone); small_id=$(group_id Engineering)
 big_members=$(ldap -b "cn=Everyone,ou=groups,dc=example,dc=org" -s base member | grep -c '^member: ')
 export IDS_FILE="$work/ids" UIDS_FILE="$work/uids" TOKEN="$token" JOINERS_FILE="$work/joiner-ids"
-# The LDAP attributes the gateway asks for when it reads a user (the raw client asks for "*").
-read_attributes=$("$bin/scim-gateway" read-attributes --mapping Config/mapping/bundled.yaml --type User)
+# The LDAP attributes the gateway asks for when it reads a user (the raw client asks for "*"): the bundled
+# mapping reads users with `read: all`, i.e. "*" plus the mapped attributes the subschema calls operational.
+mapped_attributes=$("$bin/scim-gateway" read-attributes --mapping Config/mapping/bundled.yaml --type User)
+read_attributes=$(ldap -b cn=Subschema -s base attributeTypes | python3 -c '
+import re, sys
+mapped = sys.argv[1].split(",")
+operational = set()
+for line in sys.stdin:
+    if line.startswith("attributeTypes:") and re.search(r"USAGE (directoryOperation|dSAOperation|distributedOperation)", line):
+        names = re.search(r"NAME (\([^)]*\)|\S+)", line)
+        if names: operational |= {n.lower() for n in re.findall(r"[\w-]+", names.group(1))}
+print(",".join(["*"] + [m for m in mapped if m.lower() in operational]))' "$mapped_attributes")
 
 raw() {  # name mode attribute keys concurrency [extra args...]
   local name=$1 mode=$2 attribute=$3 keys=$4 c=$5; shift 5

@@ -72,8 +72,7 @@ extension LDAPResourceStore {
     func lookup(_ filter: LDAPFilter, base: String, scope: LDAPScope, mapped: ResourceMapping, attributes: [String],
                 count: Int) async throws -> [LDAPEntry]? {
         if let classes = mapped.selectionClasses {
-            let wanted = attributes.contains("*") || attributes.contains { $0.caseInsensitiveEquals("objectClass") }
-                ? attributes : attributes + ["objectClass"]
+            let wanted = ReadAttributeLists.withObjectClass(attributes)
             let found = try await pool.search(base: base, scope: scope, filter: filter, attributes: wanted, sizeLimit: count + 1)
             if !found.sizeLimitExceeded, found.entries.count <= count, found.entries.allSatisfy({ $0.listsObjectClasses(classes) }) {
                 return found.entries

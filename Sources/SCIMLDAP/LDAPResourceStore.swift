@@ -148,8 +148,7 @@ public struct LDAPResourceStore: ResourceStore {
             // checked here: an AND with (objectClass=…) makes slapd read that class's whole index list on every
             // lookup. A class it does not list by name (an OID, an alias) is left to the server's full filter.
             if let classes = mapped.selectionClasses {
-                let wanted = attributes.contains("*") || attributes.contains { $0.caseInsensitiveEquals("objectClass") }
-                    ? attributes : attributes + ["objectClass"]
+                let wanted = ReadAttributeLists.withObjectClass(attributes)
                 let found = try await pool.search(base: base, scope: scope, filter: .equal("entryUUID", id), attributes: wanted)
                 guard let entry = found.entries.first else { throw SCIMError.notFound("Resource \(id) not found.") }
                 if entry.listsObjectClasses(classes) { return entry }

@@ -1,4 +1,5 @@
 import LDAPClient
+import SCIMCore
 import Synchronization
 
 /// The attribute lists reads send for a resource type with `read: all`: `*` plus the operational attributes the
@@ -33,5 +34,10 @@ final class ReadAttributeLists: Sendable {
         let hasMembers = mapped.attributes.contains { $0.kind == .members }
         return Lists(all: ["*"] + operational,
                      withoutMembers: hasMembers ? mapped.readAttributesWithoutMembers : ["*"] + operational)
+    }
+
+    /// `attributes` with objectClass, unless `*` or the list already brings it (to check a selection on the entry).
+    static func withObjectClass(_ attributes: [String]) -> [String] {
+        attributes.contains("*") || attributes.contains { $0.caseInsensitiveEquals("objectClass") } ? attributes : attributes + ["objectClass"]
     }
 }
