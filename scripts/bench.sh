@@ -63,7 +63,7 @@ raw() {  # name mode attribute keys concurrency [extra args...]
   local name=$1 mode=$2 attribute=$3 keys=$4 c=$5; shift 5
   "$bin/ldap-bench" --url "ldap://127.0.0.1:$ldap_port" --bind-dn "cn=scim-gateway,dc=example,dc=org" \
     --password-file "$work/service.pw" --base ou=people,dc=example,dc=org --attribute "$attribute" --keys "$keys" \
-    --concurrency "$c" --seconds "$seconds" --name "$name" --mode "$mode" "$@"
+    --concurrency "$c" --seconds "$seconds" --name "$name" --mode "$mode" "$@" | awk '{print $1, $2, $3, $4, $5}'
 }
 http() {  # name script concurrency [threads]
   local out rps p50 p99 threads=${4:-$(( $3 < 2 ? 1 : 2 ))}
@@ -72,7 +72,17 @@ http() {  # name script concurrency [threads]
   p50=$(printf '%s\n' "$out" | awk '$1=="50%" {print $2}')
   p99=$(printf '%s\n' "$out" | awk '$1=="99%" {print $2}')
   if printf '%s\n' "$out" | grep -q 'Non-2xx'; then echo "bench: $1 had non-2xx answers" >&2; fi
-  echo "$1 $rps $(to_ms "$p50") $(to_ms "$p99")"
+  echo "$1 $rps $(to_ms "$p50") $(to_ms "$p99") $(printf '%s\n' "$out" | awk '/requests in/ {print $1}')"
+}
+# CPU time (user + system, clock ticks) of a process; the demo process is the gateway, its child the slapd.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+measured() {  # raw|http args...: the case's line plus the gateway's and slapd's CPU per operation (µs)
+  local slapd_pid g0 s0 line hz
+  slapd_pid=$(pgrep -P "$demo_pid" slapd | head -1); hz=$(getconf CLK_TCK)
+  g0=$(ticks "$demo_pid"); s0=$(ticks "$slapd_pid")
+  line=$("$@")
+  echo "$line" | awk -v g="$(( $(ticks "$demo_pid") - g0 ))" -v s="$(( $(ticks "$slapd_pid") - s0 ))" -v hz="$hz" \
+    '{n = $5 > 0 ? $5 : 1; printf "%s %s %s %s %.0f %.0f\n", $1, $2, $3, $4, g * 1e6 / hz / n, s * 1e6 / hz / n}'
 }
 to_ms() { case "$1" in *us) echo "${1%us}" | awk '{printf "%.3f", $1/1000}';; *ms) echo "${1%ms}";; *s) echo "${1%s}" | awk '{printf "%.3f", $1*1000}';; *) echo "?";; esac; }
 
@@ -80,23 +90,23 @@ results="$work/results"
 start_index=$(( users / 2 < 5000 ? users / 2 : 5000 ))
 for round in $(seq 1 "$rounds"); do
   for c in 1 16; do
-    raw "raw-uuid-c$c" search entryUUID "$work/ids" "$c" >>"$results"
-    http "gw-get-id-c$c" get-by-id.lua "$c" >>"$results"
+    measured raw "raw-uuid-c$c" search entryUUID "$work/ids" "$c" >>"$results"
+    measured http "gw-get-id-c$c" get-by-id.lua "$c" >>"$results"
     # Where the gateway's time goes: the same search asking for the gateway's attribute list, the HTTP layer
     # alone (a static document), and HTTP plus one trivial LDAP round trip.
-    raw "raw-uuid-gwattrs-c$c" search entryUUID "$work/ids" "$c" --attributes "$read_attributes" >>"$results"
-    http "gw-static-c$c" service-provider-config.lua "$c" >>"$results"
-    http "gw-readyz-c$c" readyz.lua "$c" >>"$results"
-    raw "raw-uid-c$c" search uid "$work/uids" "$c" >>"$results"
-    http "gw-filter-username-c$c" filter-username.lua "$c" >>"$results"
-    http "gw-post-user-c$c" post-user.lua "$c" >>"$results"
-    http "gw-patch-user-c$c" patch-user.lua "$c" >>"$results"
-    raw "raw-member-big-c$c" member member "$work/joiner-dns" "$c" --group "cn=Everyone,ou=groups,dc=example,dc=org" >>"$results"
-    GROUP_ID=$big_id http "gw-patch-group-big-c$c" patch-group.lua "$c" "$c" >>"$results"
-    raw "raw-member-small-c$c" member member "$work/joiner-dns" "$c" --group "cn=Engineering,ou=groups,dc=example,dc=org" >>"$results"
-    GROUP_ID=$small_id http "gw-patch-group-small-c$c" patch-group.lua "$c" "$c" >>"$results"
-    raw "raw-sorted-c$c" sorted uid "$work/uids" "$c" --offset "$start_index" --count 100 >>"$results"
-    START=$start_index http "gw-sorted-page-c$c" sorted-page.lua "$c" >>"$results"
+    measured raw "raw-uuid-gwattrs-c$c" search entryUUID "$work/ids" "$c" --attributes "$read_attributes" >>"$results"
+    measured http "gw-static-c$c" service-provider-config.lua "$c" >>"$results"
+    measured http "gw-readyz-c$c" readyz.lua "$c" >>"$results"
+    measured raw "raw-uid-c$c" search uid "$work/uids" "$c" >>"$results"
+    measured http "gw-filter-username-c$c" filter-username.lua "$c" >>"$results"
+    measured http "gw-post-user-c$c" post-user.lua "$c" >>"$results"
+    measured http "gw-patch-user-c$c" patch-user.lua "$c" >>"$results"
+    measured raw "raw-member-big-c$c" member member "$work/joiner-dns" "$c" --group "cn=Everyone,ou=groups,dc=example,dc=org" >>"$results"
+    GROUP_ID=$big_id measured http "gw-patch-group-big-c$c" patch-group.lua "$c" "$c" >>"$results"
+    measured raw "raw-member-small-c$c" member member "$work/joiner-dns" "$c" --group "cn=Engineering,ou=groups,dc=example,dc=org" >>"$results"
+    GROUP_ID=$small_id measured http "gw-patch-group-small-c$c" patch-group.lua "$c" "$c" >>"$results"
+    measured raw "raw-sorted-c$c" sorted uid "$work/uids" "$c" --offset "$start_index" --count 100 >>"$results"
+    START=$start_index measured http "gw-sorted-page-c$c" sorted-page.lua "$c" >>"$results"
   done
 done
 # The gateway's own memory: a separate `scim-gateway serve` against the demo's directory (the demo process also
@@ -131,8 +141,8 @@ if [ "$rss_users" -gt 0 ]; then
   grep '^entryUUID: ' "$work/users.ldif" | cut -d' ' -f2 >"$work/ids"
   grep '^uid: ' "$work/users.ldif" | cut -d' ' -f2 >"$work/uids"
   for round in $(seq 1 "$rounds"); do
-    START=50000 http "gw-sorted-page-100k-c1" sorted-page.lua 1 >>"$results"
-    raw "raw-sorted-100k-c1" sorted uid "$work/uids" 1 --offset 50000 --count 100 >>"$results"
+    START=50000 measured http "gw-sorted-page-100k-c1" sorted-page.lua 1 >>"$results"
+    measured raw "raw-sorted-100k-c1" sorted uid "$work/uids" 1 --offset 50000 --count 100 >>"$results"
   done
   echo "users=$rss_users gateway_rss_kb=$(serve_rss_kb "$rss_users" 50000)"
 fi
@@ -143,14 +153,15 @@ rows = {}
 for line in open(sys.argv[1]):
     parts = line.split()
     if len(parts) < 4: continue
-    try: rows.setdefault(parts[0], []).append(tuple(float(x) for x in parts[1:4]))
+    try: rows.setdefault(parts[0], []).append(tuple(float(x) for x in (parts[1:6] + ["nan", "nan"])[:5]))
     except ValueError: rows.setdefault(parts[0], [])
 def med(name, i):
     vals = [r[i] for r in rows.get(name, [])]
     return (statistics.median(vals), (max(vals) - min(vals)) if len(vals) > 1 else 0.0) if vals else (float("nan"), 0.0)
 pairs = {"gw-get-id": "raw-uuid", "gw-filter-username": "raw-uid", "gw-patch-group-big": "raw-member-big",
          "gw-patch-group-small": "raw-member-small", "gw-sorted-page": "raw-sorted", "gw-sorted-page-100k": "raw-sorted-100k"}
-print(f"{'case':28} {'req/s':>9} {'±':>7} {'p50 ms':>8} {'p99 ms':>8} {'gw/raw req/s':>12} {'gw-raw p50 ms':>13}")
+print(f"{'case':28} {'req/s':>9} {'±':>7} {'p50 ms':>8} {'p99 ms':>8} {'gw/raw req/s':>12} {'gw-raw p50 ms':>13}"
+      f" {'gw CPU µs/op':>12} {'slapd CPU µs/op':>15}")
 for name in rows:
     rps, spread = med(name, 0)
     suffix = name[name.rindex("-c"):]
@@ -160,7 +171,8 @@ for name in rows:
         raw_rps = med(base + suffix, 0)[0]
         if raw_rps == raw_rps and raw_rps > 0: ratio = f"{rps / raw_rps:.2f}"
         added = f"{med(name, 1)[0] - med(base + suffix, 1)[0]:.3f}"
-    print(f"{name:28} {rps:9.0f} {spread:7.0f} {med(name,1)[0]:8.3f} {med(name,2)[0]:8.3f} {ratio:>12} {added:>13}")
+    print(f"{name:28} {rps:9.0f} {spread:7.0f} {med(name,1)[0]:8.3f} {med(name,2)[0]:8.3f} {ratio:>12} {added:>13}"
+          f" {med(name,3)[0]:12.0f} {med(name,4)[0]:15.0f}")
 for c in ("-c1", "-c16"):
     big = med("gw-patch-group-big" + c, 1)[0] - med("raw-member-big" + c, 1)[0]
     small = med("gw-patch-group-small" + c, 1)[0] - med("raw-member-small" + c, 1)[0]
