@@ -63,7 +63,8 @@ raw() {  # name mode attribute keys concurrency [extra args...]
   local name=$1 mode=$2 attribute=$3 keys=$4 c=$5; shift 5
   "$bin/ldap-bench" --url "ldap://127.0.0.1:$ldap_port" --bind-dn "cn=scim-gateway,dc=example,dc=org" \
     --password-file "$work/service.pw" --base ou=people,dc=example,dc=org --attribute "$attribute" --keys "$keys" \
-    --concurrency "$c" --seconds "$seconds" --name "$name" --mode "$mode" "$@" | awk '{print $1, $2, $3, $4, $5}'
+    --concurrency "$c" --seconds "$seconds" --name "$name" --mode "$mode" "$@" |
+    awk '{ if ($6 > 0) print "bench: " $1 " had " $6 " failed operations" > "/dev/stderr"; print $1, $2, $3, $4, $5 }'
 }
 http() {  # name script concurrency [threads]
   local out rps p50 p99 threads=${4:-$(( $3 < 2 ? 1 : 2 ))}

@@ -38,8 +38,9 @@ final class LDAPHandle: @unchecked Sendable {  // used by one operation at a tim
                 try Self.check(ldap_start_tls_s(handle, nil, nil), "StartTLS", handle: handle)
             }
             try bind(configuration.bind)
-            // Fewer read calls per reply; without it libldap still works, one read per header and body.
-            _ = cldap_add_readahead(handle)
+            // Fewer read calls per reply; without it libldap still works, one read per header and body. Only on
+            // a connected handle (an anonymous "bind" connects nothing yet; the layer would sit under nothing).
+            if socket >= 0 { _ = cldap_add_readahead(handle) }
         } catch {
             ldap_unbind_ext_s(handle, nil, nil)
             ld = nil
@@ -333,6 +334,7 @@ final class LDAPHandle: @unchecked Sendable {  // used by one operation at a tim
         var ber: OpaquePointer?
         var dnValue = berval()
         guard ldap_get_dn_ber(ld, entry, &ber, &dnValue) == LDAP_SUCCESS, let ber else {
+            if let ber { ber_free(ber, 0) }  // set before a decoding failure
             return LDAPEntry(dn: "", attributes: [])
         }
         defer { ber_free(ber, 0) }

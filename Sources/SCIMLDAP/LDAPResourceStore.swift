@@ -14,6 +14,8 @@ public struct LDAPResourceStore: ResourceStore {
     let groupCache: GroupCache
     /// What each resource type's mapping stores (writes carrying anything else are refused or trimmed).
     let stored: [String: MappedAttributes]
+    /// The pool's connections drop password values, so reads may ask for `*` (`read: all`).
+    let passwordsGuarded: Bool
 
     public init(pool: LDAPPool, mapping: Mapping, baseURL: String, logger: Logger = Logger(label: "scim.ldap"),
                 groupCacheLifetime: Duration = .seconds(5)) {
@@ -23,6 +25,7 @@ public struct LDAPResourceStore: ResourceStore {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.logger = logger
         self.stored = mapping.resourceTypes.mapValues(MappedAttributes.init)
+        self.passwordsGuarded = pool.configuration.neverRead.isSuperset(of: mapping.passwordAttributes)
     }
 
     /// `resource` as the mapping can store it: ignored attributes removed, others refused (400 invalidValue).
@@ -47,7 +50,10 @@ public struct LDAPResourceStore: ResourceStore {
     func readAttributes(_ mapped: ResourceMapping, projection: Projection) async -> [String] {
         let skipMembers = projection.excludedAttributes.contains { $0.caseInsensitiveEquals("members") }
             || (!projection.attributes.isEmpty && !projection.attributes.contains { $0.lowercased().hasPrefix("members") })
-        let lists = await readLists.lists(for: mapped) { try? await schemaRules.rules(from: pool) }
+        let lists = await readLists.lists(for: mapped, guarded: passwordsGuarded) {
+            // Read once for every client, as the service account itself (not a client's proxy identity).
+            try? await LDAPProxy.$authorizationID.withValue(nil) { try await schemaRules.rules(from: pool) }
+        }
         return skipMembers ? lists.withoutMembers : lists.all
     }
 

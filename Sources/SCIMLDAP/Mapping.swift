@@ -37,6 +37,7 @@ public struct Mapping: Sendable, Decodable {
                 mapping.resourceTypes[name]?.selection = [parsed]
             }
             for (name, resource) in mapping.resourceTypes {
+                mapping.resourceTypes[name]?.name = name
                 mapping.resourceTypes[name]?.selectionClasses = ResourceMapping.objectClasses(in: resource.selection)
             }
             for name in mapping.resourceTypes.keys { mapping.resourceTypes[name]?.listReadAttributes() }
@@ -140,6 +141,8 @@ public struct ResourceMapping: Sendable, Decodable {
     public var deletedBaseDN: String?
     /// `filter` as LDAP filter terms, parsed when the mapping is loaded.
     public internal(set) var selection: [LDAPFilter] = []
+    /// The resource type's name (its key in the mapping file).
+    public internal(set) var name = ""
     /// The classes `selection` requires when it is only objectClass terms (decidable on a read entry), else nil.
     public internal(set) var selectionClasses: [String]?
     /// `derived`, parsed when the mapping is loaded: per LDAP attribute (sorted), each source expression as the

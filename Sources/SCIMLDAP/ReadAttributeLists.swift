@@ -11,16 +11,34 @@ final class ReadAttributeLists: Sendable {
         var withoutMembers: [String]
     }
 
-    private let cached = Mutex<[String: Lists]>([:])
+    private struct State {
+        var lists: [String: Lists] = [:]
+        /// After the subschema could not be read: reads name their attributes until then, then it is asked again.
+        var retryAt: ContinuousClock.Instant?
+    }
 
-    /// The lists for `mapped` (keyed by its base DN), computed from `schema` on first use.
-    func lists(for mapped: ResourceMapping, schema: () async -> DirectorySchemaRules?) async -> Lists {
-        let key = mapped.baseDN.lowercased()
-        if let lists = cached.withLock({ $0[key] }) { return lists }
+    private let state = Mutex(State())
+    static let retryDelay: Duration = .seconds(30)
+
+    /// The lists for `mapped`, computed from `schema` on first use. `guarded` says the connections drop password
+    /// values (`LDAPConfiguration.neverRead`); without it every read names its attributes.
+    func lists(for mapped: ResourceMapping, guarded: Bool, schema: () async -> DirectorySchemaRules?) async -> Lists {
         let listed = Lists(all: mapped.readAttributes, withoutMembers: mapped.readAttributesWithoutMembers)
-        guard mapped.read == .all, let rules = await schema() else { return listed }
+        guard mapped.read == .all, guarded else { return listed }
+        let key = [mapped.name, mapped.baseDN.lowercased(), mapped.filter ?? ""].joined(separator: "\u{0}")
+        let now = ContinuousClock.now
+        let (cached, waiting) = state.withLock { ($0.lists[key], $0.retryAt.map { now < $0 } ?? false) }
+        if let cached { return cached }
+        if waiting { return listed }
+        guard let rules = await schema() else {
+            state.withLock { $0.retryAt = now + Self.retryDelay }
+            return listed
+        }
         let lists = Self.starLists(mapped, rules)
-        cached.withLock { $0[key] = lists }
+        state.withLock {
+            $0.lists[key] = lists
+            $0.retryAt = nil
+        }
         return lists
     }
 

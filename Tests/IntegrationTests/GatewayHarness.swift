@@ -62,6 +62,14 @@ struct GatewayHarness: @unchecked Sendable {  // test-only; the router is used f
     func ldap() async throws -> LDAPConnection {
         try await LDAPConnection.connect(slapd.serviceConfiguration(poolSize: 1))
     }
+
+    /// The stored password hash of the entry `filter` finds, read as the directory's admin: the service account
+    /// may set passwords but never read them back (bundled ACL `=w`).
+    func storedPassword(_ filter: LDAPFilter, base: String? = nil) async throws -> String? {
+        let admin = try await LDAPConnection.connect(slapd.adminConfiguration())
+        let found = try await admin.search(base: base ?? slapd.peopleDN, filter: filter, attributes: ["userPassword"])
+        return found.entries.first?.string("userPassword")
+    }
 }
 
 enum BearerClientHash {

@@ -41,22 +41,29 @@ struct ReadPathTests {
             #expect(fetched.status == .ok)
             #expect(fetched.json?["password"] == nil && fetched.json?["title"]?.stringValue == "Keeper")
 
-            // The service account may read the hash (its ACL grants write) ...
+            // The bundled ACL lets the service account set passwords but never read them: `*` brings no hash.
             let plain = try await harness.ldap()
-            let direct = try await plain.search(base: harness.slapd.peopleDN, filter: .equal("entryUUID", id), attributes: ["*"])
-            #expect(direct.entries.first?.string("userPassword")?.hasPrefix("{") == true)
-            // ... but the gateway's pool never copies it: not from a search, not from a Post-Read control.
-            let pooled = try await store.pool.search(base: harness.slapd.peopleDN, filter: .equal("entryUUID", id),
-                                                     attributes: ["*", "userPassword"])
-            let entry = try #require(pooled.entries.first)
-            #expect(entry.string("uid") == "pwholder")
-            #expect(entry.values("userPassword").isEmpty)
-            let written = try await store.pool.withConnection { connection in
-                try await connection.modify(dn: entry.dn, [.replace("title", ["Warden"])], controls: [.postRead(["*"])])
-            }
+            let direct = try await plain.search(base: harness.slapd.peopleDN, filter: .equal("entryUUID", id),
+                                                attributes: ["*", "userPassword"])
+            let entry = try #require(direct.entries.first)
+            #expect(entry.string("uid") == "pwholder" && entry.values("userPassword").isEmpty)
+            // And where a directory's ACLs do let the gateway's identity read them, its connections still never
+            // copy the values: shown here with an identity that can read them (the admin).
+            let admin = try await LDAPConnection.connect(harness.slapd.adminConfiguration())
+            #expect(try await admin.search(base: entry.dn, scope: .base, attributes: ["*"]).entries.first?
+                .string("userPassword")?.hasPrefix("{") == true)
+            var guarded = harness.slapd.adminConfiguration()
+            guarded.neverRead = store.mapping.passwordAttributes
+            let careful = try await LDAPConnection.connect(guarded)
+            let read = try #require(try await careful.search(base: entry.dn, scope: .base, attributes: ["*", "userPassword"]).entries.first)
+            #expect(read.string("uid") == "pwholder")
+            #expect(read.values("userPassword").isEmpty)
+            let written = try await careful.modify(dn: entry.dn, [.replace("title", ["Warden"])], controls: [.postRead(["*"])])
             let readBack = try #require(written.controls.postRead)
             #expect(readBack.string("title") == "Warden")
             #expect(readBack.values("userPassword").isEmpty)
+            // The gateway's own pool has the guard set.
+            #expect(store.pool.configuration.neverRead.isSuperset(of: ["userpassword", "authpassword"]))
         }
     }
 

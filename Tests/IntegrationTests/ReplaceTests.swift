@@ -23,8 +23,8 @@ struct ReplaceTests {
                 userJSON("put.user", extra: #""displayName":"Before","title":"Engineer","password":"Initial-Pass-1","active":false"#)))
             let id = try #require(created.json?["id"]?.stringValue)
             let ldap = try await harness.ldap()
-            let before = try await ldap.search(base: harness.slapd.peopleDN, filter: .equal("entryUUID", id), attributes: ["userPassword"])
-            let hash = before.entries.first?.string("userPassword")
+            let hash = try await harness.storedPassword(.equal("entryUUID", id))
+            #expect(hash?.hasPrefix("{") == true)
 
             let replaced = try await Self.put(client, id, userJSON("put.renamed", extra: #""displayName":"After""#))
             #expect(replaced.status == .ok)
@@ -40,7 +40,7 @@ struct ReplaceTests {
             let entry = try #require(after.entries.first)
             #expect(entry.dn.lowercased() == "uid=put.renamed,\(harness.slapd.peopleDN)".lowercased())
             #expect(entry.strings("uid") == ["put.renamed"])  // old RDN value removed
-            #expect(entry.string("userPassword") == hash)  // PUT never clears the password
+            #expect(try await harness.storedPassword(.equal("entryUUID", id)) == hash)  // PUT never clears the password
         }
     }
 

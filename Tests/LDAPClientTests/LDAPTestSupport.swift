@@ -26,6 +26,13 @@ enum LDAPTestSupport {
         }
     }
 
+    /// The stored password hash of `dn`, read as the directory's admin (the service account may set passwords
+    /// but never read them: bundled ACL `=w`).
+    static func storedPassword(_ dn: String, in slapd: SlapdInstance) async throws -> String? {
+        let admin = try await LDAPConnection.connect(slapd.adminConfiguration())
+        return try await admin.search(base: dn, scope: .base, attributes: ["userPassword"]).entries.first?.string("userPassword")
+    }
+
     /// Adds an organizational unit `ou=<name>,<suffix>` as the given connection and returns its DN.
     static func addOU(_ name: String, in slapd: SlapdInstance, connection: LDAPConnection) async throws -> String {
         let dn = "ou=\(DistinguishedName.escape(name)),\(slapd.suffix)"
