@@ -57,7 +57,8 @@ struct ReadAttributes: ParsableCommand {
         commandName: "read-attributes",
         abstract: "List the LDAP attributes the gateway reads for each resource type of a mapping file.",
         discussion: "The service account needs read access to these (it never reads passwords). With --type, prints "
-            + "just that type's list, comma-separated.")
+            + "just that type's list, comma-separated. A type with `read: all` asks for `*` plus the operational "
+            + "attributes among these instead of naming each one.")
 
     @Option(help: "Path of the YAML mapping file.")
     var mapping: String = "/etc/scim-gateway/mapping.yaml"
