@@ -72,7 +72,8 @@ extension LDAPResourceStore {
             modifications.insert(.add("objectClass", missingClasses), at: 0)
         }
 
-        let readBack: [LDAPRequestControl] = [.postRead(await readAttributes(mapped, projection: .all)), .passwordPolicy]
+        let readList = await readAttributes(mapped, projection: .all)
+        let readBack: [LDAPRequestControl] = [.postRead(readList), .passwordPolicy]
         let currentRDN = current.string(mapped.rdnAttribute) ?? ""
         let rdnValues = ((try? DistinguishedName(current.dn))?.rdn?.assertions ?? [])
             .filter { $0.type.caseInsensitiveEquals(mapped.rdnAttribute) }.map(\.stringValue)
@@ -97,7 +98,11 @@ extension LDAPResourceStore {
         defer { groupCache.clear() }
         while true {
         do {
-            return try await actingAsOwner(of: current) { try await pool.withConnection { connection in
+            // The pooled connection is held for the write alone: decoding the result may search (groups,
+            // references), and a search waiting for a second connection while every connection is held by such
+            // a write would wait forever.
+            return try await actingAsOwner(of: current) {
+                let stored = try await pool.withConnection { connection in
                 let dn = current.dn
                 var modifications = modifications
                 if keepsPassword {
@@ -110,7 +115,7 @@ extension LDAPResourceStore {
                     let renamed = "\(newRDN),\(parent)"
                     do {
                         let written = try await connection.modify(dn: renamed, modifications, controls: readBack)
-                        return try await self.storedResult(written, fallback: renamed, connection: connection, type: type, mapped: mapped)
+                        return try await self.storedEntry(written, fallback: renamed, connection: connection, attributes: readList)
                     } catch {
                         // Undo the rename so the write is all or nothing.
                         let oldRDN = (try? DistinguishedName(dn).rdn?.description) ?? "\(mapped.rdnAttribute)=\(DistinguishedName.escape(currentRDN))"
@@ -123,7 +128,7 @@ extension LDAPResourceStore {
                     }
                 }
                 if modifications.isEmpty {
-                    return try await self.storedResult(nil, fallback: dn, connection: connection, type: type, mapped: mapped)
+                    return try await self.storedEntry(nil, fallback: dn, connection: connection, attributes: readList)
                 }
                 let written: LDAPWriteResult
                 do {
@@ -134,12 +139,14 @@ extension LDAPResourceStore {
                     // A concurrent write added the missing object class first: the rest still applies.
                     let rest = Array(modifications.dropFirst())
                     if rest.isEmpty {
-                        return try await self.storedResult(nil, fallback: dn, connection: connection, type: type, mapped: mapped)
+                        return try await self.storedEntry(nil, fallback: dn, connection: connection, attributes: readList)
                     }
                     written = try await connection.modify(dn: dn, rest, controls: assertion + readBack)
                 }
-                return try await self.storedResult(written, fallback: dn, connection: connection, type: type, mapped: mapped)
-            } }
+                return try await self.storedEntry(written, fallback: dn, connection: connection, attributes: readList)
+                }
+                return try await self.decode(stored, type: type, mapped: mapped, known: [])
+            }
         } catch let error as LDAPError where error.controls.passwordPolicy?.failure == .passwordInHistory && !keepsPassword {
             // Clients resend the current password with every PUT; the policy's history check refuses it as a
             // change. When it is the current password (checked by a bind), the write goes ahead without it.
@@ -216,14 +223,14 @@ extension LDAPResourceStore {
 
     static func version(of entry: LDAPEntry) -> String { EntryDecoder.version(entry) }
 
-    private func storedResult(_ written: LDAPWriteResult?, fallback dn: String, connection: LDAPConnection,
-                              type: ResolvedResourceType, mapped: ResourceMapping) async throws -> StoredResource
+    /// The entry as written: from the Post-Read control, or read again on the same connection. Uses nothing but
+    /// `connection` (see the write above).
+    private func storedEntry(_ written: LDAPWriteResult?, fallback dn: String, connection: LDAPConnection,
+                             attributes: [String]) async throws -> LDAPEntry
     {
-        if let entry = written?.controls.postRead {
-            return try await decode(entry, type: type, mapped: mapped, known: [])
-        }
-        let found = try await connection.search(base: dn, scope: .base, attributes: await readAttributes(mapped, projection: .all))
+        if let entry = written?.controls.postRead { return entry }
+        let found = try await connection.search(base: dn, scope: .base, attributes: attributes)
         guard let entry = found.entries.first else { throw SCIMError.notFound() }
-        return try await decode(entry, type: type, mapped: mapped, known: [])
+        return entry
     }
 }

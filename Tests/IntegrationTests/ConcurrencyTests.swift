@@ -5,6 +5,7 @@ import LDAPClient
 import NIOCore
 import SCIMApp
 import SCIMCore
+import SCIMLDAP
 import SlapdHarness
 import Testing
 
@@ -67,6 +68,66 @@ struct ConcurrencyTests {
             #expect(counts.count == 64)
             #expect(counts.filter { $0 == 3000 }.count == 16)
             #expect(counts.filter { $0 == 1 }.count == 48)
+        }
+    }
+}
+
+@Suite("Writes never wait for a second pooled connection")
+struct PoolExhaustionTests {
+    /// Every write clears the group cache, so reading the written user back searches its groups. When that
+    /// search ran while the write still held its connection, as many concurrent writes as pooled connections
+    /// each waited for another connection: the gateway hung for good (seen in the benchmark, PATCH at c=16).
+    @Test func moreConcurrentWritesThanConnectionsAllFinish() async throws {
+        let harness = try await GatewayHarness.start(poolSize: 2)
+        defer { harness.stop() }
+        try await harness.application().test(.router) { client in
+            var ids: [String] = []
+            for index in 0..<4 {
+                let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                                                       body: jsonBody(userJSON("exhaust\(index)")))
+                ids.append(try #require(created.json?["id"]?.stringValue))
+            }
+            let members = ids.map { #"{"value":"\#($0)"}"# }.joined(separator: ",")
+            let group = try await client.execute(uri: "/scim/v2/Groups", method: .post, headers: GatewayHarness.auth, body: jsonBody(
+                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Exhaust","members":[\#(members)]}"#))
+            #expect(group.status == .created)
+            let store = harness.gateway.store
+            let registry = try SchemaRegistry.load(directory: GatewayHarness.repository.appendingPathComponent("schema/scim"))
+            let users = try #require(registry.resourceType(named: "User"))
+            let patch = try PatchRequest(json: try JSONValue.parse(Data(
+                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"T"}]}"#.utf8),
+                maxDepth: 16, maxBytes: 4096))
+            let created = ids
+            let finished = try await withThrowingTaskGroup(of: Int.self) { race in
+                race.addTask {
+                    try await withThrowingTaskGroup(of: Bool.self) { writes in
+                        for round in 0..<24 {
+                            let id = created[round % created.count]
+                            writes.addTask {
+                                if round % 2 == 0 {
+                                    let done = try await store.patch(id: id, request: patch, type: users, projection: .all, ifMatch: nil)
+                                    return done.resource["title"]?.stringValue == "T"
+                                }
+                                let resource = try JSONValue.parse(Data(userJSON("exhaust\(round % created.count)", extra: #""title":"P""#).utf8),
+                                                                   maxDepth: 16, maxBytes: 4096)
+                                let done = try await store.replace(id: id, with: resource, type: users, ifMatch: nil)
+                                return done.resource["title"]?.stringValue == "P"
+                            }
+                        }
+                        var succeeded = 0
+                        for try await ok in writes where ok { succeeded += 1 }
+                        return succeeded
+                    }
+                }
+                race.addTask {
+                    try await Task.sleep(for: .seconds(25))
+                    return -1  // the writes did not finish: they are stuck
+                }
+                let first = try await race.next() ?? -1
+                race.cancelAll()
+                return first
+            }
+            #expect(finished == 24, "the concurrent writes did not all finish (-1: stuck)")
         }
     }
 }
