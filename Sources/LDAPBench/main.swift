@@ -118,6 +118,10 @@ func worker(_ index: Int, until deadline: ContinuousClock.Instant) async throws 
         let elapsed = ContinuousClock.now - start
         latencies.append(UInt64(elapsed.components.seconds) * 1_000_000_000 + UInt64(elapsed.components.attoseconds / 1_000_000_000))
     }
+    // A member added by the last operation is removed again (untimed), so the next run starts from the same group.
+    if options.mode == "member", step % 2 == 1 {
+        _ = try? await operation(&connection, worker: index, step: step, generator: &generator)
+    }
     return (latencies, errors)
 }
 

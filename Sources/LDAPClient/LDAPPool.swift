@@ -99,14 +99,24 @@ public final class LDAPPool: Sendable {
 
     // MARK: Leasing
 
+    /// A caller waits for a connection at most the operation timeout, then fails with `busy` (503 to SCIM
+    /// clients) instead of waiting for good if connections are never given back.
     private func acquire() async throws -> LDAPConnection {
         let id = nextWaiterID.add(1, ordering: .relaxed).newValue
+        var timer: Task<Void, Never>?
+        defer { timer?.cancel() }
         let lease: Lease = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let action = state.withLock { $0.acquire(now: ContinuousClock.now, waiterID: id, waiter: continuation) }
                 switch action {
                 case .lease(let lease): continuation.resume(returning: lease)
-                case .wait: break
+                case .wait:
+                    let limit = configuration.operationTimeout
+                    timer = Task { [self] in
+                        guard (try? await Task.sleep(for: limit)) != nil,
+                              let waiter = state.withLock({ $0.removeWaiter(id: id) }) else { return }
+                        waiter.resume(throwing: LDAPError(code: .busy, diagnosticMessage: "no pooled connection became free within \(limit)"))
+                    }
                 case .failFast:
                     continuation.resume(throwing: LDAPError.directoryUnavailable("directory unreachable; retrying"))
                 }

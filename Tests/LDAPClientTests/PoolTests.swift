@@ -5,6 +5,28 @@ import Testing
 
 @Suite("LDAPPool against slapd, as the service account")
 struct PoolTests {
+    @Test func aCallerWaitsForAConnectionAtMostTheOperationTimeout() async throws {
+        let slapd = try await TestDirectory.shared()
+        var configuration = slapd.serviceConfiguration(poolSize: 1)
+        configuration.operationTimeout = .milliseconds(600)
+        let pool = LDAPPool(configuration: configuration)
+        defer { pool.shutdown() }
+        let holder = Task {
+            try await pool.withConnection { _ in try await Task.sleep(for: .seconds(3)) }
+        }
+        try await Task.sleep(for: .milliseconds(200))  // the holder has the only connection by now
+        let started = ContinuousClock.now
+        let error = await LDAPTestSupport.expectLDAPError(.busy) {
+            try await pool.search(base: slapd.serviceDN, scope: .base, attributes: ["cn"])
+        }
+        let waited = ContinuousClock.now - started
+        #expect(error != nil)
+        #expect(waited >= .milliseconds(500) && waited < .seconds(2), "\(waited)")
+        try await holder.value
+        // Once the connection is back, callers get it again.
+        #expect(try await pool.search(base: slapd.serviceDN, scope: .base, attributes: ["cn"]).entries.count == 1)
+    }
+
     @Test func concurrentSearchesShareFourConnections() async throws {
         let slapd = try await TestDirectory.shared()
         let pool = LDAPPool(configuration: slapd.serviceConfiguration(poolSize: 4))
