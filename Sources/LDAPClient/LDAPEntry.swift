@@ -45,6 +45,7 @@ public struct LDAPEntry: Sendable, Hashable {
     public static func typeBit(_ type: String) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in type.utf8 {
+            if byte == UInt8(ascii: ";") { break }  // a description's options are not part of its type
             let folded = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
             hash = (hash ^ UInt64(folded)) &* 0x100_0000_01b3
         }

@@ -177,7 +177,9 @@ extension LDAPHandle {
         for index in 0..<Int(count) {
             guard let attribute = attributes?[index] else { continue }
             let description = String(decoding: attribute.name.bytes, as: UTF8.self)
-            if !neverRead.isEmpty, neverRead.contains(LDAPEntry.Attribute.typeKey(of: description)) { continue }
+            if neverReadBits & LDAPEntry.typeBit(description) != 0, neverRead.contains(LDAPEntry.Attribute.typeKey(of: description)) {
+                continue
+            }
             let values = (0..<Int(attribute.count)).map { attribute.values[$0].bytes }
             out.append(.init(description: description, values: values))
         }

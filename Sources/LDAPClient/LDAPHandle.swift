@@ -8,8 +8,10 @@ import Foundation
 final class LDAPHandle: @unchecked Sendable {  // used by one operation at a time (see LDAPConnection)
     private(set) var ld: OpaquePointer?
     let operationTimeout: Duration
-    /// Attribute types (lower case) skipped when entries are read (see `LDAPConfiguration.neverRead`).
+    /// Attribute types (lower case) skipped when entries are read (see `LDAPConfiguration.neverRead`), and their
+    /// `LDAPEntry.typeBit`s: most attributes are told apart by the bit, without lower-casing their names.
     let neverRead: Set<String>
+    let neverReadBits: UInt64
     /// The socket `LDAPReactor` watches for this handle, once it has; forgotten before the handle closes it.
     var watchedSocket: Int32?
 
@@ -27,6 +29,7 @@ final class LDAPHandle: @unchecked Sendable {  // used by one operation at a tim
         _ = Self.libraryInitialized
         operationTimeout = configuration.operationTimeout
         neverRead = configuration.neverRead
+        neverReadBits = configuration.neverRead.reduce(0) { $0 | LDAPEntry.typeBit($1) }
         var handle: OpaquePointer?
         let uriList = configuration.uris.joined(separator: " ")
         try Self.check(ldap_initialize(&handle, uriList), "initialize")
@@ -349,7 +352,9 @@ final class LDAPHandle: @unchecked Sendable {  // used by one operation at a tim
             }
             defer { if let list { ldap_memfree(list) } }
             let description = name.string
-            if !neverRead.isEmpty, neverRead.contains(LDAPEntry.Attribute.typeKey(of: description)) { continue }
+            if neverReadBits & LDAPEntry.typeBit(description) != 0, neverRead.contains(LDAPEntry.Attribute.typeKey(of: description)) {
+                continue
+            }
             var values: [[UInt8]] = []
             if let list {
                 var index = 0

@@ -252,7 +252,7 @@ public final class AttributeMapping: Sendable, Decodable {
     public let typeBits: UInt64
 
     static func typeBits(_ names: [String]) -> UInt64 {
-        names.reduce(0) { $0 | LDAPEntry.typeBit(String($1.split(separator: ";").first ?? Substring($1))) }
+        names.reduce(0) { $0 | LDAPEntry.typeBit($1) }
     }
 
     /// For tagged attributes: which LDAP attribute holds which sub-attribute (`value`, or each of

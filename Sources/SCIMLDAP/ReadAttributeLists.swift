@@ -25,7 +25,7 @@ final class ReadAttributeLists: Sendable {
     func lists(for mapped: ResourceMapping, guarded: Bool, schema: () async -> DirectorySchemaRules?) async -> Lists {
         let listed = Lists(all: mapped.readAttributes, withoutMembers: mapped.readAttributesWithoutMembers)
         guard mapped.read == .all, guarded else { return listed }
-        let key = [mapped.name, mapped.baseDN.lowercased(), mapped.filter ?? ""].joined(separator: "\u{0}")
+        let key = mapped.name.isEmpty ? mapped.baseDN : mapped.name  // types loaded from a mapping file have names
         let now = ContinuousClock.now
         let (cached, waiting) = state.withLock { ($0.lists[key], $0.retryAt.map { now < $0 } ?? false) }
         if let cached { return cached }

@@ -26,6 +26,7 @@ struct ReadPathUnitTests {
             #expect(entry.mayHold(LDAPEntry.typeBit(name)), "\(name)")
         }
         #expect(LDAPEntry.typeBit("displayName") == LDAPEntry.typeBit("DISPLAYNAME"))
+        #expect(LDAPEntry.typeBit("scimEmail;x-scim-type-work") == LDAPEntry.typeBit("SCIMEMAIL"))
         #expect(!LDAPEntry(dn: "uid=y", attributes: []).mayHold(LDAPEntry.typeBit("mail")))
         // Mappings carry the bits of every attribute they read, options stripped.
         let tagged = AttributeMapping(scim: "emails", ldap: "scimEmail", kind: .tagged)
