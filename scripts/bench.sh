@@ -44,6 +44,13 @@ grep '^uid: ' "$work/users.ldif" | cut -d' ' -f2 >"$work/uids"
 awk '/^dn: /{dn=substr($0,5)} /^entryUUID: /{id=$2} /^uid: /{u=$2; n=substr(u,5)+0; if (n>10000 || n>'"$users"'-100) {print id > "'"$work"'/joiner-ids"; print dn > "'"$work"'/joiner-dns"}}' "$work/users.ldif"
 group_id() { ldap -b "cn=$1,ou=groups,dc=example,dc=org" -s base entryUUID | awk '/^entryUUID: /{print $2}'; }
 big_id=$(group_id Everyone); small_id=$(group_id Engineering)
+# With fewer than 10,100 users (--short) the joiners start out in the big group: take them out, so they can join.
+ldap -b "cn=Everyone,ou=groups,dc=example,dc=org" -s base member | sed -n 's/^member: //p' | tr 'A-Z' 'a-z' >"$work/big-members"
+if [ -n "$(tr 'A-Z' 'a-z' <"$work/joiner-dns" | grep -Fxf "$work/big-members" | head -1)" ]; then
+  { echo "dn: cn=Everyone,ou=groups,dc=example,dc=org"; echo "changetype: modify"; echo "delete: member"
+    tr 'A-Z' 'a-z' <"$work/joiner-dns" | grep -Fxf "$work/big-members" | sed 's/^/member: /'; } |
+    ldapmodify -x -H "ldap://127.0.0.1:$ldap_port" -D "cn=admin,dc=example,dc=org" -w "$admin_pw" >/dev/null
+fi
 big_members=$(ldap -b "cn=Everyone,ou=groups,dc=example,dc=org" -s base member | grep -c '^member: ')
 export IDS_FILE="$work/ids" UIDS_FILE="$work/uids" TOKEN="$token" JOINERS_FILE="$work/joiner-ids"
 # The LDAP attributes the gateway asks for when it reads a user (the raw client asks for "*"): the bundled
