@@ -7,9 +7,9 @@ import SCIMCore
 struct TaggedAttributeCodec {
     let mapping: AttributeMapping
 
-    private var valueAttributes: [(sub: String, ldap: String)] {
-        if let subs = mapping.subAttributes { return subs.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } }
-        return [("value", mapping.ldap)]
+    /// The parts that carry the value itself (`taggedParts` without `display`).
+    private var valueAttributes: ArraySlice<(sub: String, ldap: String)> {
+        mapping.taggedParts.dropLast(mapping.display == nil ? 0 : 1)
     }
 
     /// Needs an index option to keep the parts of one value together.
