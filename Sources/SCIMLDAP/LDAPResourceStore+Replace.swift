@@ -212,7 +212,8 @@ extension LDAPResourceStore {
     func currentView(_ current: LDAPEntry, type: ResolvedResourceType, mapped: ResourceMapping) async throws
         -> EntryEncoder.Encoded
     {
-        let references = try await resolveReferences(in: [current], mapped: mapped, known: [])
+        // `groups` is read-only (never written): its references need no lookup here.
+        let references = try await resolveReferences(in: [current], mapped: mapped, known: [], kinds: [.reference, .members])
         var decoder = EntryDecoder(mapping: mapped, type: type, baseURL: baseURL)
         decoder.references = references
         let resource = try decoder.decode(current).resource

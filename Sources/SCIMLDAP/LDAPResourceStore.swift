@@ -229,7 +229,8 @@ public struct LDAPResourceStore: ResourceStore {
     }
 
     /// DN → id (and display, type) for every manager/member DN in `entries`, in batched searches.
-    func resolveReferences(in entries: [LDAPEntry], mapped: ResourceMapping, known: [ReferenceResolver.Target])
+    func resolveReferences(in entries: [LDAPEntry], mapped: ResourceMapping, known: [ReferenceResolver.Target],
+                           kinds: Set<AttributeMapping.Kind> = [.reference, .members, .groups])
         async throws -> [String: EntryDecoder.ResolvedReference]
     {
         var references: [String: EntryDecoder.ResolvedReference] = [:]
@@ -245,7 +246,7 @@ public struct LDAPResourceStore: ResourceStore {
         var missingValues: Set<String> = []
         let valueAttribute = mapped.membership?.value
         for entry in entries {
-            for attribute in mapped.attributes where [.reference, .members, .groups].contains(attribute.kind) {
+            for attribute in mapped.attributes where kinds.contains(attribute.kind) {
                 if attribute.kind == .members, valueAttribute != nil {
                     for value in entry.strings(attribute.ldap) where references[ReferenceResolver.valueKey(value)] == nil {
                         missingValues.insert(value)
