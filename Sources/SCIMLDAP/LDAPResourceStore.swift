@@ -8,7 +8,7 @@ public struct LDAPResourceStore: ResourceStore {
     public let pool: LDAPPool
     public let mapping: Mapping
     public let baseURL: String
-    private let logger: Logger
+    let logger: Logger
     let schemaRules = SchemaRulesCache()
     let readLists = ReadAttributeLists()
     let groupCache: GroupCache
@@ -16,9 +16,13 @@ public struct LDAPResourceStore: ResourceStore {
     let stored: [String: MappedAttributes]
     /// The pool's connections drop password values, so reads may ask for `*` (`read: all`).
     let passwordsGuarded: Bool
+    /// How passwords are written (`ldap.passwordWrite`); `auto` decides from the directory, never clear text.
+    let passwordWrite: PasswordWriteSetting
+    let passwordMethods = PasswordWriteCache()
 
     public init(pool: LDAPPool, mapping: Mapping, baseURL: String, logger: Logger = Logger(label: "scim.ldap"),
-                groupCacheLifetime: Duration = .seconds(5)) {
+                groupCacheLifetime: Duration = .seconds(5), passwordWrite: PasswordWriteSetting = .auto) {
+        self.passwordWrite = passwordWrite
         self.groupCache = GroupCache(lifetime: groupCacheLifetime)
         self.pool = pool
         self.mapping = mapping
@@ -71,9 +75,17 @@ public struct LDAPResourceStore: ResourceStore {
         }
         let targets = try await resolver.targets(forIDs: referencedIDs(in: resource, mapped))
         let encoder = EntryEncoder(mapping: mapped, referenceDNs: targets.mapValues(\.dn))
-        let encoded = try encoder.encodeNew(resource)
+        var encoded = try encoder.encodeNew(resource)
+        var pending: PendingPassword?
+        if let password = mapped.attributes.first(where: { $0.kind == .password }),
+           encoded.attributes.contains(where: { ModificationPlanner.type(of: $0.0) == password.ldap.lowercased() })
+        {
+            let method = try await passwordMethodForWrite(type.resourceType.name, mapped)
+            (encoded.attributes, pending) = Self.applying(method, passwordType: password.ldap.lowercased(), to: encoded.attributes)
+        }
         let rdn = "\(mapped.rdnAttribute)=\(DistinguishedName.escape(encoded.rdnValue))"
-        let controls: [LDAPRequestControl] = [.postRead(await readAttributes(mapped, projection: .all)), .passwordPolicy]
+        let readList = await readAttributes(mapped, projection: .all)
+        let controls: [LDAPRequestControl] = [.postRead(readList), .passwordPolicy]
         let written: LDAPWriteResult
         do {
             do {
@@ -93,7 +105,21 @@ public struct LDAPResourceStore: ResourceStore {
         } catch let error as LDAPError {
             throw translate(error, type.resourceType.name)
         }
-        guard let entry = written.controls.postRead else { throw SCIMError.internal() }
+        guard var entry = written.controls.postRead else { throw SCIMError.internal() }
+        if let pending {
+            // The entry exists without a password; a refused password removes it again.
+            let dn = entry.dn
+            do {
+                entry = try await pool.withConnection { connection in
+                    try await setPassword(pending, dn: dn, on: connection, undo: { _ = try await connection.delete(dn: dn) })
+                    guard let reread = try await connection.search(base: dn, scope: .base, attributes: readList).entries.first
+                    else { throw SCIMError.notFound() }
+                    return reread
+                }
+            } catch let error as LDAPError {
+                throw translate(error, type.resourceType.name)
+            }
+        }
         return try await decode(entry, type: type, mapped: mapped, known: Array(targets.values))
     }
 
