@@ -89,8 +89,9 @@ extension LDAPResourceStore {
     /// refusal is rethrown as it came: the caller translates it, and a history refusal of a resent current
     /// password is handled like the single-modify case (checked by a bind on the entry as it was, then written
     /// again without the password).
-    func setPassword(_ pending: PendingPassword, dn: String, on connection: LDAPConnection, undo: () async throws -> Void)
-        async throws
+    /// `relock`: applied after the password is set (see `relock(_:resource:current:removed:)`).
+    func setPassword(_ pending: PendingPassword, dn: String, on connection: LDAPConnection, relock: [LDAPModification] = [],
+                     undo: () async throws -> Void) async throws
     {
         do {
             try await connection.passwordModify(user: dn, newPassword: pending.value, controls: [.passwordPolicy])
@@ -103,5 +104,24 @@ extension LDAPResourceStore {
             }
             throw error
         }
+        if !relock.isEmpty { _ = try await connection.modify(dn: dn, relock) }
+    }
+
+    /// ppolicy clears its lock when a password is reset, and Password Modify runs after the modify that set it:
+    /// the permanent lock to set again when the written resource is inactive (`active` false, or omitted on an
+    /// entry that was locked).
+    static func relock(_ mapped: ResourceMapping, resource: JSONValue, current: LDAPEntry?, removed: Set<String> = [])
+        -> [LDAPModification]
+    {
+        guard let active = mapped.attributes.first(where: { $0.kind == .active }), active.strategy != .attribute else { return [] }
+        let inactive: Bool
+        if let wanted = resource.value(at: active.path)?.boolValue {
+            inactive = !wanted
+        } else if removed.contains(active.path.attribute.lowercased()) {
+            inactive = false
+        } else {
+            inactive = current.map { ActiveLock.isInactive($0, active) } ?? false
+        }
+        return inactive ? [.replace(active.ldap, [ActiveLock.permanentLock])] : []
     }
 }

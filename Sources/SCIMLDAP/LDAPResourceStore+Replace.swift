@@ -103,6 +103,7 @@ extension LDAPResourceStore {
                 guard Self.version(of: current) == ifMatch else { throw SCIMError.preconditionFailed() }
             }
         }
+        let relock = pending == nil ? [] : Self.relock(mapped, resource: resource, current: current, removed: removed)
         var keepsPassword = false
         groupCache.clear()
         defer { groupCache.clear() }
@@ -128,7 +129,7 @@ extension LDAPResourceStore {
                         let written = modifications.isEmpty
                             ? nil : try await connection.modify(dn: renamed, modifications, controls: readBack)
                         if let pending {
-                            try await self.setPassword(pending, dn: renamed, on: connection, undo: {
+                            try await self.setPassword(pending, dn: renamed, on: connection, relock: relock, undo: {
                                 try await Self.undo(modifications, current: current, dn: renamed, on: connection)
                             })
                             return try await self.storedEntry(nil, fallback: renamed, connection: connection, attributes: readList)
@@ -147,7 +148,7 @@ extension LDAPResourceStore {
                 }
                 if modifications.isEmpty {
                     if let pending {
-                        try await self.setPassword(pending, dn: dn, on: connection, undo: {})
+                        try await self.setPassword(pending, dn: dn, on: connection, relock: relock, undo: {})
                     }
                     return try await self.storedEntry(nil, fallback: dn, connection: connection, attributes: readList)
                 }
@@ -162,7 +163,7 @@ extension LDAPResourceStore {
                     written = rest.isEmpty ? nil : try await connection.modify(dn: dn, rest, controls: assertion + readBack)
                 }
                 if let pending {
-                    try await self.setPassword(pending, dn: dn, on: connection, undo: {
+                    try await self.setPassword(pending, dn: dn, on: connection, relock: relock, undo: {
                         try await Self.undo(modifications, current: current, dn: dn, on: connection)
                     })
                     written = nil  // the version changed again: read the entry as it now is

@@ -111,7 +111,9 @@ public struct LDAPResourceStore: ResourceStore {
             let dn = entry.dn
             do {
                 entry = try await pool.withConnection { connection in
-                    try await setPassword(pending, dn: dn, on: connection, undo: { _ = try await connection.delete(dn: dn) })
+                    try await setPassword(pending, dn: dn, on: connection,
+                                          relock: Self.relock(mapped, resource: resource, current: nil),
+                                          undo: { _ = try await connection.delete(dn: dn) })
                     guard let reread = try await connection.search(base: dn, scope: .base, attributes: readList).entries.first
                     else { throw SCIMError.notFound() }
                     return reread

@@ -128,6 +128,20 @@ struct PasswordStorageTests {
             let bulkID = try #require(results.first?["location"]?.stringValue?.split(separator: "/").last.map(String.init))
             try await Self.expectHashed(harness, bulkID, "Bulk-Pass-4", scheme: "{ARGON2}")
             try await Self.expectHashed(harness, id, "Bulk-Pass-5", scheme: "{ARGON2}")
+
+            // ppolicy unlocks an account whose password is reset: a deactivating write that sets a password stays locked.
+            let locked = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .put, headers: GatewayHarness.auth,
+                                                  body: Self.user("pw.put", #""password":"Locked-Pass-6","active":false"#))
+            #expect(locked.status == .ok && locked.json?["active"]?.boolValue == false)
+            let lockedNew = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                                                     body: Self.user("pw.inactive", #""password":"Locked-Pass-7","active":false"#))
+            #expect(lockedNew.status == .created && lockedNew.json?["active"]?.boolValue == false)
+            let admin = try await LDAPConnection.connect(harness.slapd.adminConfiguration())
+            for uid in ["pw.put", "pw.inactive"] {
+                let entry = try await admin.search(base: harness.slapd.peopleDN, filter: .equal("uid", uid),
+                                                   attributes: ["pwdAccountLockedTime"]).entries.first
+                #expect(entry?.strings("pwdAccountLockedTime") == ["000001010000Z"], "\(uid)")
+            }
         }
     }
 
