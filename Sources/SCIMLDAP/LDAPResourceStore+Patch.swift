@@ -21,7 +21,8 @@ extension LDAPResourceStore {
     {
         let mapped = try resourceMapping(type)
         let applier = PatchApplier(type: type, strictNoTarget: request.strictNoTarget)
-        let withMembers = applier.needsCurrentMembers(request)
+        // Clearing every member reads them: only the members SCIM can see go (see `VisibleValues`).
+        let withMembers = applier.needsCurrentMembers(request) || Self.clearsMembers(request)
         let readProjection = withMembers ? Projection.all : Projection(excludedAttributes: ["members"])
         let current = try await find(id: id, mapped: mapped,
                                      attributes: await readAttributes(mapped, projection: readProjection) + ["objectClass"])
@@ -38,6 +39,14 @@ extension LDAPResourceStore {
         let validated = try storable(try ResourceValidator(type: type).validate(result.resource), type: type)
         return try await write(validated, over: current, type: type, mapped: mapped, ifMatch: ifMatch, membersRead: withMembers,
                                removed: Set(request.operations.filter { $0.op == .remove }.compactMap { $0.path?.attribute.lowercased() }))
+    }
+
+    /// A `remove` of `members` without a value filter or value list: every member SCIM shows goes.
+    static func clearsMembers(_ request: PatchRequest) -> Bool {
+        request.operations.contains { operation in
+            guard operation.op == .remove, let path = operation.path else { return false }
+            return path.attribute.caseInsensitiveEquals("members") && path.valueFilter == nil && operation.value == nil
+        }
     }
 
     /// Per-value membership changes; the placeholder member keeps groupOfNames valid when the last member goes.

@@ -76,6 +76,7 @@ public struct LDAPResourceStore: ResourceStore {
         let targets = try await resolver.targets(forIDs: referencedIDs(in: resource, mapped))
         let encoder = EntryEncoder(mapping: mapped, referenceDNs: targets.mapValues(\.dn))
         var encoded = try encoder.encodeNew(resource)
+        encoded.attributes = try await completedForCreation(encoded.attributes, resource: resource, mapped: mapped)
         var pending: PendingPassword?
         if let password = mapped.attributes.first(where: { $0.kind == .password }),
            encoded.attributes.contains(where: { ModificationPlanner.type(of: $0.0) == password.ldap.lowercased() })
@@ -123,6 +124,27 @@ public struct LDAPResourceStore: ResourceStore {
             }
         }
         return try await decode(entry, type: type, mapped: mapped, known: Array(targets.values))
+    }
+
+    /// A new entry's attributes with the mapping's `defaults` and `allocate` filled in (posixAccount).
+    func completedForCreation(_ attributes: [(String, [[UInt8]])], resource: JSONValue, mapped: ResourceMapping)
+        async throws -> [(String, [[UInt8]])]
+    {
+        var attributes = try NewEntryDefaults(mapping: mapped).apply(to: attributes, resource: resource)
+        for (ldap, allocation) in (mapped.allocate ?? [:]).sorted(by: { $0.key < $1.key })
+        where !attributes.contains(where: { ModificationPlanner.type(of: $0.0) == ldap.lowercased() && !$0.1.isEmpty }) {
+            // Numbers are unique across the naming context (users outside the bases hold them too).
+            let context = (try? DistinguishedName(mapped.baseDN)).map { dn in
+                DistinguishedName(rdns: Array(dn.rdns.drop { !$0.assertions.allSatisfy { $0.type.caseInsensitiveEquals("dc") } })).description
+            } ?? mapped.baseDN
+            do {
+                let number = try await NumberAllocator(pool: pool).allocate(ldap, allocation, base: context.isEmpty ? mapped.baseDN : context)
+                attributes.append((ldap, [Array(number.utf8)]))
+            } catch let error as LDAPError {
+                throw translate(error, "counter")
+            }
+        }
+        return attributes
     }
 
     public func get(id: String, type: ResolvedResourceType, projection: Projection) async throws -> StoredResource {
