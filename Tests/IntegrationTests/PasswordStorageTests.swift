@@ -183,6 +183,61 @@ struct PasswordStorageTests {
         }
     }
 
+    /// A Debian-like directory without ppolicy at all (main's plain profile, standard schemas, `standard.yaml`):
+    /// the directory's default scheme ({SSHA}) through Password Modify, and the gateway's own {SSHA} when asked.
+    @Test(arguments: ["auto", "hash"])
+    func aDirectoryWithoutPPolicyStoresHashes(passwordWrite: String) async throws {
+        let harness = try await GatewayHarness.start(options: ExistingDirectoryTests.options(), mapping: "Config/mapping/standard.yaml") {
+            $0.ldap.passwordWrite = passwordWrite
+        }
+        defer { harness.stop() }
+        let people = "ou=People,\(harness.slapd.suffix)"
+        // The premise: a plain modify stores the value as sent.
+        let service = try await harness.ldap()
+        let premise = try #require(try await service.search(base: people, filter: .equal("objectClass", "inetOrgPerson"),
+                                                            attributes: ["1.1"], sizeLimit: 1).entries.first?.dn)
+        _ = try await service.modify(dn: premise, [.replace("userPassword", ["Premise-Pass-1"])])
+        let admin = try await LDAPConnection.connect(harness.slapd.adminConfiguration())
+        #expect(try await admin.search(base: premise, scope: .base, attributes: ["userPassword"]).entries.first?
+            .string("userPassword") == "Premise-Pass-1")
+        try await harness.gateway.verifyMapping()
+        #expect(try await harness.gateway.store.verifyPasswordWrites() == ["User": passwordWrite == "hash" ? .hash : .exop])
+
+        @Sendable func expectHashed(_ id: String, _ password: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+            let entry = try #require(try await admin.search(base: people, filter: .equal("entryUUID", id), attributes: ["userPassword"])
+                .entries.first, sourceLocation: sourceLocation)
+            let stored = entry.string("userPassword") ?? ""
+            #expect(stored.hasPrefix("{SSHA}") && !stored.contains(password), "\(stored.prefix(6))…", sourceLocation: sourceLocation)
+            let binds = try await Self.binds(harness, entry.dn, password)
+            #expect(binds, sourceLocation: sourceLocation)
+        }
+        try await harness.application().test(.router) { client in
+            let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                                                   body: Self.user("plain.pw", #""password":"Plain-Pass-1","name":{"familyName":"Pw"}"#))
+            #expect(created.status == .created, "\(String(buffer: created.body))")
+            let id = try #require(created.json?["id"]?.stringValue)
+            try await expectHashed(id, "Plain-Pass-1")
+            let put = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .put, headers: GatewayHarness.auth,
+                                               body: Self.user("plain.pw", #""password":"Plain-Pass-2","name":{"familyName":"Pw"}"#))
+            #expect(put.status == .ok, "\(String(buffer: put.body))")
+            try await expectHashed(id, "Plain-Pass-2")
+            #expect(try await Self.patch(client, id, #"{"op":"replace","path":"password","value":"Plain-Pass-3"}"#).status == .ok)
+            try await expectHashed(id, "Plain-Pass-3")
+            let bulk = try await client.execute(uri: "/scim/v2/Bulk", method: .post, headers: GatewayHarness.auth, body: jsonBody("""
+                {"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[
+                {"method":"POST","path":"/Users","bulkId":"u","data":\(userJSON("plain.bulk", extra: #""password":"Plain-Pass-4""#))},
+                {"method":"PATCH","path":"/Users/\(id)","data":{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                 "Operations":[{"op":"replace","value":{"password":"Plain-Pass-5"}}]}}]}
+                """))
+            let results = bulk.json?["Operations"]?.arrayValue ?? []
+            #expect(results.map { $0["status"]?.stringValue } == ["201", "200"], "\(String(buffer: bulk.body))")
+            if let bulkID = results.first?["location"]?.stringValue?.split(separator: "/").last.map(String.init) {
+                try await expectHashed(bulkID, "Plain-Pass-4")
+            }
+            try await expectHashed(id, "Plain-Pass-5")
+        }
+    }
+
     @Test func gatewayHashesWhenConfiguredTo() async throws {
         // No policy at all: the {SSHA} the gateway writes is stored as it is and verified by binds.
         let harness = try await Self.directoryThatDoesNotHash(passwordWrite: "hash", defaultPolicy: false)
