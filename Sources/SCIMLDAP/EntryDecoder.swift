@@ -132,8 +132,9 @@ struct EntryDecoder {
             return .object(object)
         case .members:
             let placeholder = mapping.membership?.placeholder.map(DistinguishedNameKey.key)
+            let byValue = mapping.membership?.value != nil
             let members: [JSONValue] = entry.strings(attribute.ldap).compactMap { dn in
-                let key = DistinguishedNameKey.key(dn)
+                let key = byValue ? ReferenceResolver.valueKey(dn) : DistinguishedNameKey.key(dn)
                 guard key != placeholder, let target = references[key] else { return nil }
                 var object: OrderedDictionary<String, JSONValue> = ["value": .string(target.id)]
                 object["$ref"] = .string("\(baseURL)/\(target.resourceType == "Group" ? "Groups" : "Users")/\(target.id)")

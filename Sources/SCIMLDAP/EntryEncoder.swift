@@ -10,6 +10,8 @@ struct EntryEncoder {
     let mapping: ResourceMapping
     /// DNs for referenced ids (manager, members), resolved beforehand.
     var referenceDNs: [String: String] = [:]
+    /// Members stored by a value of theirs (`membership.value`, posixGroup's memberUid): id → that value.
+    var memberValues: [String: String]?
 
     struct Encoded {
         var attributes: [(String, [[UInt8]])]
@@ -107,7 +109,9 @@ struct EntryEncoder {
             let ids = (value.arrayValue ?? []).compactMap { $0["value"]?.stringValue }
             var dns: [[UInt8]] = []
             for id in ids {
-                guard let dn = referenceDNs[id] else { throw SCIMError.invalidValue("member \(id) does not exist") }
+                guard let dn = memberValues.map({ $0[id] }) ?? referenceDNs[id] else {
+                    throw SCIMError.invalidValue("member \(id) does not exist")
+                }
                 if !dns.contains(Array(dn.utf8)) { dns.append(Array(dn.utf8)) }
             }
             return [(attribute.ldap, dns)]

@@ -57,17 +57,19 @@ extension LDAPResourceStore {
               let attribute = mapped.attributes.first(where: { $0.kind == .members })?.ldap
         else { throw SCIMError.invalidPath("\(type.resourceType.name) has no members.") }
         let targets = try await resolver.targets(forIDs: changes.added + changes.removed)
-        for id in changes.added where targets[id] == nil {
+        let byValue = memberValues(mapped, targets: targets)
+        func stored(_ id: String) -> String? { byValue.map { $0[id] } ?? targets[id]?.dn }
+        for id in changes.added where stored(id) == nil {
             throw SCIMError.invalidValue("member \(id) does not exist")
         }
         var modifications: [LDAPModification] = []
         if changes.replacedAll {
             // Clearing every member (remove without a value): the placeholder alone remains.
             modifications.append(.replace(attribute, [membership.placeholder ?? ""].filter { !$0.isEmpty }
-                                            + changes.added.compactMap { targets[$0]?.dn }))
+                                            + changes.added.compactMap(stored)))
         } else {
-            let removed = changes.removed.compactMap { targets[$0]?.dn }
-            let added = changes.added.compactMap { targets[$0]?.dn }
+            let removed = changes.removed.compactMap(stored)
+            let added = changes.added.compactMap(stored)
             if !removed.isEmpty { modifications.append(.delete(attribute, removed)) }
             if !added.isEmpty { modifications.append(.add(attribute, added)) }
         }

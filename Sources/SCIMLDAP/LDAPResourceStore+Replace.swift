@@ -35,8 +35,7 @@ extension LDAPResourceStore {
                ifMatch: String?, membersRead: Bool, removed: Set<String> = []) async throws -> StoredResource
     {
         let targets = try await resolver.targets(forIDs: referencedIDs(in: resource, mapped))
-        let encoder = EntryEncoder(mapping: mapped, referenceDNs: targets.mapValues(\.dn))
-        let encoded = try encoder.encodeNew(resource)
+        let encoded = try encoder(mapped, targets: targets).encodeNew(resource)
         var owned: Set<String> = []
         var single: Set<String> = []
         var activeChanges: [LDAPModification] = []
@@ -191,6 +190,7 @@ extension LDAPResourceStore {
                 }
                 return try await self.storedEntry(written, fallback: dn, connection: connection, attributes: readList)
                 }
+                await self.followMemberValues(from: current, to: stored)
                 return try await self.decode(stored, type: type, mapped: mapped, known: [])
             }
         } catch let error as LDAPError where error.controls.passwordPolicy?.failure == .passwordInHistory && !keepsPassword {
@@ -249,8 +249,13 @@ extension LDAPResourceStore {
         let resource = try decoder.decode(current).resource
         // Referenced entries by id, to their DN keys (compared as DNs by `VisibleValues`).
         var dns: [String: String] = [:]
-        for (key, reference) in references { dns[reference.id] = key }
-        return EntryEncoder(mapping: mapped, referenceDNs: dns).encodeView(resource)
+        var values: [String: String] = [:]
+        for (key, reference) in references {
+            if key.hasPrefix("=") { values[reference.id] = String(key.dropFirst()) } else { dns[reference.id] = key }
+        }
+        var encoder = EntryEncoder(mapping: mapped, referenceDNs: dns)
+        if mapped.membership?.value != nil { encoder.memberValues = values }
+        return encoder.encodeView(resource)
     }
 
     /// Lower-cased LDAP types whose values are DNs (members, references).

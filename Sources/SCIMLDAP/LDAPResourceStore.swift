@@ -74,7 +74,7 @@ public struct LDAPResourceStore: ResourceStore {
             throw SCIMError.forbidden("This client may not create \(type.resourceType.name) resources.")
         }
         let targets = try await resolver.targets(forIDs: referencedIDs(in: resource, mapped))
-        let encoder = EntryEncoder(mapping: mapped, referenceDNs: targets.mapValues(\.dn))
+        let encoder = encoder(mapped, targets: targets)
         var encoded = try encoder.encodeNew(resource)
         encoded.attributes = try await completedForCreation(encoded.attributes, resource: resource, mapped: mapped)
         var pending: PendingPassword?
@@ -262,28 +262,57 @@ public struct LDAPResourceStore: ResourceStore {
     {
         var references: [String: EntryDecoder.ResolvedReference] = [:]
         for target in known {
-            references[DistinguishedNameKey.key(target.dn)] = .init(id: target.id, display: target.display,
-                                                                    resourceType: target.resourceType)
+            let reference = EntryDecoder.ResolvedReference(id: target.id, display: target.display, resourceType: target.resourceType)
+            references[DistinguishedNameKey.key(target.dn)] = reference
+            if let attribute = mapped.membership?.value, let value = target.values[attribute.lowercased()] {
+                references[ReferenceResolver.valueKey(value)] = reference
+            }
         }
         let placeholder = mapped.membership?.placeholder.map(DistinguishedNameKey.key)
         var missing: Set<String> = []
+        var missingValues: Set<String> = []
+        let valueAttribute = mapped.membership?.value
         for entry in entries {
             for attribute in mapped.attributes where [.reference, .members, .groups].contains(attribute.kind) {
+                if attribute.kind == .members, valueAttribute != nil {
+                    for value in entry.strings(attribute.ldap) where references[ReferenceResolver.valueKey(value)] == nil {
+                        missingValues.insert(value)
+                    }
+                    continue
+                }
                 for dn in entry.strings(attribute.ldap) {
                     let key = DistinguishedNameKey.key(dn)
                     if references[key] == nil, key != placeholder { missing.insert(dn) }
                 }
             }
         }
-        guard !missing.isEmpty else { return references }
+        guard !missing.isEmpty || !missingValues.isEmpty else { return references }
         do {
             for (key, target) in try await resolver.targets(forDNs: Array(missing)) {
                 references[key] = .init(id: target.id, display: target.display, resourceType: target.resourceType)
+            }
+            if let valueAttribute, !missingValues.isEmpty {
+                for (key, target) in try await resolver.targets(forValues: Array(missingValues), attribute: valueAttribute) {
+                    references[key] = .init(id: target.id, display: target.display, resourceType: target.resourceType)
+                }
             }
         } catch let error as LDAPError {
             throw translate(error, "resource")
         }
         return references
+    }
+
+    /// An encoder for `mapped` with the resolved targets: DNs, or stored member values (`membership.value`).
+    func encoder(_ mapped: ResourceMapping, targets: [String: ReferenceResolver.Target]) -> EntryEncoder {
+        var encoder = EntryEncoder(mapping: mapped, referenceDNs: targets.mapValues(\.dn))
+        encoder.memberValues = memberValues(mapped, targets: targets)
+        return encoder
+    }
+
+    /// id → the value a member is stored by, when the mapping stores members by value (nil: by DN).
+    func memberValues(_ mapped: ResourceMapping, targets: [String: ReferenceResolver.Target]) -> [String: String]? {
+        guard let attribute = mapped.membership?.value?.lowercased() else { return nil }
+        return targets.compactMapValues { $0.values[attribute] }
     }
 
     func referencedIDs(in resource: JSONValue, _ mapped: ResourceMapping) -> [String] {

@@ -113,6 +113,8 @@ public struct ResourceMapping: Sendable, Decodable {
         public var attribute: String
         /// The DN that stands in for "no members" (refint's placeholder); hidden from SCIM.
         public var placeholder: String?
+        /// Members stored by a value of theirs instead of their DN: `uid` for posixGroup's `memberUid`.
+        public var value: String?
     }
 
     public var baseDN: String

@@ -27,6 +27,7 @@ public enum MappingSchemaCheck {
             check(resource.rdnAttribute, "rdnAttribute")
             if let extra = resource.rdnCollision { check(extra, "rdnCollision") }
             if let membership = resource.membership { check(membership.attribute, "membership.attribute") }
+            if let value = resource.membership?.value { check(value, "membership.value", writes: false) }
             for ldap in (resource.derived ?? [:]).keys.sorted() { check(ldap, "derived.\(ldap)") }
             for ldap in (resource.defaults ?? [:]).keys.sorted() { check(ldap, "defaults.\(ldap)") }
             for ldap in (resource.allocate ?? [:]).keys.sorted() { check(ldap, "allocate.\(ldap)") }

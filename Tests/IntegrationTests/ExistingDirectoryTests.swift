@@ -252,4 +252,50 @@ struct ExistingDirectoryTests {
             #expect(try await ldap.search(base: "dc=example,dc=org", filter: .equal("uid", "../etc"), attributes: ["1.1"]).entries.isEmpty)
         }
     }
+
+    @Test func posixGroupsStoreMembersByUserName() async throws {
+        let harness = try await GatewayHarness.start(options: Self.options(), mapping: "Config/mapping/posix.yaml")
+        defer { harness.stop() }
+        try await harness.application().test(.router) { client in
+            let scim = Client(client: client)
+            let developers = try await scim.one("Groups", #"displayName eq "developers""#)
+            let developersID = try #require(developers["id"]?.stringValue)
+            let jdoeID = try #require(try await scim.one("Users", #"userName eq "jdoe""#)["id"]?.stringValue)
+            let smithID = try #require(try await scim.one("Users", #"userName eq "jsmith""#)["id"]?.stringValue)
+            let anaID = try #require(try await scim.one("Users", #"userName eq "ana""#)["id"]?.stringValue)
+            // memberUid alum (outside ou=People) and ghost (no such user) are not SCIM members.
+            #expect(Set(developers["members"]?.arrayValue?.compactMap { $0["value"]?.stringValue } ?? []) == [jdoeID, smithID])
+            #expect(developers["members"]?[0]?["type"]?.stringValue == "User")
+            #expect(try await scim.get(filterURI("Groups", #"members.value eq "\#(smithID)""#))["totalResults"] == .integer(1))
+
+            var changed = try await Self.changes(harness) { _ = try await scim.put("Groups", developersID, Self.asReturned(developers)) }
+            #expect(changed == [])
+            changed = try await Self.changes(harness) {
+                _ = try await scim.patch("Groups", developersID, #"{"op":"add","path":"members","value":[{"value":"\#(anaID)"}]}"#)
+            }
+            #expect(changed == [#"cn=developers,ou=Groups,dc=example,dc=org memberuid -[] +["ana"]"#])
+            // A new userName is followed in the group (refint does not follow memberUid).
+            changed = try await Self.changes(harness) {
+                _ = try await scim.patch("Users", jdoeID, #"{"op":"replace","path":"userName","value":"john.doe"}"#)
+            }
+            #expect(Set(changed) == ["+uid=john.doe,ou=People,dc=example,dc=org", "-uid=jdoe,ou=People,dc=example,dc=org",
+                                     #"cn=developers,ou=Groups,dc=example,dc=org memberuid -["jdoe"] +["john.doe"]"#])
+            #expect(try await scim.get("/scim/v2/Groups/\(developersID)")["members"]?.arrayValue?.count == 3)
+            // Clearing the members SCIM shows leaves alum and ghost.
+            changed = try await Self.changes(harness) {
+                _ = try await scim.patch("Groups", developersID, #"{"op":"remove","path":"members"}"#)
+            }
+            #expect(changed == [#"cn=developers,ou=Groups,dc=example,dc=org memberuid -["ana", "john.doe", "jsmith"] +[]"#])
+
+            // A new posixGroup gets its gidNumber from the counter and members by uid.
+            let created = try await client.execute(uri: "/scim/v2/Groups", method: .post, headers: GatewayHarness.auth, body: jsonBody(
+                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"ops","members":[{"value":"\#(anaID)"}]}"#))
+            #expect(created.status == .created, "\(String(buffer: created.body))")
+            #expect(created.json?["members"]?[0]?["value"]?.stringValue == anaID)
+            let ldap = try await harness.ldap()
+            let ops = try #require(try await ldap.search(base: "ou=Groups,dc=example,dc=org", filter: .equal("cn", "ops"), attributes: ["*"]).entries.first)
+            #expect(ops.strings("memberUid") == ["ana"])
+            #expect(ops.string("gidNumber") == "20000")
+        }
+    }
 }
