@@ -116,6 +116,17 @@ extension LDAPResourceStore {
         }
         let passwordType = mapped.attributes.first { $0.kind == .password }?.ldap.lowercased()
         let passwordValue = mapped.attributes.first { $0.kind == .password }.flatMap { resource.value(at: $0.path)?.stringValue }
+        // Never clear text: hashed here, or held back for Password Modify after the other changes (`exop`).
+        var pending: PendingPassword?
+        if let passwordType, modifications.contains(where: { ModificationPlanner.type(of: $0.attribute) == passwordType }) {
+            let method = try await passwordMethodForWrite(type.resourceType.name, mapped)
+            (modifications, pending) = Self.applying(method, passwordType: passwordType, to: modifications)
+            if pending != nil, modifications.isEmpty, !renames, let ifMatch, !assertion.isEmpty {
+                // Password Modify carries no Assertion control: the version is compared right before it.
+                guard Self.version(of: current) == ifMatch else { throw SCIMError.preconditionFailed() }
+            }
+        }
+        let relock = pending == nil ? [] : Self.relock(mapped, resource: resource, current: current, removed: removed)
         var keepsPassword = false
         groupCache.clear()
         defer { groupCache.clear() }
@@ -131,14 +142,19 @@ extension LDAPResourceStore {
                 if keepsPassword {
                     modifications.removeAll { ModificationPlanner.type(of: $0.attribute) == passwordType }
                 }
+                let pending = keepsPassword ? nil : pending
                 if let rdnChange {
                     _ = try await connection.rename(dn: dn, newRDN: rdnChange.newRDN, deleteOldRDN: true)
                     let renamed = rdnChange.newDN
                     do {
-                        if modifications.isEmpty {
+                        let written = modifications.isEmpty
+                            ? nil : try await connection.modify(dn: renamed, modifications, controls: readBack)
+                        if let pending {
+                            try await self.setPassword(pending, dn: renamed, on: connection, relock: relock, undo: {
+                                try await Self.undo(modifications, current: rdnChange.renamed, dn: renamed, on: connection)
+                            })
                             return try await self.storedEntry(nil, fallback: renamed, connection: connection, attributes: readList)
                         }
-                        let written = try await connection.modify(dn: renamed, modifications, controls: readBack)
                         return try await self.storedEntry(written, fallback: renamed, connection: connection, attributes: readList)
                     } catch {
                         // Undo the rename so the write is all or nothing.
@@ -151,9 +167,12 @@ extension LDAPResourceStore {
                     }
                 }
                 if modifications.isEmpty {
+                    if let pending {
+                        try await self.setPassword(pending, dn: dn, on: connection, relock: relock, undo: {})
+                    }
                     return try await self.storedEntry(nil, fallback: dn, connection: connection, attributes: readList)
                 }
-                let written: LDAPWriteResult
+                var written: LDAPWriteResult?
                 do {
                     written = try await connection.modify(dn: dn, modifications, controls: assertion + readBack)
                 } catch let error as LDAPError where error.code == .attributeOrValueExists
@@ -161,10 +180,13 @@ extension LDAPResourceStore {
                 {
                     // A concurrent write added the missing object class first: the rest still applies.
                     let rest = Array(modifications.dropFirst())
-                    if rest.isEmpty {
-                        return try await self.storedEntry(nil, fallback: dn, connection: connection, attributes: readList)
-                    }
-                    written = try await connection.modify(dn: dn, rest, controls: assertion + readBack)
+                    written = rest.isEmpty ? nil : try await connection.modify(dn: dn, rest, controls: assertion + readBack)
+                }
+                if let pending {
+                    try await self.setPassword(pending, dn: dn, on: connection, relock: relock, undo: {
+                        try await Self.undo(modifications, current: current, dn: dn, on: connection)
+                    })
+                    written = nil  // the version changed again: read the entry as it now is
                 }
                 return try await self.storedEntry(written, fallback: dn, connection: connection, attributes: readList)
                 }
@@ -185,6 +207,15 @@ extension LDAPResourceStore {
             throw translate(error, type.resourceType.name)
         }
         }
+    }
+
+    /// Puts back what `modifications` changed on `dn` (the entry was `current` before them).
+    static func undo(_ modifications: [LDAPModification], current: LDAPEntry, dn: String, on connection: LDAPConnection)
+        async throws
+    {
+        let inverse = ModificationUndo.inverse(of: modifications, current: current)
+        guard !inverse.isEmpty else { return }
+        _ = try await connection.modify(dn: dn, inverse)
     }
 
     /// Of the mapping's classes an entry lacks, those that allow an attribute `modifications` write and the

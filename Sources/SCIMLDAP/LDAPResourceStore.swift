@@ -16,9 +16,13 @@ public struct LDAPResourceStore: ResourceStore {
     let stored: [String: MappedAttributes]
     /// The pool's connections drop password values, so reads may ask for `*` (`read: all`).
     let passwordsGuarded: Bool
+    /// How passwords are written (`ldap.passwordWrite`); `auto` decides from the directory, never clear text.
+    let passwordWrite: PasswordWriteSetting
+    let passwordMethods = PasswordWriteCache()
 
     public init(pool: LDAPPool, mapping: Mapping, baseURL: String, logger: Logger = Logger(label: "scim.ldap"),
-                groupCacheLifetime: Duration = .seconds(5)) {
+                groupCacheLifetime: Duration = .seconds(5), passwordWrite: PasswordWriteSetting = .auto) {
+        self.passwordWrite = passwordWrite
         self.groupCache = GroupCache(lifetime: groupCacheLifetime)
         self.pool = pool
         self.mapping = mapping
@@ -73,8 +77,16 @@ public struct LDAPResourceStore: ResourceStore {
         let encoder = encoder(mapped, targets: targets)
         var encoded = try encoder.encodeNew(resource)
         encoded.attributes = try await completedForCreation(encoded.attributes, resource: resource, mapped: mapped)
+        var pending: PendingPassword?
+        if let password = mapped.attributes.first(where: { $0.kind == .password }),
+           encoded.attributes.contains(where: { ModificationPlanner.type(of: $0.0) == password.ldap.lowercased() })
+        {
+            let method = try await passwordMethodForWrite(type.resourceType.name, mapped)
+            (encoded.attributes, pending) = Self.applying(method, passwordType: password.ldap.lowercased(), to: encoded.attributes)
+        }
         let rdn = "\(mapped.rdnAttribute)=\(DistinguishedName.escape(encoded.rdnValue))"
-        let controls: [LDAPRequestControl] = [.postRead(await readAttributes(mapped, projection: .all)), .passwordPolicy]
+        let readList = await readAttributes(mapped, projection: .all)
+        let controls: [LDAPRequestControl] = [.postRead(readList), .passwordPolicy]
         let written: LDAPWriteResult
         do {
             do {
@@ -94,7 +106,23 @@ public struct LDAPResourceStore: ResourceStore {
         } catch let error as LDAPError {
             throw translate(error, type.resourceType.name)
         }
-        guard let entry = written.controls.postRead else { throw SCIMError.internal() }
+        guard var entry = written.controls.postRead else { throw SCIMError.internal() }
+        if let pending {
+            // The entry exists without a password; a refused password removes it again.
+            let dn = entry.dn
+            do {
+                entry = try await pool.withConnection { connection in
+                    try await setPassword(pending, dn: dn, on: connection,
+                                          relock: Self.relock(mapped, resource: resource, current: nil),
+                                          undo: { _ = try await connection.delete(dn: dn) })
+                    guard let reread = try await connection.search(base: dn, scope: .base, attributes: readList).entries.first
+                    else { throw SCIMError.notFound() }
+                    return reread
+                }
+            } catch let error as LDAPError {
+                throw translate(error, type.resourceType.name)
+            }
+        }
         return try await decode(entry, type: type, mapped: mapped, known: Array(targets.values))
     }
 
