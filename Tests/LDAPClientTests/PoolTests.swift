@@ -41,6 +41,12 @@ struct PoolTests {
         #expect(try await pool.search(base: slapd.serviceDN, scope: .base, attributes: ["cn"]).entries.count == 1)
         let pid = try #require(slapd.pid)
         kill(pid, SIGSTOP)
+        // Stopped for sure (state T in /proc) before the next request goes out.
+        for _ in 0..<200 {
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            if stat.split(separator: ")").last?.split(separator: " ").first == "T" { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
         var thawed = false
         defer { if !thawed { kill(pid, SIGCONT) } }
         let clock = ContinuousClock()
