@@ -134,4 +134,52 @@ struct ContentSyncTests {
         // Only the entry that changed is sent again, not all twenty.
         #expect(changed == ["c7"], "\(resumed)")
     }
+
+    /// The resilient feed: slapd restarted mid-stream, the feed resumes from its cookie (no full refresh) and
+    /// the next change arrives; a cookie the server cannot use starts a full refresh.
+    @Test func theFeedResumesAfterARestartAndRefreshesWhenTheCookieIsRefused() async throws {
+        let slapd = try await TestDirectory.start()
+        defer { slapd.stop() }
+        try await slapd.addOnline(Self.people(30, prefix: "f", in: slapd))
+        var configuration = slapd.serviceConfiguration(poolSize: 1)
+        configuration.networkTimeout = .seconds(1)
+        let feed = LDAPChangeFeed(configuration: configuration, base: slapd.peopleDN, scope: .oneLevel, attributes: ["uid", "title"],
+                                  retryDelay: .milliseconds(100))
+        var iterator = feed.makeAsyncIterator()
+        var initial: [LDAPChangeFeed.Element] = []
+        while let element = try await iterator.next() {
+            initial.append(element)
+            if case .event(.refreshDone) = element { break }
+        }
+        #expect(initial.first == .restarted(fullRefresh: true))
+        #expect(initial.filter { if case .event(.entry) = $0 { true } else { false } }.count == 30)
+
+        try await slapd.restart()
+        let admin = try await LDAPConnection.connect(slapd.adminConfiguration())
+        _ = try await admin.modify(dn: "uid=f3,\(slapd.peopleDN)", [.replace("title", ["After restart"])])
+        var after: [LDAPChangeFeed.Element] = []
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline, let element = try await iterator.next() {
+            after.append(element)
+            if case .event(.entry(_, _, let entry, _)) = element, entry.string("title") == "After restart" { break }
+        }
+        #expect(after.first == .restarted(fullRefresh: false), "\(after.prefix(3))")
+        let resent = after.filter { if case .event(.entry) = $0 { true } else { false } }
+        // Resumed, not refreshed: only the changed entry comes (at most once from the resume, once live).
+        #expect((1...2).contains(resent.count), "\(resent.count) entries after the restart")
+        if case .event(.entry(_, _, let entry, _))? = resent.last { #expect(entry.string("uid") == "f3") }
+
+        // A cookie the server cannot use: everything comes again, either because the feed starts over from
+        // nothing (the server refused the cookie) or because slapd itself sends every entry again (slapd 2.5 does
+        // that for a cookie it cannot parse).
+        let refused = LDAPChangeFeed(configuration: configuration, base: slapd.peopleDN, scope: .oneLevel, attributes: ["uid"],
+                                     cookie: Array("rid=999,csn=garbage".utf8), retryDelay: .milliseconds(100))
+        var refusedIterator = refused.makeAsyncIterator()
+        var entries = 0
+        while let element = try await refusedIterator.next() {
+            if case .event(.entry) = element { entries += 1 }
+            if case .event(.refreshDone) = element { break }
+        }
+        #expect(entries == 30)
+    }
 }
