@@ -157,7 +157,8 @@ public struct GatewayApplication {
         try await verifyMapping()
         let app = try httpApplication()
         let services = ServiceGroup(
-            configuration: .init(services: [.init(service: PoolService(pool: pool)), .init(service: app)],
+            configuration: .init(services: [.init(service: PoolService(pool: pool)), .init(service: ChangeFollowerService(store: store)),
+                                            .init(service: app)],
                                  gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await services.run()
         pool.shutdown()
@@ -202,6 +203,17 @@ public struct GatewayApplication {
 }
 
 /// Keeps the pool reconnecting in the background while the gateway runs.
+/// Follows the directory's change feed for the group cache (see `LDAPResourceStore.followDirectoryChanges`).
+struct ChangeFollowerService: Service {
+    let store: LDAPResourceStore
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await store.followDirectoryChanges()
+        }
+    }
+}
+
 struct PoolService: Service {
     let pool: LDAPPool
 
