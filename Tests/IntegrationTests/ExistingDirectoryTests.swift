@@ -298,4 +298,50 @@ struct ExistingDirectoryTests {
             #expect(ops.string("gidNumber") == "20000")
         }
     }
+
+    /// `active` without ppolicy, as the README shows it: shadowExpire (PAM and SSSD honour it). active=false
+    /// writes `1` (adding shadowAccount where the entry lacks it), active=true removes only that `1`.
+    @Test func activeMapsToShadowExpireWithoutPPolicy() async throws {
+        let standard = try String(contentsOf: GatewayHarness.repository.appendingPathComponent("Config/mapping/standard.yaml"), encoding: .utf8)
+        let mapping = standard
+            .replacingOccurrences(of: "objectClasses: [top, person, organizationalPerson, inetOrgPerson, posixAccount]",
+                                  with: "objectClasses: [top, person, organizationalPerson, inetOrgPerson, posixAccount, shadowAccount]")
+            .replacingOccurrences(of: "      - { scim: password, ldap: userPassword, kind: password }",
+                                  with: "      - { scim: password, ldap: userPassword, kind: password }\n"
+                                      + "      - { scim: active, ldap: shadowExpire, kind: active, strategy: attribute, inactiveValue: \"1\" }")
+        #expect(mapping.contains("shadowExpire"))
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("shadow-\(UUID().uuidString).yaml")
+        try mapping.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let harness = try await GatewayHarness.start(options: Self.options(), mapping: file.path)
+        defer { harness.stop() }
+        try await harness.application().test(.router) { client in
+            let scim = Client(client: client)
+            let smith = try await scim.one("Users", #"userName eq "jsmith""#)
+            let smithID = try #require(smith["id"]?.stringValue)
+            #expect(smith["active"] == .bool(true))
+            // jsmith is posixAccount without shadowAccount: the class comes with the value, nothing else changes.
+            var changed = try await Self.changes(harness) {
+                let patched = try await scim.patch("Users", smithID, #"{"op":"replace","path":"active","value":false}"#)
+                #expect(patched?["active"] == .bool(false))
+            }
+            #expect(Set(changed) == [#"cn=Smith\2C John,ou=People,dc=example,dc=org objectclass -[] +["shadowAccount"]"#,
+                                     #"cn=Smith\2C John,ou=People,dc=example,dc=org shadowexpire -[] +["1"]"#])
+            changed = try await Self.changes(harness) {
+                let patched = try await scim.patch("Users", smithID, #"{"op":"replace","path":"active","value":true}"#)
+                #expect(patched?["active"] == .bool(true))
+            }
+            #expect(changed == [#"cn=Smith\2C John,ou=People,dc=example,dc=org shadowexpire -["1"] +[]"#])
+            // A PUT as returned changes nothing, and an expiry date an admin set is left alone by active=true.
+            let admin = try await LDAPConnection.connect(harness.slapd.adminConfiguration())
+            _ = try await admin.modify(dn: "uid=jdoe,ou=People,dc=example,dc=org", [.replace("shadowExpire", ["20500"])])
+            let jdoe = try await scim.one("Users", #"userName eq "jdoe""#)
+            #expect(jdoe["active"] == .bool(true))
+            changed = try await Self.changes(harness) {
+                _ = try await scim.put("Users", try #require(jdoe["id"]?.stringValue), Self.asReturned(jdoe))
+                _ = try await scim.patch("Users", try #require(jdoe["id"]?.stringValue), #"{"op":"replace","path":"active","value":true}"#)
+            }
+            #expect(changed == [])
+        }
+    }
 }
