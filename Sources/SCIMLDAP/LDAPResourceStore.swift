@@ -8,8 +8,10 @@ public struct LDAPResourceStore: ResourceStore {
     public let pool: LDAPPool
     public let mapping: Mapping
     public let baseURL: String
-    private let logger: Logger
+    let logger: Logger
     let schemaRules = SchemaRulesCache()
+    /// What the directory offers for listing (root DSE), read at start-up or at the first list.
+    let directoryCapabilities = DirectoryCapabilitiesCache()
     let readLists = ReadAttributeLists()
     let groupCache: GroupCache
     /// What each resource type's mapping stores (writes carrying anything else are refused or trimmed).
