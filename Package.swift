@@ -62,6 +62,7 @@ let package = Package(
                 "LDAPClient", "SCIMCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),  // {SSHA} for ldap.passwordWrite: hash
             ],
             swiftSettings: upcoming
         ),

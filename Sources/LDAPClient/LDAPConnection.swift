@@ -142,11 +142,12 @@ public final class LDAPConnection: @unchecked Sendable {
     }
 
     /// Password Modify (RFC 3062). `user` nil changes the bound identity's own password; `newPassword` nil asks
-    /// the server to generate one, which is returned.
+    /// the server to generate one, which is returned. Runs as the task's proxy identity like every other operation.
     @discardableResult
     public func passwordModify(user: String?, oldPassword: LDAPSecret? = nil, newPassword: LDAPSecret?,
                                controls: [LDAPRequestControl] = []) async throws(LDAPError) -> LDAPSecret? {
-        try await exchange({ handle throws(LDAPError) in
+        let controls = LDAPProxy.controls(controls)
+        return try await exchange({ handle throws(LDAPError) in
             try handle.sendPasswordModify(user: user, oldPassword: oldPassword, newPassword: newPassword,
                                           controls: controls)
         }, { handle, message throws(LDAPError) in try handle.readPasswordModify(message) })

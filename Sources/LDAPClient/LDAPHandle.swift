@@ -41,6 +41,9 @@ final class LDAPHandle: @unchecked Sendable {  // used by one operation at a tim
                 try Self.check(ldap_start_tls_s(handle, nil, nil), "StartTLS", handle: handle)
             }
             try bind(configuration.bind)
+            // The blocking calls that follow (Who Am I, transactions) are bounded by the operation timeout.
+            var operation = timeval(configuration.operationTimeout)
+            try setOption(LDAP_OPT_TIMEOUT, &operation)
             // Fewer read calls per reply; without it libldap still works, one read per header and body. Only on
             // a connected handle (an anonymous "bind" connects nothing yet; the layer would sit under nothing).
             if socket >= 0 { _ = cldap_add_readahead(handle) }
@@ -64,6 +67,10 @@ final class LDAPHandle: @unchecked Sendable {  // used by one operation at a tim
         try Self.check(cldap_set_bool_option(ld, LDAP_OPT_RESTART, 1), "restart option")
         var network = timeval(configuration.networkTimeout)
         try setOption(LDAP_OPT_NETWORK_TIMEOUT, &network)
+        // StartTLS and bind wait for the server's answer: a server that accepts TCP but never answers (SIGSTOP, a
+        // hung disk) would otherwise hold the caller for good. They get the network timeout (LDAP_TIMEOUT after).
+        var answer = timeval(configuration.networkTimeout)
+        try setOption(LDAP_OPT_TIMEOUT, &answer)
         var keepalive: Int32 = 1
         _ = ldap_set_option(ld, LDAP_OPT_X_KEEPALIVE_IDLE, &keepalive)
         let tls = configuration.tls

@@ -71,7 +71,9 @@ struct LDAPPoolState<Connection: AnyObject & Sendable, Waiter> {
     mutating func openFailed(now: ContinuousClock.Instant, backoff: Duration) -> [Waiter] {
         open -= 1
         failures += 1
-        let factor = 1 << min(failures - 1, 3)
+        // At most twice the base backoff: a directory that comes back answers within about a second (with the
+        // default 500 ms), since the first caller after the window tries again.
+        let factor = 1 << min(failures - 1, 1)
         downUntil = now + backoff * factor
         let failed = waiters.map(\.waiter)
         waiters.removeAll()

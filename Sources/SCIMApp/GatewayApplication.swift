@@ -46,7 +46,11 @@ public struct GatewayApplication {
         // Password values never enter the gateway's memory, whatever a read asks for (`*` with `read: all`).
         ldapConfiguration.neverRead = mapping.passwordAttributes
         let pool = LDAPPool(configuration: ldapConfiguration, logger: logger)
-        let store = LDAPResourceStore(pool: pool, mapping: mapping, baseURL: config.publicBaseURL, logger: logger)
+        guard let passwordWrite = PasswordWriteSetting(config.ldap.passwordWrite) else {
+            throw ConfigError("ldap.passwordWrite must be auto, modify, exop or hash, not \(config.ldap.passwordWrite)")
+        }
+        let store = LDAPResourceStore(pool: pool, mapping: mapping, baseURL: config.publicBaseURL, logger: logger,
+                                      passwordWrite: passwordWrite)
         var serverConfiguration = SCIMServerConfiguration(
             basePath: config.server.basePath, publicBaseURL: config.publicBaseURL, maxBodyBytes: config.server.maxBodyBytes,
             clients: try config.bearerClients())
@@ -125,9 +129,12 @@ public struct GatewayApplication {
         while true {
             do {
                 try await store.verifyMapping()
+                try await verifyPasswordWrites()
                 return
             } catch let error as MappingError {
                 throw ConfigError("\(config.mapping): \(error.description)")
+            } catch let refusal as PasswordWriteRefusal {
+                throw ConfigError("ldap.passwordWrite: \(refusal.description)")
             } catch {
                 guard ContinuousClock.now < deadline else {
                     throw ConfigError("cannot check the mapping: the directory at \(config.ldap.uris.joined(separator: ", ")) did not answer (\(error))")
@@ -148,6 +155,14 @@ public struct GatewayApplication {
             throw ConfigError("\(config.ldap.uris.joined(separator: ", ")): \(error.description)")
         } catch let error as LDAPError {
             throw ConfigError("cannot read the directory's root DSE as the service account: \(error.logDescription)")
+        }
+    }
+
+    /// Decides how passwords are written (never in clear text) and logs it; throws `PasswordWriteRefusal` when
+    /// no safe way exists.
+    func verifyPasswordWrites() async throws {
+        for (type, method) in try await store.verifyPasswordWrites().sorted(by: { $0.key < $1.key }) {
+            logger.info("passwords written with \(method.rawValue)", metadata: ["resourceType": "\(type)"])
         }
     }
 

@@ -57,6 +57,7 @@ extension GatewayConfig {
         if let v = try value("LDAP_CA_FILE") { ldap.caFile = v }
         if let v = try value("LDAP_REQUIRE_CERTIFICATE") { ldap.requireCertificate = v }
         if let v = try int("LDAP_POOL_SIZE") { ldap.poolSize = v }
+        if let v = try value("LDAP_PASSWORD_WRITE") { ldap.passwordWrite = v }
         if let v = try value("MAPPING") { mapping = v }
         if let v = try value("SCHEMA_DIRECTORY") { schemaDirectory = v }
         if let v = try value("LOG_LEVEL") { logLevel = v }

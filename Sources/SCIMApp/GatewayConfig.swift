@@ -56,6 +56,9 @@ public struct GatewayConfig: Sendable, Codable {
         public var networkTimeoutSeconds: Double = 3
         public var operationTimeoutSeconds: Double = 30
         public var poolSize: Int = 8
+        /// How passwords are written so the directory never stores them in clear text: `auto` (default: decided
+        /// from the directory at start-up), `modify`, `exop` or `hash` (see `PasswordWriteMethod`).
+        public var passwordWrite: String = "auto"
     }
 
     /// OAuth 2.0 access tokens (JWTs): see `JWTSettings`.
@@ -199,7 +202,7 @@ extension GatewayConfig.Server {
 extension GatewayConfig.LDAP {
     enum CodingKeys: String, CodingKey {
         case uris, suffix, bindMethod, bindDN, bindPassword, bindPasswordFile, startTLS, caFile, certFile, keyFile,
-             requireCertificate, networkTimeoutSeconds, operationTimeoutSeconds, poolSize
+             requireCertificate, networkTimeoutSeconds, operationTimeoutSeconds, poolSize, passwordWrite
     }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -217,6 +220,7 @@ extension GatewayConfig.LDAP {
         networkTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .networkTimeoutSeconds) ?? networkTimeoutSeconds
         operationTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .operationTimeoutSeconds) ?? operationTimeoutSeconds
         poolSize = try c.decodeIfPresent(Int.self, forKey: .poolSize) ?? poolSize
+        passwordWrite = try c.decodeIfPresent(String.self, forKey: .passwordWrite) ?? passwordWrite
     }
 }
 

@@ -42,7 +42,7 @@ struct EntryDecoder {
         resource.set(.array(schemas.map { .string($0) }), at: (nil, "schemas", nil))
         resource.set(.string(id), at: (nil, "id", nil))
         for (attribute, value) in values { resource.set(value, at: attribute.path) }
-        hideDerivedValues(&resource)
+        hideDerivedValues(&resource, entry: entry)
         var meta: OrderedDictionary<String, JSONValue> = ["resourceType": .string(type.resourceType.name)]
         if let created = entry.string("createTimestamp").flatMap(GeneralizedTime.rfc3339) { meta["created"] = .string(created) }
         if let modified = entry.string("modifyTimestamp").flatMap(GeneralizedTime.rfc3339) {
@@ -62,13 +62,34 @@ struct EntryDecoder {
         return text
     }
 
+    /// The value a single-valued SCIM attribute shows of an LDAP attribute that may hold several (`cn` written
+    /// by other tools): the one naming the entry when the attribute is part of the RDN, else the first. The
+    /// other values are kept by every write that does not target them (see `VisibleValues`).
+    static func shownValue(of type: String, in entry: LDAPEntry) -> String? {
+        let values = entry.values(type)
+        guard values.count > 1 else { return values.first.map { String(decoding: $0, as: UTF8.self) } }
+        if let rdn = try? DistinguishedName(entry.dn).rdn,
+           let naming = rdn.assertions.first(where: { $0.type.caseInsensitiveEquals(type) })
+        {
+            let bytes = Array(naming.stringValue.utf8)
+            if let match = values.first(where: { $0 == bytes }) ?? values.first(where: {
+                String(decoding: $0, as: UTF8.self).lowercased() == naming.stringValue.lowercased()
+            }) {
+                return String(decoding: match, as: UTF8.self)
+            }
+        }
+        return String(decoding: values[0], as: UTF8.self)
+    }
+
     /// cn and sn are required by LDAP, so the gateway fills them when a client leaves them out (`derived` in the
     /// mapping). A value equal to what that derivation gives from the other attributes was not sent by the
-    /// client and is not returned as if it had been (e.g. name.familyName copied from userName).
-    private func hideDerivedValues(_ resource: inout JSONValue) {
+    /// client and is not returned as if it had been (e.g. name.familyName copied from userName) — but only when
+    /// it is the attribute's one value: several values were written by someone else and are shown.
+    private func hideDerivedValues(_ resource: inout JSONValue, entry: LDAPEntry) {
         for rule in mapping.derivedRules {
             guard let own = mapping.attributes.first(where: { $0.kind == .string && $0.ldap.caseInsensitiveEquals(rule.ldap) }),
-                  let value = resource.value(at: own.path)?.stringValue
+                  let value = resource.value(at: own.path)?.stringValue,
+                  entry.values(own.ldap).count == 1
             else { continue }
             let derivable = rule.sources.filter { $0.expression != own.scim }.contains { source in
                 let values = source.paths.compactMap { resource.value(at: $0)?.stringValue }.filter { !$0.isEmpty }
@@ -87,7 +108,7 @@ struct EntryDecoder {
     private func decode(_ attribute: AttributeMapping, from entry: LDAPEntry) -> JSONValue? {
         switch attribute.kind {
         case .string:
-            return entry.string(attribute.ldap).map { .string($0) }
+            return Self.shownValue(of: attribute.ldap, in: entry).map { .string($0) }
         case .strings:
             let values = entry.strings(attribute.ldap)
             return values.isEmpty ? nil : .array(values.map { .string($0) })
@@ -111,8 +132,9 @@ struct EntryDecoder {
             return .object(object)
         case .members:
             let placeholder = mapping.membership?.placeholder.map(DistinguishedNameKey.key)
+            let byValue = mapping.membership?.value != nil
             let members: [JSONValue] = entry.strings(attribute.ldap).compactMap { dn in
-                let key = DistinguishedNameKey.key(dn)
+                let key = byValue ? ReferenceResolver.valueKey(dn) : DistinguishedNameKey.key(dn)
                 guard key != placeholder, let target = references[key] else { return nil }
                 var object: OrderedDictionary<String, JSONValue> = ["value": .string(target.id)]
                 object["$ref"] = .string("\(baseURL)/\(target.resourceType == "Group" ? "Groups" : "Users")/\(target.id)")

@@ -10,30 +10,18 @@ struct EntryEncoder {
     let mapping: ResourceMapping
     /// DNs for referenced ids (manager, members), resolved beforehand.
     var referenceDNs: [String: String] = [:]
+    /// Members stored by a value of theirs (`membership.value`, posixGroup's memberUid): id → that value.
+    var memberValues: [String: String]?
 
     struct Encoded {
         var attributes: [(String, [[UInt8]])]
         var rdnValue: String
+        /// Lower-cased LDAP types filled by a `derived` rule (the resource held no value of their own).
+        var derivedTypes: Set<String> = []
     }
 
     func encodeNew(_ resource: JSONValue) throws(SCIMError) -> Encoded {
-        var attributes: OrderedDictionary<String, [[UInt8]]> = ["objectClass": mapping.objectClasses.map { Array($0.utf8) }]
-        for attribute in mapping.attributes {
-            guard let value = resource.value(at: attribute.path) else { continue }
-            for (description, values) in try encode(attribute, value) where !values.isEmpty {
-                attributes[description, default: []] += values
-            }
-        }
-        for rule in mapping.derivedRules where attributes[rule.ldap] == nil {
-            let source = rule.sources.lazy.compactMap { source -> String? in
-                let values = source.paths.compactMap { resource.value(at: $0)?.stringValue }.filter { !$0.isEmpty }
-                return values.isEmpty ? nil : values.joined(separator: " ")
-            }.first
-            if let source { attributes[rule.ldap] = [Array(source.utf8)] }
-        }
-        if let membership = mapping.membership, attributes[membership.attribute]?.isEmpty ?? true {
-            if let placeholder = membership.placeholder { attributes[membership.attribute] = [Array(placeholder.utf8)] }
-        }
+        let (attributes, derived) = try encodeAttributes(resource, lenient: false)
         guard let rdn = attributes[mapping.rdnAttribute]?.first, !rdn.isEmpty else {
             throw SCIMError.invalidValue("a value for the attribute stored in \(mapping.rdnAttribute) is required")
         }
@@ -41,7 +29,50 @@ struct EntryEncoder {
         guard rdn.count <= Self.maxNamingValueBytes else {
             throw SCIMError.invalidValue("the value stored in \(mapping.rdnAttribute) may be at most \(Self.maxNamingValueBytes) bytes long")
         }
-        return Encoded(attributes: attributes.map { ($0.key, $0.value) }, rdnValue: String(decoding: rdn, as: UTF8.self))
+        return Encoded(attributes: attributes.map { ($0.key, $0.value) }, rdnValue: String(decoding: rdn, as: UTF8.self),
+                       derivedTypes: derived)
+    }
+
+    /// The LDAP values a resource *as the gateway returned it* stands for: what SCIM can see of an entry. An
+    /// attribute that cannot be encoded (a reference that no longer resolves) contributes nothing.
+    func encodeView(_ resource: JSONValue) -> Encoded {
+        let (attributes, derived) = (try? encodeAttributes(resource, lenient: true)) ?? ([:], [])
+        let rdn = attributes[mapping.rdnAttribute]?.first.map { String(decoding: $0, as: UTF8.self) } ?? ""
+        return Encoded(attributes: attributes.map { ($0.key, $0.value) }, rdnValue: rdn, derivedTypes: derived)
+    }
+
+    private func encodeAttributes(_ resource: JSONValue, lenient: Bool) throws(SCIMError)
+        -> (OrderedDictionary<String, [[UInt8]]>, Set<String>)
+    {
+        var attributes: OrderedDictionary<String, [[UInt8]]> = ["objectClass": mapping.objectClasses.map { Array($0.utf8) }]
+        for attribute in mapping.attributes {
+            guard let value = resource.value(at: attribute.path) else { continue }
+            let encoded: [(String, [[UInt8]])]
+            if lenient {
+                guard let values = try? encode(attribute, value) else { continue }
+                encoded = values
+            } else {
+                encoded = try encode(attribute, value)
+            }
+            for (description, values) in encoded where !values.isEmpty {
+                attributes[description, default: []] += values
+            }
+        }
+        var derived: Set<String> = []
+        for rule in mapping.derivedRules where attributes[rule.ldap] == nil {
+            let source = rule.sources.lazy.compactMap { source -> String? in
+                let values = source.paths.compactMap { resource.value(at: $0)?.stringValue }.filter { !$0.isEmpty }
+                return values.isEmpty ? nil : values.joined(separator: " ")
+            }.first
+            if let source {
+                attributes[rule.ldap] = [Array(source.utf8)]
+                derived.insert(rule.ldap.lowercased())
+            }
+        }
+        if let membership = mapping.membership, attributes[membership.attribute]?.isEmpty ?? true {
+            if let placeholder = membership.placeholder { attributes[membership.attribute] = [Array(placeholder.utf8)] }
+        }
+        return (attributes, derived)
     }
 
     func encode(_ attribute: AttributeMapping, _ value: JSONValue) throws(SCIMError) -> [(String, [[UInt8]])] {
@@ -78,7 +109,9 @@ struct EntryEncoder {
             let ids = (value.arrayValue ?? []).compactMap { $0["value"]?.stringValue }
             var dns: [[UInt8]] = []
             for id in ids {
-                guard let dn = referenceDNs[id] else { throw SCIMError.invalidValue("member \(id) does not exist") }
+                guard let dn = memberValues.map({ $0[id] }) ?? referenceDNs[id] else {
+                    throw SCIMError.invalidValue("member \(id) does not exist")
+                }
                 if !dns.contains(Array(dn.utf8)) { dns.append(Array(dn.utf8)) }
             }
             return [(attribute.ldap, dns)]

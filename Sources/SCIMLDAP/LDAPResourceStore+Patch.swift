@@ -21,7 +21,8 @@ extension LDAPResourceStore {
     {
         let mapped = try resourceMapping(type)
         let applier = PatchApplier(type: type, strictNoTarget: request.strictNoTarget)
-        let withMembers = applier.needsCurrentMembers(request)
+        // Clearing every member reads them: only the members SCIM can see go (see `VisibleValues`).
+        let withMembers = applier.needsCurrentMembers(request) || Self.clearsMembers(request)
         let readProjection = withMembers ? Projection.all : Projection(excludedAttributes: ["members"])
         let current = try await find(id: id, mapped: mapped,
                                      attributes: await readAttributes(mapped, projection: readProjection) + ["objectClass"])
@@ -40,6 +41,14 @@ extension LDAPResourceStore {
                                removed: Set(request.operations.filter { $0.op == .remove }.compactMap { $0.path?.attribute.lowercased() }))
     }
 
+    /// A `remove` of `members` without a value filter or value list: every member SCIM shows goes.
+    static func clearsMembers(_ request: PatchRequest) -> Bool {
+        request.operations.contains { operation in
+            guard operation.op == .remove, let path = operation.path else { return false }
+            return path.attribute.caseInsensitiveEquals("members") && path.valueFilter == nil && operation.value == nil
+        }
+    }
+
     /// Per-value membership changes; the placeholder member keeps groupOfNames valid when the last member goes.
     private func changeMembers(_ changes: PatchApplier.MemberChanges, of group: LDAPEntry, type: ResolvedResourceType,
                                mapped: ResourceMapping, ifMatch: String?, projection: Projection) async throws -> StoredResource
@@ -48,17 +57,19 @@ extension LDAPResourceStore {
               let attribute = mapped.attributes.first(where: { $0.kind == .members })?.ldap
         else { throw SCIMError.invalidPath("\(type.resourceType.name) has no members.") }
         let targets = try await resolver.targets(forIDs: changes.added + changes.removed)
-        for id in changes.added where targets[id] == nil {
+        let byValue = memberValues(mapped, targets: targets)
+        func stored(_ id: String) -> String? { byValue.map { $0[id] } ?? targets[id]?.dn }
+        for id in changes.added where stored(id) == nil {
             throw SCIMError.invalidValue("member \(id) does not exist")
         }
         var modifications: [LDAPModification] = []
         if changes.replacedAll {
             // Clearing every member (remove without a value): the placeholder alone remains.
             modifications.append(.replace(attribute, [membership.placeholder ?? ""].filter { !$0.isEmpty }
-                                            + changes.added.compactMap { targets[$0]?.dn }))
+                                            + changes.added.compactMap(stored)))
         } else {
-            let removed = changes.removed.compactMap { targets[$0]?.dn }
-            let added = changes.added.compactMap { targets[$0]?.dn }
+            let removed = changes.removed.compactMap(stored)
+            let added = changes.added.compactMap(stored)
             if !removed.isEmpty { modifications.append(.delete(attribute, removed)) }
             if !added.isEmpty { modifications.append(.add(attribute, added)) }
         }

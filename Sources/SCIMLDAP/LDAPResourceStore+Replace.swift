@@ -35,8 +35,7 @@ extension LDAPResourceStore {
                ifMatch: String?, membersRead: Bool, removed: Set<String> = []) async throws -> StoredResource
     {
         let targets = try await resolver.targets(forIDs: referencedIDs(in: resource, mapped))
-        let encoder = EntryEncoder(mapping: mapped, referenceDNs: targets.mapValues(\.dn))
-        let encoded = try encoder.encodeNew(resource)
+        let encoded = try encoder(mapped, targets: targets).encodeNew(resource)
         var owned: Set<String> = []
         var single: Set<String> = []
         var activeChanges: [LDAPModification] = []
@@ -58,26 +57,50 @@ extension LDAPResourceStore {
             }
         }
         for (ldap, _) in mapped.derived ?? [:] { owned.insert(ldap.lowercased()) }
-        let rdnType = mapped.rdnAttribute.lowercased()
-        owned.remove(rdnType)
         if let membership = mapped.membership {
             if membersRead { owned.insert(membership.attribute.lowercased()) } else { owned.remove(membership.attribute.lowercased()) }
         }
-        let planner = ModificationPlanner(ownedTypes: owned, singleValuedTypes: single)
-        var modifications = planner.plan(current: current, desired: encoded.attributes) + activeChanges
-        // Object classes the mapping writes but an older entry lacks (e.g. the auxiliary class).
-        let classes = Set(current.strings("objectClass").map { $0.lowercased() })
-        let missingClasses = mapped.objectClasses.filter { !classes.contains($0.lowercased()) }
+        // What SCIM sees of the entry now: only those values may go.
+        let view = try await currentView(current, type: type, mapped: mapped)
+        for derivedType in encoded.derivedTypes where view.derivedTypes.contains(derivedType) && !current.values(derivedType).isEmpty {
+            // Neither the client nor the gateway's answer holds a value of its own: what the directory has
+            // stays (an LDAP-required attribute is derived only when it is empty).
+            owned.remove(derivedType)
+        }
+        var planner = ModificationPlanner(ownedTypes: owned, singleValuedTypes: single)
+        planner.dnValuedTypes = dnValuedTypes(mapped)
+        planner.visible = VisibleValues.compute(current: current, view: view.attributes, dnValued: planner.dnValuedTypes)
+        var desired = encoded.attributes
+        if let membership = mapped.membership, let placeholder = membership.placeholder, membersRead,
+           let seen = planner.visible[ModificationPlanner.key(membership.attribute)],
+           seen.count < current.values(membership.attribute).count,
+           let index = desired.firstIndex(where: { $0.0.caseInsensitiveEquals(membership.attribute) }),
+           desired[index].1 == [Array(placeholder.utf8)], !current.values(membership.attribute).contains(Array(placeholder.utf8))
+        {
+            // Members SCIM cannot see keep the group valid on their own: no placeholder beside them.
+            desired[index].1 = []
+        }
+        var modifications = planner.plan(current: current, desired: desired) + activeChanges
+        let rdnChange = try RDNChange.plan(current: current, modifications: modifications, preferred: desired)
+        if let rdnChange {
+            // The rename moves the naming values; the modify does the rest, planned on the renamed entry.
+            for change in rdnChange.replaced {
+                planner.visible[change.key] = planner.visible[change.key].map { $0.filter { !RDNChange.equal($0, change.old) } + [change.new] }
+            }
+            modifications = planner.plan(current: rdnChange.renamed, desired: desired) + activeChanges
+        }
+        // Object classes the mapping writes but an older entry lacks (e.g. the auxiliary class), when the
+        // write needs them: an entry another tool created does not gain posixAccount for a new title.
+        let classes = current.strings("objectClass")
+        let missingClasses = mapped.objectClasses.filter { name in !classes.contains { $0.caseInsensitiveEquals(name) } }
         if !missingClasses.isEmpty, !classes.isEmpty {
-            modifications.insert(.add("objectClass", missingClasses), at: 0)
+            let needed = await classesNeeded(by: modifications, classes: classes, candidates: missingClasses)
+            if !needed.isEmpty { modifications.insert(.add("objectClass", needed), at: 0) }
         }
 
         let readList = await readAttributes(mapped, projection: .all)
         let readBack: [LDAPRequestControl] = [.postRead(readList), .passwordPolicy]
-        let currentRDN = current.string(mapped.rdnAttribute) ?? ""
-        let rdnValues = ((try? DistinguishedName(current.dn))?.rdn?.assertions ?? [])
-            .filter { $0.type.caseInsensitiveEquals(mapped.rdnAttribute) }.map(\.stringValue)
-        let renames = !encoded.rdnValue.isEmpty && !rdnValues.contains(encoded.rdnValue)
+        let renames = rdnChange != nil
         // If-Match rides on the write as an Assertion control, so check and write are one step. slapd's unique
         // overlay runs its duplicate search with the operation's controls, where the assertion fails (122): when
         // the write touches a unique attribute, the version is compared right before the write instead.
@@ -93,6 +116,17 @@ extension LDAPResourceStore {
         }
         let passwordType = mapped.attributes.first { $0.kind == .password }?.ldap.lowercased()
         let passwordValue = mapped.attributes.first { $0.kind == .password }.flatMap { resource.value(at: $0.path)?.stringValue }
+        // Never clear text: hashed here, or held back for Password Modify after the other changes (`exop`).
+        var pending: PendingPassword?
+        if let passwordType, modifications.contains(where: { ModificationPlanner.type(of: $0.attribute) == passwordType }) {
+            let method = try await passwordMethodForWrite(type.resourceType.name, mapped)
+            (modifications, pending) = Self.applying(method, passwordType: passwordType, to: modifications)
+            if pending != nil, modifications.isEmpty, !renames, let ifMatch, !assertion.isEmpty {
+                // Password Modify carries no Assertion control: the version is compared right before it.
+                guard Self.version(of: current) == ifMatch else { throw SCIMError.preconditionFailed() }
+            }
+        }
+        let relock = pending == nil ? [] : Self.relock(mapped, resource: resource, current: current, removed: removed)
         var keepsPassword = false
         groupCache.clear()
         defer { groupCache.clear() }
@@ -108,19 +142,24 @@ extension LDAPResourceStore {
                 if keepsPassword {
                     modifications.removeAll { ModificationPlanner.type(of: $0.attribute) == passwordType }
                 }
-                if renames {
-                    let newRDN = "\(mapped.rdnAttribute)=\(DistinguishedName.escape(encoded.rdnValue))"
-                    _ = try await connection.rename(dn: dn, newRDN: newRDN, deleteOldRDN: true)
-                    let parent = (try? DistinguishedName(dn).parent?.description) ?? mapped.baseDN
-                    let renamed = "\(newRDN),\(parent)"
+                let pending = keepsPassword ? nil : pending
+                if let rdnChange {
+                    _ = try await connection.rename(dn: dn, newRDN: rdnChange.newRDN, deleteOldRDN: true)
+                    let renamed = rdnChange.newDN
                     do {
-                        let written = try await connection.modify(dn: renamed, modifications, controls: readBack)
+                        let written = modifications.isEmpty
+                            ? nil : try await connection.modify(dn: renamed, modifications, controls: readBack)
+                        if let pending {
+                            try await self.setPassword(pending, dn: renamed, on: connection, relock: relock, undo: {
+                                try await Self.undo(modifications, current: rdnChange.renamed, dn: renamed, on: connection)
+                            })
+                            return try await self.storedEntry(nil, fallback: renamed, connection: connection, attributes: readList)
+                        }
                         return try await self.storedEntry(written, fallback: renamed, connection: connection, attributes: readList)
                     } catch {
                         // Undo the rename so the write is all or nothing.
-                        let oldRDN = (try? DistinguishedName(dn).rdn?.description) ?? "\(mapped.rdnAttribute)=\(DistinguishedName.escape(currentRDN))"
                         do {
-                            _ = try await connection.rename(dn: renamed, newRDN: oldRDN, deleteOldRDN: true)
+                            _ = try await connection.rename(dn: renamed, newRDN: rdnChange.oldRDN, deleteOldRDN: true)
                         } catch let undo as LDAPError {
                             self.logUndoFailure(undo, dn: renamed)
                         }
@@ -128,9 +167,12 @@ extension LDAPResourceStore {
                     }
                 }
                 if modifications.isEmpty {
+                    if let pending {
+                        try await self.setPassword(pending, dn: dn, on: connection, relock: relock, undo: {})
+                    }
                     return try await self.storedEntry(nil, fallback: dn, connection: connection, attributes: readList)
                 }
-                let written: LDAPWriteResult
+                var written: LDAPWriteResult?
                 do {
                     written = try await connection.modify(dn: dn, modifications, controls: assertion + readBack)
                 } catch let error as LDAPError where error.code == .attributeOrValueExists
@@ -138,13 +180,17 @@ extension LDAPResourceStore {
                 {
                     // A concurrent write added the missing object class first: the rest still applies.
                     let rest = Array(modifications.dropFirst())
-                    if rest.isEmpty {
-                        return try await self.storedEntry(nil, fallback: dn, connection: connection, attributes: readList)
-                    }
-                    written = try await connection.modify(dn: dn, rest, controls: assertion + readBack)
+                    written = rest.isEmpty ? nil : try await connection.modify(dn: dn, rest, controls: assertion + readBack)
+                }
+                if let pending {
+                    try await self.setPassword(pending, dn: dn, on: connection, relock: relock, undo: {
+                        try await Self.undo(modifications, current: current, dn: dn, on: connection)
+                    })
+                    written = nil  // the version changed again: read the entry as it now is
                 }
                 return try await self.storedEntry(written, fallback: dn, connection: connection, attributes: readList)
                 }
+                await self.followMemberValues(from: current, to: stored)
                 return try await self.decode(stored, type: type, mapped: mapped, known: [])
             }
         } catch let error as LDAPError where error.controls.passwordPolicy?.failure == .passwordInHistory && !keepsPassword {
@@ -161,6 +207,63 @@ extension LDAPResourceStore {
             throw translate(error, type.resourceType.name)
         }
         }
+    }
+
+    /// Puts back what `modifications` changed on `dn` (the entry was `current` before them).
+    static func undo(_ modifications: [LDAPModification], current: LDAPEntry, dn: String, on connection: LDAPConnection)
+        async throws
+    {
+        let inverse = ModificationUndo.inverse(of: modifications, current: current)
+        guard !inverse.isEmpty else { return }
+        _ = try await connection.modify(dn: dn, inverse)
+    }
+
+    /// Of the mapping's classes an entry lacks, those that allow an attribute `modifications` write and the
+    /// entry's own classes do not (all of them when the directory's schema cannot be read).
+    func classesNeeded(by modifications: [LDAPModification], classes: [String], candidates: [String]) async -> [String] {
+        guard let schema = try? await directoryRules(), !schema.objectClasses.isEmpty else { return candidates }
+        let (must, may) = schema.attributes(of: classes)
+        let allowed = must.union(may)
+        var needed: [String] = []
+        for modification in modifications where modification.operation != .delete && !modification.values.isEmpty {
+            let type = ModificationPlanner.type(of: modification.attribute)
+            let names = schema.names(of: type)
+            if type == "objectclass" || schema.rules(for: type)?.operational == true || !names.isDisjoint(with: allowed) { continue }
+            if let provider = candidates.first(where: { candidate in
+                let (cMust, cMay) = schema.attributes(of: [candidate])
+                return !names.isDisjoint(with: cMust.union(cMay))
+            }), !needed.contains(provider) {
+                needed.append(provider)
+            }
+        }
+        return candidates.filter { needed.contains($0) }
+    }
+
+    /// The entry as the gateway shows it, encoded back into LDAP values: what a write may change.
+    func currentView(_ current: LDAPEntry, type: ResolvedResourceType, mapped: ResourceMapping) async throws
+        -> EntryEncoder.Encoded
+    {
+        // `groups` is read-only (never written): its references need no lookup here.
+        let references = try await resolveReferences(in: [current], mapped: mapped, known: [], kinds: [.reference, .members])
+        var decoder = EntryDecoder(mapping: mapped, type: type, baseURL: baseURL)
+        decoder.references = references
+        let resource = try decoder.decode(current).resource
+        // Referenced entries by id, to their DN keys (compared as DNs by `VisibleValues`).
+        var dns: [String: String] = [:]
+        var values: [String: String] = [:]
+        for (key, reference) in references {
+            if key.hasPrefix("=") { values[reference.id] = String(key.dropFirst()) } else { dns[reference.id] = key }
+        }
+        var encoder = EntryEncoder(mapping: mapped, referenceDNs: dns)
+        if mapped.membership?.value != nil { encoder.memberValues = values }
+        return encoder.encodeView(resource)
+    }
+
+    /// Lower-cased LDAP types whose values are DNs (members, references).
+    func dnValuedTypes(_ mapped: ResourceMapping) -> Set<String> {
+        var types = Set(mapped.attributes.filter { $0.kind == .members || $0.kind == .reference }.map { $0.ldap.lowercased() })
+        if let membership = mapped.membership { types.insert(membership.attribute.lowercased()) }
+        return types
     }
 
     /// A write planned from a state another request changed meanwhile.

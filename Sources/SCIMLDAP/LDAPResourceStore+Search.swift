@@ -156,7 +156,9 @@ extension LDAPResourceStore {
         let ids = translation.referencedIDs(in: filter)
         if !ids.isEmpty {
             do {
-                translation.referenceDNs = try await resolver.targets(forIDs: ids).mapValues(\.dn)
+                let targets = try await resolver.targets(forIDs: ids)
+                translation.referenceDNs = targets.mapValues(\.dn)
+                translation.memberValues = memberValues(mapped, targets: targets)
             } catch let error as LDAPError {
                 throw translate(error, "resource")
             }

@@ -18,9 +18,13 @@ public struct LDAPResourceStore: ResourceStore {
     let stored: [String: MappedAttributes]
     /// The pool's connections drop password values, so reads may ask for `*` (`read: all`).
     let passwordsGuarded: Bool
+    /// How passwords are written (`ldap.passwordWrite`); `auto` decides from the directory, never clear text.
+    let passwordWrite: PasswordWriteSetting
+    let passwordMethods = PasswordWriteCache()
 
     public init(pool: LDAPPool, mapping: Mapping, baseURL: String, logger: Logger = Logger(label: "scim.ldap"),
-                groupCacheLifetime: Duration = .seconds(5)) {
+                groupCacheLifetime: Duration = .seconds(5), passwordWrite: PasswordWriteSetting = .auto) {
+        self.passwordWrite = passwordWrite
         self.groupCache = GroupCache(lifetime: groupCacheLifetime)
         self.pool = pool
         self.mapping = mapping
@@ -72,10 +76,19 @@ public struct LDAPResourceStore: ResourceStore {
             throw SCIMError.forbidden("This client may not create \(type.resourceType.name) resources.")
         }
         let targets = try await resolver.targets(forIDs: referencedIDs(in: resource, mapped))
-        let encoder = EntryEncoder(mapping: mapped, referenceDNs: targets.mapValues(\.dn))
-        let encoded = try encoder.encodeNew(resource)
+        let encoder = encoder(mapped, targets: targets)
+        var encoded = try encoder.encodeNew(resource)
+        encoded.attributes = try await completedForCreation(encoded.attributes, resource: resource, mapped: mapped)
+        var pending: PendingPassword?
+        if let password = mapped.attributes.first(where: { $0.kind == .password }),
+           encoded.attributes.contains(where: { ModificationPlanner.type(of: $0.0) == password.ldap.lowercased() })
+        {
+            let method = try await passwordMethodForWrite(type.resourceType.name, mapped)
+            (encoded.attributes, pending) = Self.applying(method, passwordType: password.ldap.lowercased(), to: encoded.attributes)
+        }
         let rdn = "\(mapped.rdnAttribute)=\(DistinguishedName.escape(encoded.rdnValue))"
-        let controls: [LDAPRequestControl] = [.postRead(await readAttributes(mapped, projection: .all)), .passwordPolicy]
+        let readList = await readAttributes(mapped, projection: .all)
+        let controls: [LDAPRequestControl] = [.postRead(readList), .passwordPolicy]
         let written: LDAPWriteResult
         do {
             do {
@@ -95,8 +108,45 @@ public struct LDAPResourceStore: ResourceStore {
         } catch let error as LDAPError {
             throw translate(error, type.resourceType.name)
         }
-        guard let entry = written.controls.postRead else { throw SCIMError.internal() }
+        guard var entry = written.controls.postRead else { throw SCIMError.internal() }
+        if let pending {
+            // The entry exists without a password; a refused password removes it again.
+            let dn = entry.dn
+            do {
+                entry = try await pool.withConnection { connection in
+                    try await setPassword(pending, dn: dn, on: connection,
+                                          relock: Self.relock(mapped, resource: resource, current: nil),
+                                          undo: { _ = try await connection.delete(dn: dn) })
+                    guard let reread = try await connection.search(base: dn, scope: .base, attributes: readList).entries.first
+                    else { throw SCIMError.notFound() }
+                    return reread
+                }
+            } catch let error as LDAPError {
+                throw translate(error, type.resourceType.name)
+            }
+        }
         return try await decode(entry, type: type, mapped: mapped, known: Array(targets.values))
+    }
+
+    /// A new entry's attributes with the mapping's `defaults` and `allocate` filled in (posixAccount).
+    func completedForCreation(_ attributes: [(String, [[UInt8]])], resource: JSONValue, mapped: ResourceMapping)
+        async throws -> [(String, [[UInt8]])]
+    {
+        var attributes = try NewEntryDefaults(mapping: mapped).apply(to: attributes, resource: resource)
+        for (ldap, allocation) in (mapped.allocate ?? [:]).sorted(by: { $0.key < $1.key })
+        where !attributes.contains(where: { ModificationPlanner.type(of: $0.0) == ldap.lowercased() && !$0.1.isEmpty }) {
+            // Numbers are unique across the naming context (users outside the bases hold them too).
+            let context = (try? DistinguishedName(mapped.baseDN)).map { dn in
+                DistinguishedName(rdns: Array(dn.rdns.drop { !$0.assertions.allSatisfy { $0.type.caseInsensitiveEquals("dc") } })).description
+            } ?? mapped.baseDN
+            do {
+                let number = try await NumberAllocator(pool: pool).allocate(ldap, allocation, base: context.isEmpty ? mapped.baseDN : context)
+                attributes.append((ldap, [Array(number.utf8)]))
+            } catch let error as LDAPError {
+                throw translate(error, "counter")
+            }
+        }
+        return attributes
     }
 
     public func get(id: String, type: ResolvedResourceType, projection: Projection) async throws -> StoredResource {
@@ -209,33 +259,63 @@ public struct LDAPResourceStore: ResourceStore {
     }
 
     /// DN → id (and display, type) for every manager/member DN in `entries`, in batched searches.
-    func resolveReferences(in entries: [LDAPEntry], mapped: ResourceMapping, known: [ReferenceResolver.Target])
+    func resolveReferences(in entries: [LDAPEntry], mapped: ResourceMapping, known: [ReferenceResolver.Target],
+                           kinds: Set<AttributeMapping.Kind> = [.reference, .members, .groups])
         async throws -> [String: EntryDecoder.ResolvedReference]
     {
         var references: [String: EntryDecoder.ResolvedReference] = [:]
         for target in known {
-            references[DistinguishedNameKey.key(target.dn)] = .init(id: target.id, display: target.display,
-                                                                    resourceType: target.resourceType)
+            let reference = EntryDecoder.ResolvedReference(id: target.id, display: target.display, resourceType: target.resourceType)
+            references[DistinguishedNameKey.key(target.dn)] = reference
+            if let attribute = mapped.membership?.value, let value = target.values[attribute.lowercased()] {
+                references[ReferenceResolver.valueKey(value)] = reference
+            }
         }
         let placeholder = mapped.membership?.placeholder.map(DistinguishedNameKey.key)
         var missing: Set<String> = []
+        var missingValues: Set<String> = []
+        let valueAttribute = mapped.membership?.value
         for entry in entries {
-            for attribute in mapped.attributes where [.reference, .members, .groups].contains(attribute.kind) {
+            for attribute in mapped.attributes where kinds.contains(attribute.kind) {
+                if attribute.kind == .members, valueAttribute != nil {
+                    for value in entry.strings(attribute.ldap) where references[ReferenceResolver.valueKey(value)] == nil {
+                        missingValues.insert(value)
+                    }
+                    continue
+                }
                 for dn in entry.strings(attribute.ldap) {
                     let key = DistinguishedNameKey.key(dn)
                     if references[key] == nil, key != placeholder { missing.insert(dn) }
                 }
             }
         }
-        guard !missing.isEmpty else { return references }
+        guard !missing.isEmpty || !missingValues.isEmpty else { return references }
         do {
             for (key, target) in try await resolver.targets(forDNs: Array(missing)) {
                 references[key] = .init(id: target.id, display: target.display, resourceType: target.resourceType)
+            }
+            if let valueAttribute, !missingValues.isEmpty {
+                for (key, target) in try await resolver.targets(forValues: Array(missingValues), attribute: valueAttribute) {
+                    references[key] = .init(id: target.id, display: target.display, resourceType: target.resourceType)
+                }
             }
         } catch let error as LDAPError {
             throw translate(error, "resource")
         }
         return references
+    }
+
+    /// An encoder for `mapped` with the resolved targets: DNs, or stored member values (`membership.value`).
+    func encoder(_ mapped: ResourceMapping, targets: [String: ReferenceResolver.Target]) -> EntryEncoder {
+        var encoder = EntryEncoder(mapping: mapped, referenceDNs: targets.mapValues(\.dn))
+        encoder.memberValues = memberValues(mapped, targets: targets)
+        return encoder
+    }
+
+    /// id → the value a member is stored by, when the mapping stores members by value (nil: by DN).
+    func memberValues(_ mapped: ResourceMapping, targets: [String: ReferenceResolver.Target]) -> [String: String]? {
+        guard let attribute = mapped.membership?.value?.lowercased() else { return nil }
+        return targets.compactMapValues { $0.values[attribute] }
     }
 
     func referencedIDs(in resource: JSONValue, _ mapped: ResourceMapping) -> [String] {

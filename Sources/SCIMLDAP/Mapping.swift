@@ -113,6 +113,8 @@ public struct ResourceMapping: Sendable, Decodable {
         public var attribute: String
         /// The DN that stands in for "no members" (refint's placeholder); hidden from SCIM.
         public var placeholder: String?
+        /// Members stored by a value of theirs instead of their DN: `uid` for posixGroup's `memberUid`.
+        public var value: String?
     }
 
     public var baseDN: String
@@ -139,6 +141,12 @@ public struct ResourceMapping: Sendable, Decodable {
     public var extensions: [Extension]?
     /// `delete: move` only: where deleted entries go (outside `baseDN`).
     public var deletedBaseDN: String?
+    /// Values a new entry gets for LDAP attributes the resource does not fill (posixAccount's `homeDirectory`,
+    /// `gidNumber`, `loginShell`): a template where `{userName}` (any SCIM path) takes the resource's value.
+    public var defaults: [String: String]?
+    /// Numbers allocated to new entries (posixAccount's `uidNumber`, posixGroup's `gidNumber`) from a counter
+    /// entry, race-free: LDAP attribute → allocation.
+    public var allocate: [String: NumberAllocation]?
     /// `filter` as LDAP filter terms, parsed when the mapping is loaded.
     public internal(set) var selection: [LDAPFilter] = []
     /// The resource type's name (its key in the mapping file).
@@ -176,7 +184,7 @@ public struct ResourceMapping: Sendable, Decodable {
 
     enum CodingKeys: String, CodingKey {
         case baseDN, scope, filter, objectClasses, rdnAttribute, rdnCollision, derived, membership, attributes, delete,
-             deletedBaseDN, unmapped, ignore, extensions, read
+             deletedBaseDN, unmapped, ignore, extensions, read, defaults, allocate
     }
 }
 

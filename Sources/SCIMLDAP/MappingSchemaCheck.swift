@@ -27,7 +27,10 @@ public enum MappingSchemaCheck {
             check(resource.rdnAttribute, "rdnAttribute")
             if let extra = resource.rdnCollision { check(extra, "rdnCollision") }
             if let membership = resource.membership { check(membership.attribute, "membership.attribute") }
+            if let value = resource.membership?.value { check(value, "membership.value", writes: false) }
             for ldap in (resource.derived ?? [:]).keys.sorted() { check(ldap, "derived.\(ldap)") }
+            for ldap in (resource.defaults ?? [:]).keys.sorted() { check(ldap, "defaults.\(ldap)") }
+            for ldap in (resource.allocate ?? [:]).keys.sorted() { check(ldap, "allocate.\(ldap)") }
             for attribute in resource.attributes {
                 // `groups` is read from an operational attribute maintained by the directory.
                 for ldap in attribute.ldapAttributes { check(ldap, "attributes[\(attribute.scim)]", writes: attribute.kind != .groups) }
@@ -36,6 +39,8 @@ public enum MappingSchemaCheck {
             var provided: Set<String> = ["objectclass", resource.rdnAttribute.lowercased()]
             for attribute in resource.attributes { for ldap in attribute.ldapAttributes { provided.formUnion(schema.names(of: ldap)) } }
             for ldap in (resource.derived ?? [:]).keys { provided.formUnion(schema.names(of: ldap)) }
+            for ldap in (resource.defaults ?? [:]).keys { provided.formUnion(schema.names(of: ldap)) }
+            for ldap in (resource.allocate ?? [:]).keys { provided.formUnion(schema.names(of: ldap)) }
             if let membership = resource.membership { provided.formUnion(schema.names(of: membership.attribute)) }
             provided = provided.reduce(into: provided) { $0.formUnion(schema.names(of: $1)) }
             for required in must.sorted() where !schema.names(of: required).contains(where: provided.contains) {
@@ -51,7 +56,16 @@ extension LDAPResourceStore {
     /// problem.
     public func verifyMapping() async throws {
         let schema = try await DirectorySchemaRules.load(from: pool)
-        let problems = MappingSchemaCheck.problems(mapping, schema: schema)
+        var problems = MappingSchemaCheck.problems(mapping, schema: schema)
+        for (name, resource) in mapping.resourceTypes.sorted(by: { $0.key < $1.key }) {
+            for (ldap, allocation) in (resource.allocate ?? [:]).sorted(by: { $0.key < $1.key }) {
+                let attribute = allocation.attribute ?? ldap
+                let counter = try? await pool.search(base: allocation.counter, scope: .base, attributes: [attribute])
+                if counter?.entries.first?.string(attribute).flatMap({ Int($0) }) == nil {
+                    problems.append("\(name).allocate.\(ldap): the counter entry \(allocation.counter) is missing, unreadable, or holds no number in \(attribute)")
+                }
+            }
+        }
         guard problems.isEmpty else {
             throw MappingError("the mapping does not fit the directory's schema:\n  " + problems.joined(separator: "\n  "))
         }

@@ -14,7 +14,29 @@ struct ReferenceResolver {
         var id: String
         var display: String?
         var resourceType: String
+        /// The first value of each attribute members may be stored by (`membership.value`), by lower-cased name.
+        var values: [String: String] = [:]
     }
+
+    /// Attributes members are stored by instead of DNs (posixGroup: `uid`), read with every target.
+    var memberValueAttributes: [String] {
+        Array(Set(mappings.compactMap { $0.mapping.membership?.value?.lowercased() })).sorted()
+    }
+
+    /// Stored member values (`memberUid: jdoe`) → targets, keyed by `Self.valueKey`; unknown values are absent.
+    func targets(forValues values: [String], attribute: String) async throws -> [String: Target] {
+        var found: [String: Target] = [:]
+        for batch in Array(Set(values)).chunked(Self.batchSize) {
+            let filter = LDAPFilter.or(batch.map { .equal(attribute, $0) })
+            for target in try await search(filter) {
+                if let value = target.values[attribute.lowercased()] { found[Self.valueKey(value)] = target }
+            }
+        }
+        return found
+    }
+
+    /// The lookup key of a member stored by value (`=jdoe`, never a DN key: DN keys hold `=` after a type).
+    static func valueKey(_ value: String) -> String { "=" + value.lowercased() }
 
     /// ids → targets; unknown ids are absent from the result.
     func targets(forIDs ids: [String]) async throws -> [String: Target] {
@@ -57,10 +79,12 @@ struct ReferenceResolver {
                 ?? mapping.attributes.first { $0.scim.caseInsensitiveEquals("userName") }?.ldap
             let result = try await pool.search(base: mapping.baseDN, scope: mapping.scope == .one ? .oneLevel : .subtree,
                                                filter: .and([filter] + mapping.selection),
-                                               attributes: ["entryUUID"] + (display.map { [$0] } ?? []))
+                                               attributes: ["entryUUID"] + (display.map { [$0] } ?? []) + memberValueAttributes)
             for entry in result.entries {
                 guard let id = entry.string("entryUUID") else { continue }
-                out.append(Target(dn: entry.dn, id: id, display: display.flatMap { entry.string($0) }, resourceType: name))
+                var target = Target(dn: entry.dn, id: id, display: display.flatMap { entry.string($0) }, resourceType: name)
+                for attribute in memberValueAttributes { target.values[attribute] = entry.string(attribute) }
+                out.append(target)
             }
         }
         return out

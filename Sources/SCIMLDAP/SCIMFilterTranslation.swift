@@ -11,6 +11,8 @@ struct SCIMFilterTranslation {
     let rules: DirectorySchemaRules
     /// id → DN for the ids the filter compares references against (members, manager, groups).
     var referenceDNs: [String: String] = [:]
+    /// id → stored member value, when members are stored by value (posixGroup's memberUid).
+    var memberValues: [String: String]?
 
     /// Every id compared against a reference-like attribute, to resolve in one batch before translating.
     func referencedIDs(in filter: SCIMFilter, inside parent: String? = nil) -> [String] {
@@ -107,7 +109,8 @@ struct SCIMFilterTranslation {
             guard op == .eq || op == .ne, let id = value?.stringValue else {
                 throw SCIMError.invalidFilter("\(label) supports eq, ne and pr.")
             }
-            let matched: LDAPFilter = referenceDNs[id].map { .equal(attribute.ldap, $0) } ?? .alwaysFalse
+            let stored = attribute.kind == .members ? (memberValues.map { $0[id] } ?? referenceDNs[id]) : referenceDNs[id]
+            let matched: LDAPFilter = stored.map { .equal(attribute.ldap, $0) } ?? .alwaysFalse
             return op == .eq ? matched : .not(matched)
         case .tagged:
             return try tagged(attribute, sub: sub, op, value, options: TaggedValueOptions(type: nil, primary: false, index: nil),

@@ -121,6 +121,11 @@ public final class SlapdInstance: @unchecked Sendable {
             servicePasswordHash: try ProcessRunner.hashPassword(options.servicePassword, in: directory),
             dataDirectory: dataDirectory.path, uncheckedLimit: options.uncheckedLimit, noSync: options.noSync)
         let tls = options.tls ? try makeCertificate() : nil
+        if let plain = options.plain {
+            try preparePlain(plain, renderer: renderer)
+            _ = fm.createFile(atPath: marker.path, contents: Data())
+            return
+        }
         switch options.configStyle {
         case .cnConfig:
             let config = directory.appendingPathComponent("cn-config.ldif")
@@ -155,8 +160,24 @@ public final class SlapdInstance: @unchecked Sendable {
         _ = fm.createFile(atPath: marker.path, contents: Data())
     }
 
+    /// A directory the gateway did not set up (`SlapdOptions.plain`).
+    private func preparePlain(_ plain: PlainDirectory, renderer: SlapdConfigRenderer) throws {
+        let config = directory.appendingPathComponent("cn-config.ldif")
+        let peercred = "gidNumber=\(getegid())+uidNumber=\(geteuid()),cn=peercred,cn=external,cn=auth"
+        try plain.configLDIF(suffix: options.suffix, rootPasswordHash: renderer.rootPasswordHash,
+                             dataDirectory: dataDirectory.path, noSync: options.noSync, peercredDN: peercred)
+            .write(to: config, atomically: true, encoding: .utf8)
+        try ProcessRunner.run("slapadd", ["-q", "-n0", "-F", configDirectory.path, "-l", config.path])
+        let ldif = directory.appendingPathComponent("initial.ldif")
+        try (plain.initialLDIF(suffix: options.suffix, servicePasswordHash: renderer.servicePasswordHash) + "\n" + options.offlineLDIF)
+            .write(to: ldif, atomically: true, encoding: .utf8)
+        try ProcessRunner.run("slapadd", ["-F", configDirectory.path, "-q", "-b", options.suffix, "-l", ldif.path])
+        try? FileManager.default.removeItem(at: ldif)
+    }
+
     private var configArguments: [String] {
-        switch options.configStyle {
+        if options.plain != nil { return ["-F", configDirectory.path] }
+        return switch options.configStyle {
         case .cnConfig: ["-F", configDirectory.path]
         case .slapdConf: ["-f", configFile.path]
         }

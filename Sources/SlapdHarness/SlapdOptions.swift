@@ -30,12 +30,15 @@ public struct SlapdOptions: Sendable {
     /// Also listen on ldaps:// and offer StartTLS, with a throwaway self-signed certificate for 127.0.0.1
     /// (`SlapdInstance.caFile`). Needs the openssl command.
     public var tls: Bool
+    /// A directory the gateway did not set up (standard schemas, chosen overlays, default limits) instead of the
+    /// bundled configuration; `configStyle` is then ignored (cn=config).
+    public var plain: PlainDirectory?
 
     public init(port: Int = 0, dataDirectory: URL? = nil, suffix: String = "dc=example,dc=org",
                 adminPassword: String = SlapdOptions.randomPassword(), servicePassword: String = SlapdOptions.randomPassword(),
                 configStyle: ConfigStyle = .cnConfig, uncheckedLimit: Int = 1_000_000, noSync: Bool = true,
                 offlineLDIF: String = "", onlineLDIF: String = "", startTimeout: Duration = .seconds(30),
-                tls: Bool = false) {
+                tls: Bool = false, plain: PlainDirectory? = nil) {
         self.port = port
         self.dataDirectory = dataDirectory
         self.suffix = suffix
@@ -48,6 +51,7 @@ public struct SlapdOptions: Sendable {
         self.onlineLDIF = onlineLDIF
         self.startTimeout = startTimeout
         self.tls = tls
+        self.plain = plain
     }
 
     /// 24 random characters from an unambiguous alphabet.

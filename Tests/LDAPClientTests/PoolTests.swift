@@ -27,6 +27,59 @@ struct PoolTests {
         #expect(try await pool.search(base: slapd.serviceDN, scope: .base, attributes: ["cn"]).entries.count == 1)
     }
 
+    /// A frozen slapd (SIGSTOP) still accepts TCP connections. Every call is bounded anyway: a search on an open
+    /// connection by the operation timeout, a new connection's bind by the network timeout; and once slapd
+    /// thaws the pool answers again within about a second.
+    @Test func aFrozenDirectoryHoldsNoCallerBeyondItsTimeouts() async throws {
+        let slapd = try await TestDirectory.start()
+        defer { slapd.stop() }
+        var configuration = slapd.serviceConfiguration(poolSize: 2)
+        configuration.networkTimeout = .seconds(1)
+        configuration.operationTimeout = .seconds(2)
+        let pool = LDAPPool(configuration: configuration)
+        defer { pool.shutdown() }
+        #expect(try await pool.search(base: slapd.serviceDN, scope: .base, attributes: ["cn"]).entries.count == 1)
+        let pid = try #require(slapd.pid)
+        kill(pid, SIGSTOP)
+        // Stopped for sure (state T in /proc) before the next request goes out.
+        for _ in 0..<200 {
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+            if stat.split(separator: ")").last?.split(separator: " ").first == "T" { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        var thawed = false
+        defer { if !thawed { kill(pid, SIGCONT) } }
+        let clock = ContinuousClock()
+        // On the pooled connection: the operation timeout (then a retry on a new connection: its bind timeout).
+        var elapsed = await clock.measure {
+            _ = await LDAPTestSupport.expectLDAPError { try await pool.search(base: slapd.serviceDN, scope: .base, attributes: ["cn"]) }
+        }
+        #expect(elapsed < .seconds(5), "search on a frozen directory took \(elapsed)")
+        // A pool with no connection yet: connect succeeds, the bind must not wait for good.
+        let fresh = LDAPPool(configuration: configuration)
+        defer { fresh.shutdown() }
+        elapsed = await clock.measure {
+            _ = await LDAPTestSupport.expectLDAPError { try await fresh.search(base: slapd.serviceDN, scope: .base, attributes: ["cn"]) }
+        }
+        #expect(elapsed < .seconds(3), "connect and bind to a frozen directory took \(elapsed)")
+        kill(pid, SIGCONT)
+        thawed = true
+        let maintenance = Task { await fresh.run() }
+        defer { maintenance.cancel() }
+        let back = ContinuousClock.now
+        var answered: Duration?
+        while ContinuousClock.now - back < .seconds(5) {
+            if (try? await fresh.search(base: slapd.serviceDN, scope: .base, attributes: ["cn"])) != nil {
+                answered = ContinuousClock.now - back
+                break
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let recovery = try #require(answered, "the pool answers again after the directory thaws")
+        #expect(recovery < .seconds(2), "first answer \(recovery) after the thaw")
+        print("frozen directory: first answer \(recovery) after SIGCONT")
+    }
+
     @Test func concurrentSearchesShareFourConnections() async throws {
         let slapd = try await TestDirectory.shared()
         let pool = LDAPPool(configuration: slapd.serviceConfiguration(poolSize: 4))
@@ -278,7 +331,7 @@ struct PoolStateTests {
         #expect(isWait(r24))
     }
 
-    @Test func backoffDoublesUpToEightTimes() {
+    @Test func backoffDoublesOnceAtMost() {
         var state = State(capacity: 1)
         var windows: [Duration] = []
         for _ in 1...6 {
@@ -287,7 +340,7 @@ struct PoolStateTests {
             _ = state.openFailed(now: now, backoff: backoff)
             windows.append(state.downUntil.map { $0 - now } ?? .zero)
         }
-        #expect(windows == [100, 200, 400, 800, 800, 800].map { Duration.milliseconds($0) })
+        #expect(windows == [100, 200, 200, 200, 200, 200].map { Duration.milliseconds($0) })
         #expect(state.failures == 6)
         state.connectSucceeded()
         let r26 = state.reserveSlot()
