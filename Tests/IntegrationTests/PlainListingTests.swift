@@ -2,7 +2,9 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
+import SCIMApp
 import SCIMCore
+import LDAPClient
 import SCIMLDAP
 import SlapdHarness
 import Testing
