@@ -10,7 +10,7 @@ import Foundation
 public final class LDAPConnection: @unchecked Sendable {
     // @unchecked: `handle` is used by one operation at a time: the lease is exclusive and each operation finishes
     // before the next starts; blocking calls run on `queue`.
-    private let handle: LDAPHandle
+    let handle: LDAPHandle
     private let queue: DispatchQueue
     /// Set when an operation failed in a way that makes the connection unusable; the pool then drops it.
     private let brokenFlag = LockedFlag()
@@ -38,6 +38,8 @@ public final class LDAPConnection: @unchecked Sendable {
 
     /// The connection is healthy but must not be reused (see `retire()`).
     public var isRetired: Bool { retiredFlag.value }
+
+    func markBroken() { brokenFlag.set() }
 
     /// Asks the pool to close this connection instead of reusing it: for connection state the server keeps until
     /// the connection closes, such as slapd's sort/VLV contexts (a second sorted search on the same connection
