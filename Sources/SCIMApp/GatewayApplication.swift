@@ -55,6 +55,8 @@ public struct GatewayApplication {
             basePath: config.server.basePath, publicBaseURL: config.publicBaseURL, maxBodyBytes: config.server.maxBodyBytes,
             clients: try config.bearerClients())
         serverConfiguration.features.sort = true
+        // The truth at the time of asking: sortBy works only when the directory offers server-side sort + VLV.
+        serverConfiguration.features.sortSupported = { [store] in await store.sortingSupported() }
         serverConfiguration.features.filter = true
         serverConfiguration.features.patch = true
         serverConfiguration.discoveryRegistry = try Self.advertised(registry, mapping: mapping)
@@ -143,6 +145,19 @@ public struct GatewayApplication {
         }
     }
 
+    /// Reads what the directory offers for listing (root DSE) and probes the service account's size limits,
+    /// logging what was found and what to configure. Throws `ConfigError` when lists cannot be served at all.
+    @discardableResult
+    public func detectCapabilities() async throws -> DirectoryCapabilities {
+        do {
+            return try await store.detectCapabilities()
+        } catch let error as LDAPResourceStore.CapabilityError {
+            throw ConfigError("\(config.ldap.uris.joined(separator: ", ")): \(error.description)")
+        } catch let error as LDAPError {
+            throw ConfigError("cannot read the directory's root DSE as the service account: \(error.logDescription)")
+        }
+    }
+
     /// Decides how passwords are written (never in clear text) and logs it; throws `PasswordWriteRefusal` when
     /// no safe way exists.
     func verifyPasswordWrites() async throws {
@@ -152,9 +167,10 @@ public struct GatewayApplication {
     }
 
     /// Runs until SIGTERM/SIGINT: HTTP stops first, the LDAP pool last. Refuses to start when the mapping does
-    /// not fit the directory's schema.
+    /// not fit the directory's schema or the directory cannot page through results.
     public func run() async throws {
         try await verifyMapping()
+        try await detectCapabilities()
         let app = try httpApplication()
         let services = ServiceGroup(
             configuration: .init(services: [.init(service: PoolService(pool: pool)), .init(service: ChangeFollowerService(store: store)),

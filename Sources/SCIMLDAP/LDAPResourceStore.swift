@@ -10,6 +10,8 @@ public struct LDAPResourceStore: ResourceStore {
     public let baseURL: String
     let logger: Logger
     let schemaRules = SchemaRulesCache()
+    /// What the directory offers for listing (root DSE), read at start-up or at the first list.
+    let directoryCapabilities = DirectoryCapabilitiesCache()
     let readLists = ReadAttributeLists()
     let groupCache: GroupCache
     /// What each resource type's mapping stores (writes carrying anything else are refused or trimmed).

@@ -49,5 +49,8 @@ public struct Features: Sendable {
     public var patch = false
     public var filter = false
     public var sort = false
+    /// When set, asked on every ServiceProviderConfig request instead of `sort`: the backend's own answer (the
+    /// LDAP store sorts only when the directory offers server-side sort).
+    public var sortSupported: (@Sendable () async -> Bool)?
     public init() {}
 }
