@@ -4,7 +4,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-port=$((20000 + RANDOM % 20000)); ldap_port=$((port + 1))
+free_port() { python3 -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"; }
+port=$(free_port); ldap_port=$(free_port)
 token="smoke-$RANDOM$RANDOM"; admin_pw="admin-$RANDOM$RANDOM"
 log=$(mktemp)
 .build/debug/scim-gateway demo --port "$port" --ldap-port "$ldap_port" --token "$token" \
