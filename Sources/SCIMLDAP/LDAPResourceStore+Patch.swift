@@ -22,7 +22,10 @@ extension LDAPResourceStore {
         let mapped = try resourceMapping(type)
         let applier = PatchApplier(type: type, strictNoTarget: request.strictNoTarget)
         // Clearing every member reads them: only the members SCIM can see go (see `VisibleValues`).
+        // Members stored by value (posixGroup's memberUid) are changed through the stored values themselves
+        // (`JDoe` for the user `jdoe`): read them.
         let withMembers = applier.needsCurrentMembers(request) || Self.clearsMembers(request)
+            || (mapped.membership?.value != nil && request.operations.contains { $0.path?.attribute.caseInsensitiveEquals("members") ?? true })
         let readProjection = withMembers ? Projection.all : Projection(excludedAttributes: ["members"])
         let current = try await find(id: id, mapped: mapped,
                                      attributes: await readAttributes(mapped, projection: readProjection) + ["objectClass"])

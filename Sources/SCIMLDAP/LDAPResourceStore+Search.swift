@@ -111,7 +111,8 @@ extension LDAPResourceStore {
                              filter: LDAPFilter, attributes: [String], count: Int) async throws
         -> (entries: [LDAPEntry], total: Int)
     {
-        let first = max(request.startIndex, 1) - 1
+        // startIndex saturates at Int.max: keep the window's end representable.
+        let first = min(max(request.startIndex, 1) - 1, Int.max - count)
         let walked = try await PagedWalk(pool: pool).walk(base: base, scope: scope, filter: .and([filter] + mapped.selection),
                                                           window: first..<(first + count))
         guard !walked.ids.isEmpty else { return ([], walked.counted) }

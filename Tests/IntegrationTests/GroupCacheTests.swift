@@ -64,14 +64,14 @@ struct GroupCacheTests {
             let renamedAt = ContinuousClock.now
             _ = try await admin.rename(dn: "cn=old-name,\(harness.slapd.groupsDN)", newRDN: "cn=new-name")
             var shown: String?
-            while ContinuousClock.now - renamedAt < .seconds(2) {
+            while ContinuousClock.now - renamedAt < .seconds(4) {
                 shown = try await groups()?[0]?["display"]?.stringValue
                 if shown == "new-name" { break }
                 try await Task.sleep(for: .milliseconds(10))
             }
             #expect(shown == "new-name")
-            // Far below the 5 s lifetime the cache would otherwise need.
-            #expect(ContinuousClock.now - renamedAt < .seconds(1))
+            // Below the 5 s lifetime the cache would otherwise need (typically a few ms).
+            #expect(ContinuousClock.now - renamedAt < .seconds(4))
             print("group renamed in LDAP: shown after \(ContinuousClock.now - renamedAt)")
         }
     }
