@@ -67,15 +67,15 @@ extension LDAPResourceStore {
         }
         var modifications: [LDAPModification] = []
         if changes.replacedAll {
-            // Clearing every member (remove without a value): the placeholder alone remains.
-            modifications.append(.replace(attribute, [membership.placeholder ?? ""].filter { !$0.isEmpty }
-                                            + changes.added.compactMap(stored)))
-        } else {
-            let removed = changes.removed.compactMap(stored)
-            let added = changes.added.compactMap(stored)
-            if !removed.isEmpty { modifications.append(.delete(attribute, removed)) }
-            if !added.isEmpty { modifications.append(.add(attribute, added)) }
+            // Not reached: replacing or clearing the whole list reads the members first (`needsCurrentMembers`,
+            // `clearsMembers`) and goes through the full write, which keeps the members SCIM cannot see. A blind
+            // replace here would delete them, so it is refused rather than attempted.
+            throw SCIMError.internal()
         }
+        let removed = changes.removed.compactMap(stored)
+        let added = changes.added.compactMap(stored)
+        if !removed.isEmpty { modifications.append(.delete(attribute, removed)) }
+        if !added.isEmpty { modifications.append(.add(attribute, added)) }
         let assertion: [LDAPRequestControl] = ifMatch.map { [.assertion(.equal("entryCSN", $0))] } ?? []
         let readBack: [LDAPRequestControl] = [.postRead(await readAttributes(mapped, projection: projection))]
         do {
