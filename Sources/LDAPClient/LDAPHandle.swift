@@ -303,22 +303,13 @@ final class LDAPHandle: @unchecked Sendable {  // used by one operation at a tim
     // MARK: Results
 
     /// Polls for the complete result of `msgid` without waiting: the message (free it with `free(_:)`), or nil
-    /// while it is still incomplete. Called by `LDAPReactor` when the socket is readable.
-    func pollResult(_ msgid: Int32) throws(LDAPError) -> OpaquePointer? {
+    /// while it is still incomplete. Called by `LDAPReactor` when the socket is readable. `whole` false takes
+    /// the next single message of a streamed reply instead (content synchronisation: entries, intermediate
+    /// responses, the final result one by one).
+    func pollResult(_ msgid: Int32, whole: Bool = true) throws(LDAPError) -> OpaquePointer? {
         var now = timeval(.zero)
         var message: OpaquePointer?
-        let type = ldap_result(ld, msgid, LDAP_MSG_ALL, &now, &message)
-        if type == 0 { return nil }
-        guard type > 0, let message else { throw lastError() }
-        return message
-    }
-
-    /// The next message of `msgid`'s reply if one has arrived (streamed replies: entries, intermediate
-    /// responses, the final result one by one), without waiting.
-    func pollOne(_ msgid: Int32) throws(LDAPError) -> OpaquePointer? {
-        var now = timeval(.zero)
-        var message: OpaquePointer?
-        let type = ldap_result(ld, msgid, LDAP_MSG_ONE, &now, &message)
+        let type = ldap_result(ld, msgid, whole ? LDAP_MSG_ALL : LDAP_MSG_ONE, &now, &message)
         if type == 0 { return nil }
         guard type > 0, let message else { throw lastError() }
         return message

@@ -218,7 +218,7 @@ final class LDAPReactor: @unchecked Sendable {  // the epoll and event descripto
         while going {
             let message: OpaquePointer?
             do {
-                message = try waiter.handle.pollOne(waiter.msgid)
+                message = try waiter.handle.pollResult(waiter.msgid, whole: false)
             } catch {
                 _ = handler(.failure(error))
                 going = false

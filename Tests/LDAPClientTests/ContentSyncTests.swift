@@ -83,14 +83,20 @@ struct ContentSyncTests {
         ])
         let added = try await Self.collect(&iterator) { if case .entry = $0 { true } else { false } }
         let p9 = try await Self.uuid(of: "uid=p9,\(slapd.peopleDN)", admin)
-        guard case .entry(let state, let uuid, let entry, _) = try #require(added.last) else { return }
+        guard case .entry(let state, let uuid, let entry, _) = try #require(added.last) else {
+            Issue.record("expected an entry event, got \(String(describing: added.last))")
+            return
+        }
         #expect(state == .add)
         #expect(uuid == p9)
         #expect(entry.string("uid") == "p9")
 
         _ = try await admin.modify(dn: "uid=p1,\(slapd.peopleDN)", [.replace("title", ["Engineer"])])
         let modified = try await Self.collect(&iterator) { if case .entry = $0 { true } else { false } }
-        guard case .entry(let modifiedState, let modifiedUUID, let modifiedEntry, _) = try #require(modified.last) else { return }
+        guard case .entry(let modifiedState, let modifiedUUID, let modifiedEntry, _) = try #require(modified.last) else {
+            Issue.record("expected an entry event, got \(String(describing: modified.last))")
+            return
+        }
         #expect(modifiedState == .modify)
         #expect(modifiedUUID == (try await Self.uuid(of: "uid=p1,\(slapd.peopleDN)", admin)))
         #expect(modifiedEntry.string("title") == "Engineer")
@@ -98,7 +104,10 @@ struct ContentSyncTests {
         let p2 = try await Self.uuid(of: "uid=p2,\(slapd.peopleDN)", admin)
         _ = try await admin.delete(dn: "uid=p2,\(slapd.peopleDN)")
         let deleted = try await Self.collect(&iterator) { if case .entry = $0 { true } else { false } }
-        guard case .entry(let deletedState, let deletedUUID, _, let cookie) = try #require(deleted.last) else { return }
+        guard case .entry(let deletedState, let deletedUUID, _, let cookie) = try #require(deleted.last) else {
+            Issue.record("expected an entry event, got \(String(describing: deleted.last))")
+            return
+        }
         #expect(deletedState == .delete)
         #expect(deletedUUID == p2)
         #expect(cookie?.isEmpty == false)
