@@ -150,7 +150,7 @@ struct MetricsTests {
         }
         defer { harness.stop() }
         try await harness.application().test(.router) { client in
-            let main = try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer own-listener-token"])
+            let main = try await client.execute(uri: "/metrics", method: .get, headers: GatewayHarness.auth)
             #expect(main.status == .notFound, "the main listener does not serve /metrics when it has a listener of its own")
             let users = try await client.execute(uri: "/scim/v2/Users", method: .get, headers: GatewayHarness.auth)
             #expect(users.status == .ok)
