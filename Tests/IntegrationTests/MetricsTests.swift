@@ -176,6 +176,45 @@ struct MetricsTests {
     }
 }
 
+/// The `metrics:` keys, from the file and the environment.
+@Suite("Metrics configuration")
+struct MetricsConfigTests {
+    @Test func keysFromTheEnvironmentAndASecretFile() throws {
+        let secret = FileManager.default.temporaryDirectory.appendingPathComponent("metrics-\(UUID().uuidString)")
+        try "scrape-secret\n".write(to: secret, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: secret) }
+        var config = GatewayConfig()
+        #expect(config.metrics.enabled == nil && config.metrics.port == nil && config.metrics.token == nil)
+        try config.applyEnvironment(["SCIM_GATEWAY_METRICS_PORT": "9464", "SCIM_GATEWAY_METRICS_HOST": "10.0.0.5",
+                                     "SCIM_GATEWAY_METRICS_TOKEN_FILE": secret.path])
+        #expect(config.metrics.port == 9464 && config.metrics.host == "10.0.0.5")
+        #expect(config.metrics.token == "scrape-secret")
+        try config.checkMetrics()
+
+        var file = GatewayConfig()
+        file.metrics.tokenFile = secret.path
+        try file.applyEnvironment([:])
+        #expect(file.metrics.token == "scrape-secret")
+        file.metrics.tokenFile = secret.path + ".missing"
+        file.metrics.token = nil
+        #expect(throws: ConfigError.self) { try file.applyEnvironment([:]) }
+    }
+
+    @Test func badValuesAreRefused() throws {
+        var config = GatewayConfig()
+        config.metrics.port = config.server.port
+        #expect(throws: ConfigError.self) { try config.checkMetrics() }
+        config.metrics.port = 70_000
+        #expect(throws: ConfigError.self) { try config.checkMetrics() }
+        config.metrics.port = nil
+        config.metrics.token = ""
+        #expect(throws: ConfigError.self) { try config.checkMetrics() }
+        var off = GatewayConfig()
+        try off.applyEnvironment(["SCIM_GATEWAY_METRICS_ENABLED": "false"])
+        #expect(off.metrics.enabled == false)
+    }
+}
+
 /// The PromQL reader the dashboard test relies on: it must find what a query reads, and only that.
 @Suite("PromQL metric names")
 struct PromQLMetricNamesTests {
