@@ -31,6 +31,9 @@ status=$(curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" -X DELETE "$base/Us
 check "DELETE answers 204" '[ "$status" = 204 ]'
 status=$(curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" "$base/Users/user00007")
 check "an unknown id answers 404" '[ "$status" = 404 ]'
+metrics=$(curl -s "http://127.0.0.1:$port/metrics")
+check "/metrics counts the GET under its route template" 'printf "%s" "$metrics" | grep -q "^scim_gateway_http_requests_total{.*route=\"/scim/v2/Users/{id}\""'
+check "/metrics names no id" '! printf "%s" "$metrics" | grep -q "$id"'
 kill -TERM "$pid"
 for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 check "demo stops on SIGTERM" '! kill -0 "$pid" 2>/dev/null'

@@ -20,6 +20,8 @@ public struct GatewayApplication {
     public let router: Router<SCIMRequestContext>
     public let config: GatewayConfig
     public let logger: Logger
+    /// The Prometheus registry and instruments; nil with `metrics.enabled: false`.
+    public let metrics: GatewayMetrics?
 
     /// Builds everything that does not need a running server. `configDirectory` resolves relative paths.
     public static func build(config: GatewayConfig, configDirectory: URL, logger: Logger) throws -> GatewayApplication {
@@ -42,7 +44,11 @@ public struct GatewayApplication {
         registry = try Self.addingExtensions(of: mapping, to: registry, mappingDirectory: mappingURL.deletingLastPathComponent())
         let served = mapping.resourceTypes.keys.sorted().filter { registry.resourceType(named: $0) != nil }
         guard !served.isEmpty else { throw ConfigError("the mapping \(mappingURL.path) maps no known resource type") }
+        try config.checkMetrics()
+        _ = try config.logFormatSetting()
+        let metrics = config.metrics.enabled == false ? nil : GatewayMetrics()
         var ldapConfiguration = try config.ldapConfiguration()
+        if let metrics { ldapConfiguration.metrics = metrics.ldap }
         // Password values never enter the gateway's memory, whatever a read asks for (`*` with `read: all`).
         ldapConfiguration.neverRead = mapping.passwordAttributes
         let pool = LDAPPool(configuration: ldapConfiguration, logger: logger)
@@ -61,6 +67,11 @@ public struct GatewayApplication {
         serverConfiguration.features.patch = true
         serverConfiguration.discoveryRegistry = try Self.advertised(registry, mapping: mapping)
         serverConfiguration.users = try config.userAuthentication()
+        if let metrics {
+            serverConfiguration.metrics = metrics.server
+            // On the main listener unless it has one of its own (`metrics.port`).
+            if config.metrics.port == nil { serverConfiguration.metricsEndpoint = metrics.endpoint(token: config.metrics.token) }
+        }
         do {
             serverConfiguration.audit = try AuditLog(destination: config.audit?.destination)
         } catch {
@@ -68,7 +79,7 @@ public struct GatewayApplication {
         }
         let router = SCIMRouter.build(store: store, registry: registry, servedTypes: served,
                                       configuration: serverConfiguration)
-        return GatewayApplication(pool: pool, store: store, router: router, config: config, logger: logger)
+        return GatewayApplication(pool: pool, store: store, router: router, config: config, logger: logger, metrics: metrics)
     }
 
     /// The registry with the organisation's own extension schemas the mapping names (`extensions:` per type).
@@ -172,10 +183,11 @@ public struct GatewayApplication {
         try await verifyMapping()
         try await detectCapabilities()
         let app = try httpApplication()
+        var members: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: PoolService(pool: pool)), .init(service: ChangeFollowerService(store: store)), .init(service: app)]
+        if let metricsApp = metricsApplication() { members.append(.init(service: metricsApp)) }
         let services = ServiceGroup(
-            configuration: .init(services: [.init(service: PoolService(pool: pool)), .init(service: ChangeFollowerService(store: store)),
-                                            .init(service: app)],
-                                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: members, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await services.run()
         pool.shutdown()
     }
@@ -198,6 +210,18 @@ public struct GatewayApplication {
         }
         return Application(router: router, server: builder,
                            configuration: .init(address: .hostname(server.host, port: port ?? server.port), serverName: "scim-gateway"),
+                           logger: logger)
+    }
+
+    /// The listener of `/metrics` alone, when `metrics.port` gives it one (plain HTTP, on `metrics.host` or
+    /// `server.host`); nil otherwise. `port` overrides the configured one (tests use 0).
+    public func metricsApplication(port: Int? = nil) -> Application<RouterResponder<BasicRequestContext>>? {
+        guard let metrics, let configured = config.metrics.port else { return nil }
+        let router = Router(context: BasicRequestContext.self)
+        metrics.endpoint(token: config.metrics.token).register(on: router)
+        return Application(router: router,
+                           configuration: .init(address: .hostname(config.metrics.host ?? config.server.host, port: port ?? configured),
+                                                serverName: "scim-gateway-metrics"),
                            logger: logger)
     }
 
