@@ -78,47 +78,50 @@ public struct Provisioner: Sendable {
         await engine.client.shutdown()
     }
 
-    /// The work of the lease holder.
+    /// The work of the lease holder, until cancelled (the lease was lost, or the gateway stops).
     private func lead() async {
         let queue = ChangeQueue()
         let reconcileRequests = AsyncStream<Void>.makeStream()
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.follow(queue: queue, reconcile: reconcileRequests.continuation) }
-            for _ in 0..<engine.settings.concurrency {
-                group.addTask {
-                    while let item = await queue.next() {
-                        await self.engine.sync(localID: item.localID, typeName: item.typeName, force: item.force)
-                        await queue.done(item)
+        await withTaskCancellationHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.follow(queue: queue, reconcile: reconcileRequests.continuation) }
+                for _ in 0..<engine.settings.concurrency {
+                    group.addTask {
+                        while let item = await queue.next() {
+                            await self.engine.sync(localID: item.localID, typeName: item.typeName, force: item.force)
+                            await queue.done(item)
+                        }
                     }
                 }
-            }
-            group.addTask { await self.checkpoints(queue: queue) }
-            group.addTask { await self.retries(queue: queue) }
-            group.addTask {
-                for await _ in reconcileRequests.stream {
-                    await self.reconcileNow()
-                    await queue.clearOverflow()
+                group.addTask { await self.checkpoints(queue: queue) }
+                group.addTask { await self.retries(queue: queue) }
+                group.addTask {
+                    for await _ in reconcileRequests.stream {
+                        await self.reconcileNow()
+                        await queue.clearOverflow()
+                    }
                 }
-            }
-            group.addTask {
-                guard let interval = self.engine.settings.reconcileInterval else { return }
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: interval)
-                    reconcileRequests.continuation.yield()
+                if let interval = engine.settings.reconcileInterval {
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try? await Task.sleep(for: interval)
+                            reconcileRequests.continuation.yield()
+                        }
+                    }
                 }
-            }
-            group.addTask {
-                // Overflow: the dropped changes are found by a reconciliation.
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .seconds(1))
-                    if await queue.overflowed { reconcileRequests.continuation.yield() }
+                group.addTask {
+                    // Overflow: the dropped changes are found by a reconciliation.
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .seconds(1))
+                        if await queue.overflowed { reconcileRequests.continuation.yield() }
+                    }
                 }
+                await group.waitForAll()
             }
-            await group.next()
-            group.cancelAll()
-            await queue.close()
+        } onCancel: {
+            reconcileRequests.continuation.finish()
+            Task { await queue.close() }
         }
-        reconcileRequests.continuation.finish()
     }
 
     private func reconcileNow() async {
