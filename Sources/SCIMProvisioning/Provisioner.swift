@@ -17,6 +17,8 @@ public struct Provisioner: Sendable {
     /// The subtree the feed follows (the directory's suffix, or the common base of the resource types).
     public let feedBase: String
     let logger: Logger
+    /// False only to play a crashed instance in tests: it stops without giving its lease up.
+    public var releasesLease = true
 
     public init(engine: ProvisioningEngine, holder: String, leaseDuration: Duration = .seconds(15), feedBase: String,
                 logger: Logger) {
@@ -74,8 +76,7 @@ public struct Provisioner: Sendable {
                 group.cancelAll()
             }
         }
-        try? await engine.state.releaseLease(holder: holder)
-        await engine.client.shutdown()
+        if releasesLease { try? await engine.state.releaseLease(holder: holder) }
     }
 
     /// The work of the lease holder, until cancelled (the lease was lost, or the gateway stops).

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import HummingbirdTesting
 import LDAPClient
 import SCIMApp
@@ -33,8 +34,9 @@ struct ProvisioningFixture: Sendable {
     var engine: ProvisioningEngine { harness.gateway.provisioning[0] }
 
     /// A provisioner of this gateway under `holder`, running until the task is cancelled.
-    func run(holder: String = "instance-a") -> Task<Void, Never> {
-        let provisioner = harness.gateway.provisioners(holder: holder)[0]
+    func run(holder: String = "instance-a", crashes: Bool = false) -> Task<Void, Never> {
+        var provisioner = harness.gateway.provisioners(holder: holder)[0]
+        provisioner.releasesLease = !crashes
         return Task { await provisioner.run() }
     }
 
@@ -58,6 +60,15 @@ struct ProvisioningFixture: Sendable {
     func adminModify(_ dn: String, _ modifications: [LDAPModification]) async throws {
         let admin = try await LDAPConnection.connect(harness.slapd.adminConfiguration())
         _ = try await admin.modify(dn: dn, modifications, controls: [])
+    }
+
+    func createUser(_ userName: String, extra: String = "") async throws -> String {
+        let id = try await api { client in
+            try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                                     body: jsonBody(userJSON(userName, extra: extra))).json?["id"]?.stringValue
+        }
+        guard let id else { throw FixtureError("cannot create \(userName)") }
+        return id
     }
 
     func dn(ofUser userName: String) async throws -> String {

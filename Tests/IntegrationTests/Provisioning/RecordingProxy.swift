@@ -31,8 +31,8 @@ final class RecordingProxy: Sendable {
     private let task: Task<Void, any Error>
     var url: String { "http://127.0.0.1:\(port)" }
 
-    static func start(upstream: String) async throws -> RecordingProxy {
-        let port = try ProcessRunner.freePort()
+    static func start(upstream: String, port: Int? = nil) async throws -> RecordingProxy {
+        let port = try port ?? ProcessRunner.freePort()
         let proxy = RecordingProxy(port: port, upstream: upstream)
         for _ in 0..<100 {
             if (try? await TargetProbe.get(proxy.url + "/ServiceProviderConfig", token: SCIMTargetServer.token)) != nil { break }
