@@ -9,6 +9,11 @@ extension LDAPResourceStore {
         public var id: String
         /// entryCSN: the resource's version (its ETag).
         public var version: String
+
+        public init(id: String, version: String) {
+            self.id = id
+            self.version = version
+        }
     }
 
     /// The LDAP filter of `typeName`'s entries, with `extra` ANDed.

@@ -17,7 +17,7 @@ extension ProvisioningEngine {
     public func reconcile(dryRun: Bool = false, progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> ReconcileReport {
         let started = ContinuousClock.now
         var report = ReconcileReport()
-        var work: [(type: ProvisionedType, id: String, hint: RemoteHint)] = []
+        var work: [(type: ProvisionedType, id: String, hint: RemoteHint, version: String)] = []
         var orphans: [(type: ProvisionedType, id: String)] = []
         let records = Dictionary(try await state.records().map { ($0.localID, $0) }, uniquingKeysWith: { a, _ in a })
         for type in types {
@@ -29,18 +29,18 @@ extension ProvisioningEngine {
                 if let id = remote["id"]?.stringValue { byID[id] = remote }
                 if let external = remote["externalId"]?.stringValue { byExternalID[external] = remote }
             }
+            let index = RemoteIndex(remotes)
             let selected = Set(locals.map(\.id))
             for local in locals {
                 let record = records[local.id]
                 if let remoteID = record?.remoteID, let remote = byID[remoteID] {
                     remember(local.id, remoteID)
-                    work.append((type, local.id, .present(remote)))
+                    work.append((type, local.id, .present(remote), local.version))
                 } else if let remote = byExternalID[local.id] {
-                    work.append((type, local.id, .present(remote)))
-                } else if record?.remoteID != nil {
-                    work.append((type, local.id, .absent))  // gone on the target: created again
+                    work.append((type, local.id, .present(remote), local.version))
                 } else {
-                    work.append((type, local.id, .unknown))  // never pushed: matched (adoption) or created
+                    // Never pushed, or gone on the target: adopted from the listing or created.
+                    work.append((type, local.id, .absent(index), local.version))
                 }
             }
             for record in records.values where record.resourceType.caseInsensitiveEquals(type.name) && !selected.contains(record.localID) {
@@ -58,7 +58,11 @@ extension ProvisioningEngine {
                 var running = 0
                 func addNext() -> Bool {
                     guard let item = iterator.next() else { return false }
-                    group.addTask { (item.id, await self.sync(localID: item.id, typeName: item.type.name, force: true, hint: item.hint, dryRun: dryRun)) }
+                    let known = (record: records[item.id], version: item.version)
+                    group.addTask {
+                        (item.id, await self.sync(localID: item.id, typeName: item.type.name, force: true, hint: item.hint, dryRun: dryRun,
+                                                  known: known))
+                    }
                     return true
                 }
                 while running < settings.concurrency, addNext() { running += 1 }

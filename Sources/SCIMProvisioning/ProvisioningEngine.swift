@@ -51,7 +51,8 @@ public final class ProvisioningEngine: Sendable {
     /// What reconciliation already knows about the target's copy.
     public enum RemoteHint: Sendable {
         case unknown
-        case absent
+        /// The target's listing has no resource of ours for it: adopt from the listing or create.
+        case absent(RemoteIndex)
         case present(JSONValue)
     }
 
@@ -75,18 +76,21 @@ public final class ProvisioningEngine: Sendable {
     /// Brings one resource up to date on the target and records the outcome. Never throws: failures are
     /// recorded (pending with a backoff when they may heal, failed when they will not).
     @discardableResult
+    /// `known`: what a reconciliation already read (the state record, or nil for none, and the entry's
+    /// current version), so it is not read again per resource.
     public func sync(localID: String, typeName: String?, force: Bool = false, hint: RemoteHint = .unknown,
-                     dryRun: Bool = false) async -> Action {
+                     dryRun: Bool = false, known: (record: ProvisioningRecord?, version: String)? = nil) async -> Action {
         var record: ProvisioningRecord?
         do {
-            record = try await state.record(localID)
+            if let known { record = known.record } else { record = try await state.record(localID) }
             let name = typeName ?? record?.resourceType
             guard let type = type(named: name) else { return .skip("not a provisioned type") }
             if !dryRun, await circuit.isOpen() {
                 try await defer_(record: record, localID: localID, type: type, error: "the target is unreachable (circuit open)")
                 return .skip("circuit open")
             }
-            let action = try await push(localID: localID, type: type, record: record, force: force, hint: hint, dryRun: dryRun, depth: 0)
+            let action = try await push(localID: localID, type: type, record: record, force: force, hint: hint, dryRun: dryRun, depth: 0,
+                                        version: known?.version)
             if !dryRun { await circuit.succeeded() }
             return action
         } catch let error as TargetError {
@@ -102,8 +106,14 @@ public final class ProvisioningEngine: Sendable {
     }
 
     private func push(localID: String, type: ProvisionedType, record: ProvisioningRecord?, force: Bool, hint: RemoteHint,
-                      dryRun: Bool, depth: Int) async throws -> Action {
-        guard let identity = try await store.identity(of: type.name, id: localID, matching: type.selection) else {
+                      dryRun: Bool, depth: Int, version: String? = nil) async throws -> Action {
+        let found: LDAPResourceStore.Identity?
+        if let version {
+            found = LDAPResourceStore.Identity(id: localID, version: version)
+        } else {
+            found = try await store.identity(of: type.name, id: localID, matching: type.selection)
+        }
+        guard let identity = found else {
             // Deleted, or out of the selection: removed on the target if we put it there.
             guard let record else { return .unchanged }
             if let remoteID = record.remoteID {
@@ -133,14 +143,17 @@ public final class ProvisioningEngine: Sendable {
         var remote: JSONValue?
         var adopted = false
         switch hint {
-        case .present(let value): remote = value
-        case .absent: remote = nil
+        case .present(let value):
+            remote = value
+        case .absent(let index):
+            remote = index.match(desired, hasMembers: type.hasMembers)
+            adopted = remote != nil
         case .unknown:
             if let remoteID = record?.remoteID { remote = try await fetch(type, remoteID) }
-        }
-        if remote == nil {
-            remote = try await match(type: type, localID: localID, desired: desired)
-            adopted = remote != nil
+            if remote == nil {
+                remote = try await match(type: type, localID: localID, desired: desired)
+                adopted = remote != nil
+            }
         }
         let action: Action
         var remoteID = remote?["id"]?.stringValue
