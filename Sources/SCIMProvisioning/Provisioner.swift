@@ -160,7 +160,9 @@ public struct Provisioner: Sendable {
                 case .event(.entry(let state, let uuid, let entry, let cookie)):
                     switch state {
                     case .add, .modify:
-                        await queue.push(.init(localID: uuid, typeName: classify(entry), force: false))
+                        // A refresh without cookie sends every entry: the reconciliation that follows it compares
+                        // them all with the target at once, so they are not queued one by one.
+                        if !fullRefresh { await queue.push(.init(localID: uuid, typeName: classify(entry), force: false)) }
                     case .delete:
                         await queue.push(.init(localID: uuid, typeName: nil, force: true))
                     case .present:

@@ -18,6 +18,7 @@ public final class ProvisioningEngine: Sendable {
     public let types: [ProvisionedType]
     let logger: Logger
     let circuit = Circuit()
+    let locks = KeyedLock()
     /// local id → target id, for member translation (bounded; the directory has the rest).
     private let remoteIDs = Mutex<[String: String]>([:])
     let counters = Mutex(Counters())
@@ -80,6 +81,15 @@ public final class ProvisioningEngine: Sendable {
     /// current version), so it is not read again per resource.
     public func sync(localID: String, typeName: String?, force: Bool = false, hint: RemoteHint = .unknown,
                      dryRun: Bool = false, known: (record: ProvisioningRecord?, version: String)? = nil) async -> Action {
+        await locks.acquire(localID)
+        let action = await syncLocked(localID: localID, typeName: typeName, force: force, hint: hint, dryRun: dryRun, known: known,
+                                      depth: 0)
+        await locks.release(localID)
+        return action
+    }
+
+    private func syncLocked(localID: String, typeName: String?, force: Bool, hint: RemoteHint, dryRun: Bool,
+                            known: (record: ProvisioningRecord?, version: String)?, depth: Int) async -> Action {
         var record: ProvisioningRecord?
         do {
             if let known { record = known.record } else { record = try await state.record(localID) }
@@ -89,7 +99,7 @@ public final class ProvisioningEngine: Sendable {
                 try await defer_(record: record, localID: localID, type: type, error: "the target is unreachable (circuit open)")
                 return .skip("circuit open")
             }
-            let action = try await push(localID: localID, type: type, record: record, force: force, hint: hint, dryRun: dryRun, depth: 0,
+            let action = try await push(localID: localID, type: type, record: record, force: force, hint: hint, dryRun: dryRun, depth: depth,
                                         version: known?.version)
             if !dryRun { await circuit.succeeded() }
             return action
@@ -137,7 +147,7 @@ public final class ProvisioningEngine: Sendable {
         } catch let error as SCIMError where error.status == 404 {
             return .skip("gone while reading")
         }
-        let desired = try await desiredResource(local.resource, localID: localID, type: type, dryRun: dryRun, depth: depth)
+        let (desired, busy) = try await desiredResource(local.resource, localID: localID, type: type, dryRun: dryRun, depth: depth)
 
         // Find the target's copy: the id we recorded, else by externalId, userName, e-mail (adoption).
         var remote: JSONValue?
@@ -172,8 +182,15 @@ public final class ProvisioningEngine: Sendable {
         guard !dryRun else { return action }
         guard let remoteID else { throw TargetError(status: 201, detail: "the target returned a resource without id") }
         remember(localID, remoteID)
-        try await state.save(ProvisioningRecord(localID: localID, resourceType: type.name, remoteID: remoteID,
-                                                version: identity.version, status: .synced, lastAttempt: Date()))
+        if busy > 0 {
+            // Some members were being pushed by another worker: this group is pushed again in a moment.
+            try await state.save(ProvisioningRecord(localID: localID, resourceType: type.name, remoteID: remoteID,
+                                                    version: identity.version, status: .pending, lastAttempt: Date(),
+                                                    lastError: "\(busy) member(s) not on the target yet", nextAttempt: Date()))
+        } else {
+            try await state.save(ProvisioningRecord(localID: localID, resourceType: type.name, remoteID: remoteID,
+                                                    version: identity.version, status: .synced, lastAttempt: Date()))
+        }
         counters.withLock { $0.lastSuccess = Date() }
         return action
     }
@@ -235,29 +252,37 @@ public final class ProvisioningEngine: Sendable {
         remoteIDs.withLock { $0[localID] }
     }
 
-    /// The desired resource; members the target does not know yet are pushed first (once, not recursively
-    /// beyond nested groups' first level), members outside the target's selection are left out.
+    /// The desired resource; members the target does not know yet are pushed first (one level: a member group's
+    /// own members are not pushed from here), members outside the target's selection are left out. `busy`: members
+    /// another push was handling at that moment (left out now; the group is retried shortly).
     func desiredResource(_ local: JSONValue, localID: String, type: ProvisionedType, dryRun: Bool, depth: Int) async throws
-        -> DesiredResource
+        -> (DesiredResource, busy: Int)
     {
         var (desired, unresolved) = DesiredResource.make(from: local, localID: localID, attributes: type.attributes,
                                                          translate: knownRemoteID)
-        guard !unresolved.isEmpty else { return desired }
+        guard !unresolved.isEmpty else { return (desired, 0) }
         let memberTypes = Dictionary((local["members"]?.arrayValue ?? []).compactMap { member -> (String, String)? in
             guard let value = member["value"]?.stringValue else { return nil }
             return (value, member["type"]?.stringValue ?? "User")
         }, uniquingKeysWith: { first, _ in first })
+        var busy = 0
         for memberID in unresolved {
             if let record = try await state.record(memberID), let remoteID = record.remoteID {
                 remember(memberID, remoteID)
                 continue
             }
-            guard !dryRun, depth < 2, let memberType = self.type(named: memberTypes[memberID]) else { continue }
-            _ = try? await push(localID: memberID, type: memberType, record: nil, force: true, hint: .unknown, dryRun: false,
-                                depth: depth + 1)
+            guard !dryRun, depth < 1, let memberType = self.type(named: memberTypes[memberID]) else { continue }
+            // Never wait for another push here (two groups holding each other would wait forever).
+            guard await locks.tryAcquire(memberID) else {
+                busy += 1
+                continue
+            }
+            _ = await syncLocked(localID: memberID, typeName: memberType.name, force: true, hint: .unknown, dryRun: false,
+                                 known: nil, depth: depth + 1)
+            await locks.release(memberID)
         }
         (desired, _) = DesiredResource.make(from: local, localID: localID, attributes: type.attributes, translate: knownRemoteID)
-        return desired
+        return (desired, busy)
     }
 
     // MARK: Failures

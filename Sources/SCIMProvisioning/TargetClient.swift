@@ -63,8 +63,9 @@ public final class TargetClient: Sendable {
     }
 
     deinit {
-        // A client built but never run (a config check, a CLI command) still owns an HTTP client.
-        try? http.syncShutdown()
+        // A client built but never run (a config check, a CLI command) still owns an HTTP client; shut down
+        // without blocking (this may run on an event loop).
+        http.shutdown(queue: .global()) { _ in }
     }
 
     // MARK: SCIM operations
