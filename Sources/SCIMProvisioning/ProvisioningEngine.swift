@@ -91,8 +91,16 @@ public final class ProvisioningEngine: Sendable {
     private func syncLocked(localID: String, typeName: String?, force: Bool, hint: RemoteHint, dryRun: Bool,
                             known: (record: ProvisioningRecord?, version: String)?, depth: Int) async -> Action {
         var record: ProvisioningRecord?
+        var hint = hint
+        var known = known
         do {
-            if let known { record = known.record } else { record = try await state.record(localID) }
+            record = try await state.record(localID)
+            if let snapshot = known, snapshot.record != record {
+                // Pushed meanwhile (by the feed, while a reconciliation waited for this lock): what the
+                // reconciliation saw is stale; look again.
+                hint = .unknown
+                known = nil
+            }
             let name = typeName ?? record?.resourceType
             guard let type = type(named: name) else { return .skip("not a provisioned type") }
             if !dryRun, await circuit.isOpen() {
