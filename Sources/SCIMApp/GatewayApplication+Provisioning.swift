@@ -8,8 +8,8 @@ import ServiceLifecycle
 extension GatewayApplication {
     /// One engine per `provisioning.targets[]`, over the resource types the mapping serves (as discovery
     /// advertises them, so the attributes compared are the ones the gateway stores).
-    static func provisioningEngines(config: GatewayConfig, store: LDAPResourceStore, registry: SchemaRegistry, logger: Logger)
-        throws -> [ProvisioningEngine]
+    static func provisioningEngines(config: GatewayConfig, store: LDAPResourceStore, registry: SchemaRegistry, logger: Logger,
+                                    metrics: GatewayMetrics?) throws -> [ProvisioningEngine]
     {
         try config.targetSettings().map { settings in
             var types: [ProvisionedType] = []
@@ -26,7 +26,9 @@ extension GatewayApplication {
                 throw ConfigError("provisioning.targets[\(settings.name)]: \(error)")
             }
             let state = ProvisioningStateStore(pool: store.pool, baseDN: config.provisioningStateBaseDN, target: settings.name)
-            return ProvisioningEngine(settings: settings, store: store, state: state, client: client, types: types, logger: logger)
+            let instruments = metrics.map { ProvisioningMetrics(target: settings.name, factory: $0.factory) } ?? .disabled
+            return ProvisioningEngine(settings: settings, store: store, state: state, client: client, types: types, logger: logger,
+                                      metrics: instruments)
         }
     }
 

@@ -70,7 +70,8 @@ public struct GatewayApplication {
         serverConfiguration.features.patch = true
         let advertised = try Self.advertised(registry, mapping: mapping)
         serverConfiguration.discoveryRegistry = advertised
-        let provisioning = try Self.provisioningEngines(config: config, store: store, registry: advertised, logger: logger)
+        let provisioning = try Self.provisioningEngines(config: config, store: store, registry: advertised, logger: logger,
+                                                        metrics: metrics)
         serverConfiguration.users = try config.userAuthentication()
         if let metrics {
             serverConfiguration.metrics = metrics.server

@@ -11,6 +11,8 @@ actor ChangeQueue {
         var typeName: String?
         /// Push even when the version pushed last is the current one (retries, reconciliation).
         var force: Bool
+        /// When the feed delivered it (for the lag metric); nil for retries.
+        var received: ContinuousClock.Instant? = nil
     }
 
     let capacity: Int

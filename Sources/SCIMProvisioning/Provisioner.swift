@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import LDAPClient
 import Logging
@@ -54,6 +55,8 @@ public struct Provisioner: Sendable {
                 continue
             }
             logger.info("provisioning: this instance now provisions the target", metadata: ["target": "\(name)", "holder": "\(holder)"])
+            engine.metrics.leader.record(1)
+            defer { engine.metrics.leader.record(0) }
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.lead() }
                 group.addTask {
@@ -89,7 +92,8 @@ public struct Provisioner: Sendable {
                 for _ in 0..<engine.settings.concurrency {
                     group.addTask {
                         while let item = await queue.next() {
-                            await self.engine.sync(localID: item.localID, typeName: item.typeName, force: item.force)
+                            let action = await self.engine.sync(localID: item.localID, typeName: item.typeName, force: item.force)
+                            if let received = item.received, action.reachedTarget { self.engine.metrics.recordLag(since: received) }
                             await queue.done(item)
                         }
                     }
@@ -162,9 +166,11 @@ public struct Provisioner: Sendable {
                     case .add, .modify:
                         // A refresh without cookie sends every entry: the reconciliation that follows it compares
                         // them all with the target at once, so they are not queued one by one.
-                        if !fullRefresh { await queue.push(.init(localID: uuid, typeName: classify(entry), force: false)) }
+                        if !fullRefresh {
+                            await queue.push(.init(localID: uuid, typeName: classify(entry), force: false, received: .now))
+                        }
                     case .delete:
-                        await queue.push(.init(localID: uuid, typeName: nil, force: true))
+                        await queue.push(.init(localID: uuid, typeName: nil, force: true, received: .now))
                     case .present:
                         presentPhase = true
                         present.insert(uuid)
@@ -228,11 +234,15 @@ public struct Provisioner: Sendable {
         }
     }
 
-    /// Pending resources whose backoff is over go back into the queue.
+    /// Pending resources whose backoff is over go back into the queue; the pending and failed gauges follow.
     private func retries(queue: ChangeQueue) async {
+        var rounds = 0
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(2))
             guard let pending = try? await engine.state.records(status: .pending) else { continue }
+            engine.metrics.pending.record(pending.count + (await queue.count))
+            if rounds % 15 == 0, let failed = try? await engine.state.records(status: .failed) { engine.metrics.failed.record(failed.count) }
+            rounds += 1
             let now = Date()
             for record in pending where (record.nextAttempt ?? .distantPast) <= now {
                 await queue.push(.init(localID: record.localID, typeName: record.resourceType, force: true))

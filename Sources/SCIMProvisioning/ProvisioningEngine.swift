@@ -17,6 +17,7 @@ public final class ProvisioningEngine: Sendable {
     /// Users before groups, so members translate.
     public let types: [ProvisionedType]
     let logger: Logger
+    public let metrics: ProvisioningMetrics
     let circuit = Circuit()
     let locks = KeyedLock()
     /// local id → target id, for member translation (bounded; the directory has the rest).
@@ -36,6 +37,12 @@ public final class ProvisioningEngine: Sendable {
         case update(operations: Int)
         case remove(TargetSettings.Removal)
         case skip(String)
+
+        /// The target holds the change (or needed none).
+        public var reachedTarget: Bool {
+            if case .skip = self { return false }
+            return true
+        }
 
         public var description: String {
             switch self {
@@ -58,7 +65,8 @@ public final class ProvisioningEngine: Sendable {
     }
 
     public init(settings: TargetSettings, store: LDAPResourceStore, state: ProvisioningStateStore, client: TargetClient,
-                types: [ProvisionedType], logger: Logger) {
+                types: [ProvisionedType], logger: Logger, metrics: ProvisioningMetrics = .disabled) {
+        self.metrics = metrics
         self.settings = settings
         self.store = store
         self.state = state
@@ -85,6 +93,7 @@ public final class ProvisioningEngine: Sendable {
         let action = await syncLocked(localID: localID, typeName: typeName, force: force, hint: hint, dryRun: dryRun, known: known,
                                       depth: 0)
         await locks.release(localID)
+        if !dryRun { metrics.count(action) }
         return action
     }
 

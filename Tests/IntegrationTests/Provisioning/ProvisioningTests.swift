@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import LDAPClient
+import Prometheus
 import SCIMApp
 import SCIMCore
 import SCIMProvisioning
@@ -57,6 +58,17 @@ struct ProvisioningTests {
         #expect(resource(users, externalId: userID) == nil)
         let leftovers = users.filter { $0["userName"]?.stringValue == "prov.alice" }
         #expect(leftovers.isEmpty)
+
+        // The target's metrics: pushes by result, the lag of each change, this instance as the leader.
+        let buffer = try #require(f.harness.gateway.metrics).registry.emitToBuffer()
+        let text = String(decoding: buffer, as: UTF8.self)
+        func value(_ series: String) -> Double? {
+            text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
+        }
+        #expect((value(#"scim_gateway_provisioning_pushes_total{target="cloud",result="created"}"#) ?? 0) >= 1, "\(text)")
+        #expect((value(#"scim_gateway_provisioning_pushes_total{target="cloud",result="removed"}"#) ?? 0) >= 1)
+        #expect((value(#"scim_gateway_provisioning_lag_seconds_count{target="cloud"}"#) ?? 0) >= 3)
+        #expect(value(#"scim_gateway_provisioning_leader{target="cloud"}"#) == 1)
     }
 
     @Test func usersThatExistOnTheTargetAreAdoptedNotDuplicated() async throws {
