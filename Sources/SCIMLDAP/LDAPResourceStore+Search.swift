@@ -90,6 +90,7 @@ extension LDAPResourceStore {
         guard let filter else { return .alwaysTrue }
         let rules = try await directoryRules()
         var translation = SCIMFilterTranslation(mapping: mapped, type: type, rules: rules)
+        translation.passwordPoliciesForFilter = try await passwordPoliciesForFilter(filter, mapped: mapped)
         let ids = translation.referencedIDs(in: filter)
         if !ids.isEmpty {
             do {

@@ -34,13 +34,26 @@ public enum SCIMRouter {
             try await store.ping()
             return SCIMResponse.json(.object(["status": .string("ready")]))
         }
-        let types = servedTypes.compactMap { registry.resourceType(named: $0) }
+        var types = servedTypes.compactMap { registry.resourceType(named: $0) }
         let group = router.group(RouterPath(configuration.basePath))
         DiscoveryController(registry: registry, configuration: configuration, servedTypes: types).register(on: group)
+        // /PasswordPolicies has its own read-only controller and takes no part in root searches or bulk.
+        if let policies = types.first(where: { $0.resourceType.name == PasswordPolicyResource.name }) {
+            types.removeAll { $0.resourceType.name == PasswordPolicyResource.name }
+            if let reader = store as? any PasswordPolicyStore, reader.servesPasswordPolicies {
+                PasswordPoliciesController(store: reader, type: policies).register(on: group)
+            }
+        }
         for type in types {
             let controller = ResourceController(store: store, type: type, configuration: configuration)
             controller.register(on: group)
-            if type.resourceType.name == "User" { MeController(users: controller).register(on: group) }
+            if type.resourceType.name == "User" {
+                // Before /Me's own routes, so `/Me/password` is not taken for another path.
+                if let actions = store as? any PasswordActionStore, actions.offersPasswordActions(type: type) {
+                    PasswordActionsController(actions: actions, users: controller).register(on: group)
+                }
+                MeController(users: controller).register(on: group)
+            }
         }
         RootSearchController(store: store, types: types, configuration: configuration).register(on: group)
         BulkController(store: store, types: types, configuration: configuration).register(on: group)

@@ -41,7 +41,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         if context.isUser {
             let path = request.uri.path
             let discovery = ["ServiceProviderConfig", "ResourceTypes", "Schemas"].contains { path.hasPrefix("\(basePath)/\($0)") }
-            guard path == "\(basePath)/Me" || discovery else {
+            guard path == "\(basePath)/Me" || path == "\(basePath)/Me/password" || discovery else {
                 throw SCIMError.forbidden("A user credential serves /Me only.")
             }
         }
@@ -78,6 +78,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
         if let verifier = users.jwt, verifier.settings.issuer == issuer {
             do {
                 let claims = try await verifier.verify(token)
+                // The OpenID Connect profile for SCIM: `scim_id` names the user's SCIM resource directly.
+                if let scimID = claims.strings[UserAuthentication.scimIDClaim], !scimID.isEmpty {
+                    return try await admitUser(scimID, &context, byID: true)
+                }
                 guard let subject = claims.strings[users.subjectClaim], !subject.isEmpty else {
                     throw JWTVerifier.Rejection(description: "no \(users.subjectClaim) claim")
                 }
@@ -121,12 +125,13 @@ struct AuthenticationMiddleware: RouterMiddleware {
         context.logger[metadataKey: "client"] = .string(client.name)
     }
 
-    private func admitUser(_ subject: String, _ context: inout Context) async throws {
+    private func admitUser(_ subject: String, _ context: inout Context, byID: Bool = false) async throws {
         if let limit = users.rateLimit, let wait = limiter.take("user:" + subject, limit: limit) {
             throw SCIMError.tooManyRequests(retryAfter: wait)
         }
         context.isUser = true
-        context.actingUserID = try await directory?.lookup(users.userAttribute, subject)
+        // By id: still looked up, so a token naming no (or no longer a) user reaches nothing.
+        context.actingUserID = try await directory?.lookup(byID ? "id" : users.userAttribute, subject)
         context.clientName = "user:\(subject)"
         context.policy = users.policy
         context.logger[metadataKey: "client"] = .string("user:\(subject)")

@@ -1,0 +1,216 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import LDAPClient
+import NIOCore
+import SCIMApp
+import SCIMCore
+@testable import SCIMLDAP
+import SlapdHarness
+import Testing
+
+/// ppolicy's password state on User (`passwordState`), produced by real binds against slapd and read through SCIM.
+@Suite("Password state from ppolicy")
+struct PasswordStateTests {
+    static let urn = "urn:scim-gateway:params:scim:schemas:extension:ppolicy:2.0:User"
+
+    /// The default policy changed as the directory's admin (the service account may only read it).
+    static func setPolicy(_ harness: GatewayHarness, _ changes: [LDAPModification]) async throws {
+        let admin = try await LDAPConnection.connect(harness.slapd.adminConfiguration())
+        _ = try await admin.modify(dn: "cn=default,ou=policies,\(harness.slapd.suffix)", changes)
+        harness.gateway.store.passwordPolicyCache.clear()
+    }
+
+    static func create(_ client: some TestClientProtocol, _ userName: String, password: String) async throws -> String {
+        let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                                               body: jsonBody(userJSON(userName, extra: #""password":"\#(password)""#)))
+        #expect(created.status == .created, "\(String(buffer: created.body))")
+        return try #require(created.json?["id"]?.stringValue)
+    }
+
+    static func state(_ client: some TestClientProtocol, _ id: String) async throws -> JSONValue? {
+        let attributes = "\(urn):passwordState".addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        let response = try await client.execute(uri: "/scim/v2/Users/\(id)?attributes=\(attributes)", method: .get,
+                                                headers: GatewayHarness.auth)
+        #expect(response.status == .ok)
+        #expect(response.json?["schemas"]?.arrayValue?.contains(.string(urn)) == true)
+        return response.json?[urn]?["passwordState"]
+    }
+
+    /// The ids of the users `filter` finds.
+    static func find(_ client: some TestClientProtocol, _ filter: String) async throws -> (status: HTTPResponse.Status, ids: Set<String>, body: JSONValue?) {
+        let query = filter.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        let response = try await client.execute(uri: "/scim/v2/Users?filter=\(query)&count=50", method: .get, headers: GatewayHarness.auth)
+        let ids = Set((response.json?["Resources"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue })
+        return (response.status, ids, response.json)
+    }
+
+    static func dn(_ harness: GatewayHarness, _ userName: String) -> String { "uid=\(userName),\(harness.slapd.peopleDN)" }
+
+    static func count(_ value: JSONValue?) -> Int64 {
+        if case .integer(let number)? = value { return number }
+        return -1
+    }
+
+    static func date(_ value: JSONValue?) -> Date? { value?.stringValue.flatMap { SCIMDateTime.parse($0) } }
+
+    @Test func failedBindsCountAndLockTemporarily() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { harness.stop() }
+        try await Self.setPolicy(harness, [.replace("pwdMaxFailure", ["3"]), .replace("pwdLockoutDuration", ["600"])])
+        try await harness.application().test(.router) { client in
+            let id = try await Self.create(client, "lock.me", password: "Good-Pass-1")
+            let other = try await Self.create(client, "free.user", password: "Good-Pass-2")
+            let off = try await Self.create(client, "off.user", password: "Good-Pass-3")
+
+            // Not returned unless asked for, and `schemas` does not claim it then.
+            let plain = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .get, headers: GatewayHarness.auth)
+            #expect(plain.json?[Self.urn] == nil)
+            #expect(plain.json?["schemas"]?.arrayValue?.contains(.string(Self.urn)) == false)
+
+            var state = try #require(try await Self.state(client, id))
+            #expect(state["failedAttempts"] == .integer(0))
+            #expect(state["locked"] == .bool(false))
+            #expect(state["mustChange"] == .bool(false))
+            #expect(state["expired"] == .bool(false))
+            #expect(state["expiresDateTime"] == nil)
+            #expect(state["cantChange"] == .bool(false))
+            #expect(state["policy"]?.stringValue?.isEmpty == false)
+            let setAt = try #require(Self.date(state["lastSetDateTime"]))
+            #expect(abs(setAt.timeIntervalSinceNow) < 60)
+
+            // One wrong password: one failure, not locked.
+            #expect(try await !PasswordStorageTests.binds(harness, Self.dn(harness, "lock.me"), "wrong-1"))
+            state = try #require(try await Self.state(client, id))
+            #expect(state["failedAttempts"] == .integer(1))
+            #expect(Self.date(state["lastFailedDateTime"]) != nil)
+            #expect(state["locked"] == .bool(false))
+            #expect(try await Self.find(client, "\(Self.urn):passwordState.locked eq true").ids.isEmpty)
+
+            // Two more: pwdMaxFailure reached, locked for pwdLockoutDuration; even the right password fails.
+            for attempt in 2...3 {
+                #expect(try await !PasswordStorageTests.binds(harness, Self.dn(harness, "lock.me"), "wrong-\(attempt)"))
+            }
+            #expect(try await !PasswordStorageTests.binds(harness, Self.dn(harness, "lock.me"), "Good-Pass-1"))
+            state = try #require(try await Self.state(client, id))
+            #expect(state["locked"] == .bool(true))
+            #expect(Self.count(state["failedAttempts"]) >= 3)
+            let until = try #require(Self.date(state["lockedUntil"]))
+            #expect(until.timeIntervalSinceNow > 500 && until.timeIntervalSinceNow <= 600)
+
+            // The administrative lock (active=false) is not a temporary lock.
+            let deactivated = try await client.execute(uri: "/scim/v2/Users/\(off)", method: .patch, headers: GatewayHarness.auth, body: jsonBody(
+                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}"#))
+            #expect(deactivated.status == .ok)
+            #expect(try await Self.state(client, off)?["locked"] == .bool(false))
+
+            let locked = try await Self.find(client, "\(Self.urn):passwordState.locked eq true")
+            #expect(locked.status == .ok)
+            #expect(locked.ids == [id])
+            let unlocked = try await Self.find(client, "urn:scim-gateway:params:scim:schemas:extension:ppolicy:2.0:User:passwordState.locked eq false and userName sw \"o\"")
+            #expect(unlocked.ids == [off])
+            let failing = try await Self.find(client, "\(Self.urn):passwordState.locked ne false or userName eq \"free.user\"")
+            #expect(failing.ids == [id, other])
+
+            // Filters the directory cannot answer exactly are refused, naming the attribute.
+            for filter in ["\(Self.urn):passwordState.failedAttempts gt 1", "\(Self.urn):passwordState.lockedUntil pr",
+                           "\(Self.urn):passwordState.locked eq \"yes\""] {
+                let refused = try await Self.find(client, filter)
+                #expect(refused.status == .badRequest, "\(filter)")
+                #expect(refused.body?["scimType"]?.stringValue == "invalidFilter")
+                #expect(refused.body?["detail"]?.stringValue?.contains("passwordState") == true)
+            }
+
+            // Read-only: a PUT carrying it changes nothing, a PATCH of it is refused.
+            let put = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .put, headers: GatewayHarness.auth, body: jsonBody(
+                userJSON("lock.me", extra: #""title":"T","\#(Self.urn)":{"passwordState":{"locked":false,"failedAttempts":0}}"#)))
+            #expect(put.status == .ok, "\(String(buffer: put.body))")
+            #expect(try await Self.state(client, id)?["locked"] == .bool(true))
+            let patched = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .patch, headers: GatewayHarness.auth, body: jsonBody(
+                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"\#(Self.urn):passwordState.locked","value":false}]}"#))
+            #expect(patched.status == .badRequest)
+            #expect(patched.json?["scimType"]?.stringValue == "mutability")
+            #expect(try await Self.state(client, id)?["locked"] == .bool(true))
+        }
+    }
+
+    @Test func resetByAnAdministratorMustBeChanged() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { harness.stop() }
+        try await Self.setPolicy(harness, [.replace("pwdMustChange", ["TRUE"])])
+        try await harness.application().test(.router) { client in
+            let id = try await Self.create(client, "new.hire", password: "First-Pass-1")
+            let before = try await Self.create(client, "old.hand", password: "First-Pass-2")
+            #expect(try await Self.state(client, id)?["mustChange"] == .bool(true))
+            // The user changes it (ppolicy clears pwdReset).
+            var configuration = harness.slapd.serviceConfiguration(poolSize: 1)
+            configuration.bind = .simple(dn: Self.dn(harness, "old.hand"), password: LDAPSecret("First-Pass-2"))
+            let user = try await LDAPConnection.connect(configuration)
+            _ = try await user.passwordModify(user: nil, oldPassword: LDAPSecret("First-Pass-2"), newPassword: LDAPSecret("Own-Pass-22"))
+            #expect(try await Self.state(client, before)?["mustChange"] == .bool(false))
+            let must = try await Self.find(client, "\(Self.urn):passwordState.mustChange eq true")
+            #expect(must.status == .ok)
+            #expect(must.ids == [id])
+            let mayStay = try await Self.find(client, "\(Self.urn):passwordState.mustChange eq false")
+            #expect(mayStay.ids == [before])
+        }
+    }
+
+    @Test func maximumAgeExpiresAndGraceLoginsCount() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { harness.stop() }
+        try await Self.setPolicy(harness, [.replace("pwdMaxAge", ["3"]), .replace("pwdGraceAuthNLimit", ["2"])])
+        try await harness.application().test(.router) { client in
+            let id = try await Self.create(client, "aging.user", password: "Aging-Pass-1")
+            var state = try #require(try await Self.state(client, id))
+            let setAt = try #require(Self.date(state["lastSetDateTime"]))
+            #expect(Self.date(state["expiresDateTime"]) == setAt.addingTimeInterval(3))
+            #expect(state["expired"] == .bool(false))
+            #expect(state["graceLoginsRemaining"] == .integer(2))
+            #expect(try await Self.find(client, "\(Self.urn):passwordState.expired eq true").ids.isEmpty)
+            let fresh = try await Self.find(client, "\(Self.urn):passwordState.lastSetDateTime ge \"2000-01-01T00:00:00Z\"")
+            #expect(fresh.ids == [id])
+
+            try await Task.sleep(for: .seconds(4))
+            state = try #require(try await Self.state(client, id))
+            #expect(state["expired"] == .bool(true))
+            #expect(try await Self.find(client, "\(Self.urn):passwordState.expired eq true").ids == [id])
+            #expect(try await Self.find(client, "\(Self.urn):passwordState.expired eq false").ids.isEmpty)
+            // A bind with the expired password uses a grace login.
+            #expect(try await PasswordStorageTests.binds(harness, Self.dn(harness, "aging.user"), "Aging-Pass-1"))
+            #expect(try await Self.state(client, id)?["graceLoginsRemaining"] == .integer(1))
+        }
+    }
+
+    @Test func discoveryAdvertisesItOnlyWhenTheMappingEnablesIt() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { harness.stop() }
+        try await harness.application().test(.router) { client in
+            let schema = try await client.execute(uri: "/scim/v2/Schemas/\(Self.urn)", method: .get, headers: GatewayHarness.auth)
+            #expect(schema.status == .ok)
+            let state = schema.json?["attributes"]?.arrayValue?.first { $0["name"]?.stringValue == "passwordState" }
+            #expect(state?["mutability"]?.stringValue == "readOnly")
+            #expect(state?["returned"]?.stringValue == "request")
+            let type = try await client.execute(uri: "/scim/v2/ResourceTypes/User", method: .get, headers: GatewayHarness.auth)
+            #expect(type.json?["schemaExtensions"]?.arrayValue?.contains { $0["schema"]?.stringValue == Self.urn } == true)
+        }
+        // The same mapping without `passwordPolicy`: neither the schema nor the extension.
+        let bundled = try String(contentsOf: GatewayHarness.repository.appendingPathComponent("Config/mapping/bundled.yaml"), encoding: .utf8)
+        let without = bundled.replacingOccurrences(of: "    passwordPolicy:\n", with: "    passwordPolicyOff:\n")
+            .components(separatedBy: "\n").filter { !$0.contains("defaultPolicy:") && !$0.contains("policiesBaseDN:") && !$0.contains("passwordPolicyOff") }
+            .joined(separator: "\n")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("no-ppolicy-\(UUID().uuidString).yaml")
+        try without.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let plain = try await GatewayHarness.start(mapping: file.path)
+        defer { plain.stop() }
+        try await plain.application().test(.router) { client in
+            let schema = try await client.execute(uri: "/scim/v2/Schemas/\(Self.urn)", method: .get, headers: GatewayHarness.auth)
+            #expect(schema.status == .notFound)
+            let type = try await client.execute(uri: "/scim/v2/ResourceTypes/User", method: .get, headers: GatewayHarness.auth)
+            #expect(type.json?["schemaExtensions"]?.arrayValue?.contains { $0["schema"]?.stringValue == Self.urn } == false)
+            let refused = try await Self.find(client, "\(Self.urn):passwordState.locked eq true")
+            #expect(refused.status == .badRequest)
+        }
+    }
+}
