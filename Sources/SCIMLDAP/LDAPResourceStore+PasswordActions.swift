@@ -48,6 +48,9 @@ extension LDAPResourceStore: PasswordActionStore {
                     }
                 }
             } catch let error as LDAPError {
+                if error.controls.passwordPolicy?.failure == .mustSupplyOldPassword {
+                    throw SCIMError.forbidden("The password policy requires the current password for every change (pwdSafeModify): the directory refuses a reset by this gateway; the user changes it on /Me/password.")
+                }
                 throw translate(error, type.resourceType.name)
             }
         }
@@ -77,15 +80,11 @@ extension LDAPResourceStore: PasswordActionStore {
     public func unlockPassword(id: String, type: ResolvedResourceType) async throws {
         try await scoped {
             let (_, _, entry) = try await passwordTarget(id, type)
-            var changes: [LDAPModification] = []
-            // Only a temporary lock: the permanent value is `active=false`, changed through `active` alone.
-            if let lock = entry.strings("pwdAccountLockedTime").first(where: { $0 != ActiveLock.permanentLock }) {
-                changes.append(.delete("pwdAccountLockedTime", [lock]))
-            }
-            if !entry.strings("pwdFailureTime").isEmpty { changes.append(.delete("pwdFailureTime")) }
-            guard !changes.isEmpty else { return }
+            // Only a temporary lock: the permanent value is `active=false`, changed through `active` alone. Deleting
+            // the lock makes ppolicy drop the recorded failures too (pwdFailureTime itself is not user-modifiable).
+            guard let lock = entry.strings("pwdAccountLockedTime").first(where: { $0 != ActiveLock.permanentLock }) else { return }
             do {
-                _ = try await pool.withConnection { try await $0.modify(dn: entry.dn, changes) }
+                _ = try await pool.withConnection { try await $0.modify(dn: entry.dn, [.delete("pwdAccountLockedTime", [lock])]) }
             } catch let error as LDAPError {
                 throw translate(error, type.resourceType.name)
             }

@@ -109,11 +109,16 @@ struct PasswordActionTests {
             config.me = me
         }
         defer { harness.stop() }
-        try await PasswordStateTests.setPolicy(harness, [.replace("pwdSafeModify", ["TRUE"]), .replace("pwdMustChange", ["TRUE"])])
         try await harness.application().test(.router) { client in
-            let id = try await PasswordStateTests.create(client, "self.changer", password: "Given-Pass-1")
+            let id = try await PasswordStateTests.create(client, "self.changer", password: "Start-Pass-0")
             let other = try await PasswordStateTests.create(client, "someone.else", password: "Other-Pass-1")
+            #expect(try await Self.post(client, "/scim/v2/Users/\(id)/password", #"{"password":"Given-Pass-1"}"#).status == .noContent)
             #expect(try await PasswordStateTests.state(client, id)?["mustChange"] == .bool(true))
+            try await PasswordStateTests.setPolicy(harness, [.replace("pwdSafeModify", ["TRUE"])])
+            let probe = try await Self.post(client, "/scim/v2/Users/\(other)/password", #"{"password":"Other-Pass-2"}"#)
+            // With pwdSafeModify, slapd refuses a password set without the old one, an administrator's reset included.
+            #expect(probe.status == .forbidden)
+            #expect(probe.json?["detail"]?.stringValue?.contains("pwdSafeModify") == true, "\(String(buffer: probe.body))")
             let token = try await users.token(issuer: "https://login.test", subject: "self.changer")
             let bearer: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/scim+json"]
             let change = "urn:scim-gateway:params:scim:api:messages:2.0:PasswordChange"

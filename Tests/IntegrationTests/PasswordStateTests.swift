@@ -137,11 +137,17 @@ struct PasswordStateTests {
     @Test func resetByAnAdministratorMustBeChanged() async throws {
         let harness = try await GatewayHarness.start()
         defer { harness.stop() }
-        try await Self.setPolicy(harness, [.replace("pwdMustChange", ["TRUE"])])
         try await harness.application().test(.router) { client in
             let id = try await Self.create(client, "new.hire", password: "First-Pass-1")
             let before = try await Self.create(client, "old.hand", password: "First-Pass-2")
+            #expect(try await Self.state(client, id)?["mustChange"] == .bool(false))
+            // A directory administrator's reset (slapd sets pwdReset itself only for its own password administrators).
+            let admin = try await LDAPConnection.connect(harness.slapd.adminConfiguration())
+            for userName in ["new.hire", "old.hand"] {
+                _ = try await admin.modify(dn: Self.dn(harness, userName), [.replace("pwdReset", ["TRUE"])])
+            }
             #expect(try await Self.state(client, id)?["mustChange"] == .bool(true))
+            #expect(try await Self.state(client, before)?["mustChange"] == .bool(true))
             // The user changes it (ppolicy clears pwdReset).
             var configuration = harness.slapd.serviceConfiguration(poolSize: 1)
             configuration.bind = .simple(dn: Self.dn(harness, "old.hand"), password: LDAPSecret("First-Pass-2"))
