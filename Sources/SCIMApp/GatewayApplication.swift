@@ -39,6 +39,8 @@ public struct GatewayApplication {
         }
         let mappingURL = URL(fileURLWithPath: config.mapping, relativeTo: configDirectory).standardizedFileURL
         let mapping = try Mapping.load(mappingURL, suffix: config.ldap.suffix)
+        registry = try Self.addingPasswordPolicySchemas(of: mapping, to: registry,
+                                                        schemaDirectory: schemaURL.appendingPathComponent("scim"))
         registry = try Self.addingExtensions(of: mapping, to: registry, mappingDirectory: mappingURL.deletingLastPathComponent())
         registry = try Self.addingPasswordPolicies(of: mapping, to: registry)
         var served = mapping.resourceTypes.keys.sorted().filter { registry.resourceType(named: $0) != nil }

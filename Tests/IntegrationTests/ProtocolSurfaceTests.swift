@@ -6,6 +6,7 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import SCIMCore
+import SCIMLDAP
 import Testing
 
 @Suite("Discovery, routing, authentication and health")
@@ -24,15 +25,17 @@ struct ProtocolSurfaceTests {
 
             let types = try await client.execute(uri: "/scim/v2/ResourceTypes", method: .get, headers: GatewayHarness.auth)
             let names = types.json?["Resources"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
-            #expect(Set(names ?? []) == ["User", "Group"])
-            #expect(types.json?["totalResults"] == .integer(2))
+            // The bundled mapping enables ppolicy's password policies (`passwordPolicy`, see PasswordPolicyResourceTests).
+            #expect(Set(names ?? []) == ["User", "Group", "PasswordPolicy"])
+            #expect(types.json?["totalResults"] == .integer(3))
 
             let user = try await client.execute(uri: "/scim/v2/ResourceTypes/User", method: .get, headers: GatewayHarness.auth)
             #expect(user.json?["endpoint"]?.stringValue == "/Users")
 
             let schemas = try await client.execute(uri: "/scim/v2/Schemas", method: .get, headers: GatewayHarness.auth)
             let ids = schemas.json?["Resources"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
-            #expect(Set(ids) == [SCIMURN.user, SCIMURN.group, SCIMURN.enterpriseUser])
+            #expect(Set(ids) == [SCIMURN.user, SCIMURN.group, SCIMURN.enterpriseUser, PasswordStateAttributes.schema,
+                                 PasswordPolicyResource.schema])
 
             let one = try await client.execute(uri: "/scim/v2/Schemas/\(SCIMURN.user)", method: .get, headers: GatewayHarness.auth)
             #expect(one.json?["attributes"]?.arrayValue?.isEmpty == false)
