@@ -120,7 +120,7 @@ public struct GatewayApplication {
 
     /// The registry with `/PasswordPolicies` when a mapping names `passwordPolicy.policiesBaseDN`.
     static func addingPasswordPolicies(of mapping: Mapping, to registry: SchemaRegistry) throws -> SchemaRegistry {
-        guard mapping.resourceTypes.values.contains(where: { $0.passwordPolicy?.policiesBaseDN != nil }) else { return registry }
+        guard mapping.resourceTypes.values.contains(where: { $0.passwordPolicy?.policiesBaseDN != nil && $0.passwordPolicy?.serve == true }) else { return registry }
         guard registry.schema(id: PasswordPolicyResource.schema) != nil else {
             throw ConfigError("passwordPolicy.policiesBaseDN: the schema directory lacks \(PasswordPolicyResource.schema)")
         }

@@ -6,7 +6,7 @@ import SCIMCore
 /// account and shown read-only.
 extension LDAPResourceStore: PasswordPolicyStore {
     var policiesBaseDN: String? {
-        mapping.resourceTypes.sorted { $0.key < $1.key }.lazy.compactMap { $0.value.passwordPolicy?.policiesBaseDN }.first
+        mapping.resourceTypes.sorted { $0.key < $1.key }.lazy.compactMap { $0.value.passwordPolicy }.first { $0.serve == true }?.policiesBaseDN
     }
 
     public var servesPasswordPolicies: Bool { policiesBaseDN != nil }

@@ -8,6 +8,9 @@ public struct PasswordPolicyMapping: Sendable, Decodable {
     public var defaultPolicy: String?
     /// Where the pwdPolicy entries live (for `/PasswordPolicies` and for filters that depend on the policy).
     public var policiesBaseDN: String?
+    /// Serve the policies as `/PasswordPolicies` (read-only; default false: generic SCIM testers and clients
+    /// that try to create every advertised resource type would meet 405s).
+    public var serve: Bool?
     /// Seconds a policy entry read from the directory is reused (default 5).
     public var cacheSeconds: Int?
 }

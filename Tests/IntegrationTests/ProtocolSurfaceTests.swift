@@ -25,17 +25,15 @@ struct ProtocolSurfaceTests {
 
             let types = try await client.execute(uri: "/scim/v2/ResourceTypes", method: .get, headers: GatewayHarness.auth)
             let names = types.json?["Resources"]?.arrayValue?.compactMap { $0["name"]?.stringValue }
-            // The bundled mapping enables ppolicy's password policies (`passwordPolicy`, see PasswordPolicyResourceTests).
-            #expect(Set(names ?? []) == ["User", "Group", "PasswordPolicy"])
-            #expect(types.json?["totalResults"] == .integer(3))
+            #expect(Set(names ?? []) == ["User", "Group"])
+            #expect(types.json?["totalResults"] == .integer(2))
 
             let user = try await client.execute(uri: "/scim/v2/ResourceTypes/User", method: .get, headers: GatewayHarness.auth)
             #expect(user.json?["endpoint"]?.stringValue == "/Users")
 
             let schemas = try await client.execute(uri: "/scim/v2/Schemas", method: .get, headers: GatewayHarness.auth)
             let ids = schemas.json?["Resources"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
-            #expect(Set(ids) == [SCIMURN.user, SCIMURN.group, SCIMURN.enterpriseUser, PasswordStateAttributes.schema,
-                                 PasswordPolicyResource.schema])
+            #expect(Set(ids) == [SCIMURN.user, SCIMURN.group, SCIMURN.enterpriseUser, PasswordStateAttributes.schema])
 
             let one = try await client.execute(uri: "/scim/v2/Schemas/\(SCIMURN.user)", method: .get, headers: GatewayHarness.auth)
             #expect(one.json?["attributes"]?.arrayValue?.isEmpty == false)
