@@ -10,7 +10,8 @@ if [ ! -x "$venv/bin/scim2" ]; then
 fi
 [ -x .build/debug/scim-gateway ] || swift build --product scim-gateway || exit 1
 
-port=$((20000 + RANDOM % 20000)); ldap_port=$((port + 1)); token="conf-$RANDOM$RANDOM"
+free_port() { python3 -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"; }
+port=$(free_port); ldap_port=$(free_port); token="conf-$RANDOM$RANDOM"
 log=$(mktemp)
 .build/debug/scim-gateway demo --port "$port" --ldap-port "$ldap_port" --token "$token" --users 10 >"$log" 2>&1 &
 pid=$!

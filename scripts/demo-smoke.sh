@@ -4,7 +4,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-port=$((20000 + RANDOM % 20000)); ldap_port=$((port + 1))
+free_port() { python3 -c "import socket; s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"; }
+port=$(free_port); ldap_port=$(free_port)
 token="smoke-$RANDOM$RANDOM"; admin_pw="admin-$RANDOM$RANDOM"
 log=$(mktemp)
 .build/debug/scim-gateway demo --port "$port" --ldap-port "$ldap_port" --token "$token" \
@@ -30,6 +31,9 @@ status=$(curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" -X DELETE "$base/Us
 check "DELETE answers 204" '[ "$status" = 204 ]'
 status=$(curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" "$base/Users/user00007")
 check "an unknown id answers 404" '[ "$status" = 404 ]'
+metrics=$(curl -s "http://127.0.0.1:$port/metrics")
+check "/metrics counts the GET under its route template" 'printf "%s" "$metrics" | grep -q "^scim_gateway_http_requests_total{.*route=\"/scim/v2/Users/{id}\""'
+check "/metrics names no id" '! printf "%s" "$metrics" | grep -q "$id"'
 kill -TERM "$pid"
 for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 check "demo stops on SIGTERM" '! kill -0 "$pid" 2>/dev/null'

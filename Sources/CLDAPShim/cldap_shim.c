@@ -87,3 +87,109 @@ done:
     }
     return rc;
 }
+
+/* ---- RFC 4533 content synchronisation ---- */
+
+int cldap_encode_sync_request(int mode, const struct berval *cookie, int reload_hint, struct berval *out) {
+    BerElement *ber = ber_alloc_t(LBER_USE_DER);
+    if (ber == NULL) return LDAP_NO_MEMORY;
+    int rc = LDAP_SUCCESS;
+    if (ber_printf(ber, "{e", (ber_int_t)mode) == -1) rc = LDAP_ENCODING_ERROR;
+    if (rc == LDAP_SUCCESS && cookie != NULL && cookie->bv_val != NULL && ber_printf(ber, "O", cookie) == -1) {
+        rc = LDAP_ENCODING_ERROR;
+    }
+    if (rc == LDAP_SUCCESS && reload_hint && ber_printf(ber, "b", (ber_int_t)1) == -1) rc = LDAP_ENCODING_ERROR;
+    if (rc == LDAP_SUCCESS && (ber_printf(ber, "N}") == -1 || ber_flatten2(ber, out, 1) == -1)) {
+        rc = LDAP_ENCODING_ERROR;
+    }
+    ber_free(ber, 1);
+    return rc;
+}
+
+int cldap_parse_sync_state(const struct berval *value, int *state, struct berval *uuid, struct berval *cookie) {
+    BerElement *ber = ber_init((struct berval *)value);
+    if (ber == NULL) return LDAP_NO_MEMORY;
+    ber_int_t st = 0;
+    ber_len_t len = 0;
+    int rc = LDAP_SUCCESS;
+    uuid->bv_val = NULL; uuid->bv_len = 0;
+    cookie->bv_val = NULL; cookie->bv_len = 0;
+    if (ber_scanf(ber, "{eo", &st, uuid) == LBER_ERROR) {
+        rc = LDAP_DECODING_ERROR;
+    } else if (ber_peek_tag(ber, &len) == LBER_OCTETSTRING) {
+        if (ber_scanf(ber, "o", cookie) == LBER_ERROR) rc = LDAP_DECODING_ERROR;
+    }
+    *state = (int)st;
+    ber_free(ber, 1);
+    return rc;
+}
+
+int cldap_parse_sync_info(const struct berval *value, int *kind, struct berval *cookie, int *done, BerVarray *uuids) {
+    BerElement *ber = ber_init((struct berval *)value);
+    if (ber == NULL) return LDAP_NO_MEMORY;
+    ber_len_t len = 0;
+    int rc = LDAP_SUCCESS;
+    cookie->bv_val = NULL; cookie->bv_len = 0;
+    *done = 1;
+    *uuids = NULL;
+    ber_tag_t tag = ber_peek_tag(ber, &len);
+    switch (tag) {
+    case LDAP_TAG_SYNC_NEW_COOKIE:
+        *kind = 0;
+        if (ber_scanf(ber, "o", cookie) == LBER_ERROR) rc = LDAP_DECODING_ERROR;
+        break;
+    case LDAP_TAG_SYNC_REFRESH_DELETE:
+    case LDAP_TAG_SYNC_REFRESH_PRESENT:
+        *kind = tag == LDAP_TAG_SYNC_REFRESH_DELETE ? 1 : 2;
+        if (ber_scanf(ber, "{") == LBER_ERROR) { rc = LDAP_DECODING_ERROR; break; }
+        if (ber_peek_tag(ber, &len) == LBER_OCTETSTRING && ber_scanf(ber, "o", cookie) == LBER_ERROR) {
+            rc = LDAP_DECODING_ERROR; break;
+        }
+        if (ber_peek_tag(ber, &len) == LBER_BOOLEAN) {
+            ber_int_t flag = 1;
+            if (ber_scanf(ber, "b", &flag) == LBER_ERROR) { rc = LDAP_DECODING_ERROR; break; }
+            *done = flag ? 1 : 0;
+        }
+        break;
+    case LDAP_TAG_SYNC_ID_SET:
+        *kind = 3;
+        *done = 0;
+        if (ber_scanf(ber, "{") == LBER_ERROR) { rc = LDAP_DECODING_ERROR; break; }
+        if (ber_peek_tag(ber, &len) == LBER_OCTETSTRING && ber_scanf(ber, "o", cookie) == LBER_ERROR) {
+            rc = LDAP_DECODING_ERROR; break;
+        }
+        if (ber_peek_tag(ber, &len) == LBER_BOOLEAN) {
+            ber_int_t flag = 0;
+            if (ber_scanf(ber, "b", &flag) == LBER_ERROR) { rc = LDAP_DECODING_ERROR; break; }
+            *done = flag ? 1 : 0;
+        }
+        if (ber_scanf(ber, "[W]", uuids) == LBER_ERROR) rc = LDAP_DECODING_ERROR;
+        break;
+    default:
+        rc = LDAP_DECODING_ERROR;
+    }
+    ber_free(ber, 1);
+    return rc;
+}
+
+int cldap_parse_sync_done(const struct berval *value, struct berval *cookie, int *refresh_deletes) {
+    cookie->bv_val = NULL; cookie->bv_len = 0;
+    *refresh_deletes = 0;
+    if (value == NULL || value->bv_len == 0) return LDAP_SUCCESS;
+    BerElement *ber = ber_init((struct berval *)value);
+    if (ber == NULL) return LDAP_NO_MEMORY;
+    ber_len_t len = 0;
+    int rc = LDAP_SUCCESS;
+    if (ber_scanf(ber, "{") == LBER_ERROR) {
+        rc = LDAP_DECODING_ERROR;
+    } else {
+        if (ber_peek_tag(ber, &len) == LBER_OCTETSTRING && ber_scanf(ber, "o", cookie) == LBER_ERROR) rc = LDAP_DECODING_ERROR;
+        if (rc == LDAP_SUCCESS && ber_peek_tag(ber, &len) == LBER_BOOLEAN) {
+            ber_int_t flag = 0;
+            if (ber_scanf(ber, "b", &flag) == LBER_ERROR) rc = LDAP_DECODING_ERROR;
+            *refresh_deletes = flag ? 1 : 0;
+        }
+    }
+    ber_free(ber, 1);
+    return rc;
+}

@@ -60,6 +60,8 @@ public struct LDAPConfiguration: Sendable {
     /// Attribute types whose values these connections never copy out of a reply (lower case, no options): the
     /// gateway names password attributes here, so a read of `*` cannot bring a hash into its memory.
     public var neverRead: Set<String> = []
+    /// Where operation counts, latencies and pool occupancy are recorded (nothing by default).
+    public var metrics: LDAPMetrics = .disabled
 
     public init(uris: [String], bind: Bind = .anonymous, tls: TLS = TLS(), networkTimeout: Duration = .seconds(3),
                 operationTimeout: Duration = .seconds(30), poolSize: Int = 8,

@@ -10,8 +10,9 @@ import Foundation
 public final class LDAPConnection: @unchecked Sendable {
     // @unchecked: `handle` is used by one operation at a time: the lease is exclusive and each operation finishes
     // before the next starts; blocking calls run on `queue`.
-    private let handle: LDAPHandle
+    let handle: LDAPHandle
     private let queue: DispatchQueue
+    private let metrics: LDAPMetrics
     /// Set when an operation failed in a way that makes the connection unusable; the pool then drops it.
     private let brokenFlag = LockedFlag()
 
@@ -20,15 +21,23 @@ public final class LDAPConnection: @unchecked Sendable {
         -> LDAPConnection
     {
         let queue = DispatchQueue(label: "scim-gateway.\(label)")
-        let handle: LDAPHandle = try await run(on: queue) { () throws(LDAPError) in
-            try LDAPHandle(configuration: configuration)
+        let start = ContinuousClock.now
+        do {
+            let handle: LDAPHandle = try await run(on: queue) { () throws(LDAPError) in
+                try LDAPHandle(configuration: configuration)
+            }
+            configuration.metrics.record(.bind, .success, since: start)
+            return LDAPConnection(handle: handle, queue: queue, metrics: configuration.metrics)
+        } catch {
+            configuration.metrics.record(.bind, error.code, since: start)
+            throw error
         }
-        return LDAPConnection(handle: handle, queue: queue)
     }
 
-    private init(handle: LDAPHandle, queue: DispatchQueue) {
+    private init(handle: LDAPHandle, queue: DispatchQueue, metrics: LDAPMetrics) {
         self.handle = handle
         self.queue = queue
+        self.metrics = metrics
     }
 
     private let retiredFlag = LockedFlag()
@@ -38,6 +47,8 @@ public final class LDAPConnection: @unchecked Sendable {
 
     /// The connection is healthy but must not be reused (see `retire()`).
     public var isRetired: Bool { retiredFlag.value }
+
+    func markBroken() { brokenFlag.set() }
 
     /// Asks the pool to close this connection instead of reusing it: for connection state the server keeps until
     /// the connection closes, such as slapd's sort/VLV contexts (a second sorted search on the same connection
@@ -59,26 +70,37 @@ public final class LDAPConnection: @unchecked Sendable {
         return try result.get()
     }
 
-    private func perform<T>(_ body: @escaping @Sendable (LDAPHandle) throws(LDAPError) -> T) async throws(LDAPError) -> T {
+    private func perform<T>(_ kind: LDAPOperationKind, _ body: @escaping @Sendable (LDAPHandle) throws(LDAPError) -> T)
+        async throws(LDAPError) -> T
+    {
         let handle = self.handle
+        let start = ContinuousClock.now
         do {
-            return try await Self.run(on: queue) { () throws(LDAPError) in try body(handle) }
+            let value = try await Self.run(on: queue) { () throws(LDAPError) in try body(handle) }
+            metrics.record(kind, .success, since: start)
+            return value
         } catch {
+            metrics.record(kind, error.code, since: start)
             if error.code.isConnectionFailure { brokenFlag.set() }
             throw error
         }
     }
 
     /// Sends a request on the caller's thread, waits for its reply through the reactor, and reads it.
-    private func exchange<T>(_ send: (LDAPHandle) throws(LDAPError) -> Int32,
+    /// Every request and its reply pass here: the one place operations are counted and timed.
+    private func exchange<T>(_ kind: LDAPOperationKind, _ send: (LDAPHandle) throws(LDAPError) -> Int32,
                              _ read: (LDAPHandle, OpaquePointer) throws(LDAPError) -> T) async throws(LDAPError) -> T {
         let handle = self.handle
+        let start = ContinuousClock.now
         do {
             let msgid = try send(handle)
             let message = try await LDAPReactor.shared.reply(to: msgid, on: handle).get().pointer
             defer { handle.free(message) }
-            return try read(handle, message)
+            let value = try read(handle, message)
+            metrics.record(kind, .success, since: start)
+            return value
         } catch {
+            metrics.record(kind, error.code, since: start)
             if error.code.isConnectionFailure { brokenFlag.set() }
             throw error
         }
@@ -91,7 +113,7 @@ public final class LDAPConnection: @unchecked Sendable {
                        controls: [LDAPRequestControl] = []) async throws(LDAPError) -> LDAPSearchResult {
         let controls = LDAPProxy.controls(controls)
         _ = timeLimit  // slapd is given the operation timeout as the time limit
-        return try await exchange({ handle throws(LDAPError) in
+        return try await exchange(.search, { handle throws(LDAPError) in
             try handle.sendSearch(base: base, scope: scope, filter: filter, attributes: attributes, sizeLimit: sizeLimit,
                                   controls: controls)
         }, { handle, message throws(LDAPError) in try handle.readSearch(message) })
@@ -102,7 +124,7 @@ public final class LDAPConnection: @unchecked Sendable {
         async throws(LDAPError) -> LDAPWriteResult
     {
         let controls = LDAPProxy.controls(controls)
-        return try await exchange({ handle throws(LDAPError) in
+        return try await exchange(.add, { handle throws(LDAPError) in
             try handle.sendAdd(dn: dn, attributes: attributes, controls: controls)
         }, { handle, message throws(LDAPError) in try handle.readWrite(message) })
     }
@@ -111,7 +133,7 @@ public final class LDAPConnection: @unchecked Sendable {
         async throws(LDAPError) -> LDAPWriteResult
     {
         let controls = LDAPProxy.controls(controls)
-        return try await exchange({ handle throws(LDAPError) in
+        return try await exchange(.modify, { handle throws(LDAPError) in
             try handle.sendModify(dn: dn, modifications: modifications, controls: controls)
         }, { handle, message throws(LDAPError) in try handle.readWrite(message) })
     }
@@ -120,7 +142,7 @@ public final class LDAPConnection: @unchecked Sendable {
     public func rename(dn: String, newRDN: String, deleteOldRDN: Bool = true, newSuperior: String? = nil,
                        controls: [LDAPRequestControl] = []) async throws(LDAPError) -> LDAPWriteResult {
         let controls = LDAPProxy.controls(controls)
-        return try await exchange({ handle throws(LDAPError) in
+        return try await exchange(.modrdn, { handle throws(LDAPError) in
             try handle.sendRename(dn: dn, newRDN: newRDN, deleteOldRDN: deleteOldRDN, newSuperior: newSuperior,
                                   controls: controls)
         }, { handle, message throws(LDAPError) in try handle.readWrite(message) })
@@ -128,7 +150,7 @@ public final class LDAPConnection: @unchecked Sendable {
 
     public func delete(dn: String, controls: [LDAPRequestControl] = []) async throws(LDAPError) -> LDAPWriteResult {
         let controls = LDAPProxy.controls(controls)
-        return try await exchange({ handle throws(LDAPError) in try handle.sendDelete(dn: dn, controls: controls) },
+        return try await exchange(.delete, { handle throws(LDAPError) in try handle.sendDelete(dn: dn, controls: controls) },
                                   { handle, message throws(LDAPError) in try handle.readWrite(message) })
     }
 
@@ -136,7 +158,7 @@ public final class LDAPConnection: @unchecked Sendable {
         async throws(LDAPError) -> Bool
     {
         let controls = LDAPProxy.controls(controls)
-        return try await exchange({ handle throws(LDAPError) in
+        return try await exchange(.compare, { handle throws(LDAPError) in
             try handle.sendCompare(dn: dn, attribute: attribute, value: value, controls: controls)
         }, { handle, message throws(LDAPError) in try handle.readCompare(message) })
     }
@@ -147,7 +169,7 @@ public final class LDAPConnection: @unchecked Sendable {
     public func passwordModify(user: String?, oldPassword: LDAPSecret? = nil, newPassword: LDAPSecret?,
                                controls: [LDAPRequestControl] = []) async throws(LDAPError) -> LDAPSecret? {
         let controls = LDAPProxy.controls(controls)
-        return try await exchange({ handle throws(LDAPError) in
+        return try await exchange(.extended, { handle throws(LDAPError) in
             try handle.sendPasswordModify(user: user, oldPassword: oldPassword, newPassword: newPassword,
                                           controls: controls)
         }, { handle, message throws(LDAPError) in try handle.readPasswordModify(message) })
@@ -155,25 +177,25 @@ public final class LDAPConnection: @unchecked Sendable {
 
     /// Who Am I? (RFC 4532).
     public func whoAmI(controls: [LDAPRequestControl] = []) async throws(LDAPError) -> String {
-        try await perform { handle throws(LDAPError) in try handle.whoAmI(controls: controls) }
+        try await perform(.extended) { handle throws(LDAPError) in try handle.whoAmI(controls: controls) }
     }
 
     /// Re-authenticates this connection.
     public func bind(_ bind: LDAPConfiguration.Bind) async throws(LDAPError) {
-        try await perform { handle throws(LDAPError) in try handle.bind(bind) }
+        try await perform(.bind) { handle throws(LDAPError) in try handle.bind(bind) }
     }
 
     /// Runs `body` inside an LDAP transaction (RFC 5805): the operations it sends carry the transaction
     /// specification control and are applied together on commit, or not at all.
     public func withTransaction<T: Sendable>(_ body: (LDAPTransaction) async throws -> T) async throws -> T {
-        let identifier = try await perform { handle throws(LDAPError) in try handle.startTransaction() }
+        let identifier = try await perform(.extended) { handle throws(LDAPError) in try handle.startTransaction() }
         let transaction = LDAPTransaction(connection: self, identifier: identifier)
         let value: T
         do {
             value = try await body(transaction)
         } catch {
             do {
-                try await perform { handle throws(LDAPError) in try handle.endTransaction(identifier, commit: false) }
+                try await perform(.extended) { handle throws(LDAPError) in try handle.endTransaction(identifier, commit: false) }
             } catch {
                 brokenFlag.set()
             }
@@ -182,7 +204,7 @@ public final class LDAPConnection: @unchecked Sendable {
             throw error
         }
         do {
-            try await perform { handle throws(LDAPError) in try handle.endTransaction(identifier, commit: true) }
+            try await perform(.extended) { handle throws(LDAPError) in try handle.endTransaction(identifier, commit: true) }
         } catch {
             // slapd 2.5 leaves a connection whose transaction failed unable to run further updates: replace it.
             brokenFlag.set()

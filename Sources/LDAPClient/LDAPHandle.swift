@@ -127,8 +127,10 @@ final class LDAPHandle: @unchecked Sendable {  // used by one operation at a tim
         return descriptor
     }
 
+    /// `timeLimited`: false for a search that lasts as long as the consumer wants (content synchronisation's
+    /// persist phase), which the operation timeout would otherwise end.
     func sendSearch(base: String, scope: LDAPScope, filter: LDAPFilter, attributes: [String],
-                    sizeLimit: Int, controls: [LDAPRequestControl]) throws(LDAPError) -> Int32 {
+                    sizeLimit: Int, controls: [LDAPRequestControl], timeLimited: Bool = true) throws(LDAPError) -> Int32 {
         let serverControls = try makeControls(controls)
         defer { withExtendedLifetime(serverControls) {} }  // C pointers lent below
         let attrs = CStringArray(attributes.isEmpty ? ["*"] : attributes)
@@ -136,10 +138,12 @@ final class LDAPHandle: @unchecked Sendable {  // used by one operation at a tim
         var limit = timeval(operationTimeout)
         var msgid: Int32 = 0
         let filterText = filter.description
-        let rc = base.withCString { basePointer in
-            filterText.withCString { filterPointer in
-                ldap_search_ext(ld, basePointer, scope.rawValue, filterPointer, attrs.pointer, 0,
-                                serverControls.pointer, nil, &limit, Int32(clamping: sizeLimit), &msgid)
+        let rc = withUnsafeMutablePointer(to: &limit) { limitPointer in
+            base.withCString { basePointer in
+                filterText.withCString { filterPointer in
+                    ldap_search_ext(ld, basePointer, scope.rawValue, filterPointer, attrs.pointer, 0,
+                                    serverControls.pointer, nil, timeLimited ? limitPointer : nil, Int32(clamping: sizeLimit), &msgid)
+                }
             }
         }
         try checkResult(rc)
@@ -299,11 +303,13 @@ final class LDAPHandle: @unchecked Sendable {  // used by one operation at a tim
     // MARK: Results
 
     /// Polls for the complete result of `msgid` without waiting: the message (free it with `free(_:)`), or nil
-    /// while it is still incomplete. Called by `LDAPReactor` when the socket is readable.
-    func pollResult(_ msgid: Int32) throws(LDAPError) -> OpaquePointer? {
+    /// while it is still incomplete. Called by `LDAPReactor` when the socket is readable. `whole` false takes
+    /// the next single message of a streamed reply instead (content synchronisation: entries, intermediate
+    /// responses, the final result one by one).
+    func pollResult(_ msgid: Int32, whole: Bool = true) throws(LDAPError) -> OpaquePointer? {
         var now = timeval(.zero)
         var message: OpaquePointer?
-        let type = ldap_result(ld, msgid, LDAP_MSG_ALL, &now, &message)
+        let type = ldap_result(ld, msgid, whole ? LDAP_MSG_ALL : LDAP_MSG_ONE, &now, &message)
         if type == 0 { return nil }
         guard type > 0, let message else { throw lastError() }
         return message
@@ -315,7 +321,7 @@ final class LDAPHandle: @unchecked Sendable {  // used by one operation at a tim
     func abandon(_ msgid: Int32) { ldap_abandon_ext(ld, msgid, nil, nil) }
 
     /// Reads the result code, diagnostics and response controls; throws unless the code is success or allowed.
-    private func parseResult(_ message: OpaquePointer, allowing allowed: Set<LDAPResultCode>) throws(LDAPError)
+    func parseResult(_ message: OpaquePointer, allowing allowed: Set<LDAPResultCode>) throws(LDAPError)
         -> (LDAPResultCode, LDAPResponseControls)
     {
         var code: Int32 = 0
@@ -340,7 +346,7 @@ final class LDAPHandle: @unchecked Sendable {  // used by one operation at a tim
 
     /// Walks the entry's attributes in place (`ldap_get_attribute_ber`: names and values point into the message,
     /// read once, front to back) and copies each value out once.
-    private func readEntry(_ entry: OpaquePointer) -> LDAPEntry {
+    func readEntry(_ entry: OpaquePointer) -> LDAPEntry {
         var ber: OpaquePointer?
         var dnValue = berval()
         guard ldap_get_dn_ber(ld, entry, &ber, &dnValue) == LDAP_SUCCESS, let ber else {

@@ -22,6 +22,16 @@ public final class LDAPPool: Sendable {
         self.state = Mutex(LDAPPoolState(capacity: configuration.poolSize))
     }
 
+    /// Publishes the pool's occupancy to `configuration.metrics`; called after every change of the state. Read and
+    /// recorded under the lock (gauge updates are atomic stores), so two publishers cannot leave a stale value.
+    private func publish() {
+        let metrics = configuration.metrics
+        state.withLock { state in
+            metrics.recordPool(inUse: state.open - state.idle.count, idle: state.idle.count, waiting: state.waiters.count,
+                               up: !state.isDown)
+        }
+    }
+
     /// True while the pool treats the directory as unreachable.
     public var isDown: Bool { state.withLock { $0.isDown } }
 
@@ -80,6 +90,7 @@ public final class LDAPPool: Sendable {
     /// One reconnection attempt outside any request.
     func probe() async {
         guard state.withLock({ $0.reserveSlot() }) else { return }
+        defer { publish() }
         do {
             let connection = try await LDAPConnection.connect(configuration)
             state.withLock { $0.connectSucceeded() }
@@ -94,6 +105,7 @@ public final class LDAPPool: Sendable {
     /// Closes idle connections and fails waiting callers; leased connections close when returned.
     public func shutdown() {
         let (_, waiters) = state.withLock { $0.shutdown() }
+        publish()
         for waiter in waiters { waiter.resume(throwing: LDAPError.directoryUnavailable("pool shut down")) }
     }
 
@@ -105,16 +117,19 @@ public final class LDAPPool: Sendable {
         let id = nextWaiterID.add(1, ordering: .relaxed).newValue
         var timer: Task<Void, Never>?
         defer { timer?.cancel() }
+        defer { publish() }
         let lease: Lease = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let action = state.withLock { $0.acquire(now: ContinuousClock.now, waiterID: id, waiter: continuation) }
                 switch action {
                 case .lease(let lease): continuation.resume(returning: lease)
                 case .wait:
+                    publish()  // a waiting caller shows before it is served
                     let limit = configuration.operationTimeout
                     timer = Task { [self] in
                         guard (try? await Task.sleep(for: limit)) != nil,
                               let waiter = state.withLock({ $0.removeWaiter(id: id) }) else { return }
+                        publish()
                         waiter.resume(throwing: LDAPError(code: .busy, diagnosticMessage: "no pooled connection became free within \(limit)"))
                     }
                 case .failFast:
@@ -131,6 +146,7 @@ public final class LDAPPool: Sendable {
     }
 
     private func openConnection() async throws -> LDAPConnection {
+        defer { publish() }
         do {
             let connection = try await LDAPConnection.connect(configuration)
             state.withLock { $0.connectSucceeded() }
@@ -147,6 +163,7 @@ public final class LDAPPool: Sendable {
     }
 
     private func giveBack(_ connection: LDAPConnection) {
+        defer { publish() }
         if connection.isBroken {
             // Idle siblings most likely share the dead server: drop them too.
             let (handoff, _) = state.withLock { state in (state.discard(), state.drainIdle()) }

@@ -18,12 +18,26 @@ final class LDAPReactor: @unchecked Sendable {  // the epoll and event descripto
 
     typealias Completion = CheckedContinuation<Result<LDAPMessageRef, LDAPError>, Never>
 
+    /// Takes one message of a streamed reply (content synchronisation) on the reactor thread; returns false
+    /// once the stream is over. The message is freed after the call.
+    typealias StreamHandler = @Sendable (Result<OpaquePointer, LDAPError>) -> Bool
+
+    private enum Delivery {
+        /// One complete reply, handed to the caller.
+        case reply(Completion)
+        /// Every message of a long-lived reply as it arrives, until the handler says it is over.
+        case stream(StreamHandler)
+    }
+
     private struct Waiter {
         let handle: LDAPHandle
         let msgid: Int32
         let deadline: ContinuousClock.Instant
-        let completion: Completion
+        let delivery: Delivery
     }
+
+    /// A stream waits without a deadline: its end is the server's (or the consumer's) decision.
+    private static let never = ContinuousClock.now.advanced(by: .seconds(100 * 365 * 86_400))
 
     private enum Sleep {
         case awake
@@ -87,12 +101,39 @@ final class LDAPReactor: @unchecked Sendable {  // the epoll and event descripto
                 guard arm(socket, of: handle) else {
                     return (LDAPError(code: .localError, diagnosticMessage: "cannot watch the connection"), false)
                 }
-                state.waiters[socket] = Waiter(handle: handle, msgid: msgid, deadline: deadline, completion: completion)
+                state.waiters[socket] = Waiter(handle: handle, msgid: msgid, deadline: deadline, delivery: .reply(completion))
                 return (nil, state.sleep.wokenBy(deadline))
             }
             if let failure { return completion.resume(returning: .failure(failure)) }
             if wake { _ = eventfd_write(wakeup, 1) }
         }
+    }
+
+    /// Delivers every message of `msgid`'s reply to `handler` on the reactor thread, as it arrives, until the
+    /// handler returns false or `endStream` is called. The connection runs nothing else meanwhile.
+    func stream(_ msgid: Int32, on handle: LDAPHandle, _ handler: @escaping StreamHandler) -> LDAPError? {
+        let socket = handle.socket
+        guard socket >= 0 else { return LDAPError(code: .serverDown, diagnosticMessage: "the connection has no socket") }
+        return state.withLock { state -> LDAPError? in
+            guard state.waiters[socket] == nil else {
+                return LDAPError(code: .localError, diagnosticMessage: "two operations at once on one connection")
+            }
+            guard arm(socket, of: handle) else { return LDAPError(code: .localError, diagnosticMessage: "cannot watch the connection") }
+            state.waiters[socket] = Waiter(handle: handle, msgid: msgid, deadline: Self.never, delivery: .stream(handler))
+            return nil
+        }
+    }
+
+    /// Ends a stream the consumer no longer wants: the request is abandoned and the socket no longer watched.
+    func endStream(on handle: LDAPHandle) {
+        let socket = handle.socket
+        let waiter = state.withLock { state -> Waiter? in
+            guard socket >= 0, let waiter = state.waiters[socket], case .stream = waiter.delivery else { return nil }
+            state.waiters[socket] = nil
+            return waiter
+        }
+        guard let waiter else { return }
+        waiter.handle.abandon(waiter.msgid)
     }
 
     /// Stops watching `handle`'s socket before libldap closes it. When libldap has closed the socket already (after
@@ -150,6 +191,8 @@ final class LDAPReactor: @unchecked Sendable {  // the epoll and event descripto
             return
         }
         guard let waiter = state.withLock({ $0.waiters[socket] }) else { return }
+        if case .stream(let handler) = waiter.delivery { return streamReadable(socket, waiter, handler) }
+        guard case .reply(let completion) = waiter.delivery else { return }
         let outcome: Result<LDAPMessageRef, LDAPError>?
         do {
             outcome = try waiter.handle.pollResult(waiter.msgid).map { .success(LDAPMessageRef(pointer: $0)) }
@@ -165,8 +208,38 @@ final class LDAPReactor: @unchecked Sendable {  // the epoll and event descripto
             return !arm(socket, of: waiter.handle)
         }
         guard done else { return }
-        waiter.completion.resume(returning: outcome
+        completion.resume(returning: outcome
             ?? .failure(LDAPError(code: .serverDown, diagnosticMessage: "cannot watch the connection")))
+    }
+
+    /// Hands every message that has arrived to the stream's handler, then watches for more.
+    private func streamReadable(_ socket: Int32, _ waiter: Waiter, _ handler: StreamHandler) {
+        var going = true
+        while going {
+            let message: OpaquePointer?
+            do {
+                message = try waiter.handle.pollResult(waiter.msgid, whole: false)
+            } catch {
+                _ = handler(.failure(error))
+                going = false
+                break
+            }
+            guard let message else { break }
+            going = handler(.success(message))
+            waiter.handle.free(message)
+        }
+        let failed = state.withLock { state -> Bool in
+            // The consumer may have ended the stream meanwhile (endStream removed the waiter).
+            guard state.waiters[socket]?.msgid == waiter.msgid else { return false }
+            if !going {
+                state.waiters[socket] = nil
+                return false
+            }
+            if arm(socket, of: waiter.handle) { return false }
+            state.waiters[socket] = nil
+            return true
+        }
+        if failed { _ = handler(.failure(LDAPError(code: .serverDown, diagnosticMessage: "cannot watch the connection"))) }
     }
 
     private func expire() {
@@ -179,7 +252,8 @@ final class LDAPReactor: @unchecked Sendable {  // the epoll and event descripto
         }
         for waiter in expired {
             waiter.handle.abandon(waiter.msgid)
-            waiter.completion.resume(returning: .failure(
+            guard case .reply(let completion) = waiter.delivery else { continue }
+            completion.resume(returning: .failure(
                 LDAPError(code: .timeout, diagnosticMessage: "no result within \(waiter.handle.operationTimeout)")))
         }
     }

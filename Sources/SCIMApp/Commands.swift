@@ -24,7 +24,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let (config, directory) = try GatewayConfig.load(path: config)
-        let logger = Logging.makeLogger(level: config.logLevel)
+        let logger = try config.logFormatSetting().makeLogger(level: config.logLevel)
         let app = try GatewayApplication.build(config: config, configDirectory: directory, logger: logger)
         logger.info("scim-gateway listening", metadata: ["url": "\(config.publicBaseURL)",
                                                          "ldap": "\(config.ldap.uris.joined(separator: " "))"])
@@ -45,10 +45,10 @@ struct HashToken: ParsableCommand {
 }
 
 enum Logging {
-    static func makeLogger(level: String) -> Logger {
-        var logger = Logger(label: "scim-gateway")
-        logger.logLevel = Logger.Level(rawValue: level.lowercased()) ?? .info
-        return logger
+    /// The demo's logger: `SCIM_GATEWAY_LOG_LEVEL` and `SCIM_GATEWAY_LOG_FORMAT` (text or json).
+    static func makeLogger(environment: [String: String]) throws -> Logger {
+        try LogFormat(parsing: environment["SCIM_GATEWAY_LOG_FORMAT"] ?? "text")
+            .makeLogger(level: environment["SCIM_GATEWAY_LOG_LEVEL"] ?? "info")
     }
 }
 

@@ -28,7 +28,7 @@ struct Demo: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = Logging.makeLogger(level: ProcessInfo.processInfo.environment["SCIM_GATEWAY_LOG_LEVEL"] ?? "info")
+        let logger = try Logging.makeLogger(environment: ProcessInfo.processInfo.environment)
         guard let schema = SchemaDirectory.locate() else {
             throw ValidationError("cannot find the bundled schema/ folder: run from the repository or set SCIM_GATEWAY_SCHEMA_DIR")
         }
@@ -70,6 +70,7 @@ struct Demo: AsyncParsableCommand {
               LDAP admin DN : \(slapd.adminDN)
               LDAP password : \(adminPassword)
               Service DN    : \(slapd.serviceDN) (the gateway binds as this account)
+              Metrics       : http://127.0.0.1:\(port)/metrics (Prometheus text format)
               Sample data   : \(fresh ? "\(users) users and a few groups" : "kept from \(dataDir ?? "")")
 
             Try: curl -H 'Authorization: Bearer \(token)' \(config.publicBaseURL)/ServiceProviderConfig

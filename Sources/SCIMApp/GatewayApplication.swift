@@ -20,6 +20,8 @@ public struct GatewayApplication {
     public let router: Router<SCIMRequestContext>
     public let config: GatewayConfig
     public let logger: Logger
+    /// The Prometheus registry and instruments; nil with `metrics.enabled: false`.
+    public let metrics: GatewayMetrics?
 
     /// Builds everything that does not need a running server. `configDirectory` resolves relative paths.
     public static func build(config: GatewayConfig, configDirectory: URL, logger: Logger) throws -> GatewayApplication {
@@ -46,7 +48,11 @@ public struct GatewayApplication {
         var served = mapping.resourceTypes.keys.sorted().filter { registry.resourceType(named: $0) != nil }
         if registry.resourceType(named: PasswordPolicyResource.name) != nil { served.append(PasswordPolicyResource.name) }
         guard !served.isEmpty else { throw ConfigError("the mapping \(mappingURL.path) maps no known resource type") }
+        try config.checkMetrics()
+        _ = try config.logFormatSetting()
+        let metrics = config.metrics.enabled == false ? nil : GatewayMetrics()
         var ldapConfiguration = try config.ldapConfiguration()
+        if let metrics { ldapConfiguration.metrics = metrics.ldap }
         // Password values never enter the gateway's memory, whatever a read asks for (`*` with `read: all`).
         ldapConfiguration.neverRead = mapping.passwordAttributes
         let pool = LDAPPool(configuration: ldapConfiguration, logger: logger)
@@ -59,10 +65,17 @@ public struct GatewayApplication {
             basePath: config.server.basePath, publicBaseURL: config.publicBaseURL, maxBodyBytes: config.server.maxBodyBytes,
             clients: try config.bearerClients())
         serverConfiguration.features.sort = true
+        // The truth at the time of asking: sortBy works only when the directory offers server-side sort + VLV.
+        serverConfiguration.features.sortSupported = { [store] in await store.sortingSupported() }
         serverConfiguration.features.filter = true
         serverConfiguration.features.patch = true
         serverConfiguration.discoveryRegistry = try Self.advertised(registry, mapping: mapping)
         serverConfiguration.users = try config.userAuthentication()
+        if let metrics {
+            serverConfiguration.metrics = metrics.server
+            // On the main listener unless it has one of its own (`metrics.port`).
+            if config.metrics.port == nil { serverConfiguration.metricsEndpoint = metrics.endpoint(token: config.metrics.token) }
+        }
         do {
             serverConfiguration.audit = try AuditLog(destination: config.audit?.destination)
         } catch {
@@ -70,7 +83,7 @@ public struct GatewayApplication {
         }
         let router = SCIMRouter.build(store: store, registry: registry, servedTypes: served,
                                       configuration: serverConfiguration)
-        return GatewayApplication(pool: pool, store: store, router: router, config: config, logger: logger)
+        return GatewayApplication(pool: pool, store: store, router: router, config: config, logger: logger, metrics: metrics)
     }
 
     /// The registry with the organisation's own extension schemas the mapping names (`extensions:` per type).
@@ -177,6 +190,19 @@ public struct GatewayApplication {
         }
     }
 
+    /// Reads what the directory offers for listing (root DSE) and probes the service account's size limits,
+    /// logging what was found and what to configure. Throws `ConfigError` when lists cannot be served at all.
+    @discardableResult
+    public func detectCapabilities() async throws -> DirectoryCapabilities {
+        do {
+            return try await store.detectCapabilities()
+        } catch let error as LDAPResourceStore.CapabilityError {
+            throw ConfigError("\(config.ldap.uris.joined(separator: ", ")): \(error.description)")
+        } catch let error as LDAPError {
+            throw ConfigError("cannot read the directory's root DSE as the service account: \(error.logDescription)")
+        }
+    }
+
     /// Decides how passwords are written (never in clear text) and logs it; throws `PasswordWriteRefusal` when
     /// no safe way exists.
     func verifyPasswordWrites() async throws {
@@ -186,13 +212,16 @@ public struct GatewayApplication {
     }
 
     /// Runs until SIGTERM/SIGINT: HTTP stops first, the LDAP pool last. Refuses to start when the mapping does
-    /// not fit the directory's schema.
+    /// not fit the directory's schema or the directory cannot page through results.
     public func run() async throws {
         try await verifyMapping()
+        try await detectCapabilities()
         let app = try httpApplication()
+        var members: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: PoolService(pool: pool)), .init(service: ChangeFollowerService(store: store)), .init(service: app)]
+        if let metricsApp = metricsApplication() { members.append(.init(service: metricsApp)) }
         let services = ServiceGroup(
-            configuration: .init(services: [.init(service: PoolService(pool: pool)), .init(service: app)],
-                                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: members, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await services.run()
         pool.shutdown()
     }
@@ -218,6 +247,18 @@ public struct GatewayApplication {
                            logger: logger)
     }
 
+    /// The listener of `/metrics` alone, when `metrics.port` gives it one (plain HTTP, on `metrics.host` or
+    /// `server.host`); nil otherwise. `port` overrides the configured one (tests use 0).
+    public func metricsApplication(port: Int? = nil) -> Application<RouterResponder<BasicRequestContext>>? {
+        guard let metrics, let configured = config.metrics.port else { return nil }
+        let router = Router(context: BasicRequestContext.self)
+        metrics.endpoint(token: config.metrics.token).register(on: router)
+        return Application(router: router,
+                           configuration: .init(address: .hostname(config.metrics.host ?? config.server.host, port: port ?? configured),
+                                                serverName: "scim-gateway-metrics"),
+                           logger: logger)
+    }
+
     static func tlsConfiguration(_ tls: GatewayConfig.TLS) throws -> TLSConfiguration {
         do {
             let chain = try NIOSSLCertificate.fromPEMFile(tls.certificateFile).map { NIOSSLCertificateSource.certificate($0) }
@@ -236,6 +277,17 @@ public struct GatewayApplication {
 }
 
 /// Keeps the pool reconnecting in the background while the gateway runs.
+/// Follows the directory's change feed for the group cache (see `LDAPResourceStore.followDirectoryChanges`).
+struct ChangeFollowerService: Service {
+    let store: LDAPResourceStore
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await store.followDirectoryChanges()
+        }
+    }
+}
+
 struct PoolService: Service {
     let pool: LDAPPool
 

@@ -61,12 +61,24 @@ extension GatewayConfig {
         if let v = try value("MAPPING") { mapping = v }
         if let v = try value("SCHEMA_DIRECTORY") { schemaDirectory = v }
         if let v = try value("LOG_LEVEL") { logLevel = v }
+        if let v = try value("LOG_FORMAT") { logFormat = v }
+        if let v = try value("METRICS_ENABLED") { metrics.enabled = ["1", "true", "yes"].contains(v.lowercased()) }
+        if let v = try value("METRICS_HOST") { metrics.host = v }
+        if let v = try int("METRICS_PORT") { metrics.port = v }
+        if let v = try value("METRICS_TOKEN") { metrics.token = v }
         if let v = try value("CLIENTS") {
             // name=sha256:hex, comma-separated; replaces the file's list.
             clients = try v.split(separator: ",").map { item in
                 let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
                 guard parts.count == 2 else { throw ConfigError("SCIM_GATEWAY_CLIENTS: expected name=sha256:<hex>") }
                 return Client(name: parts[0], tokenHash: parts[1])
+            }
+        }
+        if metrics.token == nil, let file = metrics.tokenFile {
+            do {
+                metrics.token = try Self.readSecret(file)
+            } catch {
+                throw ConfigError("metrics.tokenFile: cannot read \(file)")
             }
         }
         if ldap.bindPassword == nil, let file = ldap.bindPasswordFile {
@@ -176,6 +188,20 @@ extension GatewayConfig {
         return AccessPolicy(resourceTypes: access.resourceTypes.map(Set.init), operations: operations, baseDN: access.baseDN,
                             proxiedAuthorizationID: access.proxyAuthorization,
                             readOnlyAttributes: Set(access.readOnlyAttributes ?? []))
+    }
+
+    /// The log format; throws for anything but text and json.
+    public func logFormatSetting() throws -> LogFormat { try LogFormat(parsing: logFormat) }
+
+    /// Checks the metrics keys: a port of its own must differ from the main one, and a token must not be empty.
+    public func checkMetrics() throws {
+        if let port = metrics.port {
+            guard (0...65535).contains(port) else { throw ConfigError("metrics.port must be 0-65535") }
+            if port != 0, port == server.port, (metrics.host ?? server.host) == server.host {
+                throw ConfigError("metrics.port must differ from server.port (leave it unset to serve /metrics there)")
+            }
+        }
+        if let token = metrics.token, token.isEmpty { throw ConfigError("metrics.token must not be empty") }
     }
 
     public var publicBaseURL: String {

@@ -151,6 +151,21 @@ public struct GatewayConfig: Sendable, Codable {
         public init(destination: String? = nil) { self.destination = destination }
     }
 
+    /// `/metrics` (Prometheus text format): on the main listener by default, or on a listener of its own.
+    public struct Metrics: Sendable, Codable {
+        /// false removes the endpoint (and stops nothing else: the counters cost next to nothing).
+        public var enabled: Bool?
+        /// A port of its own for `/metrics` (then the main listener does not serve it), on `host`.
+        public var port: Int?
+        /// Address of that listener (default: `server.host`).
+        public var host: String?
+        /// A bearer token scrapers must send (compared in constant time); `tokenFile` reads it from a file.
+        public var token: String?
+        public var tokenFile: String?
+
+        public init() {}
+    }
+
     public var server = Server()
     public var ldap = LDAP()
     /// Path of the mapping file (relative paths resolve against the config file's folder).
@@ -161,10 +176,15 @@ public struct GatewayConfig: Sendable, Codable {
     public var me: Me?
     public var audit: Audit?
     public var logLevel: String = "info"
+    /// `text` (default) or `json`: one JSON object per line.
+    public var logFormat: String = "text"
+    public var metrics = Metrics()
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey { case server, ldap, mapping, schemaDirectory, clients, me, audit, logLevel }
+    enum CodingKeys: String, CodingKey {
+        case server, ldap, mapping, schemaDirectory, clients, me, audit, logLevel, logFormat, metrics
+    }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -176,6 +196,8 @@ public struct GatewayConfig: Sendable, Codable {
         me = try container.decodeIfPresent(Me.self, forKey: .me)
         audit = try container.decodeIfPresent(Audit.self, forKey: .audit)
         logLevel = try container.decodeIfPresent(String.self, forKey: .logLevel) ?? logLevel
+        logFormat = try container.decodeIfPresent(String.self, forKey: .logFormat) ?? logFormat
+        metrics = try container.decodeIfPresent(Metrics.self, forKey: .metrics) ?? Metrics()
     }
 }
 

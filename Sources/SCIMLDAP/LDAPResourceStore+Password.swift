@@ -41,7 +41,7 @@ extension LDAPResourceStore {
             return try await passwordWriteMethod(typeName, mapped) ?? .modify
         } catch let refusal as PasswordWriteRefusal {
             logger.error("password not written", metadata: ["reason": "\(refusal.description)"])
-            throw SCIMError.internal()
+            throw SCIMError.unavailable("The directory offers no safe way to store passwords (they are never stored in clear text); the gateway's log names what to configure.")
         } catch let error as LDAPError {
             throw translate(error, "directory")
         }

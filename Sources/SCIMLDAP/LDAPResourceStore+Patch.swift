@@ -22,7 +22,10 @@ extension LDAPResourceStore {
         let mapped = try resourceMapping(type)
         let applier = PatchApplier(type: type, strictNoTarget: request.strictNoTarget)
         // Clearing every member reads them: only the members SCIM can see go (see `VisibleValues`).
+        // Members stored by value (posixGroup's memberUid) are changed through the stored values themselves
+        // (`JDoe` for the user `jdoe`): read them.
         let withMembers = applier.needsCurrentMembers(request) || Self.clearsMembers(request)
+            || (mapped.membership?.value != nil && request.operations.contains { $0.path?.attribute.caseInsensitiveEquals("members") ?? true })
         let readProjection = withMembers ? Projection.all : Projection(excludedAttributes: ["members"])
         let current = try await find(id: id, mapped: mapped,
                                      attributes: await readAttributes(mapped, projection: readProjection) + ["objectClass"])
@@ -64,15 +67,15 @@ extension LDAPResourceStore {
         }
         var modifications: [LDAPModification] = []
         if changes.replacedAll {
-            // Clearing every member (remove without a value): the placeholder alone remains.
-            modifications.append(.replace(attribute, [membership.placeholder ?? ""].filter { !$0.isEmpty }
-                                            + changes.added.compactMap(stored)))
-        } else {
-            let removed = changes.removed.compactMap(stored)
-            let added = changes.added.compactMap(stored)
-            if !removed.isEmpty { modifications.append(.delete(attribute, removed)) }
-            if !added.isEmpty { modifications.append(.add(attribute, added)) }
+            // Not reached: replacing or clearing the whole list reads the members first (`needsCurrentMembers`,
+            // `clearsMembers`) and goes through the full write, which keeps the members SCIM cannot see. A blind
+            // replace here would delete them, so it is refused rather than attempted.
+            throw SCIMError.internal()
         }
+        let removed = changes.removed.compactMap(stored)
+        let added = changes.added.compactMap(stored)
+        if !removed.isEmpty { modifications.append(.delete(attribute, removed)) }
+        if !added.isEmpty { modifications.append(.add(attribute, added)) }
         let assertion: [LDAPRequestControl] = ifMatch.map { [.assertion(.equal("entryCSN", $0))] } ?? []
         let readBack: [LDAPRequestControl] = [.postRead(await readAttributes(mapped, projection: projection))]
         do {

@@ -114,6 +114,12 @@ extension LDAPResourceStore {
                 assertion = [.assertion(.equal("entryCSN", ifMatch))]
             }
         }
+        // A replace that carries values SCIM cannot see (the other `cn`s) would drop one another tool adds
+        // between the read and this write: the write asserts the version it planned from, and starts over when
+        // the entry changed meanwhile.
+        let carriesHidden = modifications.contains { $0.operation == .replace && planner.visible[ModificationPlanner.key($0.attribute)] != nil }
+        let guarded = ifMatch == nil && carriesHidden && !touchesUnique && current.string("entryCSN") != nil
+        if guarded { assertion = [.assertion(.equal("entryCSN", Self.version(of: current)))] }
         let passwordType = mapped.attributes.first { $0.kind == .password }?.ldap.lowercased()
         let passwordValue = mapped.attributes.first { $0.kind == .password }.flatMap { resource.value(at: $0.path)?.stringValue }
         // Never clear text: hashed here, or held back for Password Modify after the other changes (`exop`).
@@ -159,7 +165,7 @@ extension LDAPResourceStore {
                     } catch {
                         // Undo the rename so the write is all or nothing.
                         do {
-                            _ = try await connection.rename(dn: renamed, newRDN: rdnChange.oldRDN, deleteOldRDN: true)
+                            _ = try await connection.rename(dn: renamed, newRDN: rdnChange.oldRDN, deleteOldRDN: !rdnChange.newValueExisted)
                         } catch let undo as LDAPError {
                             self.logUndoFailure(undo, dn: renamed)
                         }
@@ -200,6 +206,8 @@ extension LDAPResourceStore {
                 throw translate(error, type.resourceType.name)
             }
             keepsPassword = true
+        } catch let error as LDAPError where guarded && error.code == .assertionFailed {
+            throw ConcurrentChange(error: error)
         } catch let error as LDAPError where error.code == .noSuchAttribute || error.code == .attributeOrValueExists {
             // The entry changed between the read and this write (another request): the caller starts over.
             throw ConcurrentChange(error: error)

@@ -10,6 +10,8 @@ public struct LDAPResourceStore: ResourceStore {
     public let baseURL: String
     let logger: Logger
     let schemaRules = SchemaRulesCache()
+    /// What the directory offers for listing (root DSE), read at start-up or at the first list.
+    let directoryCapabilities = DirectoryCapabilitiesCache()
     let readLists = ReadAttributeLists()
     let groupCache: GroupCache
     /// What each resource type's mapping stores (writes carrying anything else are refused or trimmed).
@@ -137,18 +139,24 @@ public struct LDAPResourceStore: ResourceStore {
         var attributes = try NewEntryDefaults(mapping: mapped).apply(to: attributes, resource: resource)
         for (ldap, allocation) in (mapped.allocate ?? [:]).sorted(by: { $0.key < $1.key })
         where !attributes.contains(where: { ModificationPlanner.type(of: $0.0) == ldap.lowercased() && !$0.1.isEmpty }) {
-            // Numbers are unique across the naming context (users outside the bases hold them too).
-            let context = (try? DistinguishedName(mapped.baseDN)).map { dn in
-                DistinguishedName(rdns: Array(dn.rdns.drop { !$0.assertions.allSatisfy { $0.type.caseInsensitiveEquals("dc") } })).description
-            } ?? mapped.baseDN
             do {
-                let number = try await NumberAllocator(pool: pool).allocate(ldap, allocation, base: context.isEmpty ? mapped.baseDN : context)
+                // Numbers are unique across the naming context (users outside the bases hold them too).
+                let context = try await namingContext(of: mapped.baseDN)
+                let number = try await NumberAllocator(pool: pool).allocate(ldap, allocation, base: context)
                 attributes.append((ldap, [Array(number.utf8)]))
             } catch let error as LDAPError {
                 throw translate(error, "counter")
             }
         }
         return attributes
+    }
+
+    /// The directory's naming context (root DSE `namingContexts`) holding `dn`; `dn` itself when none does.
+    func namingContext(of dn: String) async throws -> String {
+        let root = try await pool.search(base: "", scope: .base, attributes: ["namingContexts"])
+        guard let parsed = try? DistinguishedName(dn) else { return dn }
+        let contexts = (root.entries.first?.strings("namingContexts") ?? []).compactMap { try? DistinguishedName($0) }
+        return contexts.filter { parsed.isDescendant(of: $0) }.max { $0.rdns.count < $1.rdns.count }?.description ?? dn
     }
 
     public func get(id: String, type: ResolvedResourceType, projection: Projection) async throws -> StoredResource {

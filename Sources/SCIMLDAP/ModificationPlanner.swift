@@ -32,9 +32,11 @@ struct ModificationPlanner {
         }
         var deletes: [LDAPModification] = []
         var changes: [LDAPModification] = []
-        // Attributes that disappear (as far as SCIM can see them).
+        // Attributes that disappear (as far as SCIM can see them). A single-valued SCIM attribute the client
+        // removes goes with every value behind it (else the next one would show up as its value); a multi-valued
+        // one loses only what SCIM showed.
         for (key, attribute) in currentByDescription.sorted(by: { $0.key < $1.key }) where desiredByDescription[key] == nil {
-            let hidden = hiddenValues(key, of: attribute.values)
+            let hidden = singleValuedTypes.contains(Self.type(of: key)) ? [] : hiddenValues(key, of: attribute.values)
             if hidden.isEmpty {
                 deletes.append(LDAPModification(.delete, attribute.name, []))
             } else {

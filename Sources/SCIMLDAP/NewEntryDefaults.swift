@@ -51,25 +51,43 @@ struct NumberAllocator {
     let pool: LDAPPool
 
     /// The next free number for `ldap` under `base`: taken from the counter with a delete-old/add-new modify (an
-    /// atomic compare-and-swap in LDAP), skipping numbers some entry already holds.
+    /// atomic compare-and-swap in LDAP). A number some entry already holds is skipped; when the counter lags
+    /// behind the numbers in use (a directory older than the counter), it jumps past the highest one in one step.
     func allocate(_ ldap: String, _ allocation: NumberAllocation, base: String) async throws -> String {
         let attribute = allocation.attribute ?? ldap
         for _ in 0..<64 {
             let counter = try await pool.search(base: allocation.counter, scope: .base, attributes: [attribute])
-            guard let text = counter.entries.first?.string(attribute), let number = Int(text), number >= 0 else {
-                throw SCIMError.invalidValue("the counter \(allocation.counter) holds no number in \(attribute)")
+            guard let text = counter.entries.first?.string(attribute), let number = Int(text), number >= 0, number < Int.max else {
+                throw SCIMError.invalidValue("the counter \(allocation.counter) holds no usable number in \(attribute)")
             }
-            do {
-                _ = try await pool.withConnection { connection in
-                    try await connection.modify(dn: allocation.counter, [.delete(attribute, [text]), .add(attribute, [String(number + 1)])])
-                }
-            } catch let error as LDAPError where error.code == .noSuchAttribute || error.code == .attributeOrValueExists {
-                continue  // another writer took this number first
-            }
+            guard try await take(text, next: number + 1, attribute, allocation) else { continue }  // another writer took it
             let taken = try await pool.search(base: base, scope: .subtree, filter: .equal(ldap, String(number)),
                                               attributes: ["1.1"], sizeLimit: 1)
             if taken.entries.isEmpty { return String(number) }
+            // In use: move the counter past the highest number in use (the ordering rule answers that).
+            if let highest = try? await highestInUse(ldap, from: number, base: base), highest < Int.max, highest + 1 > number + 1 {
+                _ = try await take(String(number + 1), next: highest + 1, attribute, allocation)
+            }
         }
         throw SCIMError.unavailable("no free \(ldap) could be allocated; check the counter \(allocation.counter)")
+    }
+
+    /// Compare-and-swap on the counter: true when `current` was still its value.
+    private func take(_ current: String, next: Int, _ attribute: String, _ allocation: NumberAllocation) async throws -> Bool {
+        do {
+            _ = try await pool.withConnection { connection in
+                try await connection.modify(dn: allocation.counter, [.delete(attribute, [current]), .add(attribute, [String(next)])])
+            }
+            return true
+        } catch let error as LDAPError where error.code == .noSuchAttribute || error.code == .attributeOrValueExists {
+            return false
+        }
+    }
+
+    private func highestInUse(_ ldap: String, from number: Int, base: String) async throws -> Int? {
+        // One search; under a size limit the partial answer still moves the counter forward, and the next round
+        // goes on from there.
+        let found = try await pool.search(base: base, scope: .subtree, filter: .greaterOrEqual(ldap, String(number)), attributes: [ldap])
+        return found.entries.compactMap { $0.string(ldap).flatMap { Int($0) } }.max()
     }
 }

@@ -14,6 +14,8 @@ struct RDNChange {
     let renamed: LDAPEntry
     /// Description key → the value that replaced it, and the value it replaced.
     let replaced: [(key: String, old: [UInt8], new: [UInt8])]
+    /// A new naming value the entry held already (a hidden second `cn`): undoing the rename must keep it.
+    let newValueExisted: Bool
 
     /// nil when the modifications keep every naming value. `preferred`: the values the write wants per type
     /// (the new naming value is the first of them that the entry will hold).
@@ -48,8 +50,9 @@ struct RDNChange {
             if !contains(values, change.new) { values.append(change.new) }
             return LDAPEntry.Attribute(description: attribute.description, values: values)
         }
+        let existed = replaced.contains { change in contains(current.values(change.key), change.new) }
         return RDNChange(newRDN: newRDN.description, oldRDN: rdn.description, newDN: newDN,
-                         renamed: LDAPEntry(dn: newDN, attributes: attributes), replaced: replaced)
+                         renamed: LDAPEntry(dn: newDN, attributes: attributes), replaced: replaced, newValueExisted: existed)
     }
 
     /// The values of `type` (no options) after `modifications`.

@@ -16,14 +16,18 @@ enum VisibleValues {
         for attribute in current.attributes {
             let key = ModificationPlanner.key(attribute.description)
             let seen = viewByKey[key] ?? []
-            guard seen.count < attribute.values.count else { continue }
+            let matched: [[UInt8]]
             if dnValued.contains(attribute.type.lowercased()) {
+                // DNs (and stored member values) are matched one by one: a count says nothing here, since the view
+                // holds the empty-group placeholder where the entry holds only members SCIM cannot see.
                 let keys = Set(seen.map { DistinguishedNameKey.key(String(decoding: $0, as: UTF8.self)) })
-                visible[key] = attribute.values.filter { keys.contains(DistinguishedNameKey.key(String(decoding: $0, as: UTF8.self))) }
+                matched = attribute.values.filter { keys.contains(DistinguishedNameKey.key(String(decoding: $0, as: UTF8.self))) }
             } else {
+                guard seen.count < attribute.values.count else { continue }
                 let bytes = Set(seen)
-                visible[key] = attribute.values.filter { bytes.contains($0) }
+                matched = attribute.values.filter { bytes.contains($0) }
             }
+            if matched.count < attribute.values.count { visible[key] = matched }
         }
         return visible
     }

@@ -28,6 +28,7 @@ struct BulkController<Store: ResourceStore> {
 
     func bulk(_ request: Request, _ context: SCIMRequestContext) async throws -> Response {
         try context.policy.authorize(.bulk, type: nil)
+        configuration.metrics.recordBulkRequest()
         var limits = configuration
         limits.maxBodyBytes = configuration.bulkMaxPayloadBytes
         let body = try await SCIMBody.read(request, context: context, configuration: limits)
@@ -140,6 +141,7 @@ struct BulkController<Store: ResourceStore> {
     {
         let parts = operation.path.split(separator: "/").map(String.init)
         func record(_ status: Int, _ id: String?, _ scimType: String?) {
+            configuration.metrics.recordBulkOperation(method: operation.method, status: status)
             configuration.audit.record(.init(
                 requestID: context.requestID, client: context.clientName, actingUser: context.actingUserID,
                 operation: "bulk.\(operation.method.lowercased())", resourceType: parts.first, resourceID: id, status: status,

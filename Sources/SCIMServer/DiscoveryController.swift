@@ -19,7 +19,10 @@ struct DiscoveryController {
                 group.on(RouterPath(path), method: method) { _, _ -> Response in throw SCIMError.methodNotAllowed() }
             }
         }
-        group.get("ServiceProviderConfig") { _, _ in SCIMResponse.json(serviceProviderConfig) }
+        group.get("ServiceProviderConfig") { _, _ in
+            let sort = await configuration.features.sortSupported?() ?? configuration.features.sort
+            return SCIMResponse.json(serviceProviderConfig(sort: sort))
+        }
         group.get("ResourceTypes") { _, _ in
             let resources = servedTypes.compactMap { documents.resourceTypeJSON(id: $0.resourceType.id, baseURL: base) }
             return SCIMResponse.json(ListResponse(resources: resources).json)
@@ -56,7 +59,7 @@ struct DiscoveryController {
         return ids
     }
 
-    var serviceProviderConfig: JSONValue {
+    func serviceProviderConfig(sort: Bool) -> JSONValue {
         func supported(_ flag: Bool) -> JSONValue { .object(["supported": .bool(flag)]) }
         let config: OrderedDictionary<String, JSONValue> = [
             "schemas": .array([.string(SCIMURN.serviceProviderConfig)]),
@@ -71,7 +74,7 @@ struct DiscoveryController {
                 "maxResults": .integer(Int64(configuration.maxPageSize)),
             ]),
             "changePassword": supported(true),
-            "sort": supported(configuration.features.sort),
+            "sort": supported(sort),
             "etag": supported(true),
             "authenticationSchemes": .array([.object([
                 "type": .string("oauthbearertoken"),

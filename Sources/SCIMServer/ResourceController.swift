@@ -24,8 +24,8 @@ struct ResourceController<Store: ResourceStore> {
     }
 
     private func projection(_ request: Request) throws -> Projection {
-        let projection = Projection(attributes: request.uri.queryParameters.get("attributes"),
-                                    excludedAttributes: request.uri.queryParameters.get("excludedAttributes"))
+        let query = request.scimQuery
+        let projection = Projection(attributes: query["attributes"], excludedAttributes: query["excludedAttributes"])
         try projection.validate(against: type)
         return projection
     }
@@ -72,9 +72,7 @@ struct ResourceController<Store: ResourceStore> {
 
     func list(_ request: Request, _ context: SCIMRequestContext) async throws -> Response {
         try context.policy.authorize(.read, type: typeName)
-        var query: [String: String] = [:]
-        for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
-        let search = try SearchRequest(query: query, filterLimits: configuration.filterLimits)
+        let search = try SearchRequest(query: request.scimQuery, filterLimits: configuration.filterLimits)
         return try await respond(to: search)
     }
 

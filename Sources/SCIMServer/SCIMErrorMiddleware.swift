@@ -23,7 +23,10 @@ struct SCIMErrorMiddleware: RouterMiddleware {
         context.logger[metadataKey: "request.id"] = .string(context.requestID)
         var response: Response
         do {
-            response = try await next(request, context)
+            // Loggers without this request's metadata (the storage layer's, the LDAP pool's) read it from here.
+            response = try await RequestLogMetadata.$requestID.withValue(context.requestID) {
+                try await next(request, context)
+            }
         } catch let error as SCIMError {
             response = SCIMResponse.error(error)
             if let wait = error.retryAfter {

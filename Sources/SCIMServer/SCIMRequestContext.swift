@@ -19,6 +19,8 @@ public struct SCIMRequestContext: RequestContext {
     public var actingUserID: String?
     /// True when the principal is an end user (only /Me and discovery).
     public var isUser = false
+    /// Where the authenticated principal's metrics label goes (set by `HTTPMetricsMiddleware`).
+    public var principalLabel: PrincipalLabel?
 
     /// The connection's event loop (see `EventLoopAffinityMiddleware`).
     public let eventLoop: (any EventLoop)?

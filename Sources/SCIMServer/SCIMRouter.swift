@@ -11,6 +11,8 @@ public enum SCIMRouter {
     {
         let router = Router(context: SCIMRequestContext.self)
         router.add(middleware: EventLoopAffinityMiddleware())
+        configuration.metrics.prepare(clients: configuration.clients.map(\.name))
+        router.add(middleware: HTTPMetricsMiddleware(metrics: configuration.metrics))
         router.add(middleware: SCIMErrorMiddleware())
         let directory = UserDirectory(
             lookup: { attribute, value in
@@ -28,7 +30,11 @@ public enum SCIMRouter {
             })
         router.add(middleware: AuthenticationMiddleware(clients: configuration.clients, users: configuration.users,
                                                         directory: directory, limiter: RateLimiter(),
-                                                        openPaths: ["/healthz", "/readyz"], basePath: configuration.basePath))
+                                                        openPaths: configuration.metricsEndpoint == nil
+                                                            ? ["/healthz", "/readyz"] : ["/healthz", "/readyz", "/metrics"],
+                                                        basePath: configuration.basePath, metrics: configuration.metrics))
+        // Scrapers use the metrics token (if any), never a SCIM client's: see MetricsEndpoint.
+        configuration.metricsEndpoint?.register(on: router)
         router.get("healthz") { _, _ in SCIMResponse.json(.object(["status": .string("ok")])) }
         router.get("readyz") { _, _ in
             try await store.ping()

@@ -32,6 +32,10 @@ public struct SCIMServerConfiguration: Sendable {
     public var users = UserAuthentication()
     /// Where write events go (off by default).
     public var audit: AuditLog = .disabled
+    /// Request, rate-limit and bulk instruments (nothing recorded by default).
+    public var metrics: ServerMetrics = .disabled
+    /// `GET /metrics` on this router; nil when metrics are off or served on a listener of their own.
+    public var metricsEndpoint: MetricsEndpoint?
 
     public init(basePath: String = "/scim/v2", publicBaseURL: String, maxBodyBytes: Int = 1 << 20,
                 maxJSONDepth: Int = 32, filterLimits: FilterLimits = .default, clients: [BearerClient]) {
@@ -49,5 +53,8 @@ public struct Features: Sendable {
     public var patch = false
     public var filter = false
     public var sort = false
+    /// When set, asked on every ServiceProviderConfig request instead of `sort`: the backend's own answer (the
+    /// LDAP store sorts only when the directory offers server-side sort).
+    public var sortSupported: (@Sendable () async -> Bool)?
     public init() {}
 }

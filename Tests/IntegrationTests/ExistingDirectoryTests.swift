@@ -83,7 +83,8 @@ struct ExistingDirectoryTests {
             // Nested OUs are served; ou=Alumni and ou=Hidden are not users.
             #expect(Set(users["Resources"]?.arrayValue?.compactMap { $0["userName"]?.stringValue } ?? []) == ["jdoe", "jsmith", "jane", "ana"])
             let groups = try await scim.get("/scim/v2/Groups")
-            #expect(groups["totalResults"] == .integer(2))
+            // staff, admins, and alumni-club, whose only member SCIM cannot see (it shows no members).
+            #expect(groups["totalResults"] == .integer(3))
             let changed = try await Self.changes(harness) {
                 for resource in users["Resources"]?.arrayValue ?? [] {
                     _ = try await scim.put("Users", try #require(resource["id"]?.stringValue), Self.asReturned(resource))
@@ -244,6 +245,9 @@ struct ExistingDirectoryTests {
                 .entries.compactMap { $0.string("uidNumber") }
             #expect(numbers.count == 11)
             #expect(Set(numbers).count == numbers.count)
+            // No number wasted: nine taken (10003…10011), the counter holds the next.
+            let counter = try await ldap.search(base: "cn=uidNext,ou=Pool,dc=example,dc=org", scope: .base, attributes: ["gidNumber"])
+            #expect(counter.entries.first?.string("gidNumber") == "10012")
 
             // A user name that would escape /home is refused, and nothing is added.
             let evil = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: auth, body: jsonBody(userJSON("../etc")))
@@ -279,7 +283,7 @@ struct ExistingDirectoryTests {
                 _ = try await scim.patch("Users", jdoeID, #"{"op":"replace","path":"userName","value":"john.doe"}"#)
             }
             #expect(Set(changed) == ["+uid=john.doe,ou=People,dc=example,dc=org", "-uid=jdoe,ou=People,dc=example,dc=org",
-                                     #"cn=developers,ou=Groups,dc=example,dc=org memberuid -["jdoe"] +["john.doe"]"#])
+                                     #"cn=developers,ou=Groups,dc=example,dc=org memberuid -["JDoe"] +["john.doe"]"#])
             #expect(try await scim.get("/scim/v2/Groups/\(developersID)")["members"]?.arrayValue?.count == 3)
             // Clearing the members SCIM shows leaves alum and ghost.
             changed = try await Self.changes(harness) {
@@ -296,6 +300,52 @@ struct ExistingDirectoryTests {
             let ops = try #require(try await ldap.search(base: "ou=Groups,dc=example,dc=org", filter: .equal("cn", "ops"), attributes: ["*"]).entries.first)
             #expect(ops.strings("memberUid") == ["ana"])
             #expect(ops.string("gidNumber") == "20000")
+        }
+    }
+
+    /// `active` without ppolicy, as the README shows it: shadowExpire (PAM and SSSD honour it). active=false
+    /// writes `1` (adding shadowAccount where the entry lacks it), active=true removes only that `1`.
+    @Test func activeMapsToShadowExpireWithoutPPolicy() async throws {
+        let standard = try String(contentsOf: GatewayHarness.repository.appendingPathComponent("Config/mapping/standard.yaml"), encoding: .utf8)
+        let mapping = standard
+            .replacingOccurrences(of: "objectClasses: [top, person, organizationalPerson, inetOrgPerson, posixAccount]",
+                                  with: "objectClasses: [top, person, organizationalPerson, inetOrgPerson, posixAccount, shadowAccount]")
+            .replacingOccurrences(of: "      - { scim: password, ldap: userPassword, kind: password }",
+                                  with: "      - { scim: password, ldap: userPassword, kind: password }\n"
+                                      + "      - { scim: active, ldap: shadowExpire, kind: active, strategy: attribute, inactiveValue: \"1\" }")
+        #expect(mapping.contains("shadowExpire"))
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("shadow-\(UUID().uuidString).yaml")
+        try mapping.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let harness = try await GatewayHarness.start(options: Self.options(), mapping: file.path)
+        defer { harness.stop() }
+        try await harness.application().test(.router) { client in
+            let scim = Client(client: client)
+            let smith = try await scim.one("Users", #"userName eq "jsmith""#)
+            let smithID = try #require(smith["id"]?.stringValue)
+            #expect(smith["active"] == .bool(true))
+            // jsmith is posixAccount without shadowAccount: the class comes with the value, nothing else changes.
+            var changed = try await Self.changes(harness) {
+                let patched = try await scim.patch("Users", smithID, #"{"op":"replace","path":"active","value":false}"#)
+                #expect(patched?["active"] == .bool(false))
+            }
+            #expect(Set(changed) == [#"cn=Smith\2C John,ou=People,dc=example,dc=org objectclass -[] +["shadowAccount"]"#,
+                                     #"cn=Smith\2C John,ou=People,dc=example,dc=org shadowexpire -[] +["1"]"#])
+            changed = try await Self.changes(harness) {
+                let patched = try await scim.patch("Users", smithID, #"{"op":"replace","path":"active","value":true}"#)
+                #expect(patched?["active"] == .bool(true))
+            }
+            #expect(changed == [#"cn=Smith\2C John,ou=People,dc=example,dc=org shadowexpire -["1"] +[]"#])
+            // A PUT as returned changes nothing, and an expiry date an admin set is left alone by active=true.
+            let admin = try await LDAPConnection.connect(harness.slapd.adminConfiguration())
+            _ = try await admin.modify(dn: "uid=jdoe,ou=People,dc=example,dc=org", [.replace("shadowExpire", ["20500"])])
+            let jdoe = try await scim.one("Users", #"userName eq "jdoe""#)
+            #expect(jdoe["active"] == .bool(true))
+            changed = try await Self.changes(harness) {
+                _ = try await scim.put("Users", try #require(jdoe["id"]?.stringValue), Self.asReturned(jdoe))
+                _ = try await scim.patch("Users", try #require(jdoe["id"]?.stringValue), #"{"op":"replace","path":"active","value":true}"#)
+            }
+            #expect(changed == [])
         }
     }
 }

@@ -1,8 +1,12 @@
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import LDAPClient
 import NIOCore
+import SCIMApp
 import SCIMCore
+@testable import SCIMLDAP
+import SlapdHarness
 import Testing
 
 /// User `groups` come partly from a short-lived cache of recently seen groups; a group write through the gateway
@@ -29,6 +33,46 @@ struct GroupCacheTests {
             #expect(try await groups()?[0]?["display"]?.stringValue == "after")
             _ = try await client.execute(uri: "/scim/v2/Groups/\(group)", method: .delete, headers: auth)
             #expect(try await groups() == nil)
+        }
+    }
+
+    /// A group renamed directly in LDAP (not through this gateway) shows at once: the change feed clears the
+    /// cache. Without the feed it would show the old name for the cache's lifetime.
+    @Test func aGroupRenamedInLDAPShowsAtOnceWhileTheFeedIsFollowed() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { harness.stop() }
+        let follower = Task { await harness.gateway.store.followDirectoryChanges(retryDelay: .milliseconds(100)) }
+        defer { follower.cancel() }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !harness.gateway.store.groupCache.isFollowing, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(harness.gateway.store.groupCache.isFollowing)
+        try await harness.application().test(.router) { client in
+            let auth = GatewayHarness.auth
+            let user = try #require(try await client.execute(uri: "/scim/v2/Users", method: .post, headers: auth,
+                                                             body: jsonBody(userJSON("followed"))).json?["id"]?.stringValue)
+            _ = try #require(try await client.execute(uri: "/scim/v2/Groups", method: .post, headers: auth, body: jsonBody(
+                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"old-name","members":[{"value":"\#(user)"}]}"#))
+                .json?["id"]?.stringValue)
+            func groups() async throws -> JSONValue? {
+                try await client.execute(uri: "/scim/v2/Users/\(user)", method: .get, headers: auth).json?["groups"]
+            }
+            #expect(try await groups()?[0]?["display"]?.stringValue == "old-name")
+            #expect(try await groups()?[0]?["display"]?.stringValue == "old-name")  // now from the cache
+            let admin = try await LDAPConnection.connect(harness.slapd.adminConfiguration())
+            let renamedAt = ContinuousClock.now
+            _ = try await admin.rename(dn: "cn=old-name,\(harness.slapd.groupsDN)", newRDN: "cn=new-name")
+            var shown: String?
+            while ContinuousClock.now - renamedAt < .seconds(4) {
+                shown = try await groups()?[0]?["display"]?.stringValue
+                if shown == "new-name" { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(shown == "new-name")
+            // Below the 5 s lifetime the cache would otherwise need (typically a few ms).
+            #expect(ContinuousClock.now - renamedAt < .seconds(4))
+            print("group renamed in LDAP: shown after \(ContinuousClock.now - renamedAt)")
         }
     }
 }

@@ -54,14 +54,14 @@ struct PoolTests {
         var elapsed = await clock.measure {
             _ = await LDAPTestSupport.expectLDAPError { try await pool.search(base: slapd.serviceDN, scope: .base, attributes: ["cn"]) }
         }
-        #expect(elapsed < .seconds(5), "search on a frozen directory took \(elapsed)")
+        #expect(elapsed < .seconds(8), "search on a frozen directory took \(elapsed)")
         // A pool with no connection yet: connect succeeds, the bind must not wait for good.
         let fresh = LDAPPool(configuration: configuration)
         defer { fresh.shutdown() }
         elapsed = await clock.measure {
             _ = await LDAPTestSupport.expectLDAPError { try await fresh.search(base: slapd.serviceDN, scope: .base, attributes: ["cn"]) }
         }
-        #expect(elapsed < .seconds(3), "connect and bind to a frozen directory took \(elapsed)")
+        #expect(elapsed < .seconds(5), "connect and bind to a frozen directory took \(elapsed)")
         kill(pid, SIGCONT)
         thawed = true
         let maintenance = Task { await fresh.run() }
@@ -76,7 +76,7 @@ struct PoolTests {
             try await Task.sleep(for: .milliseconds(50))
         }
         let recovery = try #require(answered, "the pool answers again after the directory thaws")
-        #expect(recovery < .seconds(2), "first answer \(recovery) after the thaw")
+        #expect(recovery < .seconds(3), "first answer \(recovery) after the thaw")
         print("frozen directory: first answer \(recovery) after SIGCONT")
     }
 

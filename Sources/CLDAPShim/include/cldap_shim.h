@@ -33,4 +33,24 @@ int cldap_parse_read_entry(const struct berval *value, struct berval *dn,
                            cldap_read_attr **attrs, int *nattrs);
 void cldap_free_read_entry(struct berval *dn, cldap_read_attr *attrs, int nattrs);
 
+/* RFC 4533 content synchronisation. */
+
+/* Encodes a Sync Request control value: SEQUENCE { mode ENUMERATED, cookie OCTET STRING OPTIONAL,
+ * reloadHint BOOLEAN DEFAULT FALSE }. `cookie` may be NULL. Free out->bv_val with ber_memfree. */
+int cldap_encode_sync_request(int mode, const struct berval *cookie, int reload_hint, struct berval *out);
+
+/* Parses a Sync State control value: SEQUENCE { state ENUMERATED, entryUUID OCTET STRING, cookie OCTET STRING
+ * OPTIONAL }. *uuid and *cookie are allocated (bv_val NULL when absent); free with ber_memfree. */
+int cldap_parse_sync_state(const struct berval *value, int *state, struct berval *uuid, struct berval *cookie);
+
+/* Parses a Sync Info message value (the intermediate response's data). *kind is the CHOICE tag number:
+ * 0 newcookie, 1 refreshDelete, 2 refreshPresent, 3 syncIdSet. *cookie is allocated when present (bv_val NULL
+ * otherwise); *done holds refreshDone (kinds 1, 2) or refreshDeletes (kind 3); *uuids is an allocated,
+ * NULL-terminated array for kind 3 (free with ber_bvarray_free). */
+int cldap_parse_sync_info(const struct berval *value, int *kind, struct berval *cookie, int *done, BerVarray *uuids);
+
+/* Parses a Sync Done control value: SEQUENCE { cookie OCTET STRING OPTIONAL, refreshDeletes BOOLEAN DEFAULT
+ * FALSE }. */
+int cldap_parse_sync_done(const struct berval *value, struct berval *cookie, int *refresh_deletes);
+
 #endif

@@ -21,6 +21,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
     let openPaths: Set<String>
     /// Paths a user credential may use besides /Me (discovery).
     let basePath: String
+    /// Rate-limit refusals are counted here.
+    var metrics: ServerMetrics = .disabled
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -102,6 +104,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         let password = String(text[text.index(after: colon)...])
         // Throttle guessing per user name before the directory is asked (its own lockout applies too).
         if let limit = users.rateLimit, let wait = limiter.take("basic:" + userName.lowercased(), limit: limit) {
+            metrics.recordRateLimitRefusal(client: "me")
             throw SCIMError.tooManyRequests(retryAfter: wait)
         }
         guard let id = try await verify(userName, password) else {
@@ -110,13 +113,16 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         context.isUser = true
         context.actingUserID = id
+        context.principalLabel?.set("me")
         context.clientName = "user:\(userName)"
         context.policy = users.policy
         context.logger[metadataKey: "client"] = .string("user:\(userName)")
     }
 
     private func admit(_ client: BearerClient, _ context: inout Context) throws {
+        context.principalLabel?.set(client.name)
         if let limit = client.rateLimit, let wait = limiter.take(client.name, limit: limit) {
+            metrics.recordRateLimitRefusal(client: client.name)
             throw SCIMError.tooManyRequests(retryAfter: wait)
         }
         context.clientName = client.name
@@ -126,7 +132,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
     }
 
     private func admitUser(_ subject: String, _ context: inout Context, byID: Bool = false) async throws {
+        context.principalLabel?.set("me")
         if let limit = users.rateLimit, let wait = limiter.take("user:" + subject, limit: limit) {
+            metrics.recordRateLimitRefusal(client: "me")
             throw SCIMError.tooManyRequests(retryAfter: wait)
         }
         context.isUser = true

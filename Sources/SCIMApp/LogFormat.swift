@@ -1,0 +1,29 @@
+import Foundation
+import Logging
+import SCIMServer
+
+/// How log lines are written: `text` (swift-log's stream handler) or `json` (one object per line, see
+/// `JSONLogHandler`). Every logger carries `RequestLogMetadata.provider`, so lines logged while a request runs
+/// name its `request.id`, whichever module logs them.
+public enum LogFormat: String, Sendable, CaseIterable {
+    case text, json
+
+    public init(parsing text: String) throws {
+        guard let format = LogFormat(rawValue: text.lowercased()) else {
+            throw ConfigError("logFormat must be text or json, not \(text)")
+        }
+        self = format
+    }
+
+    /// The gateway's logger, written to standard error.
+    public func makeLogger(label: String = "scim-gateway", level: String) -> Logger {
+        var logger = Logger(label: label) { label in
+            switch self {
+            case .text: StreamLogHandler.standardError(label: label, metadataProvider: RequestLogMetadata.provider)
+            case .json: JSONLogHandler(label: label, metadataProvider: RequestLogMetadata.provider, write: JSONLogHandler.standardError)
+            }
+        }
+        logger.logLevel = Logger.Level(rawValue: level.lowercased()) ?? .info
+        return logger
+    }
+}
