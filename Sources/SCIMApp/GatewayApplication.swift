@@ -112,7 +112,9 @@ public struct GatewayApplication {
                 }
             }
         }
-        // `passwordPolicy:` shows ppolicy's password state through the bundled extension schema.
+        // `passwordPolicy:` shows ppolicy's password state through the bundled extension schema. Required, as the
+        // draft makes `passwordState`: every user has one, computed by the server (clients are not asked for it, see
+        // `ResourceValidator`).
         for (name, resource) in mapping.resourceTypes.sorted(by: { $0.key < $1.key }) where resource.passwordPolicy != nil {
             guard schemas.contains(where: { $0.id.caseInsensitiveEquals(PasswordStateAttributes.schema) }) else {
                 throw ConfigError("\(name).passwordPolicy: the schema directory lacks \(PasswordStateAttributes.schema)")
@@ -120,9 +122,8 @@ public struct GatewayApplication {
             guard let index = types.firstIndex(where: { $0.name.caseInsensitiveEquals(name) }) else {
                 throw ConfigError("\(name).passwordPolicy: no resource type \(name)")
             }
-            if !types[index].schemaExtensions.contains(where: { $0.schema.caseInsensitiveEquals(PasswordStateAttributes.schema) }) {
-                types[index].schemaExtensions.append(.init(schema: PasswordStateAttributes.schema, required: false))
-            }
+            types[index].schemaExtensions.removeAll { $0.schema.caseInsensitiveEquals(PasswordStateAttributes.schema) }
+            types[index].schemaExtensions.append(.init(schema: PasswordStateAttributes.schema, required: true))
         }
         do {
             return try SchemaRegistry(schemas: schemas, resourceTypes: types)

@@ -35,3 +35,20 @@ extension LDAPResourceStore {
         }
     }
 }
+
+extension LDAPResourceStore {
+    /// `sortBy` on `passwordState.<sub>`, nil when `path` is not one. Only `lastSetDateTime` is one directory value
+    /// (`pwdChangedTime`, which slapd orders with generalizedTimeOrderingMatch in server-side sort); the others are
+    /// computed from the effective policy (`expiresDateTime`, `locked`, `graceLoginsRemaining`), count or pick among
+    /// several values (`failedAttempts`, `lastFailedDateTime`), so the directory cannot order by them and they are
+    /// refused rather than sorted in memory.
+    func passwordStateSortKey(_ path: AttributePath, mapped: ResourceMapping, reverse: Bool) throws(SCIMError) -> LDAPSortKey? {
+        guard mapped.passwordPolicy != nil, SCIMFilterTranslation.isPasswordState(path) else { return nil }
+        if path.subAttribute?.caseInsensitiveEquals("lastSetDateTime") == true {
+            return LDAPSortKey("pwdChangedTime", reverse: reverse)
+        }
+        throw SCIMError.invalidValue("sortBy passwordState.\(path.subAttribute ?? ""): only passwordState.lastSetDateTime is sortable; "
+            + "the other password state values are computed from the policy or from several directory values, "
+            + "which the directory cannot sort by.")
+    }
+}

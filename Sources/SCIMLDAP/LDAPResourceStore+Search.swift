@@ -179,6 +179,7 @@ extension LDAPResourceStore {
         if name.caseInsensitiveEquals("id") { return LDAPSortKey("entryUUID", reverse: reverse) }
         if name.caseInsensitiveEquals("meta.created") { return LDAPSortKey("createTimestamp", reverse: reverse) }
         if name.caseInsensitiveEquals("meta.lastModified") { return LDAPSortKey("modifyTimestamp", reverse: reverse) }
+        if let key = try passwordStateSortKey(path, mapped: mapped, reverse: reverse) { return key }
         let candidates = mapped.attributes.filter { attribute in
             attribute.scim.caseInsensitiveEquals(name)
                 || ((attribute.kind == .tagged || attribute.kind == .typed) && attribute.scim.caseInsensitiveEquals(path.attribute)

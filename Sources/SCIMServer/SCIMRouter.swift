@@ -28,13 +28,18 @@ public enum SCIMRouter {
                 guard let users = registry.resourceType(named: "User") else { return nil }
                 return { userName, password in try await verifier.verifyPassword(userName: userName, password: password, type: users) }
             })
+        let usersEndpoint = registry.resourceType(named: "User").map { String($0.resourceType.endpoint.trimmingPrefix("/")) } ?? "Users"
+        var openPaths: Set<String> = ["/healthz", "/readyz", OIDCProfile.discoveryPath]
+        if configuration.metricsEndpoint != nil { openPaths.insert("/metrics") }
         router.add(middleware: AuthenticationMiddleware(clients: configuration.clients, users: configuration.users,
-                                                        directory: directory, limiter: RateLimiter(),
-                                                        openPaths: configuration.metricsEndpoint == nil
-                                                            ? ["/healthz", "/readyz"] : ["/healthz", "/readyz", "/metrics"],
-                                                        basePath: configuration.basePath, metrics: configuration.metrics))
+                                                        directory: directory, limiter: RateLimiter(), openPaths: openPaths,
+                                                        basePath: configuration.basePath, metrics: configuration.metrics,
+                                                        usersURL: "\(configuration.publicBaseURL)/\(usersEndpoint)"))
         // Scrapers use the metrics token (if any), never a SCIM client's: see MetricsEndpoint.
         configuration.metricsEndpoint?.register(on: router)
+        // The OpenID Connect profile's discovery member (`scim_endpoint`), for the OP to publish and clients to read.
+        let profileDocument = OIDCProfile.discoveryDocument(publicBaseURL: configuration.publicBaseURL)
+        router.get(RouterPath(OIDCProfile.discoveryPath)) { _, _ in OIDCProfile.response(profileDocument) }
         router.get("healthz") { _, _ in SCIMResponse.json(.object(["status": .string("ok")])) }
         router.get("readyz") { _, _ in
             try await store.ping()

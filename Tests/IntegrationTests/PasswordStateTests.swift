@@ -63,10 +63,20 @@ struct PasswordStateTests {
             let other = try await Self.create(client, "free.user", password: "Good-Pass-2")
             let off = try await Self.create(client, "off.user", password: "Good-Pass-3")
 
-            // Not returned unless asked for, and `schemas` does not claim it then.
+            // Returned by default (the draft's `returned: default`), and `schemas` lists the extension then.
             let plain = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .get, headers: GatewayHarness.auth)
-            #expect(plain.json?[Self.urn] == nil)
-            #expect(plain.json?["schemas"]?.arrayValue?.contains(.string(Self.urn)) == false)
+            #expect(plain.json?[Self.urn]?["passwordState"]?["locked"] == .bool(false))
+            #expect(plain.json?["schemas"]?.arrayValue?.contains(.string(Self.urn)) == true)
+            // Left out when `attributes` names other attributes only, and `schemas` does not claim it then.
+            let narrow = try await client.execute(uri: "/scim/v2/Users/\(id)?attributes=userName", method: .get, headers: GatewayHarness.auth)
+            #expect(narrow.json?["userName"] == .string("lock.me"))
+            #expect(narrow.json?[Self.urn] == nil)
+            #expect(narrow.json?["schemas"]?.arrayValue?.contains(.string(Self.urn)) == false)
+            let excluded = try await client.execute(uri: "/scim/v2/Users/\(id)?excludedAttributes=\(Self.urn)", method: .get,
+                                                    headers: GatewayHarness.auth)
+            #expect(excluded.status == .ok)
+            #expect(excluded.json?[Self.urn] == nil)
+            #expect(excluded.json?["userName"] == .string("lock.me"))
 
             var state = try #require(try await Self.state(client, id))
             #expect(state["failedAttempts"] == .integer(0))
@@ -196,9 +206,13 @@ struct PasswordStateTests {
             #expect(schema.status == .ok)
             let state = schema.json?["attributes"]?.arrayValue?.first { $0["name"]?.stringValue == "passwordState" }
             #expect(state?["mutability"]?.stringValue == "readOnly")
-            #expect(state?["returned"]?.stringValue == "request")
+            #expect(state?["returned"]?.stringValue == "default")
+            #expect(state?["required"] == .bool(true))
+            #expect(state?["subAttributes"]?.arrayValue?.allSatisfy { $0["mutability"]?.stringValue == "readOnly" } == true)
+            // Required on User (every user has password state), as the draft has it.
             let type = try await client.execute(uri: "/scim/v2/ResourceTypes/User", method: .get, headers: GatewayHarness.auth)
-            #expect(type.json?["schemaExtensions"]?.arrayValue?.contains { $0["schema"]?.stringValue == Self.urn } == true)
+            let declared = type.json?["schemaExtensions"]?.arrayValue?.first { $0["schema"]?.stringValue == Self.urn }
+            #expect(declared?["required"] == .bool(true))
         }
         // The same mapping without `passwordPolicy`: neither the schema nor the extension.
         let bundled = try String(contentsOf: GatewayHarness.repository.appendingPathComponent("Config/mapping/bundled.yaml"), encoding: .utf8)
@@ -217,6 +231,90 @@ struct PasswordStateTests {
             #expect(type.json?["schemaExtensions"]?.arrayValue?.contains { $0["schema"]?.stringValue == Self.urn } == false)
             let refused = try await Self.find(client, "\(Self.urn):passwordState.locked eq true")
             #expect(refused.status == .badRequest)
+        }
+    }
+
+    /// The extension is required and server-computed: clients that never send it (Entra ID, Okta) create and replace
+    /// users as before, and read-only values a client does send are ignored (RFC 7643 §7).
+    @Test func clientsNeitherSendNorSetIt() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { harness.stop() }
+        try await harness.application().test(.router) { client in
+            // A plain user, no password: the state shows what the directory knows (nothing set, nothing failed).
+            let plain = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                                                 body: jsonBody(userJSON("plain.user")))
+            #expect(plain.status == .created, "\(String(buffer: plain.body))")
+            let state = try #require(plain.json?[Self.urn]?["passwordState"])
+            #expect(state["mustChange"] == .bool(false))
+            #expect(state["locked"] == .bool(false))
+            #expect(state["failedAttempts"] == .integer(0))
+            #expect(state["lastSetDateTime"] == nil)
+            #expect(plain.json?["schemas"]?.arrayValue?.contains(.string(Self.urn)) == true)
+            let plainID = try #require(plain.json?["id"]?.stringValue)
+
+            // Forged state in a create is dropped, with or without the URN in `schemas`.
+            let forged = #""\#(Self.urn)":{"passwordState":{"mustChange":true,"locked":true,"failedAttempts":7,"#
+                + #""lastSetDateTime":"2001-01-01T00:00:00Z","policy":"x"}}"#
+            for (index, schemas) in [#"["urn:ietf:params:scim:schemas:core:2.0:User"]"#,
+                                     #"["urn:ietf:params:scim:schemas:core:2.0:User","\#(Self.urn)"]"#].enumerated() {
+                let body = #"{"schemas":\#(schemas),"userName":"forged.\#(index)","password":"Forged-Pass-1",\#(forged)}"#
+                let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth, body: jsonBody(body))
+                #expect(created.status == .created, "\(String(buffer: created.body))")
+                let shown = try #require(created.json?[Self.urn]?["passwordState"])
+                #expect(shown["mustChange"] == .bool(false))
+                #expect(shown["locked"] == .bool(false))
+                #expect(shown["failedAttempts"] == .integer(0))
+                #expect(shown["policy"]?.stringValue != "x")
+                let setAt = try #require(Self.date(shown["lastSetDateTime"]))
+                #expect(abs(setAt.timeIntervalSinceNow) < 60)
+            }
+            // Nothing of it reached the directory.
+            let admin = try await LDAPConnection.connect(harness.slapd.adminConfiguration())
+            let entry = try await admin.search(base: Self.dn(harness, "forged.0"), scope: .base, filter: .present("objectClass"),
+                                               attributes: ["pwdReset", "pwdAccountLockedTime", "pwdFailureTime"]).entries.first
+            #expect(entry != nil)
+            #expect(entry?.string("pwdReset") == nil)
+            #expect(entry?.strings("pwdAccountLockedTime").isEmpty == true)
+            #expect(entry?.strings("pwdFailureTime").isEmpty == true)
+
+            // A PUT without the extension is accepted and leaves the state as it was.
+            let put = try await client.execute(uri: "/scim/v2/Users/\(plainID)", method: .put, headers: GatewayHarness.auth,
+                                               body: jsonBody(userJSON("plain.user", extra: #""title":"Replaced""#)))
+            #expect(put.status == .ok, "\(String(buffer: put.body))")
+            #expect(put.json?["title"] == .string("Replaced"))
+            #expect(put.json?[Self.urn]?["passwordState"]?["locked"] == .bool(false))
+
+            // Lists show it for every user.
+            let listed = try await Self.find(client, "userName sw \"forged.\"")
+            #expect(listed.ids.count == 2)
+            #expect(listed.body?["Resources"]?.arrayValue?.allSatisfy { $0[Self.urn]?["passwordState"]?["mustChange"] == .bool(false) } == true)
+        }
+    }
+
+    /// sortBy `lastSetDateTime` is the directory's own order of `pwdChangedTime` (server-side sort); the other
+    /// state values are computed and refused with 400 invalidValue.
+    @Test func sortsByLastSetOnly() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { harness.stop() }
+        try await harness.application().test(.router) { client in
+            let first = try await Self.create(client, "sort.b", password: "Sort-Pass-11")
+            try await Task.sleep(for: .milliseconds(1100))  // pwdChangedTime counts whole seconds
+            let second = try await Self.create(client, "sort.a", password: "Sort-Pass-22")
+            let sortBy = "\(Self.urn):passwordState.lastSetDateTime".addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+            let filter = "userName sw \"sort.\"".addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+            for (order, expected) in [("ascending", [first, second]), ("descending", [second, first])] {
+                let response = try await client.execute(uri: "/scim/v2/Users?filter=\(filter)&sortBy=\(sortBy)&sortOrder=\(order)",
+                                                        method: .get, headers: GatewayHarness.auth)
+                #expect(response.status == .ok, "\(String(buffer: response.body))")
+                #expect(response.json?["Resources"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == expected, "\(order)")
+            }
+            for sub in ["locked", "failedAttempts", "expiresDateTime", "lastFailedDateTime"] {
+                let key = "\(Self.urn):passwordState.\(sub)".addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+                let refused = try await client.execute(uri: "/scim/v2/Users?sortBy=\(key)", method: .get, headers: GatewayHarness.auth)
+                #expect(refused.status == .badRequest, "\(sub)")
+                #expect(refused.json?["scimType"]?.stringValue == "invalidValue")
+                #expect(refused.json?["detail"]?.stringValue?.contains("lastSetDateTime") == true)
+            }
         }
     }
 }

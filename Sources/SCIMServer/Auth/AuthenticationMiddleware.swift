@@ -23,6 +23,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
     let basePath: String
     /// Rate-limit refusals are counted here.
     var metrics: ServerMetrics = .disabled
+    /// The public URL of the Users endpoint, which a token's `scim_location` must name (OpenID Connect profile).
+    var usersURL = ""
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -80,9 +82,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
         if let verifier = users.jwt, verifier.settings.issuer == issuer {
             do {
                 let claims = try await verifier.verify(token)
-                // The OpenID Connect profile for SCIM: `scim_id` names the user's SCIM resource directly.
-                if let scimID = claims.strings[UserAuthentication.scimIDClaim], !scimID.isEmpty {
-                    return try await admitUser(scimID, &context, byID: true)
+                // The OpenID Connect profile for SCIM: `scim_id` / `scim_location` name the user's resource directly.
+                if let id = try OIDCProfile.userID(scimID: claims.strings[OIDCProfile.idClaim],
+                                                   location: claims.strings[OIDCProfile.locationClaim], usersURL: usersURL) {
+                    return try await admitUser(id, &context, byID: true)
                 }
                 guard let subject = claims.strings[users.subjectClaim], !subject.isEmpty else {
                     throw JWTVerifier.Rejection(description: "no \(users.subjectClaim) claim")

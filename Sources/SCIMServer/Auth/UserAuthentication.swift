@@ -24,10 +24,6 @@ public struct UserAuthentication: Sendable {
     }
 
     public var isEnabled: Bool { jwt != nil || basic }
-
-    /// The OpenID Connect profile for SCIM's claim holding the user's SCIM id; a user token carrying it is the
-    /// user with that id (checked to exist), whatever its subject says.
-    public static let scimIDClaim = "scim_id"
 }
 
 /// How the HTTP layer finds users: the SCIM id of the user whose `attribute` equals `value`, and a password check
