@@ -112,10 +112,10 @@ public struct GatewayApplication {
                 }
             }
         }
-        // `passwordPolicy:` shows ppolicy's password state through the bundled extension schema. Required, as the
-        // draft makes `passwordState`: every user has one, computed by the server (clients are not asked for it, see
-        // `ResourceValidator`).
-        for (name, resource) in mapping.resourceTypes.sorted(by: { $0.key < $1.key }) where resource.passwordPolicy != nil {
+        // `passwordPolicy.state` shows ppolicy's password state through the bundled extension schema. Not required:
+        // clients that honour `required` (scim2-client) would have to send it on every create and replace, which they
+        // cannot, its every attribute being readOnly; the server renders it for every user all the same.
+        for (name, resource) in mapping.resourceTypes.sorted(by: { $0.key < $1.key }) where resource.passwordPolicy?.showsState == true {
             guard schemas.contains(where: { $0.id.caseInsensitiveEquals(PasswordStateAttributes.schema) }) else {
                 throw ConfigError("\(name).passwordPolicy: the schema directory lacks \(PasswordStateAttributes.schema)")
             }
@@ -123,7 +123,7 @@ public struct GatewayApplication {
                 throw ConfigError("\(name).passwordPolicy: no resource type \(name)")
             }
             types[index].schemaExtensions.removeAll { $0.schema.caseInsensitiveEquals(PasswordStateAttributes.schema) }
-            types[index].schemaExtensions.append(.init(schema: PasswordStateAttributes.schema, required: true))
+            types[index].schemaExtensions.append(.init(schema: PasswordStateAttributes.schema, required: false))
         }
         do {
             return try SchemaRegistry(schemas: schemas, resourceTypes: types)

@@ -5,7 +5,7 @@ extension LDAPResourceStore {
     /// The policies the entries' password state depends on (their `pwdPolicySubentry`, else the default policy),
     /// read as the service account; nil when the mapping shows no password state.
     func passwordPolicies(for entries: [LDAPEntry], mapped: ResourceMapping) async throws -> [String: PasswordPolicy]? {
-        guard let settings = mapped.passwordPolicy else { return nil }
+        guard let settings = mapped.passwordPolicy, settings.showsState else { return nil }
         let dns = Set(entries.compactMap { PasswordState.policyDN(of: $0, mapping: settings) })
         guard !dns.isEmpty else { return [:] }
         do {
@@ -19,7 +19,8 @@ extension LDAPResourceStore {
 extension LDAPResourceStore {
     /// Every policy under `policiesBaseDN` when `filter` has a passwordState condition that depends on the policy.
     func passwordPoliciesForFilter(_ filter: SCIMFilter, mapped: ResourceMapping) async throws -> [PasswordPolicy]? {
-        guard let base = mapped.passwordPolicy?.policiesBaseDN, Self.mentionsPasswordState(filter) else { return nil }
+        guard mapped.passwordPolicy?.showsState == true, let base = mapped.passwordPolicy?.policiesBaseDN,
+              Self.mentionsPasswordState(filter) else { return nil }
         do {
             return try await passwordPolicyCache.all(under: base, pool: pool)
         } catch let error as LDAPError {
@@ -43,7 +44,7 @@ extension LDAPResourceStore {
     /// several values (`failedAttempts`, `lastFailedDateTime`), so the directory cannot order by them and they are
     /// refused rather than sorted in memory.
     func passwordStateSortKey(_ path: AttributePath, mapped: ResourceMapping, reverse: Bool) throws(SCIMError) -> LDAPSortKey? {
-        guard mapped.passwordPolicy != nil, SCIMFilterTranslation.isPasswordState(path) else { return nil }
+        guard mapped.passwordPolicy?.showsState == true, SCIMFilterTranslation.isPasswordState(path) else { return nil }
         if path.subAttribute?.caseInsensitiveEquals("lastSetDateTime") == true {
             return LDAPSortKey("pwdChangedTime", reverse: reverse)
         }

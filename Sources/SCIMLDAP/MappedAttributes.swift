@@ -41,7 +41,7 @@ public struct MappedAttributes: Sendable {
                 stored[key] = .some(subs)
             }
         }
-        if mapping.passwordPolicy != nil {
+        if mapping.passwordPolicy?.showsState == true {
             // Read-only (computed from ppolicy): advertised, and dropped from writes by the schema's mutability.
             stored[Self.key(PasswordStateAttributes.schema, PasswordStateAttributes.attribute)] = .some(nil)
         }

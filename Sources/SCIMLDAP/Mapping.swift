@@ -171,7 +171,7 @@ public struct ResourceMapping: Sendable, Decodable {
             all += attribute.ldapAttributes
             if attribute.kind != .members { withoutMembers += attribute.ldapAttributes }
         }
-        if passwordPolicy != nil {
+        if passwordPolicy?.showsState == true {
             all += PasswordStateAttributes.read
             withoutMembers += PasswordStateAttributes.read
         }

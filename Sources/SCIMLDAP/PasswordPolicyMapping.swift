@@ -13,6 +13,13 @@ public struct PasswordPolicyMapping: Sendable, Decodable {
     public var serve: Bool?
     /// Seconds a policy entry read from the directory is reused (default 5).
     public var cacheSeconds: Int?
+    /// Show each entry's password state as the read-only `passwordState` extension, with its filters and sort
+    /// (default false: generic SCIM testers treat an optional extension whose every attribute is readOnly as
+    /// writable, see the README). The actions need only `passwordPolicy:` itself.
+    public var state: Bool?
+
+    /// Whether the `passwordState` extension is shown.
+    public var showsState: Bool { state == true }
 }
 
 /// The extension schema and the ppolicy operational attributes it is computed from.

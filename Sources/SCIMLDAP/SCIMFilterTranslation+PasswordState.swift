@@ -12,7 +12,7 @@ extension SCIMFilterTranslation {
 
     /// The LDAP filter for a condition on `passwordState.<sub>`, nil when `path` is not one.
     func passwordStateCondition(_ path: AttributePath, _ op: CompareOp?, _ value: JSONValue?) throws(SCIMError) -> LDAPFilter? {
-        guard Self.isPasswordState(path), mapping.passwordPolicy != nil else { return nil }
+        guard Self.isPasswordState(path), mapping.passwordPolicy?.showsState == true else { return nil }
         let sub = path.subAttribute?.lowercased() ?? ""
         let label = "passwordState.\(path.subAttribute ?? "")"
         func flag() throws(SCIMError) -> Bool? {

@@ -219,7 +219,7 @@ struct SCIMFilterTranslation {
     /// `emails[type eq "work" and value co "@x"]`: type and primary become attribute options, so the value
     /// condition applies to exactly the values that carry them.
     private func valuePath(_ path: AttributePath, _ inner: SCIMFilter) throws(SCIMError) -> LDAPFilter {
-        if Self.isPasswordState(path), mapping.passwordPolicy != nil {
+        if Self.isPasswordState(path), mapping.passwordPolicy?.showsState == true {
             throw SCIMError.invalidFilter("passwordState is not multi-valued: use passwordState.<sub-attribute>.")
         }
         guard let attribute = mappingFor(top: path.attribute, urn: path.schemaURN) else { return .alwaysFalse }

@@ -23,7 +23,7 @@ struct PasswordActionTests {
     }
 
     @Test func adminResetSetsMustChangeAndKeepsTheAdministrativeLock() async throws {
-        let harness = try await GatewayHarness.start()
+        let harness = try await PasswordStateTests.harness()
         defer { harness.stop() }
         try await harness.application().test(.router) { client in
             let id = try await PasswordStateTests.create(client, "reset.me", password: "Start-Pass-1")
@@ -63,7 +63,7 @@ struct PasswordActionTests {
     }
 
     @Test func unlockLiftsOnlyATemporaryLockout() async throws {
-        let harness = try await GatewayHarness.start()
+        let harness = try await PasswordStateTests.harness()
         defer { harness.stop() }
         try await PasswordStateTests.setPolicy(harness, [.replace("pwdMaxFailure", ["2"])])
         try await harness.application().test(.router) { client in
@@ -103,7 +103,7 @@ struct PasswordActionTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let jwks = folder.appendingPathComponent("jwks.json")
         try TokenFactory.jwks([users]).write(to: jwks, atomically: true, encoding: .utf8)
-        let harness = try await GatewayHarness.start { config in
+        let harness = try await PasswordStateTests.harness { config in
             var me = GatewayConfig.Me()
             me.jwt = GatewayConfig.JWT(issuer: "https://login.test", audience: ["scim-gateway"], jwksFile: jwks.path)
             config.me = me

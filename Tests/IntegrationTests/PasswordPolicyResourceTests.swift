@@ -15,11 +15,7 @@ import Testing
 struct PasswordPolicyResourceTests {
     @Test func policiesAreReadOnlyAndPerUser() async throws {
         // `/PasswordPolicies` is opt-in (`serve: true`); the bundled mapping leaves it off.
-        let bundled = try String(contentsOf: GatewayHarness.repository.appendingPathComponent("Config/mapping/bundled.yaml"), encoding: .utf8)
-        let served = bundled.replacingOccurrences(of: "    passwordPolicy:\n", with: "    passwordPolicy:\n      serve: true\n")
-        #expect(served != bundled)
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("serve-policies-\(UUID().uuidString).yaml")
-        try served.write(to: file, atomically: true, encoding: .utf8)
+        let file = try PasswordStateTests.mapping(extra: "      serve: true\n")
         defer { try? FileManager.default.removeItem(at: file) }
         let harness = try await GatewayHarness.start(mapping: file.path)
         defer { harness.stop() }

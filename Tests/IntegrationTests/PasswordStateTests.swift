@@ -14,6 +14,26 @@ import Testing
 struct PasswordStateTests {
     static let urn = "urn:scim-gateway:params:scim:schemas:extension:ppolicy:2.0:User"
 
+    /// The bundled mapping with the password state shown (`passwordPolicy.state: true`, off in the bundled file),
+    /// plus `extra` lines in the `passwordPolicy:` block, written to a temporary file.
+    static func mapping(extra: String = "") throws -> URL {
+        let bundled = try String(contentsOf: GatewayHarness.repository.appendingPathComponent("Config/mapping/bundled.yaml"), encoding: .utf8)
+        let shown = bundled.replacingOccurrences(of: "      state: false\n", with: "      state: true\n" + extra)
+        guard shown != bundled else { throw MappingEditError() }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("pwstate-\(UUID().uuidString).yaml")
+        try shown.write(to: file, atomically: true, encoding: .utf8)
+        return file
+    }
+
+    struct MappingEditError: Error {}
+
+    /// A gateway on the bundled mapping with the password state shown.
+    static func harness(configure: (inout GatewayConfig) throws -> Void = { _ in }) async throws -> GatewayHarness {
+        let file = try mapping()
+        defer { try? FileManager.default.removeItem(at: file) }
+        return try await GatewayHarness.start(mapping: file.path, configure: configure)
+    }
+
     /// The default policy changed as the directory's admin (the service account may only read it).
     static func setPolicy(_ harness: GatewayHarness, _ changes: [LDAPModification]) async throws {
         let admin = try await LDAPConnection.connect(harness.slapd.adminConfiguration())
@@ -55,7 +75,7 @@ struct PasswordStateTests {
     static func date(_ value: JSONValue?) -> Date? { value?.stringValue.flatMap { SCIMDateTime.parse($0) } }
 
     @Test func failedBindsCountAndLockTemporarily() async throws {
-        let harness = try await GatewayHarness.start()
+        let harness = try await Self.harness()
         defer { harness.stop() }
         try await Self.setPolicy(harness, [.replace("pwdMaxFailure", ["3"]), .replace("pwdLockoutDuration", ["600"])])
         try await harness.application().test(.router) { client in
@@ -145,7 +165,7 @@ struct PasswordStateTests {
     }
 
     @Test func resetByAnAdministratorMustBeChanged() async throws {
-        let harness = try await GatewayHarness.start()
+        let harness = try await Self.harness()
         defer { harness.stop() }
         try await harness.application().test(.router) { client in
             let id = try await Self.create(client, "new.hire", password: "First-Pass-1")
@@ -173,7 +193,7 @@ struct PasswordStateTests {
     }
 
     @Test func maximumAgeExpiresAndGraceLoginsCount() async throws {
-        let harness = try await GatewayHarness.start()
+        let harness = try await Self.harness()
         defer { harness.stop() }
         try await Self.setPolicy(harness, [.replace("pwdMaxAge", ["3"]), .replace("pwdGraceAuthNLimit", ["2"])])
         try await harness.application().test(.router) { client in
@@ -199,7 +219,7 @@ struct PasswordStateTests {
     }
 
     @Test func discoveryAdvertisesItOnlyWhenTheMappingEnablesIt() async throws {
-        let harness = try await GatewayHarness.start()
+        let harness = try await Self.harness()
         defer { harness.stop() }
         try await harness.application().test(.router) { client in
             let schema = try await client.execute(uri: "/scim/v2/Schemas/\(Self.urn)", method: .get, headers: GatewayHarness.auth)
@@ -209,20 +229,15 @@ struct PasswordStateTests {
             #expect(state?["returned"]?.stringValue == "default")
             #expect(state?["required"] == .bool(true))
             #expect(state?["subAttributes"]?.arrayValue?.allSatisfy { $0["mutability"]?.stringValue == "readOnly" } == true)
-            // Required on User (every user has password state), as the draft has it.
+            // Declared on User but not required of clients: they cannot send a readOnly-only extension (scim2-client
+            // refuses to create a resource lacking a required one); the server shows it on every user anyway.
             let type = try await client.execute(uri: "/scim/v2/ResourceTypes/User", method: .get, headers: GatewayHarness.auth)
             let declared = type.json?["schemaExtensions"]?.arrayValue?.first { $0["schema"]?.stringValue == Self.urn }
-            #expect(declared?["required"] == .bool(true))
+            #expect(declared?["required"] == .bool(false))
         }
-        // The same mapping without `passwordPolicy`: neither the schema nor the extension.
-        let bundled = try String(contentsOf: GatewayHarness.repository.appendingPathComponent("Config/mapping/bundled.yaml"), encoding: .utf8)
-        let without = bundled.replacingOccurrences(of: "    passwordPolicy:\n", with: "    passwordPolicyOff:\n")
-            .components(separatedBy: "\n").filter { !$0.contains("defaultPolicy:") && !$0.contains("policiesBaseDN:") && !$0.contains("passwordPolicyOff") }
-            .joined(separator: "\n")
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("no-ppolicy-\(UUID().uuidString).yaml")
-        try without.write(to: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let plain = try await GatewayHarness.start(mapping: file.path)
+        // The bundled mapping as it ships (`state: false`): neither the schema nor the extension, while the
+        // actions stay.
+        let plain = try await GatewayHarness.start()
         defer { plain.stop() }
         try await plain.application().test(.router) { client in
             let schema = try await client.execute(uri: "/scim/v2/Schemas/\(Self.urn)", method: .get, headers: GatewayHarness.auth)
@@ -231,13 +246,20 @@ struct PasswordStateTests {
             #expect(type.json?["schemaExtensions"]?.arrayValue?.contains { $0["schema"]?.stringValue == Self.urn } == false)
             let refused = try await Self.find(client, "\(Self.urn):passwordState.locked eq true")
             #expect(refused.status == .badRequest)
+            let id = try await Self.create(client, "no.state", password: "No-State-1")
+            let user = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .get, headers: GatewayHarness.auth)
+            #expect(user.status == .ok)
+            #expect(user.json?[Self.urn] == nil)
+            #expect(user.json?["schemas"]?.arrayValue?.contains(.string(Self.urn)) == false)
+            let unlock = try await client.execute(uri: "/scim/v2/Users/\(id)/unlock", method: .post, headers: GatewayHarness.auth, body: jsonBody("{}"))
+            #expect(unlock.status == .noContent, "\(String(buffer: unlock.body))")
         }
     }
 
     /// The extension is required and server-computed: clients that never send it (Entra ID, Okta) create and replace
     /// users as before, and read-only values a client does send are ignored (RFC 7643 §7).
     @Test func clientsNeitherSendNorSetIt() async throws {
-        let harness = try await GatewayHarness.start()
+        let harness = try await Self.harness()
         defer { harness.stop() }
         try await harness.application().test(.router) { client in
             // A plain user, no password: the state shows what the directory knows (nothing set, nothing failed).
@@ -294,7 +316,7 @@ struct PasswordStateTests {
     /// sortBy `lastSetDateTime` is the directory's own order of `pwdChangedTime` (server-side sort); the other
     /// state values are computed and refused with 400 invalidValue.
     @Test func sortsByLastSetOnly() async throws {
-        let harness = try await GatewayHarness.start()
+        let harness = try await Self.harness()
         defer { harness.stop() }
         try await harness.application().test(.router) { client in
             let first = try await Self.create(client, "sort.b", password: "Sort-Pass-11")
