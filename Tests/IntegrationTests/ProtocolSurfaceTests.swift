@@ -6,7 +6,6 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import SCIMCore
-import SCIMLDAP
 import Testing
 
 @Suite("Discovery, routing, authentication and health")
@@ -33,7 +32,7 @@ struct ProtocolSurfaceTests {
 
             let schemas = try await client.execute(uri: "/scim/v2/Schemas", method: .get, headers: GatewayHarness.auth)
             let ids = schemas.json?["Resources"]?.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []
-            #expect(Set(ids) == [SCIMURN.user, SCIMURN.group, SCIMURN.enterpriseUser, PasswordStateAttributes.schema])
+            #expect(Set(ids) == [SCIMURN.user, SCIMURN.group, SCIMURN.enterpriseUser])
 
             let one = try await client.execute(uri: "/scim/v2/Schemas/\(SCIMURN.user)", method: .get, headers: GatewayHarness.auth)
             #expect(one.json?["attributes"]?.arrayValue?.isEmpty == false)
