@@ -306,6 +306,22 @@ struct PasswordStateTests {
             #expect(put.json?["title"] == .string("Replaced"))
             #expect(put.json?[Self.urn]?["passwordState"]?["locked"] == .bool(false))
 
+            // PATCH at the extension root, as generic testers send it: adding nothing or removing the server's values
+            // changes nothing and the state stays shown; a value for it is refused.
+            for (operation, status) in [(#"{"op":"add","path":"\#(Self.urn)","value":{"schemas":["\#(Self.urn)"]}}"#, HTTPResponse.Status.ok),
+                                        (#"{"op":"replace","path":"\#(Self.urn)","value":{"passwordState":{"locked":true}}}"#, .badRequest),
+                                        (#"{"op":"remove","path":"\#(Self.urn)"}"#, .ok)] {
+                let patched = try await client.execute(uri: "/scim/v2/Users/\(plainID)", method: .patch, headers: GatewayHarness.auth, body: jsonBody(
+                    #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[\#(operation)]}"#))
+                #expect(patched.status == status, "\(operation): \(String(buffer: patched.body))")
+                if status == .ok {
+                    #expect(patched.json?[Self.urn]?["passwordState"]?["locked"] == .bool(false), "\(operation)")
+                } else {
+                    #expect(patched.json?["scimType"]?.stringValue == "mutability")
+                }
+            }
+            #expect(try await Self.state(client, plainID)?["locked"] == .bool(false))
+
             // Lists show it for every user.
             let listed = try await Self.find(client, "userName sw \"forged.\"")
             #expect(listed.ids.count == 2)
