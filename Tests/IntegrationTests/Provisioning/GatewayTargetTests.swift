@@ -88,5 +88,24 @@ struct GatewayTargetTests {
             try await Task.sleep(for: .milliseconds(200))
         }
         #expect(ResourceDiff.memberIDs(of: try #require(resource(remoteGroups, externalId: group))) == [remoteAlice["id"]?.stringValue].compactMap { $0 })
+
+        // Alice locked and Bob deleted through the first gateway's API: the same in the second.
+        _ = try await first.application().test(.router) { client in
+            let locked = try await client.execute(uri: "/scim/v2/Users/\(alice)", method: .patch, headers: GatewayHarness.auth, body: jsonBody(
+                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}"#))
+            #expect(locked.status == .ok)
+            let deleted = try await client.execute(uri: "/scim/v2/Users/\(bob)", method: .delete, headers: GatewayHarness.auth)
+            #expect(deleted.status == .noContent)
+        }
+        let done = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < done {
+            remoteUsers = try await users()
+            if resource(remoteUsers, externalId: alice)?["active"]?.boolValue == false, resource(remoteUsers, externalId: bob) == nil { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(resource(remoteUsers, externalId: alice)?["active"]?.boolValue == false)
+        #expect(resource(remoteUsers, externalId: bob) == nil)
+        let bobLeft = try await ldap.search(base: second.slapd.peopleDN, filter: .equal("uid", Array("gw.bob".utf8)), attributes: ["1.1"])
+        #expect(bobLeft.entries.isEmpty)
     }
 }
