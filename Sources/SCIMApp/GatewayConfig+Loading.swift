@@ -48,6 +48,10 @@ extension GatewayConfig {
         if let v = try value("SERVER_BASE_PATH") { server.basePath = v }
         if let v = try value("SERVER_PUBLIC_BASE_URL") { server.publicBaseURL = v }
         if let v = try int("SERVER_MAX_BODY_BYTES") { server.maxBodyBytes = v }
+        if let v = try value("SERVER_DRAIN_TIMEOUT_SECONDS") {
+            guard let seconds = Double(v) else { throw ConfigError("SCIM_GATEWAY_SERVER_DRAIN_TIMEOUT_SECONDS must be a number") }
+            server.drainTimeoutSeconds = seconds
+        }
         if let v = try value("LDAP_URIS") { ldap.uris = v.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) }
         if let v = try value("LDAP_SUFFIX") { ldap.suffix = v }
         if let v = try value("LDAP_BIND_METHOD") { ldap.bindMethod = v }
@@ -202,6 +206,15 @@ extension GatewayConfig {
             }
         }
         if let token = metrics.token, token.isEmpty { throw ConfigError("metrics.token must not be empty") }
+    }
+
+    /// The drain timeout as a duration; refuses zero, negative and absurd values.
+    public func drainTimeout() throws -> Duration {
+        let seconds = server.drainTimeoutSeconds
+        guard seconds.isFinite, seconds > 0, seconds <= 3600 else {
+            throw ConfigError("server.drainTimeoutSeconds must be more than 0 and at most 3600")
+        }
+        return .milliseconds(Int64(seconds * 1000))
     }
 
     public var publicBaseURL: String {

@@ -24,6 +24,8 @@ public struct GatewayConfig: Sendable, Codable {
         public var bodyTimeoutSeconds: Double = 30
         /// Bound on all request header fields together (bytes).
         public var maxHeaderBytes: Int = 32 * 1024
+        /// On SIGTERM/SIGINT: how long requests in flight may take to finish before the rest are cut off.
+        public var drainTimeoutSeconds: Double = 30
     }
 
     public struct TLS: Sendable, Codable {
@@ -204,7 +206,7 @@ public struct GatewayConfig: Sendable, Codable {
 extension GatewayConfig.Server {
     enum CodingKeys: String, CodingKey {
         case host, port, basePath, publicBaseURL, maxBodyBytes, tls, idleTimeoutSeconds, headTimeoutSeconds, bodyTimeoutSeconds,
-             maxHeaderBytes
+             maxHeaderBytes, drainTimeoutSeconds
     }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -218,6 +220,7 @@ extension GatewayConfig.Server {
         headTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .headTimeoutSeconds) ?? headTimeoutSeconds
         bodyTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .bodyTimeoutSeconds) ?? bodyTimeoutSeconds
         maxHeaderBytes = try c.decodeIfPresent(Int.self, forKey: .maxHeaderBytes) ?? maxHeaderBytes
+        drainTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .drainTimeoutSeconds) ?? drainTimeoutSeconds
     }
 }
 
