@@ -119,5 +119,5 @@ print("faults: " + ("passed" if not problems else f"{len(problems)} problem(s)")
 sys.exit(1 if problems else 0)
 EOF
 STATUS=$?
-[ "$STATUS" = 0 ] || { echo "--- gateway log (tail) ---"; tail -n 15 "$D/gateway.log"; }
+[ "$STATUS" = 0 ] || { echo "--- main.log (tail) ---"; tail -n 15 "$D/gateway.log"; }
 exit "$STATUS"

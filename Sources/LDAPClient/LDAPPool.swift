@@ -13,6 +13,8 @@ public final class LDAPPool: Sendable {
     private let logger: Logger
     private let state: Mutex<LDAPPoolState<LDAPConnection, CheckedContinuation<Lease, any Error>>>
     private let nextWaiterID = Atomic<Int>(0)
+    /// With several replicated providers: makes every lease see all writes acknowledged before it.
+    private let barrier: ReplicaBarrier?
 
     typealias Lease = PoolLease<LDAPConnection>
 
@@ -20,6 +22,11 @@ public final class LDAPPool: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.state = Mutex(LDAPPoolState(capacity: configuration.poolSize))
+        if let setting = configuration.readBarrier, configuration.uris.count > 1 {
+            barrier = ReplicaBarrier(configuration: configuration, setting: setting, logger: logger)
+        } else {
+            barrier = nil
+        }
     }
 
     /// Publishes the pool's occupancy to `configuration.metrics`; called after every change of the state. Read and
@@ -37,9 +44,13 @@ public final class LDAPPool: Sendable {
 
     /// Lends a connection for several operations that must share it (transactions, sort/VLV contexts).
     /// The connection returns to the pool afterwards, or is dropped if it broke.
+    /// With a read barrier (several replicated providers), the connection's provider first catches up with the
+    /// newest state of every reachable provider.
     public func withConnection<T>(_ body: (LDAPConnection) async throws -> T) async throws -> T {
+        let target = await barrier?.target()
         let connection = try await acquire()
         do {
+            if let barrier, let target { try await barrier.wait(on: connection, for: target) }
             let value = try await body(connection)
             giveBack(connection)
             return value
@@ -104,6 +115,7 @@ public final class LDAPPool: Sendable {
 
     /// Closes idle connections and fails waiting callers; leased connections close when returned.
     public func shutdown() {
+        barrier?.shutdown()
         let (_, waiters) = state.withLock { $0.shutdown() }
         publish()
         for waiter in waiters { waiter.resume(throwing: LDAPError.directoryUnavailable("pool shut down")) }

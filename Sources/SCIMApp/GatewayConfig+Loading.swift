@@ -62,6 +62,7 @@ extension GatewayConfig {
         if let v = try value("LDAP_REQUIRE_CERTIFICATE") { ldap.requireCertificate = v }
         if let v = try int("LDAP_POOL_SIZE") { ldap.poolSize = v }
         if let v = try value("LDAP_PASSWORD_WRITE") { ldap.passwordWrite = v }
+        if let v = try value("LDAP_READ_YOUR_WRITES") { ldap.readYourWrites = ["1", "true", "yes"].contains(v.lowercased()) }
         if let v = try value("MAPPING") { mapping = v }
         if let v = try value("SCHEMA_DIRECTORY") { schemaDirectory = v }
         if let v = try value("LOG_LEVEL") { logLevel = v }
@@ -123,12 +124,16 @@ extension GatewayConfig {
         default: .demand
         }
         guard !ldap.uris.isEmpty else { throw ConfigError("ldap.uris must list at least one URI") }
-        return LDAPConfiguration(
+        var configuration = LDAPConfiguration(
             uris: ldap.uris, bind: bind,
             tls: .init(startTLS: ldap.startTLS, caFile: ldap.caFile, certFile: ldap.certFile, keyFile: ldap.keyFile,
                        requireCertificate: check),
             networkTimeout: .milliseconds(Int(ldap.networkTimeoutSeconds * 1000)),
             operationTimeout: .milliseconds(Int(ldap.operationTimeoutSeconds * 1000)), poolSize: ldap.poolSize)
+        if ldap.uris.count > 1, ldap.readYourWrites ?? true {
+            configuration.readBarrier = .init(base: ldap.suffix, timeout: min(configuration.operationTimeout, .seconds(2)))
+        }
+        return configuration
     }
 
     public func bearerClients() throws -> [BearerClient] {

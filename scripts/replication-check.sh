@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# replication-check.sh -- two gateway instances on two slapd providers in multi-provider replication.
+#
+# scripts/slapd-set.sh starts two providers (bundled configuration, syncprov + syncrepl refreshAndPersist both
+# ways, olcServerID 1 and 2, olcMultiProvider) on loopback; instance one is configured with [provider 1, provider 2]
+# and instance two with [provider 2, provider 1], so each uses a different provider. Checks:
+#   - each instance holds connections to its own first provider (ss);
+#   - read-your-writes: 30 rounds of create through one instance and read at once through the other, change through
+#     the other and read back through the first; every read must see the write (the contextCSN read barrier);
+#     a third instance without the barrier (readYourWrites: false) runs the same rounds and its misses are printed;
+#   - a group renamed through one instance is found by the new name through the other at once;
+#   - provider 1 killed (SIGKILL) for 3 s under load on both instances (scripts/loadgen.py): no read fails (retried
+#     on provider 2), only writes in flight fail, with 503 + Retry-After, nothing fails after its return.
+# Prints N passed, N failed. Needs the debug build and slapd.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib/gateway-under-test.sh
+passed=0; failed=0
+check() { if eval "$2"; then passed=$((passed + 1)); echo "ok    $1"; else failed=$((failed + 1)); echo "FAIL  $1"; fi; }
+
+LDAP_LINES=("networkTimeoutSeconds: 1" "operationTimeoutSeconds: 5" "poolSize: 4")
+gut_start --providers 2 "${LDAP_LINES[@]}" || exit 1
+mapfile -t URLS < <(bash scripts/slapd-set.sh urls "$GUT_DIR/ldap")
+GUT_PIDS[one]=${GUT_PIDS[main]}; GUT_URLS[one]=${GUT_URLS[main]}; unset 'GUT_PIDS[main]'
+gut_launch two "${URLS[1]},${URLS[0]}" "${LDAP_LINES[@]}" || exit 1
+gut_launch plain "${URLS[1]},${URLS[0]}" "${LDAP_LINES[@]}" "readYourWrites: false" || exit 1
+port_of() { echo "${1##*:}"; }
+uses() { ss -Htnp state established "( dport = :$(port_of "$2") )" 2>/dev/null | grep -q "pid=$1,"; }
+check "instance one uses provider 1" 'uses "${GUT_PIDS[one]}" "${URLS[0]}"'
+check "instance two uses provider 2" 'uses "${GUT_PIDS[two]}" "${URLS[1]}"'
+
+AUTH=(-H "Authorization: Bearer $GUT_TOKEN" -H "Content-Type: application/scim+json")
+USER=urn:ietf:params:scim:schemas:core:2.0:User PATCH=urn:ietf:params:scim:api:messages:2.0:PatchOp
+# rounds A B TAG: create through A, read through B, change through B, read through A; prints the misses.
+rounds() {
+    local a=$1 b=$2 tag=$3 misses=0 i id w r status
+    for ((i = 0; i < 30; i++)); do
+        if ((i % 2)); then w=$b r=$a; else w=$a r=$b; fi
+        id=$(curl -s "${AUTH[@]}" -X POST "${GUT_URLS[$w]}/Users" \
+            -d "{\"schemas\":[\"$USER\"],\"userName\":\"ryw.$tag.$i\",\"name\":{\"givenName\":\"R\",\"familyName\":\"W\"}}" |
+            python3 -c 'import json,sys; print(json.load(sys.stdin).get("id",""))' 2>/dev/null)
+        [ -n "$id" ] || { misses=$((misses + 1)); continue; }
+        status=$(curl -s -o /dev/null -w '%{http_code}' "${AUTH[@]}" "${GUT_URLS[$r]}/Users/$id")
+        [ "$status" = 200 ] || misses=$((misses + 1))
+        curl -s -o /dev/null "${AUTH[@]}" -X PATCH "${GUT_URLS[$r]}/Users/$id" \
+            -d "{\"schemas\":[\"$PATCH\"],\"Operations\":[{\"op\":\"replace\",\"path\":\"displayName\",\"value\":\"Changed $i\"}]}"
+        curl -s "${AUTH[@]}" "${GUT_URLS[$w]}/Users/$id" | grep -q "\"displayName\":\"Changed $i\"" || misses=$((misses + 1))
+    done
+    echo "$misses"
+}
+MISSES=$(rounds one two barrier)
+check "read-your-writes across instances on different providers: 60 reads, $MISSES missed the write" '[ "$MISSES" = 0 ]'
+PLAIN=$(rounds one plain control)
+echo "info  without the barrier (readYourWrites: false): $PLAIN of 60 reads missed the write"
+
+gid=$(curl -s "${AUTH[@]}" -X POST "${GUT_URLS[one]}/Groups" -d '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"before"}' |
+    python3 -c 'import json,sys; print(json.load(sys.stdin).get("id",""))' 2>/dev/null)
+curl -s "${AUTH[@]}" "${GUT_URLS[two]}/Groups/$gid" >/dev/null
+curl -s -o /dev/null "${AUTH[@]}" -X PATCH "${GUT_URLS[one]}/Groups/$gid" \
+    -d "{\"schemas\":[\"$PATCH\"],\"Operations\":[{\"op\":\"replace\",\"path\":\"displayName\",\"value\":\"after\"}]}"
+check "a group renamed through one instance is found by its new name through the other at once" \
+    'curl -s "${AUTH[@]}" "${GUT_URLS[two]}/Groups?filter=displayName%20eq%20%22after%22" | grep -q "\"totalResults\":1"'
+
+# ---- provider 1 killed under load on both instances ------------------------------------------------------------
+for name in one two; do
+    python3 scripts/loadgen.py --url "${GUT_URLS[$name]}" --token "$GUT_TOKEN" --workers 4 --rate 15 --seconds 10 \
+        --mix read=6,list=1,write=3 --users 5 --timeout 20 --out "$GUT_DIR/requests-$name" --ready-file "$GUT_DIR/ready-$name" &
+    LOADS+=($!)
+done
+for _ in $(seq 1 100); do [ -f "$GUT_DIR/ready-one" ] && [ -f "$GUT_DIR/ready-two" ] && break; sleep 0.1; done
+sleep 3
+KILLED=$(date +%s.%N)
+kill -KILL "$(cat "$GUT_DIR/ldap/p1/pid")"
+sleep 3
+bash scripts/slapd-set.sh start "$GUT_DIR/ldap" 1 --owner $$
+BACK=$(date +%s.%N)
+wait "${LOADS[@]}"
+cat "$GUT_DIR"/requests-* > "$GUT_DIR/requests"
+summary=$(python3 - "$GUT_DIR/requests" "$KILLED" "$BACK" <<'PY'
+import sys
+rows = [l.split() for l in open(sys.argv[1])]
+killed, back = float(sys.argv[2]), float(sys.argv[3])
+ok = ("200", "201", "204")
+reads = [r for r in rows if r[2] in ("read", "list") and r[3] not in ok]
+writes = [r for r in rows if r[2] == "write" and r[3] not in ok]
+writes_bad = [r for r in writes if not (r[3] == "503" and r[4] != "-" and float(r[1]) >= killed - 0.5 and float(r[0]) <= back + 0.5)]
+after = [r for r in rows if float(r[0]) > back + 1 and r[3] not in ok]
+print(f"{len(rows)} {len(reads)} {len(writes)} {len(writes_bad)} {len(after)}")
+for r in (reads + writes_bad + after)[:5]: print(" ".join(r), file=sys.stderr)
+PY
+)
+read -r TOTAL READS WRITES WRITES_BAD AFTER <<< "$summary"
+echo "info  provider 1 killed for 3 s under load: $TOTAL requests, $READS reads failed, $WRITES writes failed ($WRITES_BAD not 503+Retry-After around the kill), $AFTER failures after its return"
+check "the load ran" '[ "$TOTAL" -gt 100 ]'
+check "no read failed (retried on the other provider)" '[ "$READS" = 0 ]'
+check "only writes in flight on the dead provider failed, with 503 + Retry-After (at most 8: 4 workers x 2)" \
+    '[ "$WRITES_BAD" = 0 ] && [ "$WRITES" -le 8 ]'
+check "every answer is 2xx again after the provider returns" '[ "$AFTER" = 0 ]'
+check "both instances still running" 'kill -0 "${GUT_PIDS[one]}" && kill -0 "${GUT_PIDS[two]}"'
+echo "replication-check: $passed passed, $failed failed"
+[ "$failed" = 0 ]
