@@ -8,6 +8,8 @@
 #   - read-your-writes: 30 rounds of create through one instance and read at once through the other, change through
 #     the other and read back through the first; every read must see the write (the contextCSN read barrier);
 #     a third instance without the barrier (readYourWrites: false) runs the same rounds and its misses are printed;
+#   - replication into provider 2 paused: a user created through one instance is missed (404) by an instance on
+#     provider 2 without the barrier and found (200) by one with it, which waits until replication resumes 0.5 s later;
 #   - a group renamed through one instance is found by the new name through the other at once;
 #   - provider 1 killed (SIGKILL) for 3 s under load on both instances (scripts/loadgen.py): no read fails (retried
 #     on provider 2), only writes in flight fail, with 503 + Retry-After, nothing fails after its return.
@@ -53,6 +55,28 @@ check "read-your-writes across instances on different providers: 60 reads, $MISS
 PLAIN=$(rounds one plain control)
 echo "info  without the barrier (readYourWrites: false): $PLAIN of 60 reads missed the write"
 
+# The barrier at work, deterministically: replication into provider 2 is paused (its olcSyncrepl removed over
+# ldapi), a user is created through instance one (provider 1), then read at once through `plain` (provider 2, no
+# barrier) and through `two` (provider 2, barrier); replication resumes half a second later.
+LDAPI2="ldapi://$(printf '%s' "$GUT_DIR/ldap/p2/ldapi" | sed 's|/|%2F|g')"
+CFG='olcDatabase={1}mdb,cn=config'
+ldapsearch -Q -Y EXTERNAL -H "$LDAPI2" -LLL -o ldif-wrap=no -b "$CFG" -s base olcSyncrepl | grep '^olcSyncrepl' > "$GUT_DIR/syncrepl"
+printf 'dn: %s\nchangetype: modify\ndelete: olcSyncrepl\n' "$CFG" | ldapmodify -Q -Y EXTERNAL -H "$LDAPI2" >/dev/null
+id=$(curl -s "${AUTH[@]}" -X POST "${GUT_URLS[one]}/Users" \
+    -d "{\"schemas\":[\"$USER\"],\"userName\":\"paused.1\",\"name\":{\"givenName\":\"P\",\"familyName\":\"R\"}}" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin).get("id",""))' 2>/dev/null)
+PLAIN_STATUS=$(curl -s -o /dev/null -w '%{http_code}' "${AUTH[@]}" "${GUT_URLS[plain]}/Users/$id")
+curl -s -o /dev/null -w '%{http_code} %{time_total}' "${AUTH[@]}" "${GUT_URLS[two]}/Users/$id" > "$GUT_DIR/barrier-read" &
+READER=$!
+sleep 0.5
+{ printf 'dn: %s\nchangetype: modify\nadd: olcSyncrepl\n' "$CFG"; cat "$GUT_DIR/syncrepl"; } | ldapmodify -Q -Y EXTERNAL -H "$LDAPI2" >/dev/null
+wait "$READER"
+read -r BARRIER_STATUS BARRIER_TIME < "$GUT_DIR/barrier-read"
+echo "info  replication paused: without the barrier $PLAIN_STATUS; with it $BARRIER_STATUS after $BARRIER_TIME s (resumed at 0.5 s)"
+check "replication paused: the instance without the barrier misses the write (404)" '[ -n "$id" ] && [ "$PLAIN_STATUS" = 404 ]'
+check "the instance with the barrier waits for replication to resume and finds the user (200)" \
+    '[ "$BARRIER_STATUS" = 200 ] && python3 -c "import sys; sys.exit(0 if 0.4 < $BARRIER_TIME < 2.0 else 1)"'
+
 gid=$(curl -s "${AUTH[@]}" -X POST "${GUT_URLS[one]}/Groups" -d '{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"before"}' |
     python3 -c 'import json,sys; print(json.load(sys.stdin).get("id",""))' 2>/dev/null)
 curl -s "${AUTH[@]}" "${GUT_URLS[two]}/Groups/$gid" >/dev/null
@@ -60,6 +84,21 @@ curl -s -o /dev/null "${AUTH[@]}" -X PATCH "${GUT_URLS[one]}/Groups/$gid" \
     -d "{\"schemas\":[\"$PATCH\"],\"Operations\":[{\"op\":\"replace\",\"path\":\"displayName\",\"value\":\"after\"}]}"
 check "a group renamed through one instance is found by its new name through the other at once" \
     'curl -s "${AUTH[@]}" "${GUT_URLS[two]}/Groups?filter=displayName%20eq%20%22after%22" | grep -q "\"totalResults\":1"'
+
+# What the barrier costs a read: 300 sequential GET /Users/{id} through each provider-2 instance, keep-alive.
+python3 - "${GUT_URLS[two]}" "${GUT_URLS[plain]}" "$GUT_TOKEN" "$id" <<'PY'
+import http.client, sys, time
+def mean_ms(url):
+    host, port = url.split("//")[1].split("/")[0].split(":")
+    conn = http.client.HTTPConnection(host, int(port))
+    path = "/" + url.split("//")[1].split("/", 1)[1] + "/Users/" + sys.argv[4]
+    headers = {"Authorization": "Bearer " + sys.argv[3]}
+    for _ in range(20): conn.request("GET", path, headers=headers); conn.getresponse().read()
+    start = time.perf_counter()
+    for _ in range(300): conn.request("GET", path, headers=headers); conn.getresponse().read()
+    return (time.perf_counter() - start) / 300 * 1000
+print(f"info  GET /Users/{{id}}, mean of 300: {mean_ms(sys.argv[1]):.2f} ms with the barrier, {mean_ms(sys.argv[2]):.2f} ms without")
+PY
 
 # ---- provider 1 killed under load on both instances ------------------------------------------------------------
 for name in one two; do
