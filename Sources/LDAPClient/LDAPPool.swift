@@ -51,7 +51,9 @@ public final class LDAPPool: Sendable {
         let connection = try await acquire()
         do {
             if let barrier, let target { try await barrier.wait(on: connection, for: target) }
+            let writes = connection.writesSent
             let value = try await body(connection)
+            if let barrier, connection.writesSent != writes { await barrier.noteWrite(on: connection) }
             giveBack(connection)
             return value
         } catch {
@@ -60,13 +62,18 @@ public final class LDAPPool: Sendable {
         }
     }
 
-    /// Runs a read; if the connection turns out to be dead, retries once on a fresh one.
+    /// Runs a read; if the connection turns out to be dead, retries on another one, at most twice: after a server
+    /// died, a second pooled connection to it (leased by another caller when the first failure dropped the idle
+    /// ones) can fail the same way, and each failed attempt costs only the round trip to a closed socket.
     public func read<T>(_ body: (LDAPConnection) async throws -> T) async throws -> T {
-        do {
-            return try await withConnection(body)
-        } catch let error as LDAPError where error.code.isConnectionFailure && !isDown {
-            logger.debug("retrying a read after a connection failure", metadata: ["ldap.error": "\(error.logDescription)"])
-            return try await withConnection(body)
+        var attempt = 1
+        while true {
+            do {
+                return try await withConnection(body)
+            } catch let error as LDAPError where error.code.isConnectionFailure && !isDown && attempt < 3 {
+                attempt += 1
+                logger.debug("retrying a read after a connection failure", metadata: ["ldap.error": "\(error.logDescription)"])
+            }
         }
     }
 

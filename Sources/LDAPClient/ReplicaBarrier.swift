@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 
 /// Read-your-writes over replicated providers (multi-provider syncrepl), for a pool configured with several URIs.
 ///
@@ -7,12 +8,17 @@ import Logging
 /// newest state any provider holds, then waits until the provider behind the leased connection reports at least
 /// that state. Every write acknowledged anywhere before the operation began is then visible to it, whichever
 /// provider each gateway instance happens to use. The wait is bounded (`LDAPConfiguration.ReadBarrier.timeout`):
-/// past it the operation goes ahead (replication broken or very late) and a warning is logged.
+/// past it the operation goes ahead (replication broken or very late) and a warning is logged. After a lease that
+/// wrote, the provider's state is kept as a floor of every later target (`noteWrite`).
 final class ReplicaBarrier: Sendable {
     private let base: String
     private let timeout: Duration
     private let providers: [LDAPPool]
     private let logger: Logger
+    /// The state of a provider right after this process wrote to it: kept in every target, so the process reads
+    /// its own writes even while the barrier's pool for that provider is in its reconnection backoff (a provider
+    /// that just came back, already used by the main pool).
+    private let floor = Mutex(ContextCSN.empty)
 
     init(configuration: LDAPConfiguration, setting: LDAPConfiguration.ReadBarrier, logger: Logger) {
         base = setting.base
@@ -36,7 +42,7 @@ final class ReplicaBarrier: Sendable {
                     (try? await provider.withConnection { try await Self.state(on: $0, base: base) }) ?? .empty
                 }
             }
-            var merged = ContextCSN.empty
+            var merged = floor.withLock { $0 }
             for await state in group { merged = merged.merged(with: state) }
             return merged
         }
@@ -56,6 +62,13 @@ final class ReplicaBarrier: Sendable {
             }
             try await Task.sleep(for: .milliseconds(3))
         }
+    }
+
+    /// After a lease that wrote: the provider's state then becomes part of every later target. Best effort (a
+    /// connection that broke is skipped).
+    func noteWrite(on connection: LDAPConnection) async {
+        guard !connection.isBroken, let state = try? await Self.state(on: connection, base: base) else { return }
+        floor.withLock { $0 = $0.merged(with: state) }
     }
 
     func shutdown() {
