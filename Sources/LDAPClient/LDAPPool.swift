@@ -4,8 +4,8 @@ import Synchronization
 /// A fixed-size pool of connections with fail-fast behaviour while the directory is down.
 ///
 /// Each connection runs its libldap calls on its own serial queue. When a connection fails, idle connections are
-/// dropped too (they share the dead server); reads are retried once on a fresh connection. When a new connection
-/// cannot be opened the pool enters a down state with exponential backoff, in which calls fail at once with
+/// dropped too (they share the dead server); reads are retried (at most twice) on another connection. When a new
+/// connection cannot be opened the pool enters a down state with exponential backoff, in which calls fail at once with
 /// `LDAPError` code `serverDown`; `run()` keeps probing in the background and leaves that state as soon as the
 /// directory answers again.
 public final class LDAPPool: Sendable {
