@@ -11,6 +11,7 @@
 #   - replication into provider 2 paused: a user created through one instance is missed (404) by an instance on
 #     provider 2 without the barrier and found (200) by one with it, which waits until replication resumes 0.5 s later;
 #   - a group renamed through one instance is found by the new name through the other at once;
+#   - provider 1 frozen (SIGSTOP): reads through instance two (provider 2) wait at most the barrier's 0.5 s;
 #   - provider 1 killed (SIGKILL) for 3 s under load on both instances (scripts/loadgen.py): no read fails (retried
 #     on provider 2), only writes in flight fail, with 503 + Retry-After, nothing fails after its return.
 # Prints N passed, N failed. Needs the debug build and slapd.
@@ -99,6 +100,30 @@ def mean_ms(url):
     return (time.perf_counter() - start) / 300 * 1000
 print(f"info  GET /Users/{{id}}, mean of 300: {mean_ms(sys.argv[1]):.2f} ms with the barrier, {mean_ms(sys.argv[2]):.2f} ms without")
 PY
+
+# A frozen provider (SIGSTOP) must not hold reads through the other one: the barrier waits at most 0.5 s for a
+# provider's answer, and leaves it out while its questions are pending.
+P1=$(cat "$GUT_DIR/ldap/p1/pid")
+kill -STOP "$P1"
+python3 - "${GUT_URLS[two]}" "$GUT_TOKEN" "$id" > "$GUT_DIR/frozen" <<'PY'
+import http.client, sys, time
+url, token, uid = sys.argv[1:4]
+host, port = url.split("//")[1].split("/")[0].split(":")
+path = "/" + url.split("//")[1].split("/", 1)[1] + "/Users/" + uid
+conn = http.client.HTTPConnection(host, int(port), timeout=30)
+times, statuses = [], set()
+for _ in range(20):
+    start = time.perf_counter()
+    conn.request("GET", path, headers={"Authorization": "Bearer " + token})
+    response = conn.getresponse(); response.read()
+    times.append(time.perf_counter() - start); statuses.add(response.status)
+print(f"{max(times):.3f} {sum(times):.3f} {','.join(map(str, sorted(statuses)))}")
+PY
+kill -CONT "$P1"
+read -r FROZEN_MAX FROZEN_SUM FROZEN_STATUS < "$GUT_DIR/frozen"
+echo "info  provider 1 frozen: 20 reads through instance two took $FROZEN_SUM s, the slowest $FROZEN_MAX s, statuses $FROZEN_STATUS"
+check "a frozen provider delays reads through the other by at most the barrier's 0.5 s ask limit" \
+    'python3 -c "import sys; sys.exit(0 if $FROZEN_MAX < 1.0 and $FROZEN_SUM < 3.0 else 1)" && [ "$FROZEN_STATUS" = 200 ]'
 
 # ---- provider 1 killed under load on both instances ------------------------------------------------------------
 for name in one two; do

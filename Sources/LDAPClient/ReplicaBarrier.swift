@@ -19,33 +19,63 @@ final class ReplicaBarrier: Sendable {
     /// its own writes even while the barrier's pool for that provider is in its reconnection backoff (a provider
     /// that just came back, already used by the main pool).
     private let floor = Mutex(ContextCSN.empty)
+    /// Per provider: questions about its state not answered yet.
+    private let pending: Mutex<[Int]>
+    static let maxPending = 64
+    /// How long a read waits for the providers' answers.
+    private let askLimit: Duration
 
     init(configuration: LDAPConfiguration, setting: LDAPConfiguration.ReadBarrier, logger: Logger) {
         base = setting.base
         timeout = setting.timeout
+        askLimit = min(setting.timeout, .milliseconds(500))
         self.logger = logger
+        pending = Mutex(Array(repeating: 0, count: configuration.uris.count))
         providers = configuration.uris.map { uri in
             var single = configuration
             single.uris = [uri]
-            single.poolSize = 2
+            single.poolSize = 4
             single.readBarrier = nil
             single.metrics = .disabled  // the main pool's gauges are the pool's, not these
             return LDAPPool(configuration: single, logger: logger)
         }
     }
 
-    /// The newest replication state among the providers that answer now.
+    /// The newest replication state among the providers that answer now, merged with the floor. A provider whose
+    /// answer takes longer than `askLimit` is left out (frozen, or unreachable behind a silent network), and so is
+    /// one with `maxPending` questions still unanswered: a read never waits on a provider longer than that, and the
+    /// questions stuck on a frozen one are bounded.
     func target() async -> ContextCSN {
-        await withTaskGroup(of: ContextCSN.self) { group in
-            for provider in providers {
-                group.addTask { [base] in
-                    (try? await provider.withConnection { try await Self.state(on: $0, base: base) }) ?? .empty
-                }
+        var merged = floor.withLock { $0 }
+        let (answers, continuation) = AsyncStream<ContextCSN>.makeStream()
+        var asked = 0
+        for (index, provider) in providers.enumerated() {
+            let free = pending.withLock { pending -> Bool in
+                guard pending[index] < Self.maxPending else { return false }
+                pending[index] += 1
+                return true
             }
-            var merged = floor.withLock { $0 }
-            for await state in group { merged = merged.merged(with: state) }
-            return merged
+            guard free else { continue }
+            asked += 1
+            Task { [self] in
+                let state = (try? await provider.withConnection { try await Self.state(on: $0, base: base) }) ?? .empty
+                pending.withLock { $0[index] -= 1 }
+                continuation.yield(state)
+            }
         }
+        guard asked > 0 else { return merged }
+        let timer = Task { [askLimit] in
+            try? await Task.sleep(for: askLimit)
+            continuation.finish()
+        }
+        var received = 0
+        for await state in answers {
+            merged = merged.merged(with: state)
+            received += 1
+            if received == asked { break }
+        }
+        timer.cancel()
+        return merged
     }
 
     /// Waits until the provider behind `connection` holds `target`, at most the barrier's timeout.
