@@ -41,8 +41,12 @@ public struct GatewayApplication {
         }
         let mappingURL = URL(fileURLWithPath: config.mapping, relativeTo: configDirectory).standardizedFileURL
         let mapping = try Mapping.load(mappingURL, suffix: config.ldap.suffix)
+        registry = try Self.addingPasswordPolicySchemas(of: mapping, to: registry,
+                                                        schemaDirectory: schemaURL.appendingPathComponent("scim"))
         registry = try Self.addingExtensions(of: mapping, to: registry, mappingDirectory: mappingURL.deletingLastPathComponent())
-        let served = mapping.resourceTypes.keys.sorted().filter { registry.resourceType(named: $0) != nil }
+        registry = try Self.addingPasswordPolicies(of: mapping, to: registry)
+        var served = mapping.resourceTypes.keys.sorted().filter { registry.resourceType(named: $0) != nil }
+        if registry.resourceType(named: PasswordPolicyResource.name) != nil { served.append(PasswordPolicyResource.name) }
         guard !served.isEmpty else { throw ConfigError("the mapping \(mappingURL.path) maps no known resource type") }
         try config.checkMetrics()
         _ = try config.logFormatSetting()
@@ -108,10 +112,40 @@ public struct GatewayApplication {
                 }
             }
         }
+        // `passwordPolicy.state` shows ppolicy's password state through the bundled extension schema. Not required:
+        // clients that honour `required` (scim2-client) would have to send it on every create and replace, which they
+        // cannot, its every attribute being readOnly; the server renders it for every user all the same.
+        for (name, resource) in mapping.resourceTypes.sorted(by: { $0.key < $1.key }) where resource.passwordPolicy?.showsState == true {
+            guard schemas.contains(where: { $0.id.caseInsensitiveEquals(PasswordStateAttributes.schema) }) else {
+                throw ConfigError("\(name).passwordPolicy: the schema directory lacks \(PasswordStateAttributes.schema)")
+            }
+            guard let index = types.firstIndex(where: { $0.name.caseInsensitiveEquals(name) }) else {
+                throw ConfigError("\(name).passwordPolicy: no resource type \(name)")
+            }
+            types[index].schemaExtensions.removeAll { $0.schema.caseInsensitiveEquals(PasswordStateAttributes.schema) }
+            types[index].schemaExtensions.append(.init(schema: PasswordStateAttributes.schema, required: false))
+        }
         do {
             return try SchemaRegistry(schemas: schemas, resourceTypes: types)
         } catch {
             throw ConfigError("extension schemas: \(error.message)")
+        }
+    }
+
+    /// The registry with `/PasswordPolicies` when a mapping names `passwordPolicy.policiesBaseDN`.
+    static func addingPasswordPolicies(of mapping: Mapping, to registry: SchemaRegistry) throws -> SchemaRegistry {
+        guard mapping.resourceTypes.values.contains(where: { $0.passwordPolicy?.policiesBaseDN != nil && $0.passwordPolicy?.serve == true }) else { return registry }
+        guard registry.schema(id: PasswordPolicyResource.schema) != nil else {
+            throw ConfigError("passwordPolicy.policiesBaseDN: the schema directory lacks \(PasswordPolicyResource.schema)")
+        }
+        let type = SCIMResourceType(id: PasswordPolicyResource.name, name: PasswordPolicyResource.name,
+                                    endpoint: PasswordPolicyResource.endpoint,
+                                    description: "The directory's password policies (ppolicy), read-only",
+                                    schema: PasswordPolicyResource.schema)
+        do {
+            return try SchemaRegistry(schemas: registry.schemas, resourceTypes: registry.resourceTypes + [type])
+        } catch {
+            throw ConfigError("password policies: \(error.message)")
         }
     }
 
@@ -124,7 +158,8 @@ public struct GatewayApplication {
         do {
             return try registry.restricted { schemaID, attribute, sub in
                 stores.contains { entry in
-                    entry.type.schemas.contains { $0.id.caseInsensitiveEquals(schemaID) }
+                    schemaID.caseInsensitiveEquals(PasswordPolicyResource.schema)
+                        || entry.type.schemas.contains { $0.id.caseInsensitiveEquals(schemaID) }
                         && entry.stored.stores(urn: schemaID, attribute: attribute, sub: sub, coreSchema: entry.type.coreSchema.id)
                 }
             }

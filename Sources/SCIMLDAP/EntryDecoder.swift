@@ -12,6 +12,8 @@ struct EntryDecoder {
     var references: [String: ResolvedReference] = [:]
     /// Entry DN key → nested (indirect) group DN keys, for the `groups` attribute.
     var indirectGroups: [String: Set<String>] = [:]
+    /// Policy DN key → pwdPolicy, for `passwordState` (read beforehand; nil when the mapping shows no state).
+    var passwordPolicies: [String: PasswordPolicy]?
 
     struct ResolvedReference: Sendable {
         var id: String
@@ -34,14 +36,17 @@ struct EntryDecoder {
             guard let value = decode(attribute, from: entry) else { continue }
             values.append((attribute, value))
         }
+        let state = passwordState(entry)
         // An extension is listed when the entry holds a value of it.
         let schemas = [type.coreSchema.id] + type.extensions.map(\.schema.id).filter { urn in
             values.contains { $0.0.path.urn?.caseInsensitiveEquals(urn) == true }
+                || (state != nil && urn.caseInsensitiveEquals(PasswordStateAttributes.schema))
         }
         var resource = JSONValue.object([:])
         resource.set(.array(schemas.map { .string($0) }), at: (nil, "schemas", nil))
         resource.set(.string(id), at: (nil, "id", nil))
         for (attribute, value) in values { resource.set(value, at: attribute.path) }
+        if let state { resource.set(state, at: (PasswordStateAttributes.schema, PasswordStateAttributes.attribute, nil)) }
         hideDerivedValues(&resource, entry: entry)
         var meta: OrderedDictionary<String, JSONValue> = ["resourceType": .string(type.resourceType.name)]
         if let created = entry.string("createTimestamp").flatMap(GeneralizedTime.rfc3339) { meta["created"] = .string(created) }

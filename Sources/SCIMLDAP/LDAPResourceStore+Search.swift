@@ -154,6 +154,7 @@ extension LDAPResourceStore {
         guard let filter else { return .alwaysTrue }
         let rules = try await directoryRules()
         var translation = SCIMFilterTranslation(mapping: mapped, type: type, rules: rules)
+        translation.passwordPoliciesForFilter = try await passwordPoliciesForFilter(filter, mapped: mapped)
         let ids = translation.referencedIDs(in: filter)
         if !ids.isEmpty {
             do {
@@ -178,6 +179,7 @@ extension LDAPResourceStore {
         if name.caseInsensitiveEquals("id") { return LDAPSortKey("entryUUID", reverse: reverse) }
         if name.caseInsensitiveEquals("meta.created") { return LDAPSortKey("createTimestamp", reverse: reverse) }
         if name.caseInsensitiveEquals("meta.lastModified") { return LDAPSortKey("modifyTimestamp", reverse: reverse) }
+        if let key = try passwordStateSortKey(path, mapped: mapped, reverse: reverse) { return key }
         let candidates = mapped.attributes.filter { attribute in
             attribute.scim.caseInsensitiveEquals(name)
                 || ((attribute.kind == .tagged || attribute.kind == .typed) && attribute.scim.caseInsensitiveEquals(path.attribute)

@@ -21,11 +21,15 @@ public struct LDAPResourceStore: ResourceStore {
     /// How passwords are written (`ldap.passwordWrite`); `auto` decides from the directory, never clear text.
     let passwordWrite: PasswordWriteSetting
     let passwordMethods = PasswordWriteCache()
+    /// pwdPolicy entries behind `passwordState` (and `/PasswordPolicies`), kept a few seconds.
+    let passwordPolicyCache: PasswordPolicyCache
 
     public init(pool: LDAPPool, mapping: Mapping, baseURL: String, logger: Logger = Logger(label: "scim.ldap"),
                 groupCacheLifetime: Duration = .seconds(5), passwordWrite: PasswordWriteSetting = .auto) {
         self.passwordWrite = passwordWrite
         self.groupCache = GroupCache(lifetime: groupCacheLifetime)
+        let policySeconds = mapping.resourceTypes.values.compactMap { $0.passwordPolicy?.cacheSeconds }.min() ?? 5
+        self.passwordPolicyCache = PasswordPolicyCache(lifetime: .seconds(max(0, policySeconds)))
         self.pool = pool
         self.mapping = mapping
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
@@ -261,6 +265,7 @@ public struct LDAPResourceStore: ResourceStore {
             }
         }
         decoder.references = try await resolveReferences(in: entries, mapped: mapped, known: known)
+        decoder.passwordPolicies = try await passwordPolicies(for: entries, mapped: mapped)
         return try entries.map { try decoder.decode($0) }
     }
 

@@ -41,6 +41,10 @@ public struct MappedAttributes: Sendable {
                 stored[key] = .some(subs)
             }
         }
+        if mapping.passwordPolicy?.showsState == true {
+            // Read-only (computed from ppolicy): advertised, and dropped from writes by the schema's mutability.
+            stored[Self.key(PasswordStateAttributes.schema, PasswordStateAttributes.attribute)] = .some(nil)
+        }
         for path in mapping.ignore ?? [] {
             let parsed = AttributeMapping.split(path)
             ignored.insert(Self.key(parsed.urn, parsed.attribute) + (parsed.sub.map { "." + $0.lowercased() } ?? ""))

@@ -147,6 +147,8 @@ public struct ResourceMapping: Sendable, Decodable {
     /// Numbers allocated to new entries (posixAccount's `uidNumber`, posixGroup's `gidNumber`) from a counter
     /// entry, race-free: LDAP attribute → allocation.
     public var allocate: [String: NumberAllocation]?
+    /// ppolicy's per-user password state shown as a read-only extension (see `PasswordPolicyMapping`); nil: off.
+    public var passwordPolicy: PasswordPolicyMapping?
     /// `filter` as LDAP filter terms, parsed when the mapping is loaded.
     public internal(set) var selection: [LDAPFilter] = []
     /// The resource type's name (its key in the mapping file).
@@ -169,6 +171,10 @@ public struct ResourceMapping: Sendable, Decodable {
             all += attribute.ldapAttributes
             if attribute.kind != .members { withoutMembers += attribute.ldapAttributes }
         }
+        if passwordPolicy?.showsState == true {
+            all += PasswordStateAttributes.read
+            withoutMembers += PasswordStateAttributes.read
+        }
         func unique(_ names: [String]) -> [String] {
             var seen = Set<String>()
             return names.filter { seen.insert($0.lowercased()).inserted }
@@ -184,7 +190,7 @@ public struct ResourceMapping: Sendable, Decodable {
 
     enum CodingKeys: String, CodingKey {
         case baseDN, scope, filter, objectClasses, rdnAttribute, rdnCollision, derived, membership, attributes, delete,
-             deletedBaseDN, unmapped, ignore, extensions, read, defaults, allocate
+             deletedBaseDN, unmapped, ignore, extensions, read, defaults, allocate, passwordPolicy
     }
 }
 

@@ -35,6 +35,10 @@ public enum MappingSchemaCheck {
                 // `groups` is read from an operational attribute maintained by the directory.
                 for ldap in attribute.ldapAttributes { check(ldap, "attributes[\(attribute.scim)]", writes: attribute.kind != .groups) }
             }
+            if resource.passwordPolicy != nil {
+                // The state is computed from ppolicy's operational attributes: without the overlay there is none.
+                for ldap in PasswordStateAttributes.read { check(ldap, "passwordPolicy", writes: false) }
+            }
             // What the object classes require must come from somewhere, or every create fails.
             var provided: Set<String> = ["objectclass", resource.rdnAttribute.lowercased()]
             for attribute in resource.attributes { for ldap in attribute.ldapAttributes { provided.formUnion(schema.names(of: ldap)) } }

@@ -13,6 +13,10 @@ struct SCIMFilterTranslation {
     var referenceDNs: [String: String] = [:]
     /// id → stored member value, when members are stored by value (posixGroup's memberUid).
     var memberValues: [String: String]?
+    /// Every pwdPolicy under the mapping's `policiesBaseDN`, for `passwordState` filters that depend on the policy
+    /// (nil: not read, such filters are refused); `passwordStateNow` is the time they are judged at.
+    var passwordPoliciesForFilter: [PasswordPolicy]?
+    var passwordStateNow = Date()
 
     /// Every id compared against a reference-like attribute, to resolve in one batch before translating.
     func referencedIDs(in filter: SCIMFilter, inside parent: String? = nil) -> [String] {
@@ -73,6 +77,7 @@ struct SCIMFilterTranslation {
         let sub = parent == nil ? path.subAttribute : path.attribute
         let label = parent.map { "\($0).\(path.attribute)" } ?? path.description
         if parent == nil, let special = try operational(path, op, value) { return special }
+        if parent == nil, let state = try passwordStateCondition(path, op, value) { return state }
         guard let attribute = mappingFor(top: top, urn: parent == nil ? path.schemaURN : nil, sub: sub) else {
             if top.caseInsensitiveEquals("password") { throw SCIMError.invalidFilter("password cannot be filtered on.") }
             // A schema attribute this mapping does not store is never assigned.
@@ -214,6 +219,9 @@ struct SCIMFilterTranslation {
     /// `emails[type eq "work" and value co "@x"]`: type and primary become attribute options, so the value
     /// condition applies to exactly the values that carry them.
     private func valuePath(_ path: AttributePath, _ inner: SCIMFilter) throws(SCIMError) -> LDAPFilter {
+        if Self.isPasswordState(path), mapping.passwordPolicy?.showsState == true {
+            throw SCIMError.invalidFilter("passwordState is not multi-valued: use passwordState.<sub-attribute>.")
+        }
         guard let attribute = mappingFor(top: path.attribute, urn: path.schemaURN) else { return .alwaysFalse }
         switch attribute.kind {
         case .members, .groups, .reference:

@@ -12,6 +12,8 @@ struct TokenFactory {
         var iat: Double?
         var scope: String?
         var azp: String?
+        var scim_id: String?
+        var scim_location: String?
         func verify(using algorithm: some JWTAlgorithm) async throws {}
     }
 
@@ -33,12 +35,14 @@ struct TokenFactory {
     }
 
     func token(issuer: String = "https://idp.test", subject: String = "provisioner", audience: [String] = ["scim-gateway"],
-               expiresIn: TimeInterval = 300, scope: String? = "scim", azp: String? = nil, kid: String? = nil) async throws -> String
+               expiresIn: TimeInterval = 300, scope: String? = "scim", azp: String? = nil, kid: String? = nil,
+               scimID: String? = nil, scimLocation: String? = nil) async throws -> String
     {
         let keys = JWTKeyCollection()
         await keys.add(ecdsa: key, kid: JWKIdentifier(string: kid ?? self.kid))
         let now = Date().timeIntervalSince1970
         return try await keys.sign(Claims(iss: issuer, sub: subject, aud: audience, exp: now + expiresIn, nbf: now - 5, iat: now - 5,
-                                          scope: scope, azp: azp), kid: JWKIdentifier(string: kid ?? self.kid))
+                                          scope: scope, azp: azp, scim_id: scimID,
+                                          scim_location: scimLocation), kid: JWKIdentifier(string: kid ?? self.kid))
     }
 }

@@ -126,4 +126,35 @@ struct ResourceValidatorTests {
             #expect(throws: SCIMError.self) { _ = try validator.validate(json(#"{"schemas":["urn:test:Thing"],"# + bad + "}")) }
         }
     }
+
+    @Test("a required extension is asked of clients only when they can write something in it")
+    func requiredExtensions() throws {
+        let computed = SCIMSchema(id: "urn:test:Computed", name: "Computed", attributes: [
+            SCIMAttribute(name: "state", type: .string, required: true, mutability: .readOnly),
+        ])
+        let written = SCIMSchema(id: "urn:test:Written", name: "Written", attributes: [
+            SCIMAttribute(name: "code", type: .string),
+        ])
+        let core = SCIMSchema(id: "urn:test:Thing", name: "Thing", attributes: [SCIMAttribute(name: "n", type: .integer)])
+        func validator(_ ext: SCIMSchema) -> ResourceValidator {
+            ResourceValidator(type: ResolvedResourceType(
+                resourceType: SCIMResourceType(id: "Thing", name: "Thing", endpoint: "/Things", schema: core.id),
+                coreSchema: core, extensions: [.init(schema: ext, required: true)]))
+        }
+        // Server-computed: absent is fine, and a value sent for it is ignored (RFC 7643 §7, readOnly).
+        let plain = try validator(computed).validate(json(#"{"schemas":["urn:test:Thing"],"n":1}"#))
+        #expect(plain.jsonString() == #"{"schemas":["urn:test:Thing"],"n":1}"#)
+        let sent = try validator(computed).validate(json(
+            #"{"schemas":["urn:test:Thing","urn:test:Computed"],"n":1,"urn:test:Computed":{"state":"forged"}}"#))
+        #expect(sent["urn:test:Computed"] == nil)
+        // Client-written: still required.
+        do {
+            _ = try validator(written).validate(json(#"{"schemas":["urn:test:Thing"],"n":1}"#))
+            Issue.record("accepted a resource without its required extension")
+        } catch {
+            #expect(error.scimType == .invalidValue)
+            #expect(error.detail.contains("urn:test:Written"), "\(error.detail)")
+        }
+        _ = try validator(written).validate(json(#"{"schemas":["urn:test:Thing"],"n":1,"urn:test:Written":{"code":"x"}}"#))
+    }
 }

@@ -17,9 +17,13 @@ extension Projection {
         let plan = Plan(restricted: !attributes.isEmpty, included: included, excluded: excluded)
 
         var out = OrderedDictionary<String, JSONValue>()
+        var dropped: [String] = []
         for (key, value) in members {
             if let ext = type.extensionSchema(urn: key) {
-                guard let projected = plan.project(extensionObject: value, schema: ext), !projected.isUnassigned else { continue }
+                guard let projected = plan.project(extensionObject: value, schema: ext), !projected.isUnassigned else {
+                    dropped.append(key)
+                    continue
+                }
                 out[key] = projected
                 continue
             }
@@ -27,6 +31,11 @@ extension Projection {
             if let projected = plan.project(key: key, value: value, definition: definition, extensionURN: nil) {
                 out[key] = projected
             }
+        }
+        // `schemas` names the extensions the resource holds: not one whose every attribute was left out (an
+        // extension returned only on request).
+        if !dropped.isEmpty, let listed = out["schemas"]?.arrayValue {
+            out["schemas"] = .array(listed.filter { urn in !dropped.contains { urn.stringValue?.caseInsensitiveEquals($0) == true } })
         }
         return .object(out)
     }

@@ -9,7 +9,8 @@ import OrderedCollections
 /// - booleans may arrive as `"True"`/`"False"` (Entra); a complex attribute with a `value`
 ///   sub-attribute may arrive as a bare string (Entra's `manager`);
 /// - wrong types, missing required attributes, more than one `primary`, and more than
-///   `maxValuesPerAttribute` values are 400 `invalidValue` naming the attribute;
+///   `maxValuesPerAttribute` values are 400 `invalidValue` naming the attribute (a required extension only when
+///   a client can write something in it);
 /// - a missing or wrong `schemas`, and attributes the schemas do not define, are 400
 ///   `invalidSyntax` (the body "did not conform to the request schema", RFC 7644 §3.12).
 ///   Unknown sub-attributes inside complex values are ignored, as Entra sends extras there.
@@ -66,7 +67,9 @@ public struct ResourceValidator: Sendable {
         for ext in type.extensions {
             if let present = extensions[ext.schema.id] {
                 try checkRequired(ext.schema, present: Set(present.keys), prefix: ext.schema.id + ":")
-            } else if ext.required {
+            } else if ext.required, ext.schema.attributes.contains(where: { $0.mutability != .readOnly }) {
+                // A required extension whose every attribute is readOnly is the server's to fill (RFC 7643 §7:
+                // readOnly values are computed by the service provider), never the client's to send.
                 throw SCIMError.invalidValue("The extension \"\(ext.schema.id)\" is required.")
             }
         }

@@ -23,6 +23,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
     let basePath: String
     /// Rate-limit refusals are counted here.
     var metrics: ServerMetrics = .disabled
+    /// The public URL of the Users endpoint, which a token's `scim_location` must name (OpenID Connect profile).
+    var usersURL = ""
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -43,7 +45,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         if context.isUser {
             let path = request.uri.path
             let discovery = ["ServiceProviderConfig", "ResourceTypes", "Schemas"].contains { path.hasPrefix("\(basePath)/\($0)") }
-            guard path == "\(basePath)/Me" || discovery else {
+            guard path == "\(basePath)/Me" || path == "\(basePath)/Me/password" || discovery else {
                 throw SCIMError.forbidden("A user credential serves /Me only.")
             }
         }
@@ -80,6 +82,11 @@ struct AuthenticationMiddleware: RouterMiddleware {
         if let verifier = users.jwt, verifier.settings.issuer == issuer {
             do {
                 let claims = try await verifier.verify(token)
+                // The OpenID Connect profile for SCIM: `scim_id` / `scim_location` name the user's resource directly.
+                if let id = try OIDCProfile.userID(scimID: claims.strings[OIDCProfile.idClaim],
+                                                   location: claims.strings[OIDCProfile.locationClaim], usersURL: usersURL) {
+                    return try await admitUser(id, &context, byID: true)
+                }
                 guard let subject = claims.strings[users.subjectClaim], !subject.isEmpty else {
                     throw JWTVerifier.Rejection(description: "no \(users.subjectClaim) claim")
                 }
@@ -127,14 +134,15 @@ struct AuthenticationMiddleware: RouterMiddleware {
         context.logger[metadataKey: "client"] = .string(client.name)
     }
 
-    private func admitUser(_ subject: String, _ context: inout Context) async throws {
+    private func admitUser(_ subject: String, _ context: inout Context, byID: Bool = false) async throws {
         context.principalLabel?.set("me")
         if let limit = users.rateLimit, let wait = limiter.take("user:" + subject, limit: limit) {
             metrics.recordRateLimitRefusal(client: "me")
             throw SCIMError.tooManyRequests(retryAfter: wait)
         }
         context.isUser = true
-        context.actingUserID = try await directory?.lookup(users.userAttribute, subject)
+        // By id: still looked up, so a token naming no (or no longer a) user reaches nothing.
+        context.actingUserID = try await directory?.lookup(byID ? "id" : users.userAttribute, subject)
         context.clientName = "user:\(subject)"
         context.policy = users.policy
         context.logger[metadataKey: "client"] = .string("user:\(subject)")
