@@ -63,6 +63,20 @@ public struct LDAPConfiguration: Sendable {
     /// Where operation counts, latencies and pool occupancy are recorded (nothing by default).
     public var metrics: LDAPMetrics = .disabled
 
+    /// Read-your-writes over several replicated providers (see `ReplicaBarrier`): before a pooled connection is
+    /// used, its provider must hold every change any reachable provider holds, waiting at most `timeout`.
+    public struct ReadBarrier: Sendable {
+        /// The replicated suffix, whose entry carries `contextCSN`.
+        public var base: String
+        public var timeout: Duration
+        public init(base: String, timeout: Duration = .seconds(2)) {
+            self.base = base
+            self.timeout = timeout
+        }
+    }
+    /// Used only with more than one URI; nil: none.
+    public var readBarrier: ReadBarrier?
+
     public init(uris: [String], bind: Bind = .anonymous, tls: TLS = TLS(), networkTimeout: Duration = .seconds(3),
                 operationTimeout: Duration = .seconds(30), poolSize: Int = 8,
                 reconnectBackoff: Duration = .milliseconds(500)) {

@@ -41,6 +41,11 @@ public final class LDAPConnection: @unchecked Sendable {
     }
 
     private let retiredFlag = LockedFlag()
+    private let writeCounter = LockedCounter()
+
+    /// Write requests (add, modify, delete, modrdn, extended) sent on this connection so far, answered or not: the
+    /// pool's read barrier notes the provider's state after a lease that wrote.
+    public var writesSent: Int { writeCounter.value }
 
     /// The connection failed (server gone, timeout): the pool drops it and its idle siblings.
     public var isBroken: Bool { brokenFlag.value }
@@ -75,6 +80,7 @@ public final class LDAPConnection: @unchecked Sendable {
     {
         let handle = self.handle
         let start = ContinuousClock.now
+        if kind.isWrite { writeCounter.increment() }
         do {
             let value = try await Self.run(on: queue) { () throws(LDAPError) in try body(handle) }
             metrics.record(kind, .success, since: start)
@@ -92,6 +98,7 @@ public final class LDAPConnection: @unchecked Sendable {
                              _ read: (LDAPHandle, OpaquePointer) throws(LDAPError) -> T) async throws(LDAPError) -> T {
         let handle = self.handle
         let start = ContinuousClock.now
+        if kind.isWrite { writeCounter.increment() }
         do {
             let msgid = try send(handle)
             let message = try await LDAPReactor.shared.reply(to: msgid, on: handle).get().pointer
@@ -244,6 +251,24 @@ public struct LDAPTransaction: Sendable {
 }
 
 /// A thread-safe boolean that only goes from false to true.
+final class LockedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+
+    var value: Int { lock.withLock { count } }
+    func increment() { lock.withLock { count += 1 } }
+}
+
+extension LDAPOperationKind {
+    /// Changes the directory (extended: Password Modify, transactions).
+    var isWrite: Bool {
+        switch self {
+        case .add, .modify, .delete, .modrdn, .extended: true
+        case .search, .compare, .bind: false
+        }
+    }
+}
+
 final class LockedFlag: @unchecked Sendable {
     private let lock = NSLock()
     private var flag = false

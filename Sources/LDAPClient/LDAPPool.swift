@@ -4,8 +4,8 @@ import Synchronization
 /// A fixed-size pool of connections with fail-fast behaviour while the directory is down.
 ///
 /// Each connection runs its libldap calls on its own serial queue. When a connection fails, idle connections are
-/// dropped too (they share the dead server); reads are retried once on a fresh connection. When a new connection
-/// cannot be opened the pool enters a down state with exponential backoff, in which calls fail at once with
+/// dropped too (they share the dead server); reads are retried (at most twice) on another connection. When a new
+/// connection cannot be opened the pool enters a down state with exponential backoff, in which calls fail at once with
 /// `LDAPError` code `serverDown`; `run()` keeps probing in the background and leaves that state as soon as the
 /// directory answers again.
 public final class LDAPPool: Sendable {
@@ -13,6 +13,8 @@ public final class LDAPPool: Sendable {
     private let logger: Logger
     private let state: Mutex<LDAPPoolState<LDAPConnection, CheckedContinuation<Lease, any Error>>>
     private let nextWaiterID = Atomic<Int>(0)
+    /// With several replicated providers: makes every lease see all writes acknowledged before it.
+    private let barrier: ReplicaBarrier?
 
     typealias Lease = PoolLease<LDAPConnection>
 
@@ -20,6 +22,11 @@ public final class LDAPPool: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.state = Mutex(LDAPPoolState(capacity: configuration.poolSize))
+        if let setting = configuration.readBarrier, configuration.uris.count > 1 {
+            barrier = ReplicaBarrier(configuration: configuration, setting: setting, logger: logger)
+        } else {
+            barrier = nil
+        }
     }
 
     /// Publishes the pool's occupancy to `configuration.metrics`; called after every change of the state. Read and
@@ -37,10 +44,16 @@ public final class LDAPPool: Sendable {
 
     /// Lends a connection for several operations that must share it (transactions, sort/VLV contexts).
     /// The connection returns to the pool afterwards, or is dropped if it broke.
+    /// With a read barrier (several replicated providers), the connection's provider first catches up with the
+    /// newest state of every reachable provider.
     public func withConnection<T>(_ body: (LDAPConnection) async throws -> T) async throws -> T {
+        let target = await barrier?.target()
         let connection = try await acquire()
         do {
+            if let barrier, let target { try await barrier.wait(on: connection, for: target) }
+            let writes = connection.writesSent
             let value = try await body(connection)
+            if let barrier, connection.writesSent != writes { await barrier.noteWrite(on: connection) }
             giveBack(connection)
             return value
         } catch {
@@ -49,13 +62,18 @@ public final class LDAPPool: Sendable {
         }
     }
 
-    /// Runs a read; if the connection turns out to be dead, retries once on a fresh one.
+    /// Runs a read; if the connection turns out to be dead, retries on another one, at most twice: after a server
+    /// died, a second pooled connection to it (leased by another caller when the first failure dropped the idle
+    /// ones) can fail the same way, and each failed attempt costs only the round trip to a closed socket.
     public func read<T>(_ body: (LDAPConnection) async throws -> T) async throws -> T {
-        do {
-            return try await withConnection(body)
-        } catch let error as LDAPError where error.code.isConnectionFailure && !isDown {
-            logger.debug("retrying a read after a connection failure", metadata: ["ldap.error": "\(error.logDescription)"])
-            return try await withConnection(body)
+        var attempt = 1
+        while true {
+            do {
+                return try await withConnection(body)
+            } catch let error as LDAPError where error.code.isConnectionFailure && !isDown && attempt < 3 {
+                attempt += 1
+                logger.debug("retrying a read after a connection failure", metadata: ["ldap.error": "\(error.logDescription)"])
+            }
         }
     }
 
@@ -104,6 +122,7 @@ public final class LDAPPool: Sendable {
 
     /// Closes idle connections and fails waiting callers; leased connections close when returned.
     public func shutdown() {
+        barrier?.shutdown()
         let (_, waiters) = state.withLock { $0.shutdown() }
         publish()
         for waiter in waiters { waiter.resume(throwing: LDAPError.directoryUnavailable("pool shut down")) }

@@ -219,20 +219,42 @@ public struct GatewayApplication {
         }
     }
 
-    /// Runs until SIGTERM/SIGINT: HTTP stops first, the LDAP pool last. Refuses to start when the mapping does
-    /// not fit the directory's schema or the directory cannot page through results.
+    /// Runs until SIGTERM/SIGINT, then drains: the listeners close at once (new connections are refused), requests
+    /// in flight finish and get their responses, idle keep-alive connections close; half a second past
+    /// `server.drainTimeoutSeconds` whatever is left is cut off and the process exits. The LDAP pool closes last,
+    /// once no request can need it. Refuses to start when the mapping does not fit the directory's schema or the
+    /// directory cannot page through results.
     public func run() async throws {
+        let drain = try config.drainTimeout()
         try await verifyMapping()
         try await detectCapabilities()
         let app = try httpApplication()
+        // A service group stops its members in reverse order: HTTP first, then the change feed, the pool's
+        // reconnection loop last.
         var members: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: PoolService(pool: pool)), .init(service: ChangeFollowerService(store: store)), .init(service: app)]
         if let metricsApp = metricsApplication() { members.append(.init(service: metricsApp)) }
         members += provisioners().map { .init(service: ProvisioningService(provisioner: $0)) }
-        let services = ServiceGroup(
-            configuration: .init(services: members, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await services.run()
+        let watch = DrainWatch(logger: logger, timeout: drain) { [pool, logger] in
+            logger.warning("drain timeout passed with requests still in flight: cutting them off")
+            pool.shutdown()
+            logger.info("LDAP pool closed")
+            exit(0)
+        }
+        members.append(.init(service: watch))  // last member: told first, when the signal arrives
+        var group = ServiceGroupConfiguration(services: members, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = drain
+        // Past the drain timeout every member is cancelled; a request blocked on a frozen directory ignores that,
+        // and `DrainWatch` ends the process half a second later.
+        do {
+            try await ServiceGroup(configuration: group).run()
+        } catch {
+            pool.shutdown()
+            throw error
+        }
+        logger.info("HTTP drained; closing the LDAP pool", metadata: ["drain.seconds": "\(watch.elapsed)"])
         pool.shutdown()
+        logger.info("LDAP pool closed")
     }
 
     /// The HTTP(S) server: bounded headers, idle and slow-request timeouts, TLS and client certificates when

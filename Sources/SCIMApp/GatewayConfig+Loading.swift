@@ -48,6 +48,10 @@ extension GatewayConfig {
         if let v = try value("SERVER_BASE_PATH") { server.basePath = v }
         if let v = try value("SERVER_PUBLIC_BASE_URL") { server.publicBaseURL = v }
         if let v = try int("SERVER_MAX_BODY_BYTES") { server.maxBodyBytes = v }
+        if let v = try value("SERVER_DRAIN_TIMEOUT_SECONDS") {
+            guard let seconds = Double(v) else { throw ConfigError("SCIM_GATEWAY_SERVER_DRAIN_TIMEOUT_SECONDS must be a number") }
+            server.drainTimeoutSeconds = seconds
+        }
         if let v = try value("LDAP_URIS") { ldap.uris = v.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init) }
         if let v = try value("LDAP_SUFFIX") { ldap.suffix = v }
         if let v = try value("LDAP_BIND_METHOD") { ldap.bindMethod = v }
@@ -58,6 +62,7 @@ extension GatewayConfig {
         if let v = try value("LDAP_REQUIRE_CERTIFICATE") { ldap.requireCertificate = v }
         if let v = try int("LDAP_POOL_SIZE") { ldap.poolSize = v }
         if let v = try value("LDAP_PASSWORD_WRITE") { ldap.passwordWrite = v }
+        if let v = try value("LDAP_READ_YOUR_WRITES") { ldap.readYourWrites = ["1", "true", "yes"].contains(v.lowercased()) }
         if let v = try value("MAPPING") { mapping = v }
         if let v = try value("SCHEMA_DIRECTORY") { schemaDirectory = v }
         if let v = try value("LOG_LEVEL") { logLevel = v }
@@ -119,12 +124,16 @@ extension GatewayConfig {
         default: .demand
         }
         guard !ldap.uris.isEmpty else { throw ConfigError("ldap.uris must list at least one URI") }
-        return LDAPConfiguration(
+        var configuration = LDAPConfiguration(
             uris: ldap.uris, bind: bind,
             tls: .init(startTLS: ldap.startTLS, caFile: ldap.caFile, certFile: ldap.certFile, keyFile: ldap.keyFile,
                        requireCertificate: check),
             networkTimeout: .milliseconds(Int(ldap.networkTimeoutSeconds * 1000)),
             operationTimeout: .milliseconds(Int(ldap.operationTimeoutSeconds * 1000)), poolSize: ldap.poolSize)
+        if ldap.uris.count > 1, ldap.readYourWrites ?? true {
+            configuration.readBarrier = .init(base: ldap.suffix, timeout: min(configuration.operationTimeout, .seconds(2)))
+        }
+        return configuration
     }
 
     public func bearerClients() throws -> [BearerClient] {
@@ -202,6 +211,15 @@ extension GatewayConfig {
             }
         }
         if let token = metrics.token, token.isEmpty { throw ConfigError("metrics.token must not be empty") }
+    }
+
+    /// The drain timeout as a duration; refuses zero, negative and absurd values.
+    public func drainTimeout() throws -> Duration {
+        let seconds = server.drainTimeoutSeconds
+        guard seconds.isFinite, seconds > 0, seconds <= 3600 else {
+            throw ConfigError("server.drainTimeoutSeconds must be more than 0 and at most 3600")
+        }
+        return .milliseconds(Int64(seconds * 1000))
     }
 
     public var publicBaseURL: String {

@@ -24,6 +24,8 @@ public struct GatewayConfig: Sendable, Codable {
         public var bodyTimeoutSeconds: Double = 30
         /// Bound on all request header fields together (bytes).
         public var maxHeaderBytes: Int = 32 * 1024
+        /// On SIGTERM/SIGINT: how long requests in flight may take to finish before the rest are cut off.
+        public var drainTimeoutSeconds: Double = 30
     }
 
     public struct TLS: Sendable, Codable {
@@ -59,6 +61,10 @@ public struct GatewayConfig: Sendable, Codable {
         /// How passwords are written so the directory never stores them in clear text: `auto` (default: decided
         /// from the directory at start-up), `modify`, `exop` or `hash` (see `PasswordWriteMethod`).
         public var passwordWrite: String = "auto"
+        /// With several URIs (replicated providers): before each use of a connection, wait until its provider holds
+        /// every change any reachable provider holds (contextCSN), so a client reading through another gateway
+        /// instance sees its own writes. Default: on when more than one URI is configured.
+        public var readYourWrites: Bool?
     }
 
     /// OAuth 2.0 access tokens (JWTs): see `JWTSettings`.
@@ -207,7 +213,7 @@ public struct GatewayConfig: Sendable, Codable {
 extension GatewayConfig.Server {
     enum CodingKeys: String, CodingKey {
         case host, port, basePath, publicBaseURL, maxBodyBytes, tls, idleTimeoutSeconds, headTimeoutSeconds, bodyTimeoutSeconds,
-             maxHeaderBytes
+             maxHeaderBytes, drainTimeoutSeconds
     }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -221,13 +227,14 @@ extension GatewayConfig.Server {
         headTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .headTimeoutSeconds) ?? headTimeoutSeconds
         bodyTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .bodyTimeoutSeconds) ?? bodyTimeoutSeconds
         maxHeaderBytes = try c.decodeIfPresent(Int.self, forKey: .maxHeaderBytes) ?? maxHeaderBytes
+        drainTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .drainTimeoutSeconds) ?? drainTimeoutSeconds
     }
 }
 
 extension GatewayConfig.LDAP {
     enum CodingKeys: String, CodingKey {
         case uris, suffix, bindMethod, bindDN, bindPassword, bindPasswordFile, startTLS, caFile, certFile, keyFile,
-             requireCertificate, networkTimeoutSeconds, operationTimeoutSeconds, poolSize, passwordWrite
+             requireCertificate, networkTimeoutSeconds, operationTimeoutSeconds, poolSize, passwordWrite, readYourWrites
     }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -246,6 +253,7 @@ extension GatewayConfig.LDAP {
         operationTimeoutSeconds = try c.decodeIfPresent(Double.self, forKey: .operationTimeoutSeconds) ?? operationTimeoutSeconds
         poolSize = try c.decodeIfPresent(Int.self, forKey: .poolSize) ?? poolSize
         passwordWrite = try c.decodeIfPresent(String.self, forKey: .passwordWrite) ?? passwordWrite
+        readYourWrites = try c.decodeIfPresent(Bool.self, forKey: .readYourWrites)
     }
 }
 
