@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // libldap / liblber through pkg-config; the only C surface.
@@ -92,11 +93,27 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
+        // Outbound provisioning: follows the directory's change feed and pushes users and groups to SCIM targets.
+        .target(
+            name: "SCIMProvisioning",
+            dependencies: [
+                "SCIMLDAP", "SCIMCore", "LDAPClient",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
+            swiftSettings: upcoming
+        ),
         // Config loading, CLI commands and lifecycle wiring; the executable only calls into it.
         .target(
             name: "SCIMApp",
             dependencies: [
-                "SCIMServer", "SCIMLDAP", "SlapdHarness", "LDAPClient", "SCIMCore",
+                "SCIMServer", "SCIMLDAP", "SCIMProvisioning", "SlapdHarness", "LDAPClient", "SCIMCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -111,6 +128,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
             ],
             swiftSettings: upcoming
         ),
@@ -139,8 +157,12 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "SCIMApp", "SCIMServer", "SCIMLDAP", "SlapdHarness", "LDAPClient", "SCIMCore",
+                "SCIMApp", "SCIMServer", "SCIMLDAP", "SCIMProvisioning", "SlapdHarness", "LDAPClient", "SCIMCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "OrderedCollections", package: "swift-collections"),

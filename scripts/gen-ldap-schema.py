@@ -32,12 +32,14 @@ import os
 import sys
 
 ARC = "2.25.216553015552802227632164399838424955670"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # LDAP syntaxes (RFC 4517)
 DIRSTRING = "1.3.6.1.4.1.1466.115.121.1.15"
 BOOLEAN = "1.3.6.1.4.1.1466.115.121.1.7"
 OCTETSTRING = "1.3.6.1.4.1.1466.115.121.1.40"
+GENTIME = "1.3.6.1.4.1.1466.115.121.1.24"
+INTEGER = "1.3.6.1.4.1.1466.115.121.1.27"
 
 # Matching-rule sets.  Every string attribute gets EQUALITY, ORDERING and
 # SUBSTR so that SCIM eq/ne/co/sw/ew/gt/ge/lt/le filters and server-side
@@ -104,6 +106,29 @@ ATTRIBUTES = [
     # version 2
     A(32, "scimAccountDisabled", "SCIM User active=false where no password policy can lock the account",
       rules=("booleanMatch", None, None), syntax=BOOLEAN, single=True, since=2),
+    # version 3: outbound provisioning state (one entry per target and resource, under provisioning.stateBaseDN)
+    A(33, "scimProvResourceId", "Outbound provisioning: the SCIM id (entryUUID) of a provisioned resource",
+      single=True, since=3),
+    A(34, "scimProvRemoteId", "Outbound provisioning: the id the target gave the resource", rules=CASE_EXACT,
+      single=True, since=3),
+    A(35, "scimProvResourceType", "Outbound provisioning: SCIM resource type of the resource", single=True, since=3),
+    A(36, "scimProvVersion", "Outbound provisioning: the version (entryCSN) last pushed", rules=CASE_EXACT,
+      single=True, since=3),
+    A(37, "scimProvStatus", "Outbound provisioning: synced, pending or failed", single=True, since=3),
+    A(38, "scimProvLastAttempt", "Outbound provisioning: time of the last attempt",
+      rules=("generalizedTimeMatch", "generalizedTimeOrderingMatch", None), syntax=GENTIME, single=True, since=3),
+    A(39, "scimProvLastError", "Outbound provisioning: what the target answered to the last failed attempt",
+      single=True, since=3),
+    A(40, "scimProvFailures", "Outbound provisioning: failed attempts since the last success",
+      rules=("integerMatch", "integerOrderingMatch", None), syntax=INTEGER, single=True, since=3),
+    A(41, "scimProvCookie", "Outbound provisioning: RFC 4533 sync cookie up to which changes were handled",
+      rules=("octetStringMatch", None, None), syntax=OCTETSTRING, single=True, since=3),
+    A(42, "scimProvLeaseHolder", "Outbound provisioning: the gateway instance holding the lease of a target",
+      rules=CASE_EXACT, single=True, since=3),
+    A(43, "scimProvLeaseExpires", "Outbound provisioning: when the lease of a target expires unless renewed",
+      rules=("generalizedTimeMatch", "generalizedTimeOrderingMatch", None), syntax=GENTIME, single=True, since=3),
+    A(44, "scimProvNextAttempt", "Outbound provisioning: not retried before this time (backoff)",
+      rules=("generalizedTimeMatch", "generalizedTimeOrderingMatch", None), syntax=GENTIME, single=True, since=3),
 ]
 
 # Definitions never change once shipped (a changed DESC would be a changed
@@ -121,6 +146,16 @@ OBJECTCLASSES = [
     dict(num=3, name="scimAccount",
          desc="scim-gateway v2: SCIM account state for directories without ppolicy",
          may=["scimAccountDisabled"], since=2),
+    dict(num=4, name="scimProvisioningTarget",
+         desc="scim-gateway v3: outbound provisioning target state (sync cookie, lease)",
+         kind="STRUCTURAL", must=["cn"],
+         may=["scimProvCookie", "scimProvLastAttempt", "scimProvLastError", "scimProvLeaseHolder",
+              "scimProvLeaseExpires"], since=3),
+    dict(num=5, name="scimProvisionedResource",
+         desc="scim-gateway v3: outbound provisioning state of one resource on one target",
+         kind="STRUCTURAL", must=["scimProvResourceId"],
+         may=["scimProvRemoteId", "scimProvResourceType", "scimProvVersion", "scimProvStatus",
+              "scimProvLastAttempt", "scimProvLastError", "scimProvFailures", "scimProvNextAttempt"], since=3),
 ]
 
 
@@ -133,7 +168,7 @@ def _check_definitions():
         assert "'" not in a["desc"] and a["desc"].isascii(), a
     assert sorted(seen_num) == list(range(1, len(ATTRIBUTES) + 1))
     for oc in OBJECTCLASSES:
-        for n in oc["may"]:
+        for n in oc["may"] + [m for m in oc.get("must", []) if m != "cn"]:
             assert n.lower() in seen_name, n
 
 
@@ -158,8 +193,9 @@ def objectclass_lines(oc):
     chunks = [" $ ".join(names[i:i + 4]) for i in range(0, len(names), 4)]
     may = ["MAY ( " + chunks[0]] + ["$ " + c for c in chunks[1:]]
     may[-1] += " ) )"
+    must = [f"MUST ( {' $ '.join(oc['must'])} )"] if oc.get("must") else []
     return [f"( {ARC}.1.2.{oc['num']}", f"NAME '{oc['name']}'", f"DESC '{oc['desc']}'",
-            "SUP top", "AUXILIARY"] + may
+            "SUP top", oc.get("kind", "AUXILIARY")] + must + may
 
 
 def header(version):
@@ -179,7 +215,11 @@ def header(version):
 #   slapd.conf: attributeoptions x-scim-
 #   cn=config:  olcAttributeOptions: x-scim-
 # Example: scimEmail;x-scim-type-work;x-scim-primary: jorg@example.org
-"""
+""" + ("""#
+# Since version 3, two STRUCTURAL classes hold the gateway's own outbound
+# provisioning state (scimProvisioningTarget, scimProvisionedResource) in a
+# subtree of its own (provisioning.stateBaseDN); user entries never carry them.
+""" if version >= 3 else "")
 
 
 def upto(items, version):

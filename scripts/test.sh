@@ -8,6 +8,10 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 python3 scripts/gen-ldap-schema.py --check
+# The outbound provisioning tests push to python's scim2-server (PyPI), started by the tests on loopback.
+if [ ! -x .venv-provisioning/bin/scim2-server ]; then
+  python3 -m venv .venv-provisioning && .venv-provisioning/bin/pip install -q "scim2-server==0.8.3"
+fi
 bash scripts/ldap-selftest.sh
 swift build --build-tests
 swift test --skip-build "$@"

@@ -11,7 +11,7 @@ public struct GatewayCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "scim-gateway",
         abstract: "A SCIM 2.0 service provider over an LDAP directory.",
-        subcommands: [Serve.self, Demo.self, HashToken.self, ReadAttributes.self])
+        subcommands: [Serve.self, Demo.self, Provision.self, HashToken.self, ReadAttributes.self])
 
     public init() {}
 }

@@ -21,6 +21,9 @@ struct Demo: AsyncParsableCommand {
     var dataDir: String?
     @Option(help: "Number of sample users (plus a few groups).") var users: Int = 20
     @Option(name: .customLong("pool-size"), help: "LDAP connections of the gateway.") var poolSize: Int = 8
+    @Option(name: .customLong("provision-to"), help: "Also provision the demo's users and groups to this SCIM base URL.")
+    var provisionTo: String?
+    @Option(name: .customLong("provision-token"), help: "Bearer token for --provision-to.") var provisionToken: String?
 
     func validate() throws {
         guard (0...1_000_000).contains(users) else { throw ValidationError("--users must be between 0 and 1000000") }
@@ -60,6 +63,18 @@ struct Demo: AsyncParsableCommand {
         config.mapping = schema.deletingLastPathComponent().appendingPathComponent("Config/mapping/bundled.yaml").path
         config.schemaDirectory = schema.path
         config.clients = [.init(name: "demo", tokenHash: BearerClient.hashString(of: token))]
+        if let provisionTo {
+            // The whole product: every change reaches the target within seconds; a full reconciliation every
+            // minute repairs drift there (even a target that lost everything).
+            var target = GatewayConfig.Target(name: "demo-target", url: provisionTo)
+            target.token = provisionToken
+            target.onRemove = "delete"
+            target.reconcileSeconds = 60
+            var provisioning = GatewayConfig.Provisioning()
+            provisioning.targets = [target]
+            provisioning.leaseSeconds = 6
+            config.provisioning = provisioning
+        }
         let app = try GatewayApplication.build(config: config, configDirectory: schema, logger: logger)
         print("""
 
@@ -72,6 +87,7 @@ struct Demo: AsyncParsableCommand {
               Service DN    : \(slapd.serviceDN) (the gateway binds as this account)
               Metrics       : http://127.0.0.1:\(port)/metrics (Prometheus text format)
               Sample data   : \(fresh ? "\(users) users and a few groups" : "kept from \(dataDir ?? "")")
+              Provisioning  : \(provisionTo.map { "to \($0) (initial sync, then every change; full reconciliation every minute)" } ?? "off (--provision-to URL --provision-token TOKEN)")
 
             Try: curl -H 'Authorization: Bearer \(token)' \(config.publicBaseURL)/ServiceProviderConfig
             Ctrl-C stops the gateway and slapd.

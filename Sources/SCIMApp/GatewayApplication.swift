@@ -8,6 +8,7 @@ import LDAPClient
 import Logging
 import SCIMCore
 import SCIMLDAP
+import SCIMProvisioning
 import SCIMServer
 import ServiceLifecycle
 import UnixSignals
@@ -22,6 +23,8 @@ public struct GatewayApplication {
     public let logger: Logger
     /// The Prometheus registry and instruments; nil with `metrics.enabled: false`.
     public let metrics: GatewayMetrics?
+    /// One engine per outbound provisioning target.
+    public let provisioning: [ProvisioningEngine]
 
     /// Builds everything that does not need a running server. `configDirectory` resolves relative paths.
     public static func build(config: GatewayConfig, configDirectory: URL, logger: Logger) throws -> GatewayApplication {
@@ -69,7 +72,10 @@ public struct GatewayApplication {
         serverConfiguration.features.sortSupported = { [store] in await store.sortingSupported() }
         serverConfiguration.features.filter = true
         serverConfiguration.features.patch = true
-        serverConfiguration.discoveryRegistry = try Self.advertised(registry, mapping: mapping)
+        let advertised = try Self.advertised(registry, mapping: mapping)
+        serverConfiguration.discoveryRegistry = advertised
+        let provisioning = try Self.provisioningEngines(config: config, store: store, registry: advertised, logger: logger,
+                                                        metrics: metrics)
         serverConfiguration.users = try config.userAuthentication()
         if let metrics {
             serverConfiguration.metrics = metrics.server
@@ -83,7 +89,8 @@ public struct GatewayApplication {
         }
         let router = SCIMRouter.build(store: store, registry: registry, servedTypes: served,
                                       configuration: serverConfiguration)
-        return GatewayApplication(pool: pool, store: store, router: router, config: config, logger: logger, metrics: metrics)
+        return GatewayApplication(pool: pool, store: store, router: router, config: config, logger: logger, metrics: metrics,
+                                  provisioning: provisioning)
     }
 
     /// The registry with the organisation's own extension schemas the mapping names (`extensions:` per type).
@@ -227,6 +234,7 @@ public struct GatewayApplication {
         var members: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: PoolService(pool: pool)), .init(service: ChangeFollowerService(store: store)), .init(service: app)]
         if let metricsApp = metricsApplication() { members.append(.init(service: metricsApp)) }
+        members += provisioners().map { .init(service: ProvisioningService(provisioner: $0)) }
         let watch = DrainWatch(logger: logger, timeout: drain) { [pool, logger] in
             logger.warning("drain timeout passed with requests still in flight: cutting them off")
             pool.shutdown()

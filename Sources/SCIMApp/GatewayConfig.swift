@@ -185,11 +185,13 @@ public struct GatewayConfig: Sendable, Codable {
     /// `text` (default) or `json`: one JSON object per line.
     public var logFormat: String = "text"
     public var metrics = Metrics()
+    /// Outbound provisioning to other SCIM services (see GatewayConfig+Provisioning.swift).
+    public var provisioning: Provisioning?
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case server, ldap, mapping, schemaDirectory, clients, me, audit, logLevel, logFormat, metrics
+        case server, ldap, mapping, schemaDirectory, clients, me, audit, logLevel, logFormat, metrics, provisioning
     }
 
     public init(from decoder: any Decoder) throws {
@@ -204,6 +206,7 @@ public struct GatewayConfig: Sendable, Codable {
         logLevel = try container.decodeIfPresent(String.self, forKey: .logLevel) ?? logLevel
         logFormat = try container.decodeIfPresent(String.self, forKey: .logFormat) ?? logFormat
         metrics = try container.decodeIfPresent(Metrics.self, forKey: .metrics) ?? Metrics()
+        provisioning = try container.decodeIfPresent(Provisioning.self, forKey: .provisioning)
     }
 }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Runs short helper programs (slapadd, slappasswd) to completion.
-enum ProcessRunner {
+public enum ProcessRunner {
     /// Finds a program in /usr/sbin, /usr/bin, /sbin or $PATH.
     static func locate(_ name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
@@ -50,7 +50,7 @@ enum ProcessRunner {
     /// A TCP port on 127.0.0.1 that is free right now.
     /// A port that can be bound now, picked at random below Linux's ephemeral range (32768-60999) so that
     /// outgoing connections, which take ephemeral ports, do not grab it before slapd binds it.
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         for _ in 0..<64 {
             let candidate = Int.random(in: 20000..<32000)
             if (try? bindable(candidate)) == true { return candidate }

@@ -41,7 +41,7 @@ struct GatewayHarness: @unchecked Sendable {  // test-only; the router is used f
                           .init(name: "strict", tokenHash: BearerClientHash.of(strictToken), strictNoTarget: true)]
         try configure(&config)
         var logger = Logger(label: "test")
-        logger.logLevel = .critical
+        logger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG"] == nil ? .critical : .debug
         let gateway = try GatewayApplication.build(config: config, configDirectory: repository, logger: logger)
         return GatewayHarness(slapd: slapd, gateway: gateway)
     }

@@ -1,0 +1,116 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import LDAPClient
+import SCIMApp
+import SCIMCore
+import SCIMProvisioning
+import SlapdHarness
+import Testing
+
+/// Outbound provisioning when things break: the target away, the directory restarted, the provisioning
+/// instance gone. Nothing is lost, nothing is duplicated on the target.
+@Suite("Outbound provisioning under faults", .serialized)
+struct ProvisioningFaultTests {
+    @Test func aTargetThatIsAwayLosesNothingAndShowsItsBackoff() async throws {
+        let f = try await ProvisioningFixture.start()
+        defer { f.stop() }
+        let runner = f.run()
+        defer { runner.cancel() }
+        let first = try await f.createUser("away.0")
+        _ = try await f.eventually("/Users") { resource($0, externalId: first) != nil }
+
+        // The target goes away (503 with Retry-After, as behind a load balancer) while changes keep coming.
+        f.proxy.setDown(true)
+        var ids = [first]
+        for index in 1...5 { ids.append(try await f.createUser("away.\(index)")) }
+        try await f.adminModify(try await f.dn(ofUser: "away.0"), [.replace("displayName", ["Changed While Away"])])
+        // The backoff is visible in the directory (what `provision status` shows).
+        var pending: [ProvisioningRecord] = []
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            pending = try await f.engine.state.records(status: .pending)
+            if pending.count >= 5 { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(pending.count >= 5)
+        #expect(pending.contains { $0.lastError?.contains("HTTP 503") == true && $0.failures >= 1 })
+        // Each waits for its backoff: the target's 503, or the open circuit that stopped sending.
+        #expect(pending.allSatisfy { ($0.lastError?.contains("HTTP 503") == true || $0.lastError?.contains("circuit open") == true)
+            && $0.nextAttempt != nil },
+                "\(pending.map { "\($0.failures) \($0.lastError ?? "")" })")
+
+        // It comes back: everything arrives, once.
+        f.proxy.setDown(false)
+        let users = try await f.eventually("/Users", within: 30) { users in
+            Set(externalIDs(users)).isSuperset(of: ids)
+                && resource(users, externalId: first)?["displayName"]?.stringValue == "Changed While Away"
+        }
+        #expect(Set(externalIDs(users)).isSuperset(of: ids))
+        #expect(resource(users, externalId: first)?["displayName"]?.stringValue == "Changed While Away")
+        let names = users.compactMap { $0["userName"]?.stringValue }
+        #expect(Set(names).count == names.count, "duplicates: \(names.sorted())")
+        let stillPending = try await f.engine.state.records().filter { $0.status != .synced }
+        #expect(stillPending.isEmpty, "\(stillPending)")
+    }
+
+    @Test func aSlapdRestartResumesFromTheCookieWithoutAFullResync() async throws {
+        let f = try await ProvisioningFixture.start()
+        defer { f.stop() }
+        let runner = f.run()
+        defer { runner.cancel() }
+        var ids: [String] = []
+        for index in 0..<5 { ids.append(try await f.createUser("resume.\(index)")) }
+        _ = try await f.eventually("/Users") { Set(externalIDs($0)).isSuperset(of: ids) }
+        try await Task.sleep(for: .seconds(1.5))  // a checkpoint of the cookie
+
+        f.proxy.clear()
+        try await f.harness.slapd.restart()
+        var created: String?
+        for _ in 0..<50 where created == nil {
+            created = try? await f.createUser("resume.after")  // the gateway's pool reconnects first
+            if created == nil { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        let after = try #require(created)
+        try await f.adminModify(try await f.dn(ofUser: "resume.1"), [.replace("displayName", ["After Restart"])])
+        let users = try await f.eventually("/Users", within: 30) { users in
+            resource(users, externalId: after) != nil && resource(users, externalId: ids[1])?["displayName"]?.stringValue == "After Restart"
+        }
+        #expect(resource(users, externalId: after) != nil)
+        #expect(resource(users, externalId: ids[1])?["displayName"]?.stringValue == "After Restart")
+        // Only the two changes went out: no listing of the target (reconciliation), no write for the other users.
+        let requests = f.proxy.requests
+        #expect(!requests.contains { $0.method == "GET" && $0.path.contains("startIndex") }, "\(requests.map { "\($0.method) \($0.path)" })")
+        let writes = f.proxy.writes
+        #expect(writes.count == 2, "\(writes.map { "\($0.method) \($0.path)" })")
+    }
+
+    @Test func anotherInstanceTakesTheLeaseWhenTheFirstDies() async throws {
+        let f = try await ProvisioningFixture.start(leaseSeconds: 3)
+        defer { f.stop() }
+        let a = f.run(holder: "instance-a", crashes: true)
+        var holder: String?
+        for _ in 0..<50 {
+            holder = try await f.engine.state.targetState().leaseHolder
+            if holder != nil { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(holder == "instance-a")
+        let b = f.run(holder: "instance-b")
+        defer { b.cancel() }
+        let first = try await f.createUser("lease.first")
+        _ = try await f.eventually("/Users") { resource($0, externalId: first) != nil }
+
+        // instance-a dies without giving the lease up; instance-b takes it within the lease time.
+        a.cancel()
+        let died = ContinuousClock.now
+        let second = try await f.createUser("lease.second")
+        let users = try await f.eventually("/Users", within: 20) { resource($0, externalId: second) != nil }
+        let tookOver = ContinuousClock.now - died
+        #expect(resource(users, externalId: second) != nil)
+        #expect(try await f.engine.state.targetState().leaseHolder == "instance-b")
+        #expect(tookOver < .seconds(10), "took \(tookOver)")
+        let names = users.compactMap { $0["userName"]?.stringValue }
+        #expect(Set(names).count == names.count)
+    }
+}
