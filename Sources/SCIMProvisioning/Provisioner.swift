@@ -243,7 +243,8 @@ public struct Provisioner: Sendable {
             engine.metrics.pending.record(pending.count + (await queue.count))
             if rounds % 15 == 0, let failed = try? await engine.state.records(status: .failed) { engine.metrics.failed.record(failed.count) }
             rounds += 1
-            let now = Date()
+            // The target answers again after an outage: everything waiting goes now, not at its backoff time.
+            let now = engine.takeRecovered() ? Date.distantFuture : Date()
             for record in pending where (record.nextAttempt ?? .distantPast) <= now {
                 await queue.push(.init(localID: record.localID, typeName: record.resourceType, force: true))
             }

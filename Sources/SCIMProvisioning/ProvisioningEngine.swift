@@ -20,6 +20,15 @@ public final class ProvisioningEngine: Sendable {
     public let metrics: ProvisioningMetrics
     let circuit = Circuit()
     let locks = KeyedLock()
+    /// Set when the target answers again after the circuit opened: everything pending is retried at once.
+    private let recovered = Mutex(false)
+
+    func takeRecovered() -> Bool {
+        recovered.withLock { value in
+            defer { value = false }
+            return value
+        }
+    }
     /// local id → target id, for member translation (bounded; the directory has the rest).
     private let remoteIDs = Mutex<[String: String]>([:])
     let counters = Mutex(Counters())
@@ -118,7 +127,7 @@ public final class ProvisioningEngine: Sendable {
             }
             let action = try await push(localID: localID, type: type, record: record, force: force, hint: hint, dryRun: dryRun, depth: depth,
                                         version: known?.version)
-            if !dryRun { await circuit.succeeded() }
+            if !dryRun, await circuit.succeeded() { recovered.withLock { $0 = true } }
             return action
         } catch let error as TargetError {
             let name = typeName ?? record?.resourceType ?? ""
@@ -313,7 +322,8 @@ public final class ProvisioningEngine: Sendable {
         next.lastError = error.description
         if error.retryable {
             next.status = .pending
-            let delay = Backoff.delay(attempt: next.failures, base: .seconds(2), cap: .seconds(600), retryAfter: error.retryAfter)
+            // At most a minute apart: when the target returns, the circuit's first success retries everything anyway.
+            let delay = Backoff.delay(attempt: next.failures, base: .seconds(2), cap: .seconds(60), retryAfter: error.retryAfter)
             next.nextAttempt = Date().addingTimeInterval(Double(delay.components.seconds) + 1)
         } else {
             next.status = .failed
@@ -368,10 +378,13 @@ actor Circuit {
         cooldown = min(cooldown * 2, .seconds(60))
     }
 
-    func succeeded() {
+    /// True when the target had been failing (the circuit had opened).
+    func succeeded() -> Bool {
+        let wasOpen = failures >= threshold
         failures = 0
         openUntil = nil
         cooldown = .seconds(2)
+        return wasOpen
     }
 
     var state: String { openUntil == nil ? "closed" : "open" }

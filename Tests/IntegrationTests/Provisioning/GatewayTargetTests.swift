@@ -89,6 +89,18 @@ struct GatewayTargetTests {
         }
         #expect(ResourceDiff.memberIDs(of: try #require(resource(remoteGroups, externalId: group))) == [remoteAlice["id"]?.stringValue].compactMap { $0 })
 
+        // Alice renamed with an LDAP modify as admin, behind the first gateway's back: the second follows.
+        let aliceDN = try #require(try await first.ldap().search(base: first.slapd.peopleDN, filter: .equal("uid", Array("gw.alice".utf8)),
+                                                                 attributes: ["1.1"]).entries.first?.dn)
+        _ = try await admin.modify(dn: aliceDN, [.replace("displayName", ["Alice From LDAP"])], controls: [])
+        let renamed = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < renamed {
+            remoteUsers = try await users()
+            if resource(remoteUsers, externalId: alice)?["displayName"]?.stringValue == "Alice From LDAP" { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(resource(remoteUsers, externalId: alice)?["displayName"]?.stringValue == "Alice From LDAP")
+
         // Alice locked and Bob deleted through the first gateway's API: the same in the second.
         _ = try await first.application().test(.router) { client in
             let locked = try await client.execute(uri: "/scim/v2/Users/\(alice)", method: .patch, headers: GatewayHarness.auth, body: jsonBody(

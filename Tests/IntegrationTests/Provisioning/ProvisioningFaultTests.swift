@@ -54,6 +54,51 @@ struct ProvisioningFaultTests {
         #expect(stillPending.isEmpty, "\(stillPending)")
     }
 
+    @Test func aTargetThatRefusesConnectionsIsCaughtUpWhenItStarts() async throws {
+        // The target is not running at all (its port refuses connections) when provisioning starts.
+        let target = try await SCIMTargetServer.start()
+        defer { target.stop() }
+        let port = try ProcessRunner.freePort()
+        let harness = try await GatewayHarness.start { config in
+            var settings = GatewayConfig.Target(name: "later", url: "http://127.0.0.1:\(port)")
+            settings.token = SCIMTargetServer.token
+            settings.reconcileSeconds = 0
+            var provisioning = GatewayConfig.Provisioning()
+            provisioning.targets = [settings]
+            provisioning.leaseSeconds = 3
+            config.provisioning = provisioning
+        }
+        defer { harness.stop() }
+        let provisioner = harness.gateway.provisioners(holder: "a")[0]
+        let runner = Task { await provisioner.run() }
+        defer { runner.cancel() }
+        let ids = try await harness.application().test(.router) { client in
+            var ids: [String] = []
+            for index in 0..<3 {
+                let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                                                       body: jsonBody(userJSON("refused.\(index)")))
+                ids.append(created.json?["id"]?.stringValue ?? "")
+            }
+            return ids
+        }
+        let engine = harness.gateway.provisioning[0]
+        var pending: [ProvisioningRecord] = []
+        for _ in 0..<100 {
+            pending = try await engine.state.records(status: .pending)
+            if pending.count >= 3 { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(pending.count >= 3)
+        #expect(pending.contains { $0.lastError?.hasPrefix("no answer") == true }, "\(pending.map { $0.lastError ?? "" })")
+
+        // The target comes up on that port: the waiting changes arrive from the directory's records.
+        let proxy = try await RecordingProxy.start(upstream: target.url, port: port)
+        defer { proxy.stop() }
+        let users = try await TargetProbe.eventually(target.url, "/Users", within: 60) { Set(externalIDs($0)).isSuperset(of: ids) }
+        #expect(Set(externalIDs(users)).isSuperset(of: ids))
+        #expect(users.count == 3)
+    }
+
     @Test func aSlapdRestartResumesFromTheCookieWithoutAFullResync() async throws {
         let f = try await ProvisioningFixture.start()
         defer { f.stop() }

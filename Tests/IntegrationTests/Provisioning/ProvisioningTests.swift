@@ -127,7 +127,8 @@ struct ProvisioningTests {
         func remote(_ id: String) -> String? { resource(users, externalId: id)?["id"]?.stringValue }
         var groups = try await f.eventually("/Groups") { groups in
             let members = Set(resource(groups, externalId: group).map(ResourceDiff.memberIDs(of:)) ?? [])
-            return members.count == 2 && resource(groups, externalId: outer) != nil
+            let nested = resource(groups, externalId: outer).map(ResourceDiff.memberIDs(of:)) ?? []
+            return members.count == 2 && nested.count == 1
         }
         let remoteA = try #require(remote(a)), remoteB = try #require(remote(b)), remoteC = try #require(remote(c))
         #expect(Set(ResourceDiff.memberIDs(of: try #require(resource(groups, externalId: group)))) == [remoteA, remoteB])
