@@ -25,6 +25,9 @@ actor ChangeQueue {
     private var waiters: [CheckedContinuation<Item?, Never>] = []
     private var closed = false
     private(set) var overflowed = false
+    /// A reconciliation must succeed before any cookie is recorded: after an overflow, or a refresh without
+    /// cookie (whose entries are left to the reconciliation).
+    private(set) var reconciliationDue = false
 
     init(capacity: Int = 50_000) {
         self.capacity = capacity
@@ -45,6 +48,7 @@ actor ChangeQueue {
         }
         if items.count >= capacity {
             overflowed = true
+            reconciliationDue = true
             order.removeAll()
             head = 0
             items.removeAll()
@@ -91,7 +95,7 @@ actor ChangeQueue {
     /// The newest cookie no waiting or in-flight change precedes; nil when there is none to record.
     /// None while an overflow waits for its reconciliation: the dropped changes are not handled yet.
     func checkpoint() -> [UInt8]? {
-        guard !overflowed else { return nil }
+        guard !reconciliationDue else { return nil }
         let oldest = min(items.values.map(\.sequence).min() ?? .max, inFlight.values.min() ?? .max)
         guard let index = cookies.lastIndex(where: { $0.sequence < oldest }) else { return nil }
         let cookie = cookies[index].cookie
@@ -99,9 +103,15 @@ actor ChangeQueue {
         return cookie
     }
 
-    /// A reconciliation that started after the overflow has finished: the dropped changes are handled.
+    /// A refresh without cookie began: its entries are compared by a reconciliation, not queued.
+    func requireReconciliation() {
+        reconciliationDue = true
+    }
+
+    /// A reconciliation that started after the overflow (or the refresh) has succeeded: nothing is missing.
     func clearOverflow() {
         overflowed = false
+        reconciliationDue = false
     }
 
     func close() {

@@ -102,8 +102,17 @@ public struct Provisioner: Sendable {
                 group.addTask { await self.retries(queue: queue) }
                 group.addTask {
                     for await _ in reconcileRequests.stream {
-                        await self.reconcileNow()
-                        await queue.clearOverflow()
+                        // A failed reconciliation (the target away) is tried again, 2 s doubling to a minute; no
+                        // cookie is recorded meanwhile, so nothing it would have found is lost to a restart.
+                        var delay = Duration.seconds(2)
+                        while !Task.isCancelled {
+                            if await self.reconcileNow() {
+                                await queue.clearOverflow()
+                                break
+                            }
+                            try? await Task.sleep(for: delay)
+                            delay = min(delay * 2, .seconds(60))
+                        }
                     }
                 }
                 if let interval = engine.settings.reconcileInterval {
@@ -129,14 +138,17 @@ public struct Provisioner: Sendable {
         }
     }
 
-    private func reconcileNow() async {
+    @discardableResult
+    private func reconcileNow() async -> Bool {
         do {
             let report = try await engine.reconcile()
             logger.info("provisioning: reconciliation done", metadata: [
                 "target": "\(name)", "seconds": "\(String(format: "%.1f", report.seconds))",
                 "counts": "\(report.counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))"])
+            return true
         } catch {
-            logger.warning("provisioning: reconciliation failed", metadata: ["target": "\(name)", "error": "\(error)"])
+            logger.warning("provisioning: reconciliation failed; trying again", metadata: ["target": "\(name)", "error": "\(error)"])
+            return false
         }
     }
 
@@ -154,11 +166,13 @@ public struct Provisioner: Sendable {
         var present = Set<String>()
         var presentPhase = false
         var fullRefresh = saved == nil
+        if fullRefresh { await queue.requireReconciliation() }
         do {
             for try await element in feed {
                 switch element {
                 case .restarted(let full):
                     fullRefresh = full
+                    if full { await queue.requireReconciliation() }
                     present.removeAll()
                     presentPhase = false
                 case .event(.entry(let state, let uuid, let entry, let cookie)):

@@ -112,12 +112,16 @@ public final class ProvisioningEngine: Sendable {
         var hint = hint
         var known = known
         do {
-            record = try await state.record(localID)
-            if let snapshot = known, snapshot.record != record {
-                // Pushed meanwhile (by the feed, while a reconciliation waited for this lock): what the
-                // reconciliation saw is stale; look again.
-                hint = .unknown
-                known = nil
+            if let snapshot = known, snapshot.record?.remoteID != nil || knownRemoteID(localID) == nil {
+                record = snapshot.record
+            } else {
+                // No snapshot, or pushed meanwhile (by the feed, while a reconciliation waited for this lock):
+                // what the reconciliation saw is stale; read the record again.
+                record = try await state.record(localID)
+                if known != nil {
+                    hint = .unknown
+                    known = nil
+                }
             }
             let name = typeName ?? record?.resourceType
             guard let type = type(named: name) else { return .skip("not a provisioned type") }
@@ -169,7 +173,8 @@ public final class ProvisioningEngine: Sendable {
         }
         let local: StoredResource
         do {
-            local = try await store.get(id: localID, type: type.resolved, projection: .all)
+            // `groups` is never sent (the target computes it): not resolved either.
+            local = try await store.get(id: localID, type: type.resolved, projection: Projection(excludedAttributes: ["groups"]))
         } catch let error as SCIMError where error.status == 404 {
             return .skip("gone while reading")
         }
