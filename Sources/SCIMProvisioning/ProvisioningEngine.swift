@@ -31,12 +31,6 @@ public final class ProvisioningEngine: Sendable {
     }
     /// local id → target id, for member translation (bounded; the directory has the rest).
     private let remoteIDs = Mutex<[String: String]>([:])
-    let counters = Mutex(Counters())
-
-    public struct Counters: Sendable {
-        public var created = 0, updated = 0, removed = 0, unchanged = 0, failed = 0, deferred = 0
-        public var lastSuccess: Date?
-    }
 
     /// What `sync` did (or, dry run, would do).
     public enum Action: Sendable, Equatable, CustomStringConvertible {
@@ -92,10 +86,10 @@ public final class ProvisioningEngine: Sendable {
     // MARK: One resource
 
     /// Brings one resource up to date on the target and records the outcome. Never throws: failures are
-    /// recorded (pending with a backoff when they may heal, failed when they will not).
+    /// recorded (pending with a backoff when they may heal, failed when they will not). `known`: what a
+    /// reconciliation already read (the state record, or nil for none, and the entry's current version), so it is
+    /// not read again per resource.
     @discardableResult
-    /// `known`: what a reconciliation already read (the state record, or nil for none, and the entry's
-    /// current version), so it is not read again per resource.
     public func sync(localID: String, typeName: String?, force: Bool = false, hint: RemoteHint = .unknown,
                      dryRun: Bool = false, known: (record: ProvisioningRecord?, version: String)? = nil) async -> Action {
         await locks.acquire(localID)
@@ -140,7 +134,6 @@ public final class ProvisioningEngine: Sendable {
             return .skip("\(error)")
         } catch {
             logger.warning("provisioning: directory error", metadata: ["target": "\(settings.name)", "id": "\(localID)", "error": "\(error)"])
-            counters.withLock { $0.deferred += 1 }
             return .skip("directory error")
         }
     }
@@ -162,13 +155,11 @@ public final class ProvisioningEngine: Sendable {
             if !dryRun {
                 try await state.remove(localID)
                 forget(localID)
-                counters.withLock { $0.removed += 1 }
             }
             return .remove(settings.removal)
         }
         if !force, let record, record.status == .synced, record.version == identity.version, record.remoteID != nil {
             remember(localID, record.remoteID)
-            counters.withLock { $0.unchanged += 1 }
             return .unchanged
         }
         let local: StoredResource
@@ -201,13 +192,11 @@ public final class ProvisioningEngine: Sendable {
         if let remote, let id = remoteID {
             let count = try await update(type: type, remoteID: id, remote: remote, desired: desired, dryRun: dryRun)
             action = adopted ? .adopt(remoteID: id) : (count == 0 ? .unchanged : .update(operations: count))
-            counters.withLock { if count == 0 { $0.unchanged += 1 } else { $0.updated += 1 } }
         } else {
             action = .create
             if !dryRun {
                 let created = try await client.create(type.endpoint, desired.body)
                 remoteID = created["id"]?.stringValue
-                counters.withLock { $0.created += 1 }
             }
         }
         guard !dryRun else { return action }
@@ -217,12 +206,13 @@ public final class ProvisioningEngine: Sendable {
             // Some members were being pushed by another worker: this group is pushed again in a moment.
             try await state.save(ProvisioningRecord(localID: localID, resourceType: type.name, remoteID: remoteID,
                                                     version: identity.version, status: .pending, lastAttempt: Date(),
-                                                    lastError: "\(busy) member(s) not on the target yet", nextAttempt: Date()))
+                                                    lastError: "\(busy) member(s) not on the target yet", nextAttempt: Date()),
+                                 exists: record != nil)
         } else {
             try await state.save(ProvisioningRecord(localID: localID, resourceType: type.name, remoteID: remoteID,
-                                                    version: identity.version, status: .synced, lastAttempt: Date()))
+                                                    version: identity.version, status: .synced, lastAttempt: Date()),
+                                 exists: record != nil)
         }
-        counters.withLock { $0.lastSuccess = Date() }
         return action
     }
 
@@ -319,7 +309,6 @@ public final class ProvisioningEngine: Sendable {
     // MARK: Failures
 
     func recordFailure(localID: String, typeName: String, record: ProvisioningRecord?, error: TargetError) async {
-        counters.withLock { $0.failed += 1 }
         var next = record ?? ProvisioningRecord(localID: localID, resourceType: typeName)
         next.resourceType = typeName.isEmpty ? next.resourceType : typeName
         next.failures += 1
@@ -343,7 +332,6 @@ public final class ProvisioningEngine: Sendable {
 
     /// The circuit is open: the change is recorded as pending (the directory is the queue) without a request.
     private func defer_(record: ProvisioningRecord?, localID: String, type: ProvisionedType, error: String) async throws {
-        counters.withLock { $0.deferred += 1 }
         var next = record ?? ProvisioningRecord(localID: localID, resourceType: type.name)
         guard next.status != .pending || next.nextAttempt == nil || next.lastError != error else { return }
         next.status = .pending

@@ -47,23 +47,41 @@ public struct ProvisioningStateStore: Sendable {
         }
     }
 
-    public func save(_ record: ProvisioningRecord) async throws {
-        let dn = dn(record.localID)
-        do {
-            _ = try await pool.withConnection { connection in
-                try await connection.modify(dn: dn, record.values.map { LDAPModification.replace($0.0, $0.1) }, controls: [])
-            }
-        } catch let error as LDAPError where error.code == .noSuchObject {
-            var attributes: [(String, [[UInt8]])] = [("objectClass", [Array("scimProvisionedResource".utf8)]),
-                                                     ("scimProvResourceId", [Array(record.localID.utf8)])]
-            attributes += record.values.filter { !$0.1.isEmpty }.map { ($0.0, $0.1.map { Array($0.utf8) }) }
+    /// Writes the whole record. `exists: false` (the caller read none) adds the entry first instead of trying a
+    /// modify that would fail: one round trip per new resource.
+    public func save(_ record: ProvisioningRecord, exists: Bool = true) async throws {
+        if exists {
             do {
-                _ = try await pool.withConnection { connection in try await connection.add(dn: dn, attributes: attributes, controls: []) }
+                try await modify(record)
             } catch let error as LDAPError where error.code == .noSuchObject {
-                // The target's entry is not there yet (a reconciliation from the CLI before any provisioner ran).
-                try await prepare()
-                _ = try await pool.withConnection { connection in try await connection.add(dn: dn, attributes: attributes, controls: []) }
+                try await add(record)
             }
+        } else {
+            do {
+                try await add(record)
+            } catch let error as LDAPError where error.code == .entryAlreadyExists {
+                try await modify(record)
+            }
+        }
+    }
+
+    private func modify(_ record: ProvisioningRecord) async throws {
+        _ = try await pool.withConnection { connection in
+            try await connection.modify(dn: dn(record.localID), record.values.map { LDAPModification.replace($0.0, $0.1) }, controls: [])
+        }
+    }
+
+    private func add(_ record: ProvisioningRecord) async throws {
+        let dn = dn(record.localID)
+        var attributes: [(String, [[UInt8]])] = [("objectClass", [Array("scimProvisionedResource".utf8)]),
+                                                 ("scimProvResourceId", [Array(record.localID.utf8)])]
+        attributes += record.values.filter { !$0.1.isEmpty }.map { ($0.0, $0.1.map { Array($0.utf8) }) }
+        do {
+            _ = try await pool.withConnection { connection in try await connection.add(dn: dn, attributes: attributes, controls: []) }
+        } catch let error as LDAPError where error.code == .noSuchObject {
+            // The target's entry is not there yet (a reconciliation from the CLI before any provisioner ran).
+            try await prepare()
+            _ = try await pool.withConnection { connection in try await connection.add(dn: dn, attributes: attributes, controls: []) }
         }
     }
 
