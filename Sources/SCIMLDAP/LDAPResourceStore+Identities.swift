@@ -28,16 +28,12 @@ extension LDAPResourceStore {
         let filter = identityFilter(mapped, extra: extra)
         var out: [Identity] = []
         try await pool.withConnection { connection in
-            var cookie: [UInt8] = []
-            repeat {
-                let page = try await connection.search(base: mapped.baseDN, scope: mapped.scope == .one ? .oneLevel : .subtree,
-                                                       filter: filter, attributes: ["entryUUID", "entryCSN"],
-                                                       controls: [.pagedResults(size: 1000, cookie: cookie)])
-                for entry in page.entries {
+            try await connection.searchAllPages(base: mapped.baseDN, scope: mapped.scope == .one ? .oneLevel : .subtree, filter: filter,
+                                                attributes: ["entryUUID", "entryCSN"], pageSize: 1000) { entries in
+                for entry in entries {
                     if let id = entry.string("entryUUID") { out.append(Identity(id: id, version: entry.string("entryCSN") ?? "")) }
                 }
-                cookie = page.controls.pagedResultsCookie ?? []
-            } while !cookie.isEmpty
+            }
         }
         return out
     }
@@ -69,8 +65,9 @@ extension LDAPResourceStore {
             let wanted = LDAPFilter.or(chunk.map { .equal("entryUUID", Array($0.utf8)) })
             let found: LDAPSearchResult
             do {
-                found = try await pool.search(base: mapped.baseDN, scope: mapped.scope == .one ? .oneLevel : .subtree, filter: .and([identityFilter(mapped, extra: extra), wanted]),
-                                              attributes: attributes, sizeLimit: chunk.count)
+                found = try await pool.search(base: mapped.baseDN, scope: mapped.scope == .one ? .oneLevel : .subtree,
+                                              filter: .and([identityFilter(mapped, extra: extra), wanted]), attributes: attributes,
+                                              sizeLimit: chunk.count)
             } catch let error as LDAPError {
                 throw translate(error, "resource")
             }

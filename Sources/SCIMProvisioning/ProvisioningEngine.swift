@@ -382,9 +382,11 @@ public final class ProvisioningEngine: Sendable {
     }
 }
 
-/// Consecutive failures open the circuit for a while (2 s, doubling to 60 s): requests stop, changes wait in
-/// the directory as pending; the first success closes it.
+/// Consecutive failures open the circuit for a while (2 s, doubling to 10 s): requests stop, changes wait in
+/// the directory as pending; the first success closes it. Open at most 10 s, so a target that comes back is
+/// noticed within 10 s (one probe request per 10 s costs a target that is away nothing).
 actor Circuit {
+    static let longestOpen: Duration = .seconds(10)
     private var failures = 0
     private var openUntil: ContinuousClock.Instant?
     private var cooldown: Duration = .seconds(2)
@@ -409,7 +411,7 @@ actor Circuit {
         failures += 1
         guard failures >= threshold else { return }
         openUntil = ContinuousClock.now + cooldown
-        cooldown = min(cooldown * 2, .seconds(60))
+        cooldown = min(cooldown * 2, Self.longestOpen)
     }
 
     /// True when the target had been failing (the circuit had opened).

@@ -98,14 +98,10 @@ public struct ProvisioningStateStore: Sendable {
         var out: [ProvisioningRecord] = []
         do {
             try await pool.withConnection { connection in
-                var cookie: [UInt8] = []
-                repeat {
-                    let page = try await connection.search(base: targetDN, scope: .oneLevel, filter: filter,
-                                                           attributes: ProvisioningRecord.attributes,
-                                                           controls: [.pagedResults(size: 500, cookie: cookie)])
-                    out += page.entries.compactMap(ProvisioningRecord.init(entry:))
-                    cookie = page.controls.pagedResultsCookie ?? []
-                } while !cookie.isEmpty
+                try await connection.searchAllPages(base: targetDN, scope: .oneLevel, filter: filter,
+                                                    attributes: ProvisioningRecord.attributes) { entries in
+                    out += entries.compactMap(ProvisioningRecord.init(entry:))
+                }
             }
         } catch let error as LDAPError where error.code == .noSuchObject {
             return []

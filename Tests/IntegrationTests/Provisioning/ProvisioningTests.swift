@@ -69,6 +69,12 @@ struct ProvisioningTests {
         #expect((value(#"scim_gateway_provisioning_pushes_total{target="cloud",result="removed"}"#) ?? 0) >= 1)
         #expect((value(#"scim_gateway_provisioning_lag_seconds_count{target="cloud"}"#) ?? 0) >= 3)
         #expect(value(#"scim_gateway_provisioning_leader{target="cloud"}"#) == 1)
+        // Every provisioning metric the Grafana dashboard queries is exported.
+        let exported = PrometheusText(text).names
+        let queried = Set(try MetricsTests.dashboardQueries().flatMap { PromQLMetricNames.names(in: $0) }
+            .filter { $0.hasPrefix("scim_gateway_provisioning_") })
+        #expect(queried.count >= 5)
+        for name in queried { #expect(exported.contains(name), "the dashboard queries \(name), which is not exported") }
     }
 
     @Test func usersThatExistOnTheTargetAreAdoptedNotDuplicated() async throws {
