@@ -143,10 +143,31 @@ let package = Package(
         ),
         // The raw-LDAP baseline of scripts/bench.sh.
         .executableTarget(name: "LDAPBench", dependencies: ["LDAPClient"], swiftSettings: upcoming),
-        .testTarget(
-            name: "SCIMCoreTests",
+        // Test support shared by the unit test targets: an in-memory ResourceStore, fixtures, a seeded generator.
+        // Never linked into a product.
+        .target(
+            name: "SCIMTestSupport",
             dependencies: ["SCIMCore", .product(name: "OrderedCollections", package: "swift-collections")],
+            path: "Tests/SCIMTestSupport",
+            swiftSettings: upcoming
+        ),
+        // Unit tests (`swift test --filter Unit`): no directory, no network, seconds.
+        .testTarget(
+            name: "SCIMCoreUnitTests",
+            dependencies: ["SCIMCore", "SCIMTestSupport", .product(name: "OrderedCollections", package: "swift-collections")],
             exclude: ["FuzzCorpus"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "GatewayUnitTests",
+            dependencies: [
+                "SCIMServer", "SCIMLDAP", "LDAPClient", "SCIMCore", "SCIMTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: upcoming
         ),
         .testTarget(
