@@ -14,6 +14,8 @@ let package = Package(
         .executable(name: "ldap-bench", targets: ["LDAPBench"]),
         .library(name: "LDAPClient", targets: ["LDAPClient"]),
         .library(name: "SCIMCore", targets: ["SCIMCore"]),
+        // For the libFuzzer package in Tests/Fuzz only: the entry points it and the corpus replay test share.
+        .library(name: "SCIMFuzzEntryPoints", targets: ["SCIMFuzzEntryPoints"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -151,10 +153,20 @@ let package = Package(
             path: "Tests/SCIMTestSupport",
             swiftSettings: upcoming
         ),
+        // What the fuzz targets (Tests/Fuzz) drive; the corpus replay test runs the same entry points.
+        .target(
+            name: "SCIMFuzzEntryPoints",
+            dependencies: ["SCIMCore"],
+            path: "Tests/FuzzEntryPoints",
+            swiftSettings: upcoming
+        ),
         // Unit tests (`swift test --filter Unit`): no directory, no network, seconds.
         .testTarget(
             name: "SCIMCoreUnitTests",
-            dependencies: ["SCIMCore", "SCIMTestSupport", .product(name: "OrderedCollections", package: "swift-collections")],
+            dependencies: [
+                "SCIMCore", "SCIMTestSupport", "SCIMFuzzEntryPoints",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
             exclude: ["FuzzCorpus"],
             swiftSettings: upcoming
         ),
