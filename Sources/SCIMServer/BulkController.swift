@@ -133,8 +133,7 @@ struct BulkController<Store: ResourceStore> {
         return SCIMResponse.json(.object(response))
     }
 
-    /// Runs one operation; returns its HTTP status and the resource as stored.
-    /// Runs one operation and records it in the audit stream.
+    /// Runs one operation through `body` and records it in the audit stream and the bulk metrics, success or failure.
     private func audited(_ operation: Operation, _ context: SCIMRequestContext,
                          _ body: () async throws -> (Int, StoredResource?, ResolvedResourceType?)) async throws
         -> (Int, StoredResource?, ResolvedResourceType?)
