@@ -14,6 +14,8 @@ let package = Package(
         .executable(name: "ldap-bench", targets: ["LDAPBench"]),
         .library(name: "LDAPClient", targets: ["LDAPClient"]),
         .library(name: "SCIMCore", targets: ["SCIMCore"]),
+        // For the libFuzzer package in Tests/Fuzz only: the entry points it and the corpus replay test share.
+        .library(name: "SCIMFuzzEntryPoints", targets: ["SCIMFuzzEntryPoints"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -143,10 +145,41 @@ let package = Package(
         ),
         // The raw-LDAP baseline of scripts/bench.sh.
         .executableTarget(name: "LDAPBench", dependencies: ["LDAPClient"], swiftSettings: upcoming),
-        .testTarget(
-            name: "SCIMCoreTests",
+        // Test support shared by the unit test targets: an in-memory ResourceStore, fixtures, a seeded generator.
+        // Never linked into a product.
+        .target(
+            name: "SCIMTestSupport",
             dependencies: ["SCIMCore", .product(name: "OrderedCollections", package: "swift-collections")],
+            path: "Tests/SCIMTestSupport",
+            swiftSettings: upcoming
+        ),
+        // What the fuzz targets (Tests/Fuzz) drive; the corpus replay test runs the same entry points.
+        .target(
+            name: "SCIMFuzzEntryPoints",
+            dependencies: ["SCIMCore"],
+            path: "Tests/FuzzEntryPoints",
+            swiftSettings: upcoming
+        ),
+        // Unit tests (`swift test --filter Unit`): no directory, no network, seconds.
+        .testTarget(
+            name: "SCIMCoreUnitTests",
+            dependencies: [
+                "SCIMCore", "SCIMTestSupport", "SCIMFuzzEntryPoints",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
             exclude: ["FuzzCorpus"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "GatewayUnitTests",
+            dependencies: [
+                "SCIMServer", "SCIMLDAP", "LDAPClient", "SCIMCore", "SCIMTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: upcoming
         ),
         .testTarget(

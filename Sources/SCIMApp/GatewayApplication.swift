@@ -63,7 +63,7 @@ public struct GatewayApplication {
             throw ConfigError("ldap.passwordWrite must be auto, modify, exop or hash, not \(config.ldap.passwordWrite)")
         }
         let store = LDAPResourceStore(pool: pool, mapping: mapping, baseURL: config.publicBaseURL, logger: logger,
-                                      passwordWrite: passwordWrite)
+                                      passwordWrite: passwordWrite, clientScopes: config.directoryScopes())
         var serverConfiguration = SCIMServerConfiguration(
             basePath: config.server.basePath, publicBaseURL: config.publicBaseURL, maxBodyBytes: config.server.maxBodyBytes,
             clients: try config.bearerClients())

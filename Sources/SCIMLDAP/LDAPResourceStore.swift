@@ -23,10 +23,14 @@ public struct LDAPResourceStore: ResourceStore {
     let passwordMethods = PasswordWriteCache()
     /// pwdPolicy entries behind `passwordState` (and `/PasswordPolicies`), kept a few seconds.
     let passwordPolicyCache: PasswordPolicyCache
+    /// Client name → where that client's requests reach (see `DirectoryScope`); clients not named are unrestricted.
+    let clientScopes: [String: DirectoryScope]
 
     public init(pool: LDAPPool, mapping: Mapping, baseURL: String, logger: Logger = Logger(label: "scim.ldap"),
-                groupCacheLifetime: Duration = .seconds(5), passwordWrite: PasswordWriteSetting = .auto) {
+                groupCacheLifetime: Duration = .seconds(5), passwordWrite: PasswordWriteSetting = .auto,
+                clientScopes: [String: DirectoryScope] = [:]) {
         self.passwordWrite = passwordWrite
+        self.clientScopes = clientScopes
         self.groupCache = GroupCache(lifetime: groupCacheLifetime)
         let policySeconds = mapping.resourceTypes.values.compactMap { $0.passwordPolicy?.cacheSeconds }.min() ?? 5
         self.passwordPolicyCache = PasswordPolicyCache(lifetime: .seconds(max(0, policySeconds)))
@@ -255,7 +259,8 @@ public struct LDAPResourceStore: ResourceStore {
                     pool: pool, groupsBase: groupMapping.baseDN, scope: groupMapping.scope == .one ? .oneLevel : .subtree,
                     selection: groupMapping.selection, membershipAttribute: groups.ldap,
                     displayAttribute: groupMapping.attributes.first { $0.scim.caseInsensitiveEquals("displayName") }?.ldap,
-                    cache: groupCache)
+                    // A client with a subtree or a proxy identity may see fewer groups than the cache holds.
+                    cache: directoryScope == .unrestricted ? groupCache : nil)
                 let resolution: GroupMembershipResolver.Resolution
                 do {
                     resolution = try await resolver.resolve(direct)
