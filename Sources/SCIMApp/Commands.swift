@@ -44,14 +44,6 @@ struct HashToken: ParsableCommand {
     }
 }
 
-enum Logging {
-    /// The demo's logger: `SCIM_GATEWAY_LOG_LEVEL` and `SCIM_GATEWAY_LOG_FORMAT` (text or json).
-    static func makeLogger(environment: [String: String]) throws -> Logger {
-        try LogFormat(parsing: environment["SCIM_GATEWAY_LOG_FORMAT"] ?? "text")
-            .makeLogger(level: environment["SCIM_GATEWAY_LOG_LEVEL"] ?? "info")
-    }
-}
-
 struct ReadAttributes: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "read-attributes",

@@ -31,7 +31,7 @@ struct Demo: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = try Logging.makeLogger(environment: ProcessInfo.processInfo.environment)
+        let logger = try LogFormat.makeLogger(environment: ProcessInfo.processInfo.environment)
         guard let schema = SchemaDirectory.locate() else {
             throw ValidationError("cannot find the bundled schema/ folder: run from the repository or set SCIM_GATEWAY_SCHEMA_DIR")
         }

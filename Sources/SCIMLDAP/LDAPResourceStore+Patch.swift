@@ -31,9 +31,9 @@ extension LDAPResourceStore {
                                      attributes: await readAttributes(mapped, projection: readProjection) + ["objectClass"])
         let currentResource = try await decode(current, type: type, mapped: mapped, known: []).resource
         let result = try applier.apply(request, to: currentResource)
-        if let ifMatch, EntryDecoder.version(current) != ifMatch, result.changesOtherAttributes || !result.memberChanges.isEmpty {
-            // Checked again atomically below where the write allows an Assertion control.
-            throw SCIMError.preconditionFailed()
+        if result.changesOtherAttributes || !result.memberChanges.isEmpty {
+            // A stale version fails before the change is validated; checked again atomically by the write.
+            try IfMatchCondition(ifMatch).verify(current)
         }
         if !withMembers, !result.changesOtherAttributes {
             return try await changeMembers(result.memberChanges, of: current, type: type, mapped: mapped, ifMatch: ifMatch,
@@ -76,7 +76,7 @@ extension LDAPResourceStore {
         let added = changes.added.compactMap(stored)
         if !removed.isEmpty { modifications.append(.delete(attribute, removed)) }
         if !added.isEmpty { modifications.append(.add(attribute, added)) }
-        let assertion: [LDAPRequestControl] = ifMatch.map { [.assertion(.equal("entryCSN", $0))] } ?? []
+        let assertion = try IfMatchCondition(ifMatch).controls(current: group)
         let readBack: [LDAPRequestControl] = [.postRead(await readAttributes(mapped, projection: projection))]
         do {
             groupCache.clear()

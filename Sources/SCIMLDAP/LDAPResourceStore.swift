@@ -25,12 +25,15 @@ public struct LDAPResourceStore: ResourceStore {
     let passwordPolicyCache: PasswordPolicyCache
     /// Client name → where that client's requests reach (see `DirectoryScope`); clients not named are unrestricted.
     let clientScopes: [String: DirectoryScope]
+    /// The page sizes lists are served with (the HTTP layer is given the same value).
+    let pageLimits: PageLimits
 
     public init(pool: LDAPPool, mapping: Mapping, baseURL: String, logger: Logger = Logger(label: "scim.ldap"),
                 groupCacheLifetime: Duration = .seconds(5), passwordWrite: PasswordWriteSetting = .auto,
-                clientScopes: [String: DirectoryScope] = [:]) {
+                clientScopes: [String: DirectoryScope] = [:], pageLimits: PageLimits = .standard) {
         self.passwordWrite = passwordWrite
         self.clientScopes = clientScopes
+        self.pageLimits = pageLimits
         self.groupCache = GroupCache(lifetime: groupCacheLifetime)
         let policySeconds = mapping.resourceTypes.values.compactMap { $0.passwordPolicy?.cacheSeconds }.min() ?? 5
         self.passwordPolicyCache = PasswordPolicyCache(lifetime: .seconds(max(0, policySeconds)))
@@ -184,7 +187,7 @@ public struct LDAPResourceStore: ResourceStore {
     private func deleteScoped(id: String, type: ResolvedResourceType, ifMatch: String?) async throws {
         let mapped = try resourceMapping(type)
         let entry = try await find(id: id, mapped: mapped, attributes: ["entryCSN", "entryUUID"])
-        let controls: [LDAPRequestControl] = ifMatch.map { [.assertion(.equal("entryCSN", $0))] } ?? []
+        let controls = try IfMatchCondition(ifMatch).controls(current: entry)
         try await actingAsOwner(of: entry) {
             switch mapped.delete ?? .delete {
             case .delete:

@@ -29,8 +29,7 @@ struct RouteUnitTests {
         var configuration = SCIMServerConfiguration(publicBaseURL: "https://scim.example.test/scim/v2", clients: [client])
         configuration.features.patch = true
         configuration.features.filter = true
-        configuration.maxPageSize = maxPageSize
-        configuration.defaultPageSize = defaultPageSize
+        configuration.pageLimits = PageLimits(defaultCount: defaultPageSize, maxCount: maxPageSize)
         let router = SCIMRouter.build(store: store, registry: UnitFixtures.registry, servedTypes: ["User", "Group"],
                                       configuration: configuration)
         var logger = Logger(label: "unit")
