@@ -4,7 +4,7 @@ import Foundation
 import Logging
 import SCIMLDAP
 import SCIMServer
-import SlapdHarness
+import SlapdLauncher
 
 /// `scim-gateway`: serve SCIM over an LDAP directory.
 public struct GatewayCommand: AsyncParsableCommand {

@@ -3,7 +3,7 @@ import Foundation
 import LDAPClient
 import Logging
 import SCIMServer
-import SlapdHarness
+import SlapdLauncher
 
 /// `scim-gateway demo`: a throwaway slapd with the bundled schema and sample data, and the gateway on top.
 struct Demo: AsyncParsableCommand {

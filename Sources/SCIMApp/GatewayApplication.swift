@@ -12,7 +12,7 @@ import SCIMProvisioning
 import SCIMServer
 import ServiceLifecycle
 import UnixSignals
-import SlapdHarness
+import SlapdLauncher
 
 /// Wires a config into a runnable gateway: the LDAP pool, the mapping, the schema registry and the HTTP app.
 public struct GatewayApplication {
