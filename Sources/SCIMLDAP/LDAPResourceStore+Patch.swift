@@ -7,17 +7,18 @@ import SCIMCore
 /// the group's members, so a 10,000-member group gains a member in one small modify.
 extension LDAPResourceStore {
     public func patch(id: String, request: PatchRequest, type: ResolvedResourceType, projection: Projection,
-                      ifMatch: String?) async throws -> StoredResource
+                      ifMatch: String?, validator: ResourceValidator) async throws -> StoredResource
     {
         try await scoped {
             try await retryingConcurrentChanges {
-                try await patchScoped(id: id, request: request, type: type, projection: projection, ifMatch: ifMatch)
+                try await patchScoped(id: id, request: request, type: type, projection: projection, ifMatch: ifMatch,
+                                      validator: validator)
             }
         }
     }
 
     private func patchScoped(id: String, request: PatchRequest, type: ResolvedResourceType, projection: Projection,
-                             ifMatch: String?) async throws -> StoredResource
+                             ifMatch: String?, validator: ResourceValidator) async throws -> StoredResource
     {
         let mapped = try resourceMapping(type)
         let applier = PatchApplier(type: type, strictNoTarget: request.strictNoTarget)
@@ -39,7 +40,7 @@ extension LDAPResourceStore {
             return try await changeMembers(result.memberChanges, of: current, type: type, mapped: mapped, ifMatch: ifMatch,
                                            projection: projection)
         }
-        let validated = try storable(try ResourceValidator(type: type).validate(result.resource), type: type)
+        let validated = try storable(try validator.validate(result.resource), type: type)
         return try await write(validated, over: current, type: type, mapped: mapped, ifMatch: ifMatch, membersRead: withMembers,
                                removed: Set(request.operations.filter { $0.op == .remove }.compactMap { $0.path?.attribute.lowercased() }))
     }

@@ -115,8 +115,9 @@ struct BulkController<Store: ResourceStore> {
             do {
                 let patch = PatchRequest(operations: [.init(op: .add, path: try AttributePath(parsing: "members"),
                                                             value: .array(members.map { .object(["value": .string($0)]) }))])
-                let stored = try await store.patch(id: deferred.groupID, request: patch, type: deferred.type,
-                                                  projection: Projection(excludedAttributes: ["members"]), ifMatch: nil)
+                let stored = try await ResourceOperations(store: store, type: deferred.type, configuration: configuration)
+                    .patch(id: deferred.groupID, request: patch, projection: Projection(excludedAttributes: ["members"]),
+                           ifMatch: nil, context)
                 if case .object(var object)? = results[deferred.index] {
                     object["version"] = .string(stored.etag)
                     results[deferred.index] = .object(object)

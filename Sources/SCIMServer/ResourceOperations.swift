@@ -14,10 +14,14 @@ struct ResourceOperations<Store: ResourceStore>: Sendable {
 
     var typeName: String { type.resourceType.name }
 
+    /// The one validator of this type's representations: POST and PUT bodies here, patched representations in
+    /// the store (which alone holds the current one).
+    var validator: ResourceValidator { ResourceValidator(type: type) }
+
     /// POST: a new resource from a client's representation.
     func create(_ body: JSONValue, _ context: SCIMRequestContext) async throws -> StoredResource {
         try context.policy.checkWritable(body, type: type)
-        let resource = try ResourceValidator(type: type).validate(body)
+        let resource = try validator.validate(body)
         let stored = try await store.create(resource, type: type)
         context.logger.info("created", metadata: ["resourceType": "\(typeName)", "id": "\(stored.id ?? "")"])
         return stored
@@ -31,22 +35,30 @@ struct ResourceOperations<Store: ResourceStore>: Sendable {
             throw SCIMError.mutability("The id in the body does not match the URL.")
         }
         try context.policy.checkWritable(body, type: type)
-        let resource = try ResourceValidator(type: type).validate(body)
+        let resource = try validator.validate(body)
         let stored = try await store.replace(id: id, with: resource, type: type, ifMatch: ifMatch)
         context.logger.info("replaced", metadata: ["resourceType": "\(typeName)", "id": "\(id)"])
         return stored
     }
 
     /// PATCH: a client's PatchOp body applied to the resource `id`; `projection` is what the answer will show (a
-    /// backend may skip reading what it excludes). The patched representation is validated by the backend, which
-    /// alone holds the current one.
+    /// backend may skip reading what it excludes).
     func patch(id: String, body: JSONValue, projection: Projection, ifMatch: String?, _ context: SCIMRequestContext)
         async throws -> StoredResource
     {
         var patch = try PatchRequest(json: body, filterLimits: configuration.filterLimits)
         patch.strictNoTarget = context.strictNoTarget
+        return try await self.patch(id: id, request: patch, projection: projection, ifMatch: ifMatch, context)
+    }
+
+    /// PATCH with a request already read (bulk's deferred member additions); the patched representation is
+    /// validated with `validator` by the store.
+    func patch(id: String, request patch: PatchRequest, projection: Projection, ifMatch: String?, _ context: SCIMRequestContext)
+        async throws -> StoredResource
+    {
         try context.policy.checkWritable(patch, type: type)
-        let stored = try await store.patch(id: id, request: patch, type: type, projection: projection, ifMatch: ifMatch)
+        let stored = try await store.patch(id: id, request: patch, type: type, projection: projection, ifMatch: ifMatch,
+                                           validator: validator)
         context.logger.info("patched", metadata: ["resourceType": "\(typeName)", "id": "\(id)"])
         return stored
     }

@@ -207,3 +207,22 @@ struct RouteUnitTests {
 extension TestResponse {
     var json: JSONValue? { try? JSONValue.parse(Data(body.readableBytesView), maxDepth: 64, maxBytes: 1 << 24) }
 }
+
+extension RouteUnitTests {
+    /// A PATCH is validated with the same validator as POST and PUT: removing a required attribute is refused.
+    @Test func patchedRepresentationsAreValidatedLikePutBodies() async throws {
+        let gateway = Self.gateway()
+        try await gateway.application.test(.router) { client in
+            let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: Self.auth, body: Self.user("valid"))
+            let id = try #require(created.json?["id"]?.stringValue)
+            let patch = Self.body(#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"remove","path":"userName"}]}"#)
+            let answer = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .patch, headers: Self.auth, body: patch)
+            #expect(answer.status == .badRequest)
+            #expect(answer.json?["scimType"] == "invalidValue")
+            let put = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .put, headers: Self.auth, body: Self.body(
+                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"]}"#))
+            #expect(put.json?["scimType"] == answer.json?["scimType"])
+        }
+        #expect(await gateway.store.all("User").first?.resource["userName"] == "valid")
+    }
+}

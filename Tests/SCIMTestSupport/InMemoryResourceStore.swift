@@ -51,11 +51,11 @@ public actor InMemoryResourceStore: ResourceStore {
     }
 
     public func patch(id: String, request: PatchRequest, type: ResolvedResourceType, projection: Projection,
-                      ifMatch: String?) async throws -> StoredResource
+                      ifMatch: String?, validator: ResourceValidator) async throws -> StoredResource
     {
         let old = try current(id, type, ifMatch: ifMatch)
         let applied = try PatchApplier(type: type, strictNoTarget: request.strictNoTarget).apply(request, to: old.resource)
-        let validated = try ResourceValidator(type: type).validate(applied.resource)
+        let validated = try validator.validate(applied.resource)
         return try await replace(id: id, with: validated, type: type, ifMatch: nil)
     }
 
