@@ -1,10 +1,15 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 import PackageDescription
 
 let upcoming: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
+// Unsafe constructs are diagnosed (warnings) in every module but LDAPClient, the one module whose job is to hold
+// the C surface (there each C object has one owner and pointers are lent only for a call; see README, Design).
+let memorySafety: [SwiftSetting] = [.strictMemorySafety()]
+// SCIMCore's imports are internal unless marked `public import`: nothing it depends on leaks into its API by accident.
+let internalImports: [SwiftSetting] = [.enableUpcomingFeature("InternalImportsByDefault")]
 
 let package = Package(
     name: "scim-gateway",
@@ -14,6 +19,8 @@ let package = Package(
         .executable(name: "ldap-bench", targets: ["LDAPBench"]),
         .library(name: "LDAPClient", targets: ["LDAPClient"]),
         .library(name: "SCIMCore", targets: ["SCIMCore"]),
+        // For the libFuzzer package in Tests/Fuzz only: the entry points it and the corpus replay test share.
+        .library(name: "SCIMFuzzEntryPoints", targets: ["SCIMFuzzEntryPoints"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -58,7 +65,7 @@ let package = Package(
             dependencies: [
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ],
-            swiftSettings: upcoming
+            swiftSettings: upcoming + memorySafety + internalImports
         ),
         .target(
             name: "SCIMLDAP",
@@ -68,7 +75,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),  // {SSHA} for ldap.passwordWrite: hash
             ],
-            swiftSettings: upcoming
+            swiftSettings: upcoming + memorySafety
         ),
         .target(
             name: "SCIMServer",
@@ -82,16 +89,17 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
-            swiftSettings: upcoming
+            swiftSettings: upcoming + memorySafety
         ),
-        // Throwaway slapd for tests, the demo and docker: renders schema/ldap into a config and runs Debian's slapd.
+        // The product's slapd launcher (`scim-gateway demo`, the schema directory lookup), which the tests use too:
+        // renders schema/ldap into a config and runs Debian's slapd.
         .target(
-            name: "SlapdHarness",
+            name: "SlapdLauncher",
             dependencies: [
                 "LDAPClient",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            swiftSettings: upcoming
+            swiftSettings: upcoming + memorySafety
         ),
         // Outbound provisioning: follows the directory's change feed and pushes users and groups to SCIM targets.
         .target(
@@ -113,7 +121,7 @@ let package = Package(
         .target(
             name: "SCIMApp",
             dependencies: [
-                "SCIMServer", "SCIMLDAP", "SCIMProvisioning", "SlapdHarness", "LDAPClient", "SCIMCore",
+                "SCIMServer", "SCIMLDAP", "SCIMProvisioning", "SlapdLauncher", "LDAPClient", "SCIMCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -130,7 +138,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "OrderedCollections", package: "swift-collections"),
             ],
-            swiftSettings: upcoming
+            swiftSettings: upcoming + memorySafety
         ),
         .executableTarget(
             name: "SCIMGateway",
@@ -139,14 +147,47 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
-            swiftSettings: upcoming
+            swiftSettings: upcoming + memorySafety
         ),
         // The raw-LDAP baseline of scripts/bench.sh.
         .executableTarget(name: "LDAPBench", dependencies: ["LDAPClient"], swiftSettings: upcoming),
-        .testTarget(
-            name: "SCIMCoreTests",
+        // Test support shared by the unit test targets: an in-memory ResourceStore, fixtures, a seeded generator.
+        // Never linked into a product.
+        .target(
+            name: "SCIMTestSupport",
             dependencies: ["SCIMCore", .product(name: "OrderedCollections", package: "swift-collections")],
+            path: "Tests/SCIMTestSupport",
+            swiftSettings: upcoming
+        ),
+        // The tests' name for the launcher (a re-export of SlapdLauncher); linked by no product.
+        .target(name: "SlapdHarness", dependencies: ["SlapdLauncher"], path: "Tests/SlapdHarness", swiftSettings: upcoming),
+        // What the fuzz targets (Tests/Fuzz) drive; the corpus replay test runs the same entry points.
+        .target(
+            name: "SCIMFuzzEntryPoints",
+            dependencies: ["SCIMCore"],
+            path: "Tests/FuzzEntryPoints",
+            swiftSettings: upcoming
+        ),
+        // Unit tests (`swift test --filter Unit`): no directory, no network, seconds.
+        .testTarget(
+            name: "SCIMCoreUnitTests",
+            dependencies: [
+                "SCIMCore", "SCIMTestSupport", "SCIMFuzzEntryPoints",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
             exclude: ["FuzzCorpus"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "GatewayUnitTests",
+            dependencies: [
+                "SCIMServer", "SCIMLDAP", "LDAPClient", "SCIMCore", "SCIMTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "OrderedCollections", package: "swift-collections"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: upcoming
         ),
         .testTarget(

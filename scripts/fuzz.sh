@@ -5,7 +5,7 @@
 #
 # Usage: scripts/fuzz.sh [--seconds N] [--merge] [filter|path|body ...]
 #   --seconds N  run each target N seconds (default 600), all targets at once
-#   --merge      fold new coverage into the committed corpus (Tests/SCIMCoreTests/FuzzCorpus/<target>), which the
+#   --merge      fold new coverage into the committed corpus (Tests/SCIMCoreUnitTests/FuzzCorpus/<target>), which the
 #                unit tests replay
 # Prints per target: executions, executions/s, and any crash (the input is kept in .build-fuzz/artifacts).
 set -euo pipefail
@@ -37,7 +37,7 @@ for target in "${TARGETS[@]}"; do
     mkdir -p "$WORK/$target"
     SCIM_FUZZ_TARGET=$target "$BIN" -max_total_time="$SECONDS_EACH" -timeout=5 -rss_limit_mb=2048 \
         -print_final_stats=1 -artifact_prefix=".build-fuzz/artifacts/$target-" \
-        "$WORK/$target" "Tests/SCIMCoreTests/FuzzCorpus/$target" > "$WORK/$target.log" 2>&1 &
+        "$WORK/$target" "Tests/SCIMCoreUnitTests/FuzzCorpus/$target" > "$WORK/$target.log" 2>&1 &
     pids+=($!)
 done
 status=0
@@ -53,11 +53,11 @@ for index in "${!TARGETS[@]}"; do
     if [ -n "$crash" ]; then status=1; tail -n 40 "$WORK/$target.log"; fi
     if [ "$MERGE" = 1 ]; then
         mkdir -p "$WORK/$target-merged"
-        SCIM_FUZZ_TARGET=$target "$BIN" -merge=1 "$WORK/$target-merged" "Tests/SCIMCoreTests/FuzzCorpus/$target" "$WORK/$target" \
+        SCIM_FUZZ_TARGET=$target "$BIN" -merge=1 "$WORK/$target-merged" "Tests/SCIMCoreUnitTests/FuzzCorpus/$target" "$WORK/$target" \
             > /dev/null 2>&1
         # Keep the committed corpus small: the seeds plus what adds coverage, at most 300 files of 4 KiB.
         find "$WORK/$target-merged" -type f -size -4k | head -n 300 | while read -r f; do
-            cp "$f" "Tests/SCIMCoreTests/FuzzCorpus/$target/"
+            cp "$f" "Tests/SCIMCoreUnitTests/FuzzCorpus/$target/"
         done
     fi
 done

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # slapd-set.sh -- one or more slapd providers with the bundled configuration, in a directory of their own.
 #
-# The same templates the Swift test harness (SlapdHarness) and scripts/ldap-selftest.sh render
+# The same templates the gateway's slapd launcher (SlapdLauncher: demo and tests) and scripts/ldap-selftest.sh render
 # (schema/ldap/cn-config.ldif.in, suffix.ldif.in, directory.ldif.in): the scim-gateway schema, overlays (ppolicy,
 # unique, memberof, refint, sssvlv, syncprov), indexes, limits, ACLs and the service account. Used by
 # scripts/faults.sh, scripts/soak.sh, the replication tests and the OpenLDAP container's entrypoint.

@@ -116,10 +116,10 @@ public final class LDAPConnection: @unchecked Sendable {
     // MARK: Operations
 
     public func search(base: String, scope: LDAPScope = .subtree, filter: LDAPFilter = .present("objectClass"),
-                       attributes: [String] = [], sizeLimit: Int = 0, timeLimit: Int = 0,
+                       attributes: [String] = [], sizeLimit: Int = 0,
                        controls: [LDAPRequestControl] = []) async throws(LDAPError) -> LDAPSearchResult {
+        // No time limit of its own: slapd is given the operation timeout as the time limit.
         let controls = LDAPProxy.controls(controls)
-        _ = timeLimit  // slapd is given the operation timeout as the time limit
         return try await exchange(.search, { handle throws(LDAPError) in
             try handle.sendSearch(base: base, scope: scope, filter: filter, attributes: attributes, sizeLimit: sizeLimit,
                                   controls: controls)

@@ -3,7 +3,9 @@ import Synchronization
 
 /// A fixed-size pool of connections with fail-fast behaviour while the directory is down.
 ///
-/// Each connection runs its libldap calls on its own serial queue. When a connection fails, idle connections are
+/// A connection carries one operation at a time: the caller writes the request, `LDAPReactor` collects the reply
+/// (only connect, bind and a few extended operations wait inside libldap, on the connection's own dispatch queue).
+/// When a connection fails, idle connections are
 /// dropped too (they share the dead server); reads are retried (at most twice) on another connection. When a new
 /// connection cannot be opened the pool enters a down state with exponential backoff, in which calls fail at once with
 /// `LDAPError` code `serverDown`; `run()` keeps probing in the background and leaves that state as soon as the

@@ -4,7 +4,7 @@ import Foundation
 import Logging
 import SCIMLDAP
 import SCIMServer
-import SlapdHarness
+import SlapdLauncher
 
 /// `scim-gateway`: serve SCIM over an LDAP directory.
 public struct GatewayCommand: AsyncParsableCommand {
@@ -41,14 +41,6 @@ struct HashToken: ParsableCommand {
             throw ValidationError("pipe the token on standard input")
         }
         print(BearerClient.hashString(of: token))
-    }
-}
-
-enum Logging {
-    /// The demo's logger: `SCIM_GATEWAY_LOG_LEVEL` and `SCIM_GATEWAY_LOG_FORMAT` (text or json).
-    static func makeLogger(environment: [String: String]) throws -> Logger {
-        try LogFormat(parsing: environment["SCIM_GATEWAY_LOG_FORMAT"] ?? "text")
-            .makeLogger(level: environment["SCIM_GATEWAY_LOG_LEVEL"] ?? "info")
     }
 }
 

@@ -3,7 +3,7 @@ import Foundation
 import LDAPClient
 import Logging
 import SCIMServer
-import SlapdHarness
+import SlapdLauncher
 
 /// `scim-gateway demo`: a throwaway slapd with the bundled schema and sample data, and the gateway on top.
 struct Demo: AsyncParsableCommand {
@@ -31,7 +31,7 @@ struct Demo: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = try Logging.makeLogger(environment: ProcessInfo.processInfo.environment)
+        let logger = try LogFormat.makeLogger(environment: ProcessInfo.processInfo.environment)
         guard let schema = SchemaDirectory.locate() else {
             throw ValidationError("cannot find the bundled schema/ folder: run from the repository or set SCIM_GATEWAY_SCHEMA_DIR")
         }

@@ -12,7 +12,7 @@ import SCIMProvisioning
 import SCIMServer
 import ServiceLifecycle
 import UnixSignals
-import SlapdHarness
+import SlapdLauncher
 
 /// Wires a config into a runnable gateway: the LDAP pool, the mapping, the schema registry and the HTTP app.
 public struct GatewayApplication {
@@ -62,11 +62,14 @@ public struct GatewayApplication {
         guard let passwordWrite = PasswordWriteSetting(config.ldap.passwordWrite) else {
             throw ConfigError("ldap.passwordWrite must be auto, modify, exop or hash, not \(config.ldap.passwordWrite)")
         }
+        let pageLimits = PageLimits.standard  // one value for the store and the HTTP layer
         let store = LDAPResourceStore(pool: pool, mapping: mapping, baseURL: config.publicBaseURL, logger: logger,
-                                      passwordWrite: passwordWrite)
+                                      passwordWrite: passwordWrite, clientScopes: config.directoryScopes(),
+                                      pageLimits: pageLimits)
         var serverConfiguration = SCIMServerConfiguration(
             basePath: config.server.basePath, publicBaseURL: config.publicBaseURL, maxBodyBytes: config.server.maxBodyBytes,
             clients: try config.bearerClients())
+        serverConfiguration.pageLimits = pageLimits
         serverConfiguration.features.sort = true
         // The truth at the time of asking: sortBy works only when the directory offers server-side sort + VLV.
         serverConfiguration.features.sortSupported = { [store] in await store.sortingSupported() }

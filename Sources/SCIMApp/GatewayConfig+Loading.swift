@@ -1,5 +1,6 @@
 import Foundation
 import LDAPClient
+import SCIMLDAP
 import SCIMServer
 import Yams
 
@@ -194,9 +195,19 @@ extension GatewayConfig {
                 return operation
             })
         }
-        return AccessPolicy(resourceTypes: access.resourceTypes.map(Set.init), operations: operations, baseDN: access.baseDN,
-                            proxiedAuthorizationID: access.proxyAuthorization,
+        return AccessPolicy(resourceTypes: access.resourceTypes.map(Set.init), operations: operations,
                             readOnlyAttributes: Set(access.readOnlyAttributes ?? []))
+    }
+
+    /// Client name → the subtree and proxy identity its requests have in the directory (clients with neither are
+    /// left out: unrestricted).
+    public func directoryScopes() -> [String: DirectoryScope] {
+        var scopes: [String: DirectoryScope] = [:]
+        for client in clients {
+            guard let access = client.access, access.baseDN != nil || access.proxyAuthorization != nil else { continue }
+            scopes[client.name] = DirectoryScope(baseDN: access.baseDN, proxiedAuthorizationID: access.proxyAuthorization)
+        }
+        return scopes
     }
 
     /// The log format; throws for anything but text and json.

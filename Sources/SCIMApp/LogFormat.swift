@@ -26,4 +26,10 @@ public enum LogFormat: String, Sendable, CaseIterable {
         logger.logLevel = Logger.Level(rawValue: level.lowercased()) ?? .info
         return logger
     }
+
+    /// The demo's logger: `SCIM_GATEWAY_LOG_LEVEL` and `SCIM_GATEWAY_LOG_FORMAT` (text or json).
+    static func makeLogger(environment: [String: String]) throws -> Logger {
+        try LogFormat(parsing: environment["SCIM_GATEWAY_LOG_FORMAT"] ?? "text")
+            .makeLogger(level: environment["SCIM_GATEWAY_LOG_LEVEL"] ?? "info")
+    }
 }

@@ -36,9 +36,7 @@ final class GroupCache: Sendable {
 
     var isFollowing: Bool { following.load(ordering: .sequentiallyConsistent) }
 
-    var isUsable: Bool {
-        lifetime > .zero && RequestScope.current.baseDN == nil && RequestScope.current.proxiedAuthorizationID == nil
-    }
+    var isUsable: Bool { lifetime > .zero }
 
     func lookup(_ key: String, now: ContinuousClock.Instant = .now) -> Entry? {
         entries.withLock { entries in

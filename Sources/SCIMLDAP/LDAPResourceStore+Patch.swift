@@ -7,17 +7,18 @@ import SCIMCore
 /// the group's members, so a 10,000-member group gains a member in one small modify.
 extension LDAPResourceStore {
     public func patch(id: String, request: PatchRequest, type: ResolvedResourceType, projection: Projection,
-                      ifMatch: String?) async throws -> StoredResource
+                      ifMatch: String?, validator: ResourceValidator) async throws -> StoredResource
     {
         try await scoped {
             try await retryingConcurrentChanges {
-                try await patchScoped(id: id, request: request, type: type, projection: projection, ifMatch: ifMatch)
+                try await patchScoped(id: id, request: request, type: type, projection: projection, ifMatch: ifMatch,
+                                      validator: validator)
             }
         }
     }
 
     private func patchScoped(id: String, request: PatchRequest, type: ResolvedResourceType, projection: Projection,
-                             ifMatch: String?) async throws -> StoredResource
+                             ifMatch: String?, validator: ResourceValidator) async throws -> StoredResource
     {
         let mapped = try resourceMapping(type)
         let applier = PatchApplier(type: type, strictNoTarget: request.strictNoTarget)
@@ -31,15 +32,15 @@ extension LDAPResourceStore {
                                      attributes: await readAttributes(mapped, projection: readProjection) + ["objectClass"])
         let currentResource = try await decode(current, type: type, mapped: mapped, known: []).resource
         let result = try applier.apply(request, to: currentResource)
-        if let ifMatch, EntryDecoder.version(current) != ifMatch, result.changesOtherAttributes || !result.memberChanges.isEmpty {
-            // Checked again atomically below where the write allows an Assertion control.
-            throw SCIMError.preconditionFailed()
+        if result.changesOtherAttributes || !result.memberChanges.isEmpty {
+            // A stale version fails before the change is validated; checked again atomically by the write.
+            try IfMatchCondition(ifMatch).verify(current)
         }
         if !withMembers, !result.changesOtherAttributes {
             return try await changeMembers(result.memberChanges, of: current, type: type, mapped: mapped, ifMatch: ifMatch,
                                            projection: projection)
         }
-        let validated = try storable(try ResourceValidator(type: type).validate(result.resource), type: type)
+        let validated = try storable(try validator.validate(result.resource), type: type)
         return try await write(validated, over: current, type: type, mapped: mapped, ifMatch: ifMatch, membersRead: withMembers,
                                removed: Set(request.operations.filter { $0.op == .remove }.compactMap { $0.path?.attribute.lowercased() }))
     }
@@ -76,7 +77,7 @@ extension LDAPResourceStore {
         let added = changes.added.compactMap(stored)
         if !removed.isEmpty { modifications.append(.delete(attribute, removed)) }
         if !added.isEmpty { modifications.append(.add(attribute, added)) }
-        let assertion: [LDAPRequestControl] = ifMatch.map { [.assertion(.equal("entryCSN", $0))] } ?? []
+        let assertion = try IfMatchCondition(ifMatch).controls(current: group)
         let readBack: [LDAPRequestControl] = [.postRead(await readAttributes(mapped, projection: projection))]
         do {
             groupCache.clear()

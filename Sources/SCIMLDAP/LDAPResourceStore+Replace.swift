@@ -28,67 +28,18 @@ extension LDAPResourceStore {
         return try await write(resource, over: current, type: type, mapped: mapped, ifMatch: ifMatch, membersRead: true)
     }
 
-    /// Writes `resource` (a complete representation) over `current`.
-    /// - `membersRead`: false when `current` was read without its members (a PATCH that does not touch them):
-    ///   membership is then left exactly as it is.
+    /// Writes `resource` (a complete representation) over `current` as `WritePlan` plans it (`membersRead` and
+    /// `removed` as there), with the client's If-Match (`IfMatchCondition`).
     func write(_ resource: JSONValue, over current: LDAPEntry, type: ResolvedResourceType, mapped: ResourceMapping,
                ifMatch: String?, membersRead: Bool, removed: Set<String> = []) async throws -> StoredResource
     {
         let targets = try await resolver.targets(forIDs: referencedIDs(in: resource, mapped))
         let encoded = try encoder(mapped, targets: targets).encodeNew(resource)
-        var owned: Set<String> = []
-        var single: Set<String> = []
-        var activeChanges: [LDAPModification] = []
-        for attribute in mapped.attributes {
-            // PUT never clears the password; an omitted `active` leaves the lock state alone.
-            if attribute.kind == .password && resource.value(at: attribute.path) == nil { continue }
-            if attribute.kind == .active {
-                // Only ppolicy's permanent lock is ours: a temporary lockout after failed binds is never cleared.
-                let wanted = resource.value(at: attribute.path)?.boolValue
-                if wanted != nil || removed.contains(attribute.path.attribute.lowercased()) {
-                    activeChanges += Self.activeModifications(attribute, wanted: wanted, current: current)
-                }
-                continue
-            }
-            if attribute.kind == .groups { continue }  // read-only, maintained by the directory
-            for name in attribute.ldapAttributes { owned.insert(name.lowercased()) }
-            if [.string, .boolean, .reference, .password, .active].contains(attribute.kind) {
-                single.insert(attribute.ldap.lowercased())
-            }
-        }
-        for (ldap, _) in mapped.derived ?? [:] { owned.insert(ldap.lowercased()) }
-        if let membership = mapped.membership {
-            if membersRead { owned.insert(membership.attribute.lowercased()) } else { owned.remove(membership.attribute.lowercased()) }
-        }
-        // What SCIM sees of the entry now: only those values may go.
         let view = try await currentView(current, type: type, mapped: mapped)
-        for derivedType in encoded.derivedTypes where view.derivedTypes.contains(derivedType) && !current.values(derivedType).isEmpty {
-            // Neither the client nor the gateway's answer holds a value of its own: what the directory has
-            // stays (an LDAP-required attribute is derived only when it is empty).
-            owned.remove(derivedType)
-        }
-        var planner = ModificationPlanner(ownedTypes: owned, singleValuedTypes: single)
-        planner.dnValuedTypes = dnValuedTypes(mapped)
-        planner.visible = VisibleValues.compute(current: current, view: view.attributes, dnValued: planner.dnValuedTypes)
-        var desired = encoded.attributes
-        if let membership = mapped.membership, let placeholder = membership.placeholder, membersRead,
-           let seen = planner.visible[ModificationPlanner.key(membership.attribute)],
-           seen.count < current.values(membership.attribute).count,
-           let index = desired.firstIndex(where: { $0.0.caseInsensitiveEquals(membership.attribute) }),
-           desired[index].1 == [Array(placeholder.utf8)], !current.values(membership.attribute).contains(Array(placeholder.utf8))
-        {
-            // Members SCIM cannot see keep the group valid on their own: no placeholder beside them.
-            desired[index].1 = []
-        }
-        var modifications = planner.plan(current: current, desired: desired) + activeChanges
-        let rdnChange = try RDNChange.plan(current: current, modifications: modifications, preferred: desired)
-        if let rdnChange {
-            // The rename moves the naming values; the modify does the rest, planned on the renamed entry.
-            for change in rdnChange.replaced {
-                planner.visible[change.key] = planner.visible[change.key].map { $0.filter { !RDNChange.equal($0, change.old) } + [change.new] }
-            }
-            modifications = planner.plan(current: rdnChange.renamed, desired: desired) + activeChanges
-        }
+        let plan = try WritePlan(resource, encoded: encoded, over: current, view: view, mapped: mapped, membersRead: membersRead,
+                                 removed: removed)
+        var modifications = plan.modifications
+        let rdnChange = plan.rdnChange
         // Object classes the mapping writes but an older entry lacks (e.g. the auxiliary class), when the
         // write needs them: an entry another tool created does not gain posixAccount for a new title.
         let classes = current.strings("objectClass")
@@ -104,22 +55,15 @@ extension LDAPResourceStore {
         // If-Match rides on the write as an Assertion control, so check and write are one step. slapd's unique
         // overlay runs its duplicate search with the operation's controls, where the assertion fails (122): when
         // the write touches a unique attribute, the version is compared right before the write instead.
-        let uniqueTypes = Set(uniqueLDAPTypes(mapped, type: type))
+        let uniqueTypes = WritePlan.uniqueLDAPTypes(mapped, type: type)
         let touchesUnique = renames || modifications.contains { uniqueTypes.contains(ModificationPlanner.type(of: $0.attribute)) }
-        var assertion: [LDAPRequestControl] = []
-        if let ifMatch {
-            if touchesUnique {
-                guard Self.version(of: current) == ifMatch else { throw SCIMError.preconditionFailed() }
-            } else {
-                assertion = [.assertion(.equal("entryCSN", ifMatch))]
-            }
-        }
+        let condition = IfMatchCondition(ifMatch)
+        var assertion = try condition.controls(current: current, inOperation: !touchesUnique)
         // A replace that carries values SCIM cannot see (the other `cn`s) would drop one another tool adds
         // between the read and this write: the write asserts the version it planned from, and starts over when
         // the entry changed meanwhile.
-        let carriesHidden = modifications.contains { $0.operation == .replace && planner.visible[ModificationPlanner.key($0.attribute)] != nil }
-        let guarded = ifMatch == nil && carriesHidden && !touchesUnique && current.string("entryCSN") != nil
-        if guarded { assertion = [.assertion(.equal("entryCSN", Self.version(of: current)))] }
+        let guarded = ifMatch == nil && plan.carriesHidden && !touchesUnique && current.string("entryCSN") != nil
+        if guarded { assertion = [IfMatchCondition.assertion(Self.version(of: current))] }
         let passwordType = mapped.attributes.first { $0.kind == .password }?.ldap.lowercased()
         let passwordValue = mapped.attributes.first { $0.kind == .password }.flatMap { resource.value(at: $0.path)?.stringValue }
         // Never clear text: hashed here, or held back for Password Modify after the other changes (`exop`).
@@ -127,9 +71,9 @@ extension LDAPResourceStore {
         if let passwordType, modifications.contains(where: { ModificationPlanner.type(of: $0.attribute) == passwordType }) {
             let method = try await passwordMethodForWrite(type.resourceType.name, mapped)
             (modifications, pending) = Self.applying(method, passwordType: passwordType, to: modifications)
-            if pending != nil, modifications.isEmpty, !renames, let ifMatch, !assertion.isEmpty {
+            if pending != nil, modifications.isEmpty, !renames {
                 // Password Modify carries no Assertion control: the version is compared right before it.
-                guard Self.version(of: current) == ifMatch else { throw SCIMError.preconditionFailed() }
+                try condition.verify(current)
             }
         }
         let relock = pending == nil ? [] : Self.relock(mapped, resource: resource, current: current, removed: removed)
@@ -265,71 +209,6 @@ extension LDAPResourceStore {
         var encoder = EntryEncoder(mapping: mapped, referenceDNs: dns)
         if mapped.membership?.value != nil { encoder.memberValues = values }
         return encoder.encodeView(resource)
-    }
-
-    /// Lower-cased LDAP types whose values are DNs (members, references).
-    func dnValuedTypes(_ mapped: ResourceMapping) -> Set<String> {
-        var types = Set(mapped.attributes.filter { $0.kind == .members || $0.kind == .reference }.map { $0.ldap.lowercased() })
-        if let membership = mapped.membership { types.insert(membership.attribute.lowercased()) }
-        return types
-    }
-
-    /// A write planned from a state another request changed meanwhile.
-    struct ConcurrentChange: Error { let error: LDAPError }
-
-    /// Runs a read-plan-write again (up to three times) when a concurrent change invalidated its plan.
-    func retryingConcurrentChanges<T>(_ body: () async throws -> T) async throws -> T {
-        for attempt in 1...3 {
-            do {
-                return try await body()
-            } catch let change as ConcurrentChange {
-                if attempt == 3 { throw translate(change.error, "resource") }
-            }
-        }
-        throw SCIMError.internal()
-    }
-
-    /// Lock and marker changes for `active` (nil: the client removed it).
-    static func activeModifications(_ attribute: AttributeMapping, wanted: Bool?, current: LDAPEntry) -> [LDAPModification] {
-        var mods: [LDAPModification] = []
-        let inactive = ActiveLock.isInactive(current, attribute)
-        if attribute.strategy == .attribute {
-            // A plain attribute: it holds exactly the value for the wanted state (nothing when no activeValue).
-            let target = wanted == false ? attribute.inactiveLDAPValue : attribute.activeValue
-            let values = current.strings(attribute.ldap)
-            if let target, values != [target] {
-                mods.append(.replace(attribute.ldap, [target]))
-            } else if target == nil, inactive {
-                mods.append(.delete(attribute.ldap))
-            }
-        } else if wanted == false, !inactive {
-            mods.append(.replace(attribute.ldap, [ActiveLock.permanentLock]))
-        } else if wanted != false, inactive {
-            mods.append(.delete(attribute.ldap, [ActiveLock.permanentLock]))
-        }
-        if let marker = attribute.marker {
-            let markerValue = current.string(marker)
-            switch wanted {
-            case .some(let flag) where markerValue != (flag ? "TRUE" : "FALSE"):
-                mods.append(.replace(marker, [flag ? "TRUE" : "FALSE"]))
-            case .none where markerValue != nil:
-                mods.append(.delete(marker))
-            default:
-                break
-            }
-        }
-        return mods
-    }
-
-    /// Lower-cased LDAP types holding SCIM attributes with server uniqueness (userName, externalId).
-    func uniqueLDAPTypes(_ mapped: ResourceMapping, type: ResolvedResourceType) -> [String] {
-        mapped.attributes.filter { attribute in
-            let path = attribute.path
-            guard path.sub == nil else { return false }
-            let definition = type.attribute(named: path.attribute, schemaURN: path.urn)?.attribute
-            return definition?.uniqueness != SCIMAttribute.Uniqueness.none
-                || path.attribute.caseInsensitiveEquals("externalId")
-        }.map { $0.ldap.lowercased() }
     }
 
     static func version(of entry: LDAPEntry) -> String { EntryDecoder.version(entry) }

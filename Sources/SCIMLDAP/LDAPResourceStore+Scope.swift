@@ -1,15 +1,20 @@
 import LDAPClient
 import SCIMCore
 
-/// The request's `RequestScope` applied to the directory: a client limited to a subtree sees and changes only
-/// entries inside it; a client with a proxy identity has every operation run as that identity (the directory's
-/// ACLs decide, and a denial is 403); /Me writes run as the user's own entry.
+/// The request's `RequestScope` applied to the directory through the client's `DirectoryScope`: a client limited to
+/// a subtree sees and changes only entries inside it; a client with a proxy identity has every operation run as
+/// that identity (the directory's ACLs decide, and a denial is 403); /Me writes run as the user's own entry.
 extension LDAPResourceStore {
+    /// The directory scope of the client the current request acts for.
+    var directoryScope: DirectoryScope {
+        RequestScope.current.clientName.flatMap { clientScopes[$0] } ?? .unrestricted
+    }
+
     /// Where entries of a resource type are searched for this request: the mapping's base narrowed to the
     /// client's subtree, or nil when the client may see none of them.
     func searchBase(_ mapped: ResourceMapping) -> (base: String, scope: LDAPScope)? {
         let mappedScope: LDAPScope = mapped.scope == .one ? .oneLevel : .subtree
-        guard let limit = RequestScope.current.baseDN else { return (mapped.baseDN, mappedScope) }
+        guard let limit = directoryScope.baseDN else { return (mapped.baseDN, mappedScope) }
         guard let limitDN = try? DistinguishedName(limit), let baseDN = try? DistinguishedName(mapped.baseDN) else {
             return nil
         }
@@ -26,22 +31,21 @@ extension LDAPResourceStore {
 
     /// True when the client's subtree (if any) contains `dn`.
     func isInScope(_ dn: String) -> Bool {
-        guard let limit = RequestScope.current.baseDN else { return true }
+        guard let limit = directoryScope.baseDN else { return true }
         guard let limitDN = try? DistinguishedName(limit), let target = try? DistinguishedName(dn) else { return false }
         return target.isDescendant(of: limitDN)
     }
 
     /// Runs `body` with the client's proxy identity (if any) on every LDAP operation.
     func scoped<T>(_ body: () async throws -> T) async throws -> T {
-        guard let identity = RequestScope.current.proxiedAuthorizationID else { return try await body() }
+        guard let identity = directoryScope.proxiedAuthorizationID else { return try await body() }
         return try await LDAPProxy.$authorizationID.withValue(identity) { try await body() }
     }
 
     /// Runs a write to `entry` as the entry itself when the request is the entry's own user acting on /Me (so
     /// the directory's password policy and ACLs treat it as the user's own change); otherwise unchanged.
     func actingAsOwner<T>(of entry: LDAPEntry, _ body: () async throws -> T) async throws -> T {
-        let scope = RequestScope.current
-        guard scope.proxiedAuthorizationID == nil, let acting = scope.actingUserID,
+        guard directoryScope.proxiedAuthorizationID == nil, let acting = RequestScope.current.actingUserID,
               let id = entry.string("entryUUID"), id.caseInsensitiveEquals(acting)
         else { return try await body() }
         return try await LDAPProxy.$authorizationID.withValue("dn:" + entry.dn) { try await body() }

@@ -7,10 +7,6 @@ import SCIMCore
 /// the window in the directory's order (`PagedWalk`). Either way the gateway holds only the page, and a size
 /// limit of the directory is a 400 `tooMany`, never a short total.
 extension LDAPResourceStore {
-    /// Page size when the client sends no `count`, and the largest page served.
-    public static let defaultPageSize = 100
-    public static let maxPageSize = 1000
-
     public func search(_ request: SearchRequest, type: ResolvedResourceType) async throws -> ResourcePage {
         try await scoped { try await searchScoped(request, type: type) }
     }
@@ -21,7 +17,7 @@ extension LDAPResourceStore {
         let capabilities = try await listingCapabilities()
         guard let strategy = capabilities.listing else { throw ListingErrors.listingUnavailable() }
         if request.sortBy != nil, !capabilities.sorting { throw ListingErrors.sortUnavailable() }
-        let count = min(request.count ?? Self.defaultPageSize, Self.maxPageSize)
+        let count = pageLimits.count(request.count)
         let filter = try await ldapFilter(for: request.filter, type: type, mapped: mapped)
         let attributes = count == 0 ? ["1.1"] : await readAttributes(mapped, projection: request.projection)
         guard let (base, scope) = searchBase(mapped) else {

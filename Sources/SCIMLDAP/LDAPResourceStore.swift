@@ -23,10 +23,17 @@ public struct LDAPResourceStore: ResourceStore {
     let passwordMethods = PasswordWriteCache()
     /// pwdPolicy entries behind `passwordState` (and `/PasswordPolicies`), kept a few seconds.
     let passwordPolicyCache: PasswordPolicyCache
+    /// Client name → where that client's requests reach (see `DirectoryScope`); clients not named are unrestricted.
+    let clientScopes: [String: DirectoryScope]
+    /// The page sizes lists are served with (the HTTP layer is given the same value).
+    let pageLimits: PageLimits
 
     public init(pool: LDAPPool, mapping: Mapping, baseURL: String, logger: Logger = Logger(label: "scim.ldap"),
-                groupCacheLifetime: Duration = .seconds(5), passwordWrite: PasswordWriteSetting = .auto) {
+                groupCacheLifetime: Duration = .seconds(5), passwordWrite: PasswordWriteSetting = .auto,
+                clientScopes: [String: DirectoryScope] = [:], pageLimits: PageLimits = .standard) {
         self.passwordWrite = passwordWrite
+        self.clientScopes = clientScopes
+        self.pageLimits = pageLimits
         self.groupCache = GroupCache(lifetime: groupCacheLifetime)
         let policySeconds = mapping.resourceTypes.values.compactMap { $0.passwordPolicy?.cacheSeconds }.min() ?? 5
         self.passwordPolicyCache = PasswordPolicyCache(lifetime: .seconds(max(0, policySeconds)))
@@ -175,7 +182,7 @@ public struct LDAPResourceStore: ResourceStore {
     private func deleteScoped(id: String, type: ResolvedResourceType, ifMatch: String?) async throws {
         let mapped = try resourceMapping(type)
         let entry = try await find(id: id, mapped: mapped, attributes: ["entryCSN", "entryUUID"])
-        let controls: [LDAPRequestControl] = ifMatch.map { [.assertion(.equal("entryCSN", $0))] } ?? []
+        let controls = try IfMatchCondition(ifMatch).controls(current: entry)
         try await actingAsOwner(of: entry) {
             switch mapped.delete ?? .delete {
             case .delete:
@@ -250,7 +257,8 @@ public struct LDAPResourceStore: ResourceStore {
                     pool: pool, groupsBase: groupMapping.baseDN, scope: groupMapping.scope == .one ? .oneLevel : .subtree,
                     selection: groupMapping.selection, membershipAttribute: groups.ldap,
                     displayAttribute: groupMapping.attributes.first { $0.scim.caseInsensitiveEquals("displayName") }?.ldap,
-                    cache: groupCache)
+                    // A client with a subtree or a proxy identity may see fewer groups than the cache holds.
+                    cache: directoryScope == .unrestricted ? groupCache : nil)
                 let resolution: GroupMembershipResolver.Resolution
                 do {
                     resolution = try await resolver.resolve(direct)

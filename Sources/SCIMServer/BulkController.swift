@@ -115,8 +115,9 @@ struct BulkController<Store: ResourceStore> {
             do {
                 let patch = PatchRequest(operations: [.init(op: .add, path: try AttributePath(parsing: "members"),
                                                             value: .array(members.map { .object(["value": .string($0)]) }))])
-                let stored = try await store.patch(id: deferred.groupID, request: patch, type: deferred.type,
-                                                  projection: Projection(excludedAttributes: ["members"]), ifMatch: nil)
+                let stored = try await ResourceOperations(store: store, type: deferred.type, configuration: configuration)
+                    .patch(id: deferred.groupID, request: patch, projection: Projection(excludedAttributes: ["members"]),
+                           ifMatch: nil, context)
                 if case .object(var object)? = results[deferred.index] {
                     object["version"] = .string(stored.etag)
                     results[deferred.index] = .object(object)
@@ -133,8 +134,7 @@ struct BulkController<Store: ResourceStore> {
         return SCIMResponse.json(.object(response))
     }
 
-    /// Runs one operation; returns its HTTP status and the resource as stored.
-    /// Runs one operation and records it in the audit stream.
+    /// Runs one operation through `body` and records it in the audit stream and the bulk metrics, success or failure.
     private func audited(_ operation: Operation, _ context: SCIMRequestContext,
                          _ body: () async throws -> (Int, StoredResource?, ResolvedResourceType?)) async throws
         -> (Int, StoredResource?, ResolvedResourceType?)
@@ -169,26 +169,21 @@ struct BulkController<Store: ResourceStore> {
         else { throw SCIMError.invalidPath("Unknown path \(operation.path).") }
         let version = ETagHeaders.versions(operation.version)?.first.flatMap { $0 == "*" ? nil : $0 }
         let name = type.resourceType.name
+        // The same pipeline as the type's own routes.
+        let operations = ResourceOperations(store: store, type: type, configuration: configuration)
         switch (operation.method, parts.count) {
         case ("POST", 1):
             try context.policy.authorize(.create, type: name)
-            try context.policy.checkWritable(data ?? .null, type: type)
-            let resource = try ResourceValidator(type: type).validate(data ?? .null)
-            return (201, try await store.create(resource, type: type), type)
+            return (201, try await operations.create(data ?? .null, context), type)
         case ("PUT", 2):
             try context.policy.authorize(.update, type: name)
-            try context.policy.checkWritable(data ?? .null, type: type)
-            let resource = try ResourceValidator(type: type).validate(data ?? .null)
-            return (200, try await store.replace(id: parts[1], with: resource, type: type, ifMatch: version), type)
+            return (200, try await operations.replace(id: parts[1], with: data ?? .null, ifMatch: version, context), type)
         case ("PATCH", 2):
             try context.policy.authorize(.update, type: name)
-            var patch = try PatchRequest(json: data ?? .null, filterLimits: configuration.filterLimits)
-            patch.strictNoTarget = context.strictNoTarget
-            try context.policy.checkWritable(patch, type: type)
-            return (200, try await store.patch(id: parts[1], request: patch, type: type, projection: .all, ifMatch: version), type)
+            return (200, try await operations.patch(id: parts[1], body: data ?? .null, projection: .all, ifMatch: version, context), type)
         case ("DELETE", 2):
             try context.policy.authorize(.delete, type: name)
-            try await store.delete(id: parts[1], type: type, ifMatch: version)
+            try await operations.delete(id: parts[1], ifMatch: version, context)
             return (204, nil, type)
         default:
             throw SCIMError.invalidSyntax("Unsupported bulk operation \(operation.method) \(operation.path).")

@@ -71,7 +71,7 @@ struct DiscoveryController {
             ]),
             "filter": .object([
                 "supported": .bool(configuration.features.filter),
-                "maxResults": .integer(Int64(configuration.maxPageSize)),
+                "maxResults": .integer(Int64(configuration.pageLimits.maxCount)),
             ]),
             "changePassword": supported(true),
             "sort": supported(sort),

@@ -5,11 +5,17 @@ import Logging
 import OrderedCollections
 import SCIMCore
 
-/// The endpoints of one resource type (/Users or /Groups), over any `ResourceStore`.
+/// The endpoints of one resource type (/Users or /Groups), over any `ResourceStore`: each route authorizes, reads
+/// the request, runs the operation's one pipeline (`ResourceOperations`) and renders the answer.
 struct ResourceController<Store: ResourceStore> {
-    let store: Store
-    let type: ResolvedResourceType
-    let configuration: SCIMServerConfiguration
+    let operations: ResourceOperations<Store>
+
+    init(store: Store, type: ResolvedResourceType, configuration: SCIMServerConfiguration) {
+        operations = ResourceOperations(store: store, type: type, configuration: configuration)
+    }
+
+    var type: ResolvedResourceType { operations.type }
+    var configuration: SCIMServerConfiguration { operations.configuration }
 
     var endpoint: String { type.resourceType.endpoint.trimmingCharacters(in: ["/"]) }
 
@@ -61,12 +67,9 @@ struct ResourceController<Store: ResourceStore> {
     private func createUnaudited(_ request: Request, _ context: SCIMRequestContext) async throws -> Response {
         let projection = try projection(request)
         let body = try await SCIMBody.read(request, context: context, configuration: configuration)
-        try context.policy.checkWritable(body, type: type)
-        let resource = try ResourceValidator(type: type).validate(body)
-        let stored = try await store.create(resource, type: type)
+        let stored = try await operations.create(body, context)
         var headers: HTTPFields = [.eTag: stored.etag]
         if let location = stored.resource["meta"]?["location"]?.stringValue { headers[.location] = location }
-        context.logger.info("created", metadata: ["resourceType": "\(type.resourceType.name)", "id": "\(stored.id ?? "")"])
         return SCIMResponse.json(projection.apply(to: stored.resource, type: type), status: .created, headers: headers)
     }
 
@@ -84,10 +87,7 @@ struct ResourceController<Store: ResourceStore> {
     }
 
     private func respond(to search: SearchRequest) async throws -> Response {
-        var resolved = try search.resolved(against: type)
-        try resolved.projection.validate(against: type)
-        resolved.count = min(resolved.count ?? configuration.defaultPageSize, configuration.maxPageSize)
-        let page = try await store.search(resolved, type: type)
+        let (page, resolved) = try await operations.search(search)
         let resources = page.resources.map { resolved.projection.apply(to: $0.resource, type: type) }
         let list = ListResponse(resources: resources, totalResults: page.totalResults, startIndex: page.startIndex,
                                 itemsPerPage: resources.count)
@@ -101,13 +101,7 @@ struct ResourceController<Store: ResourceStore> {
             let projection = try projection(request)
             let version = try Self.singleVersion(request.headers[.ifMatch])
             let body = try await SCIMBody.read(request, context: context, configuration: configuration)
-            if let sentID = body["id"]?.stringValue, sentID != id {
-                throw SCIMError.mutability("The id in the body does not match the URL.")
-            }
-            try context.policy.checkWritable(body, type: type)
-            let resource = try ResourceValidator(type: type).validate(body)
-            let stored = try await store.replace(id: id, with: resource, type: type, ifMatch: version)
-            context.logger.info("replaced", metadata: ["resourceType": "\(typeName)", "id": "\(id)"])
+            let stored = try await operations.replace(id: id, with: body, ifMatch: version, context)
             return (SCIMResponse.json(projection.apply(to: stored.resource, type: type), headers: [.eTag: stored.etag]), id)
         }
     }
@@ -119,11 +113,7 @@ struct ResourceController<Store: ResourceStore> {
             let projection = try projection(request)
             let version = try Self.singleVersion(request.headers[.ifMatch])
             let body = try await SCIMBody.read(request, context: context, configuration: configuration)
-            var patch = try PatchRequest(json: body, filterLimits: configuration.filterLimits)
-            patch.strictNoTarget = context.strictNoTarget
-            try context.policy.checkWritable(patch, type: type)
-            let stored = try await store.patch(id: id, request: patch, type: type, projection: projection, ifMatch: version)
-            context.logger.info("patched", metadata: ["resourceType": "\(typeName)", "id": "\(id)"])
+            let stored = try await operations.patch(id: id, body: body, projection: projection, ifMatch: version, context)
             return (SCIMResponse.json(projection.apply(to: stored.resource, type: type), headers: [.eTag: stored.etag]), id)
         }
     }
@@ -139,7 +129,7 @@ struct ResourceController<Store: ResourceStore> {
         let id = try override ?? context.parameters.require("id")
         try context.policy.authorize(.read, type: typeName)
         let projection = try projection(request)
-        let stored = try await store.get(id: id, type: type, projection: projection)
+        let stored = try await operations.get(id: id, projection: projection)
         if let wanted = ETagHeaders.versions(request.headers[.ifNoneMatch]),
            wanted.contains("*") || wanted.contains(stored.version)
         {
@@ -153,8 +143,7 @@ struct ResourceController<Store: ResourceStore> {
         try context.policy.authorize(.delete, type: typeName)
         return try await audited("delete", context, id: id) {
             let version = try Self.singleVersion(request.headers[.ifMatch])
-            try await store.delete(id: id, type: type, ifMatch: version)
-            context.logger.info("deleted", metadata: ["resourceType": "\(typeName)", "id": "\(id)"])
+            try await operations.delete(id: id, ifMatch: version, context)
             return (Response(status: .noContent), id)
         }
     }

@@ -36,7 +36,7 @@ struct RootSearchController<Store: ResourceStore> {
             }
         }
         if applicable.isEmpty, let firstError { throw firstError }
-        let wanted = min(search.count ?? configuration.defaultPageSize, configuration.maxPageSize)
+        let wanted = configuration.pageLimits.count(search.count)
         var totals: [Int] = []
         for (type, resolved) in applicable {
             var countOnly = resolved

@@ -6,7 +6,7 @@ import SCIMCore
 /// HTTP-side settings.
 ///
 /// Keys (config file `http:` and `scim:` sections): `basePath`, `publicBaseURL`, `maxBodyBytes`, `maxJSONDepth`,
-/// `filter.maxLength`, `filter.maxDepth`, `defaultPageSize`, `maxPageSize`.
+/// `filter.maxLength`, `filter.maxDepth`; page limits are `PageLimits.standard`.
 public struct SCIMServerConfiguration: Sendable {
     /// Path prefix of every SCIM endpoint, `/scim/v2` by default.
     public var basePath: String
@@ -15,9 +15,9 @@ public struct SCIMServerConfiguration: Sendable {
     public var maxBodyBytes: Int
     public var maxJSONDepth: Int
     public var filterLimits: FilterLimits
-    /// Page size when a list names no `count`, and the largest page served (advertised as filter.maxResults).
-    public var defaultPageSize: Int = 100
-    public var maxPageSize: Int = 1000
+    /// Page size when a list names no `count`, and the largest page served (advertised as filter.maxResults); the
+    /// storage backend is given the same value.
+    public var pageLimits: PageLimits = .standard
     /// /Bulk bounds, enforced and advertised in ServiceProviderConfig.
     public var bulkMaxOperations: Int = 1000
     public var bulkMaxPayloadBytes: Int = 1 << 20

@@ -1,5 +1,5 @@
 // swift-tools-version: 6.1
-// libFuzzer targets for the protocol core (SCIMCore only). Built on its own by scripts/fuzz.sh:
+// libFuzzer targets for the protocol core (SCIMCore, driven through SCIMFuzzEntryPoints). Built on its own by scripts/fuzz.sh:
 //   swift build -c release --package-path Tests/Fuzz --scratch-path .build-fuzz \
 //     -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
 import PackageDescription
@@ -10,7 +10,10 @@ let package = Package(
     targets: [
         .executableTarget(
             name: "SCIMFuzz",
-            dependencies: [.product(name: "SCIMCore", package: "scim-gateway")],
+            dependencies: [
+                .product(name: "SCIMCore", package: "scim-gateway"),
+                .product(name: "SCIMFuzzEntryPoints", package: "scim-gateway"),
+            ],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
     ],

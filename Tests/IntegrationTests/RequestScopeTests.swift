@@ -7,8 +7,9 @@ import SCIMLDAP
 import SlapdHarness
 import Testing
 
-/// The store honours the request's `RequestScope` against a real slapd: subtree limits, proxied authorization
-/// (the directory's ACLs decide), /Me writes as the user's own entry, and password checks by LDAP bind.
+/// The store honours the request's `RequestScope` through each client's `DirectoryScope` against a real slapd:
+/// subtree limits, proxied authorization (the directory's ACLs decide), /Me writes as the user's own entry, and
+/// password checks by LDAP bind.
 @Suite("Request scope in the LDAP store")
 struct RequestScopeTests {
     struct Fixture {
@@ -23,7 +24,15 @@ struct RequestScopeTests {
         let mapping = try Mapping.load(repository.appendingPathComponent("Config/mapping/bundled.yaml"),
                                        suffix: harness.slapd.suffix)
         let registry = try SchemaRegistry.load(directory: repository.appendingPathComponent("schema/scim"))
-        let store = LDAPResourceStore(pool: harness.gateway.pool, mapping: mapping, baseURL: "https://scim.test/scim/v2")
+        let suffix = harness.slapd.suffix, people = harness.slapd.peopleDN
+        let scopes: [String: DirectoryScope] = [
+            "suffix": DirectoryScope(baseDN: suffix), "alice": DirectoryScope(baseDN: "uid=alice,\(people)"),
+            "elsewhere": DirectoryScope(baseDN: "ou=elsewhere,\(suffix)"),
+            "reader": DirectoryScope(proxiedAuthorizationID: "dn:uid=reader,\(people)"),
+            "admin-proxy": DirectoryScope(proxiedAuthorizationID: "dn:cn=admin,\(suffix)"),
+        ]
+        let store = LDAPResourceStore(pool: harness.gateway.pool, mapping: mapping, baseURL: "https://scim.test/scim/v2",
+                                      clientScopes: scopes)
         return Fixture(harness: harness, store: store, users: try #require(registry.resourceType(named: "User")))
     }
 
@@ -53,12 +62,11 @@ struct RequestScopeTests {
         let all = SearchRequest(filter: nil, projection: .all)
 
         // The whole suffix: everything visible.
-        try await RequestScope.$current.withValue(RequestScope(baseDN: f.harness.slapd.suffix)) { () async throws in
+        try await RequestScope.$current.withValue(RequestScope(clientName: "suffix")) { () async throws in
             #expect(try await f.store.search(all, type: f.users).totalResults == 2)
         }
         // One entry's own subtree: that entry only.
-        let aliceDN = "uid=alice,\(f.harness.slapd.peopleDN)"
-        try await RequestScope.$current.withValue(RequestScope(baseDN: aliceDN)) { () async throws in
+        try await RequestScope.$current.withValue(RequestScope(clientName: "alice")) { () async throws in
             let page = try await f.store.search(all, type: f.users)
             #expect(page.resources.map(\.id) == [aliceID])
             #expect(try await f.store.get(id: aliceID, type: f.users, projection: .all).id == aliceID)
@@ -71,7 +79,7 @@ struct RequestScopeTests {
             #expect(status3 == 403)
         }
         // A subtree beside the users: nothing.
-        try await RequestScope.$current.withValue(RequestScope(baseDN: "ou=elsewhere,\(f.harness.slapd.suffix)")) { () async throws in
+        try await RequestScope.$current.withValue(RequestScope(clientName: "elsewhere")) { () async throws in
             #expect(try await f.store.search(all, type: f.users).totalResults == 0)
             let status4 = await Self.status { _ = try await f.store.get(id: aliceID, type: f.users, projection: .all) }
             #expect(status4 == 404)
@@ -83,9 +91,8 @@ struct RequestScopeTests {
         let f = try await Self.fixture()
         defer { f.harness.stop() }
         let reader = try await f.store.create(Self.user("reader"), type: f.users)
-        let readerDN = "uid=reader,\(f.harness.slapd.peopleDN)"
         // An ordinary user may read (by users read) but not write: the directory denies, the client sees 403.
-        try await RequestScope.$current.withValue(RequestScope(proxiedAuthorizationID: "dn:\(readerDN)")) { () async throws in
+        try await RequestScope.$current.withValue(RequestScope(clientName: "reader")) { () async throws in
             #expect(try await f.store.search(SearchRequest(filter: nil, projection: .all), type: f.users).totalResults == 1)
             let status5 = await Self.status { _ = try await f.store.create(Self.user("intruder"), type: f.users) }
             #expect(status5 == 403)
@@ -93,7 +100,7 @@ struct RequestScopeTests {
             #expect(status6 == 403)
         }
         // An identity the service account may not proxy as (outside its authzTo): refused, 403.
-        try await RequestScope.$current.withValue(RequestScope(proxiedAuthorizationID: "dn:cn=admin,\(f.harness.slapd.suffix)")) { () async throws in
+        try await RequestScope.$current.withValue(RequestScope(clientName: "admin-proxy")) { () async throws in
             let status7 = await Self.status {
                 _ = try await f.store.search(SearchRequest(filter: nil, projection: .all), type: f.users)
             }

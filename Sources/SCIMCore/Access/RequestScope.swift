@@ -1,24 +1,22 @@
-/// Who a request acts for, as far as the backend must know: set by the HTTP layer's authentication for the whole
-/// request (a task-local value), honoured by the `ResourceStore`.
+/// Who a request acts for, as far as the protocol knows: set by the HTTP layer's authentication for the whole
+/// request (a task-local value), honoured by the `ResourceStore`. What a principal may do (resource types,
+/// operations, attributes) is the HTTP layer's access policy; what it means in a backend (an LDAP subtree, a proxy
+/// identity) is the backend's own configuration, keyed by `clientName`.
 ///
-/// - `baseDN`: the client may only see and change resources inside this subtree (DN); anything outside is
-///   "not found", searches are limited to it.
-/// - `proxiedAuthorizationID`: an LDAP authorization identity (`dn:...` or `u:...`) every directory operation
-///   runs as (RFC 4370 Proxied Authorization), so the directory's own ACLs apply.
-/// - `actingUserID`: the SCIM id of the authenticated end user (/Me); writes run as that user's own entry with
-///   Proxied Authorization, so the directory's password policy and ACLs apply to the user.
+/// - `clientName`: the authenticated API client (`clients[].name`); nil for end users and for the gateway's own
+///   work (start-up checks, provisioning).
+/// - `actingUserID`: the SCIM id of the authenticated end user (/Me); a backend may run that user's writes as the
+///   user, so the directory's password policy and ACLs apply to them.
 public struct RequestScope: Sendable, Hashable {
-    public var baseDN: String?
-    public var proxiedAuthorizationID: String?
+    public var clientName: String?
     public var actingUserID: String?
 
-    public init(baseDN: String? = nil, proxiedAuthorizationID: String? = nil, actingUserID: String? = nil) {
-        self.baseDN = baseDN
-        self.proxiedAuthorizationID = proxiedAuthorizationID
+    public init(clientName: String? = nil, actingUserID: String? = nil) {
+        self.clientName = clientName
         self.actingUserID = actingUserID
     }
 
-    /// No restriction: the service account's own view.
+    /// No principal: the gateway's own view.
     public static let unrestricted = RequestScope()
 
     /// The scope of the request being served (`RequestScope.$current.withValue(scope) { ... }`).

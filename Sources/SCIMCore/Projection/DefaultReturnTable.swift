@@ -1,4 +1,4 @@
-import OrderedCollections
+public import OrderedCollections
 
 /// What the default projection (no `attributes`, no `excludedAttributes`) does with each attribute of a resource
 /// type, decided once from its schemas so a read checks names in a table instead of searching the schemas.

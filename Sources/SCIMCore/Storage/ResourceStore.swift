@@ -38,13 +38,24 @@ public protocol ResourceStore: Sendable {
     func replace(id: String, with resource: JSONValue, type: ResolvedResourceType, ifMatch: String?) async throws
         -> StoredResource
     /// Applies a PATCH (RFC 7644 §3.5.2); `projection` is what the response will show (a backend may skip
-    /// reading group members the client excluded); `ifMatch` as for delete.
-    func patch(id: String, request: PatchRequest, type: ResolvedResourceType, projection: Projection, ifMatch: String?)
-        async throws -> StoredResource
+    /// reading group members the client excluded); `ifMatch` as for delete. The patched representation is checked
+    /// with `validator`, the caller's — the same one its POST and PUT validate with — before it is stored.
+    func patch(id: String, request: PatchRequest, type: ResolvedResourceType, projection: Projection, ifMatch: String?,
+               validator: ResourceValidator) async throws -> StoredResource
     /// Lists resources matching a (resolved) search request, sorted and paged by the backend.
     func search(_ request: SearchRequest, type: ResolvedResourceType) async throws -> ResourcePage
     /// Deletes a resource; `ifMatch` is the version the client expects (nil: unconditional).
     func delete(id: String, type: ResolvedResourceType, ifMatch: String?) async throws
     /// Checks that the backing directory answers.
     func ping() async throws
+}
+
+extension ResourceStore {
+    /// A PATCH validated with the type's default validator (for callers outside the HTTP pipeline).
+    public func patch(id: String, request: PatchRequest, type: ResolvedResourceType, projection: Projection, ifMatch: String?)
+        async throws -> StoredResource
+    {
+        try await patch(id: id, request: request, type: type, projection: projection, ifMatch: ifMatch,
+                        validator: ResourceValidator(type: type))
+    }
 }

@@ -1,8 +1,8 @@
 import OrderedCollections
 import SCIMCore
 
-/// What one client may do: resource types, operations, a subtree, attributes it may not write, and the LDAP
-/// identity its operations run as. A forbidden operation is 403; resources outside the subtree are not found.
+/// What one client may do: resource types, operations and attributes it may not write. A forbidden operation is
+/// 403. (Where a client reaches in the backend, such as an LDAP subtree, is the backend's configuration.)
 public struct AccessPolicy: Sendable {
     public enum Operation: String, Sendable, CaseIterable, Codable {
         case read, create, update, delete, bulk
@@ -11,20 +11,14 @@ public struct AccessPolicy: Sendable {
     /// Lower-cased resource type names; nil allows every type.
     public var resourceTypes: Set<String>?
     public var operations: Set<Operation>
-    /// DN of the subtree the client sees (RequestScope.baseDN).
-    public var baseDN: String?
-    /// LDAP authorization identity for Proxied Authorization (RequestScope.proxiedAuthorizationID).
-    public var proxiedAuthorizationID: String?
     /// SCIM attributes the client may not write, lower-cased (`password`, `emails`, `name.givenname`,
     /// `urn:...:user:manager`).
     public var readOnlyAttributes: Set<String>
 
-    public init(resourceTypes: Set<String>? = nil, operations: Set<Operation> = Set(Operation.allCases), baseDN: String? = nil,
-                proxiedAuthorizationID: String? = nil, readOnlyAttributes: Set<String> = []) {
+    public init(resourceTypes: Set<String>? = nil, operations: Set<Operation> = Set(Operation.allCases),
+                readOnlyAttributes: Set<String> = []) {
         self.resourceTypes = resourceTypes.map { Set($0.map { $0.lowercased() }) }
         self.operations = operations
-        self.baseDN = baseDN
-        self.proxiedAuthorizationID = proxiedAuthorizationID
         self.readOnlyAttributes = Set(readOnlyAttributes.map { $0.lowercased() })
     }
 

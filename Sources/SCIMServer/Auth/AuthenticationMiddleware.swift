@@ -49,8 +49,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 throw SCIMError.forbidden("A user credential serves /Me only.")
             }
         }
-        let scope = RequestScope(baseDN: context.policy.baseDN, proxiedAuthorizationID: context.policy.proxiedAuthorizationID,
-                                 actingUserID: context.actingUserID)
+        let scope = RequestScope(clientName: context.isUser ? nil : context.clientName, actingUserID: context.actingUserID)
         return try await RequestScope.$current.withValue(scope) { try await next(request, context) }
     }
 

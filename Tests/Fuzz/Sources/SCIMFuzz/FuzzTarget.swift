@@ -1,5 +1,6 @@
 import Foundation
 import SCIMCore
+import SCIMFuzzEntryPoints
 
 /// libFuzzer entry: the target is chosen by SCIM_FUZZ_TARGET (filter, path or body); schemas come from the
 /// checkout this file was built from.

@@ -1,6 +1,7 @@
 import Foundation
 import LDAPClient
 @testable import SCIMLDAP
+import SCIMTestSupport
 import Testing
 
 /// Small pure pieces of reading an entry (no directory needed).
@@ -31,7 +32,7 @@ struct DecodingUnitTests {
     }
 
     @Test func theAttributesReadAreListedOnceWhenTheMappingLoads() throws {
-        let url = GatewayHarness.repository.appendingPathComponent("Config/mapping/bundled.yaml")
+        let url = UnitFixtures.repository.appendingPathComponent("Config/mapping/bundled.yaml")
         let mapping = try Mapping.load(url, suffix: "dc=example,dc=org")
         let users = try #require(mapping.resourceTypes["User"])
         let groups = try #require(mapping.resourceTypes["Group"])

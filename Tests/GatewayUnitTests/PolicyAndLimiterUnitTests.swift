@@ -1,12 +1,13 @@
 import Foundation
 import SCIMCore
 import SCIMServer
+import SCIMTestSupport
 import Testing
 
 /// Pure logic of the access policy and the rate limiter (no directory needed).
 @Suite("Access policy and rate limiter")
 struct PolicyAndLimiterUnitTests {
-    static let registry = try! SchemaRegistry.load(directory: GatewayHarness.repository.appendingPathComponent("schema/scim"))
+    static let registry = try! SchemaRegistry.load(directory: UnitFixtures.repository.appendingPathComponent("schema/scim"))
     static let manager = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"
 
     static func patch(_ text: String) throws -> PatchRequest {

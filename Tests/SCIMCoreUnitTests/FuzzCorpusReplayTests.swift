@@ -1,5 +1,6 @@
 import Foundation
 import SCIMCore
+import SCIMFuzzEntryPoints
 import Testing
 
 /// Replays the committed libFuzzer corpus (scripts/fuzz.sh) through the same entry points as the fuzz targets, so

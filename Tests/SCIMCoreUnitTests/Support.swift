@@ -3,7 +3,7 @@ import SCIMCore
 
 /// The repository's `schema/scim` directory, found from this file's location.
 let schemaDirectory = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-    .deletingLastPathComponent()  // SCIMCoreTests
+    .deletingLastPathComponent()  // SCIMCoreUnitTests
     .deletingLastPathComponent()  // Tests
     .deletingLastPathComponent()  // repository root
     .appendingPathComponent("schema/scim")

@@ -2,6 +2,7 @@ import Foundation
 import LDAPClient
 @testable import SCIMLDAP
 @testable import SCIMServer
+import SCIMTestSupport
 import Testing
 
 /// The pure pieces behind the faster read path (no directory needed).
@@ -50,7 +51,7 @@ struct ReadPathUnitTests {
     }
 
     @Test func starListsNameOnlyWhatStarLeavesOut() throws {
-        let url = GatewayHarness.repository.appendingPathComponent("Config/mapping/bundled.yaml")
+        let url = UnitFixtures.repository.appendingPathComponent("Config/mapping/bundled.yaml")
         let mapping = try Mapping.load(url, suffix: "dc=example,dc=org")
         let users = try #require(mapping.resourceTypes["User"])
         let groups = try #require(mapping.resourceTypes["Group"])

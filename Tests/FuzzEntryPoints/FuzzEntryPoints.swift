@@ -1,4 +1,5 @@
 import Foundation
+import SCIMCore
 
 /// The parsers that take untrusted input, driven with arbitrary bytes: by the libFuzzer targets in Tests/Fuzz and
 /// by the unit test that replays their committed corpus. Each call must return (never trap, never hang) whatever
