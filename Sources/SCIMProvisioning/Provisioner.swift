@@ -103,8 +103,10 @@ public struct Provisioner: Sendable {
                 group.addTask { await self.retries(queue: queue, reconcile: reconcileRequests.continuation) }
                 group.addTask {
                     for await _ in reconcileRequests.stream {
-                        // A failed reconciliation (the target away) is tried again, 2 s doubling to a minute; no
-                        // cookie is recorded meanwhile, so nothing it would have found is lost to a restart.
+                        // A failed reconciliation (the target away) is tried again, 2 s doubling to 10 s (as the
+                        // circuit: a target that returns is caught up within seconds; a listing that fails costs
+                        // it one request); no cookie is recorded meanwhile, so nothing it would have found is lost
+                        // to a restart.
                         var delay = Duration.seconds(2)
                         while !Task.isCancelled {
                             if await self.reconcileNow() {
@@ -112,7 +114,7 @@ public struct Provisioner: Sendable {
                                 break
                             }
                             try? await Task.sleep(for: delay)
-                            delay = min(delay * 2, .seconds(60))
+                            delay = min(delay * 2, .seconds(10))
                         }
                     }
                 }
