@@ -169,14 +169,9 @@ public struct LDAPResourceStore: ResourceStore {
     public func get(id: String, type: ResolvedResourceType, projection: Projection) async throws -> StoredResource {
         try await scoped {
             let mapped = try resourceMapping(type)
-            var entry = try await find(id: id, mapped: mapped, attributes: await readAttributes(mapped, projection: projection))
-            // `excludedAttributes=groups`: the memberships are not resolved (a search per nesting level saved).
-            if projection.excludedAttributes.contains(where: { $0.caseInsensitiveEquals("groups") }),
-               let groups = mapped.attributes.first(where: { $0.kind == .groups })
-            {
-                entry = LDAPEntry(dn: entry.dn, attributes: entry.attributes.filter { !$0.type.caseInsensitiveEquals(groups.ldap) })
-            }
-            return try await decode(entry, type: type, mapped: mapped, known: [])
+            let entry = try await find(id: id, mapped: mapped, attributes: await readAttributes(mapped, projection: projection))
+            return try await decode(withoutUnresolvedGroups(entry, mapped: mapped, projection: projection), type: type, mapped: mapped,
+                                    known: [])
         }
     }
 

@@ -76,26 +76,7 @@ struct PasswordPolicy: Sendable, Equatable {
 enum GeneralizedTimeDate {
     /// `20261123220102Z` or `20261123220102.123456Z` → a Date (UTC); nil for anything else.
     static func parse(_ value: String) -> Date? {
-        let digits = Array(value.utf8.prefix(14))
-        guard digits.count == 14, digits.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
-        func field(_ from: Int, _ length: Int) -> Int { digits[from..<from + length].reduce(0) { $0 * 10 + Int($1 - 48) } }
-        var components = DateComponents()
-        components.year = field(0, 4)
-        components.month = field(4, 2)
-        components.day = field(6, 2)
-        components.hour = field(8, 2)
-        components.minute = field(10, 2)
-        components.second = field(12, 2)
-        components.timeZone = TimeZone(identifier: "UTC")
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        guard let whole = calendar.date(from: components) else { return nil }
-        // Fractional seconds (ppolicy writes pwdFailureTime with microseconds).
-        let rest = value.utf8.dropFirst(14)
-        if rest.first == UInt8(ascii: "."), let fraction = Double("0" + String(decoding: rest.prefix { $0 != UInt8(ascii: "Z") }, as: UTF8.self)) {
-            return whole.addingTimeInterval(fraction)
-        }
-        return whole
+        LDAPGeneralizedTime.date(from: value)
     }
 
     static func rfc3339(_ date: Date) -> String {

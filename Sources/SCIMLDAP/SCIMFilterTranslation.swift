@@ -356,10 +356,6 @@ struct SCIMFilterTranslation {
 extension GeneralizedTime {
     /// A date as GeneralizedTime in UTC, second resolution (`20110513044234Z`).
     static func format(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return String(format: "%04d%02d%02d%02d%02d%02dZ", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0,
-                      c.second ?? 0)
+        LDAPGeneralizedTime.string(from: date)
     }
 }

@@ -85,7 +85,8 @@ public struct Provisioner: Sendable {
     /// The work of the lease holder, until cancelled (the lease was lost, or the gateway stops).
     private func lead() async {
         let queue = ChangeQueue()
-        let reconcileRequests = AsyncStream<Void>.makeStream()
+        // At most one request waits while a reconciliation runs: asking again meanwhile adds nothing.
+        let reconcileRequests = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         await withTaskCancellationHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.follow(queue: queue, reconcile: reconcileRequests.continuation) }
@@ -99,11 +100,13 @@ public struct Provisioner: Sendable {
                     }
                 }
                 group.addTask { await self.checkpoints(queue: queue) }
-                group.addTask { await self.retries(queue: queue) }
+                group.addTask { await self.retries(queue: queue, reconcile: reconcileRequests.continuation) }
                 group.addTask {
                     for await _ in reconcileRequests.stream {
-                        // A failed reconciliation (the target away) is tried again, 2 s doubling to a minute; no
-                        // cookie is recorded meanwhile, so nothing it would have found is lost to a restart.
+                        // A failed reconciliation (the target away) is tried again, 2 s doubling to 10 s (as the
+                        // circuit: a target that returns is caught up within seconds; a listing that fails costs
+                        // it one request); no cookie is recorded meanwhile, so nothing it would have found is lost
+                        // to a restart.
                         var delay = Duration.seconds(2)
                         while !Task.isCancelled {
                             if await self.reconcileNow() {
@@ -111,7 +114,7 @@ public struct Provisioner: Sendable {
                                 break
                             }
                             try? await Task.sleep(for: delay)
-                            delay = min(delay * 2, .seconds(60))
+                            delay = min(delay * 2, .seconds(10))
                         }
                     }
                 }
@@ -249,8 +252,12 @@ public struct Provisioner: Sendable {
     }
 
     /// Pending resources whose backoff is over go back into the queue; the pending and failed gauges follow.
-    private func retries(queue: ChangeQueue) async {
+    /// Many at once (after an outage, or a restart during one) are caught up by one reconciliation instead: it
+    /// matches them all against one listing of the target, where each retried alone would first search the target
+    /// for its counterpart (by externalId, userName and e-mail: a lost answer may have created it).
+    private func retries(queue: ChangeQueue, reconcile: AsyncStream<Void>.Continuation) async {
         var rounds = 0
+        var reconciliationAsked: ContinuousClock.Instant?
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(2))
             guard let pending = try? await engine.state.records(status: .pending) else { continue }
@@ -259,9 +266,23 @@ public struct Provisioner: Sendable {
             rounds += 1
             // The target answers again after an outage: everything waiting goes now, not at its backoff time.
             let now = engine.takeRecovered() ? Date.distantFuture : Date()
-            for record in pending where (record.nextAttempt ?? .distantPast) <= now {
+            let due = pending.filter { ($0.nextAttempt ?? .distantPast) <= now }
+            if due.count > Self.reconcileAbove {
+                // Asked once a minute at most: the reconciliation retries itself while the target is away.
+                if reconciliationAsked.map({ ContinuousClock.now - $0 > .seconds(60) }) ?? true {
+                    logger.info("provisioning: many resources waiting; catching up with a reconciliation",
+                                metadata: ["target": "\(name)", "waiting": "\(due.count)"])
+                    reconcile.yield()
+                    reconciliationAsked = .now
+                }
+                continue
+            }
+            for record in due {
                 await queue.push(.init(localID: record.localID, typeName: record.resourceType, force: true))
             }
         }
     }
+
+    /// Waiting resources beyond which the retry loop reconciles instead of retrying each.
+    static let reconcileAbove = 100
 }

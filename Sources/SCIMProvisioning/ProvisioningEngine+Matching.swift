@@ -1,4 +1,5 @@
 import Logging
+import OrderedCollections
 import SCIMCore
 
 /// Finding a resource on the target that is ours, or that was there before provisioning began (adoption, never
@@ -7,7 +8,7 @@ extension ProvisioningEngine {
     /// By `externalId` (= our id); then users by `userName`, then by primary (else first) e-mail; groups by
     /// `displayName`. A candidate another source manages (a different `externalId`) is never taken.
     func match(type: ProvisionedType, localID: String, desired: DesiredResource) async throws(TargetError) -> JSONValue? {
-        if let found = try await first(type, "externalId eq \(ResourceDiff.quoted(localID))", localID: localID) { return found }
+        if let found = try await ours(type: type, localID: localID) { return found }
         for filter in Self.adoptionFilters(desired: desired, hasMembers: type.hasMembers) {
             if let found = try await first(type, filter, localID: localID) {
                 logger.debug("provisioning: adopting a resource found on the target", metadata: [
@@ -18,6 +19,11 @@ extension ProvisioningEngine {
         logger.debug("provisioning: no counterpart on the target", metadata: [
             "target": "\(settings.name)", "id": "\(localID)", "tried": "\(Self.adoptionFilters(desired: desired, hasMembers: type.hasMembers))"])
         return nil
+    }
+
+    /// The target's resource carrying our id as `externalId`, if any.
+    func ours(type: ProvisionedType, localID: String) async throws(TargetError) -> JSONValue? {
+        try await first(type, "externalId eq \(ResourceDiff.quoted(localID))", localID: localID)
     }
 
     static func adoptionFilters(desired: DesiredResource, hasMembers: Bool) -> [String] {
@@ -58,6 +64,18 @@ extension ProvisioningEngine {
     func remove(remoteID: String, type: ProvisionedType) async throws(TargetError) {
         let path = "\(type.endpoint)/\(TargetClient.percentEncoded(remoteID))"
         do {
+            if settings.removal != .delete, await updateMethod() == .put, patchRefused {
+                // No PATCH on this target: the resource is read and put back changed.
+                guard var resource = try await client.get(path)?.objectValue else { return }
+                resource.removeValue(forKey: "meta")
+                switch settings.removal {
+                case .deactivate where type.hasMembers: resource.removeValue(forKey: "members")
+                case .deactivate: resource["active"] = .bool(false)
+                default: resource.removeValue(forKey: "externalId")
+                }
+                _ = try await client.replace(path, .object(resource))
+                return
+            }
             switch settings.removal {
             case .delete:
                 try await client.delete(path)

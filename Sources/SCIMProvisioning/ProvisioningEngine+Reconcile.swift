@@ -17,7 +17,7 @@ extension ProvisioningEngine {
     public func reconcile(dryRun: Bool = false, progress: (@Sendable (Int, Int) -> Void)? = nil) async throws -> ReconcileReport {
         let started = ContinuousClock.now
         var report = ReconcileReport()
-        var work: [(type: ProvisionedType, id: String, hint: RemoteHint, version: String)] = []
+        var work: [WorkItem] = []
         var orphans: [(type: ProvisionedType, id: String)] = []
         let records = Dictionary(try await state.records().map { ($0.localID, $0) }, uniquingKeysWith: { a, _ in a })
         for type in types {
@@ -35,12 +35,12 @@ extension ProvisioningEngine {
                 let record = records[local.id]
                 if let remoteID = record?.remoteID, let remote = byID[remoteID] {
                     remember(local.id, remoteID)
-                    work.append((type, local.id, .present(remote), local.version))
+                    work.append(WorkItem(type: type, id: local.id, hint: .present(remote)))
                 } else if let remote = byExternalID[local.id] {
-                    work.append((type, local.id, .present(remote), local.version))
+                    work.append(WorkItem(type: type, id: local.id, hint: .present(remote)))
                 } else {
                     // Never pushed, or gone on the target: adopted from the listing or created.
-                    work.append((type, local.id, .absent(index), local.version))
+                    work.append(WorkItem(type: type, id: local.id, hint: .absent(index)))
                 }
             }
             for record in records.values where record.resourceType.caseInsensitiveEquals(type.name) && !selected.contains(record.localID) {
@@ -52,26 +52,44 @@ extension ProvisioningEngine {
         // Members translate only once their users are pushed: types run in order (users first); within a type,
         // `concurrency` at a time.
         for type in types {
-            let batch = work.filter { $0.type.name == type.name }
+            // Rendered a batch at a time (one search per 100 resources), ahead of the workers.
+            var batch: ArraySlice<WorkItem> = work.filter { $0.type.name == type.name }[...]
+            var ready: [(WorkItem, Known?)] = []
+            var readyIndex = 0
+            func nextItem() async throws -> (WorkItem, Known?)? {
+                if readyIndex == ready.count {
+                    guard !batch.isEmpty else { return nil }
+                    let chunk: ArraySlice<WorkItem> = batch.prefix(Self.renderBatch)
+                    batch = batch.dropFirst(chunk.count)
+                    ready = try await render(chunk, type: type, records: records)
+                    readyIndex = 0
+                }
+                defer { readyIndex += 1 }
+                return ready[readyIndex]
+            }
             try await withThrowingTaskGroup(of: (String, Action).self) { group in
-                var iterator = batch.makeIterator()
                 var running = 0
-                func addNext() -> Bool {
-                    guard let item = iterator.next() else { return false }
-                    let known = (record: records[item.id], version: item.version)
+                func addNext() async throws -> Bool {
+                    guard let next = try await nextItem() else { return false }
+                    let item = next.0
+                    let known = next.1
                     group.addTask {
                         (item.id, await self.sync(localID: item.id, typeName: item.type.name, force: true, hint: item.hint, dryRun: dryRun,
                                                   known: known))
                     }
                     return true
                 }
-                while running < settings.concurrency, addNext() { running += 1 }
+                while running < settings.concurrency {
+                    guard try await addNext() else { break }
+                    running += 1
+                }
                 while let (id, action) = try await group.next() {
                     done += 1
                     progress?(done, total)
                     report.counts[Self.label(action), default: 0] += 1
                     if dryRun, action != .unchanged { report.planned.append((type.name, id, action)) }
-                    if !addNext() { running -= 1 }
+                    let more = try await addNext()
+                    if !more { running -= 1 }
                 }
             }
         }
@@ -85,6 +103,35 @@ extension ProvisioningEngine {
         let elapsed = ContinuousClock.now - started
         report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return report
+    }
+
+    /// Resources rendered per directory search during a reconciliation.
+    static let renderBatch = 100
+
+    struct WorkItem: Sendable {
+        var type: ProvisionedType
+        var id: String
+        var hint: RemoteHint
+    }
+
+    /// The items rendered in one directory search. One no longer there (deleted, or out of the selection since
+    /// the listing) gets no snapshot: `sync` looks it up again and removes it on the target.
+    private func render(_ chunk: ArraySlice<WorkItem>, type: ProvisionedType, records: [String: ProvisioningRecord])
+        async throws -> [(WorkItem, Known?)]
+    {
+        let rendered: [StoredResource] = try await store.render(ids: chunk.map { $0.id }, type: type.resolved, matching: type.selection,
+                                                                projection: Self.rendering, batch: Self.renderBatch)
+        var byID: [String: StoredResource] = [:]
+        for resource in rendered {
+            if let id = resource.resource["id"]?.stringValue { byID[id] = resource }
+        }
+        var out: [(WorkItem, Known?)] = []
+        for item in chunk {
+            var known: Known?
+            if let resource = byID[item.id] { known = Known(record: records[item.id], version: resource.version, resource: resource) }
+            out.append((item, known))
+        }
+        return out
     }
 
     static func label(_ action: Action) -> String {

@@ -29,6 +29,8 @@ public final class ProvisioningEngine: Sendable {
             return value
         }
     }
+    /// The target's `patch.supported` (ServiceProviderConfig), once read.
+    let patchSupported = Mutex<Bool?>(nil)
     /// local id → target id, for member translation (bounded; the directory has the rest).
     private let remoteIDs = Mutex<[String: String]>([:])
 
@@ -59,6 +61,14 @@ public final class ProvisioningEngine: Sendable {
         }
     }
 
+    /// What a reconciliation already read of the directory for one resource, so `sync` does not read it again: the
+    /// state record (nil: none), the entry's version, and the resource rendered in a batch (nil: read it).
+    public struct Known: Sendable {
+        public var record: ProvisioningRecord?
+        public var version: String
+        public var resource: StoredResource?
+    }
+
     /// What reconciliation already knows about the target's copy.
     public enum RemoteHint: Sendable {
         case unknown
@@ -87,11 +97,10 @@ public final class ProvisioningEngine: Sendable {
 
     /// Brings one resource up to date on the target and records the outcome. Never throws: failures are
     /// recorded (pending with a backoff when they may heal, failed when they will not). `known`: what a
-    /// reconciliation already read (the state record, or nil for none, and the entry's current version), so it is
-    /// not read again per resource.
+    /// reconciliation already read, not read again per resource.
     @discardableResult
     public func sync(localID: String, typeName: String?, force: Bool = false, hint: RemoteHint = .unknown,
-                     dryRun: Bool = false, known: (record: ProvisioningRecord?, version: String)? = nil) async -> Action {
+                     dryRun: Bool = false, known: Known? = nil) async -> Action {
         await locks.acquire(localID)
         let action = await syncLocked(localID: localID, typeName: typeName, force: force, hint: hint, dryRun: dryRun, known: known,
                                       depth: 0)
@@ -101,7 +110,7 @@ public final class ProvisioningEngine: Sendable {
     }
 
     private func syncLocked(localID: String, typeName: String?, force: Bool, hint: RemoteHint, dryRun: Bool,
-                            known: (record: ProvisioningRecord?, version: String)?, depth: Int) async -> Action {
+                            known: Known?, depth: Int) async -> Action {
         var record: ProvisioningRecord?
         var hint = hint
         var known = known
@@ -124,7 +133,7 @@ public final class ProvisioningEngine: Sendable {
                 return .skip("circuit open")
             }
             let action = try await push(localID: localID, type: type, record: record, force: force, hint: hint, dryRun: dryRun, depth: depth,
-                                        version: known?.version)
+                                        known: known)
             if !dryRun, await circuit.succeeded() { recovered.withLock { $0 = true } }
             return action
         } catch let error as TargetError {
@@ -139,9 +148,11 @@ public final class ProvisioningEngine: Sendable {
     }
 
     private func push(localID: String, type: ProvisionedType, record: ProvisioningRecord?, force: Bool, hint: RemoteHint,
-                      dryRun: Bool, depth: Int, version: String? = nil) async throws -> Action {
+                      dryRun: Bool, depth: Int, known: Known? = nil) async throws -> Action {
         let found: LDAPResourceStore.Identity?
-        if let version {
+        if let resource = known?.resource {
+            found = LDAPResourceStore.Identity(id: localID, version: resource.version)
+        } else if let version = known?.version {
             found = LDAPResourceStore.Identity(id: localID, version: version)
         } else {
             found = try await store.identity(of: type.name, id: localID, matching: type.selection)
@@ -163,11 +174,14 @@ public final class ProvisioningEngine: Sendable {
             return .unchanged
         }
         let local: StoredResource
-        do {
-            // `groups` is never sent (the target computes it): not resolved either.
-            local = try await store.get(id: localID, type: type.resolved, projection: Projection(excludedAttributes: ["groups"]))
-        } catch let error as SCIMError where error.status == 404 {
-            return .skip("gone while reading")
+        if let resource = known?.resource {
+            local = resource
+        } else {
+            do {
+                local = try await store.get(id: localID, type: type.resolved, projection: Self.rendering)
+            } catch let error as SCIMError where error.status == 404 {
+                return .skip("gone while reading")
+            }
         }
         let (desired, busy) = try await desiredResource(local.resource, localID: localID, type: type, dryRun: dryRun, depth: depth)
 
@@ -195,8 +209,7 @@ public final class ProvisioningEngine: Sendable {
         } else {
             action = .create
             if !dryRun {
-                let created = try await client.create(type.endpoint, desired.body)
-                remoteID = created["id"]?.stringValue
+                remoteID = try await create(type: type, localID: localID, desired: desired)
             }
         }
         guard !dryRun else { return action }
@@ -216,6 +229,31 @@ public final class ProvisioningEngine: Sendable {
         return action
     }
 
+    /// POSTs the resource and answers the target's id. A 409 (already there) is ours when the resource there
+    /// carries our id (an earlier POST whose answer was lost): taken and brought up to date. Otherwise the
+    /// conflict stands (recorded as failed, shown by `provision status`).
+    func create(type: ProvisionedType, localID: String, desired: DesiredResource) async throws(TargetError) -> String? {
+        let outcome: Result<JSONValue, TargetError>
+        do {
+            outcome = .success(try await client.create(type.endpoint, desired.body))
+        } catch {
+            outcome = .failure(error)
+        }
+        switch outcome {
+        case .success(let created):
+            return created["id"]?.stringValue
+        case .failure(let error):
+            guard error.status == 409, let existing = try await ours(type: type, localID: localID),
+                  let id = existing["id"]?.stringValue
+            else { throw error }
+            _ = try await update(type: type, remoteID: id, remote: existing, desired: desired, dryRun: false)
+            return id
+        }
+    }
+
+    /// How resources are read for a target: `groups` is never sent (the target computes it), so not resolved either.
+    static let rendering = Projection(excludedAttributes: ["groups"])
+
     /// The target's resource by its id; nil when it is gone there (deleted by hand: it is created again).
     func fetch(_ type: ProvisionedType, _ remoteID: String) async throws(TargetError) -> JSONValue? {
         do {
@@ -226,15 +264,18 @@ public final class ProvisioningEngine: Sendable {
     }
 
     /// Applies what differs: a minimal PatchOp (attributes, then members by value), or a PUT (users with
-    /// `update: put`). Returns the number of changes sent.
+    /// `update: put`; everything on a target without PATCH). Returns the number of changes sent.
     func update(type: ProvisionedType, remoteID: String, remote: JSONValue, desired: DesiredResource, dryRun: Bool)
         async throws(TargetError) -> Int
     {
         let path = "\(type.endpoint)/\(TargetClient.percentEncoded(remoteID))"
         var sent = 0
-        if settings.update == .put && !type.hasMembers {
-            let same = ResourceDiff.covers(remote, .object(desired.attributes.filter { $0.key != "schemas" }))
-                && ResourceDiff.operations(remote: remote, desired: desired, managed: type.managed).isEmpty
+        if await updateMethod() == .put, !type.hasMembers || patchRefused {
+            let covered: Bool = ResourceDiff.covers(remote, .object(desired.attributes.filter { $0.key != "schemas" }))
+            let operations: [JSONValue] = ResourceDiff.operations(remote: remote, desired: desired, managed: type.managed)
+            let memberChanges: [[JSONValue]] = ResourceDiff.memberOperations(remote: ResourceDiff.memberIDs(of: remote),
+                                                                            desired: desired.memberIDs ?? [])
+            let same = covered && operations.isEmpty && memberChanges.isEmpty
             if !same {
                 if !dryRun { _ = try await client.replace(path, desired.body) }
                 sent += 1
@@ -341,9 +382,11 @@ public final class ProvisioningEngine: Sendable {
     }
 }
 
-/// Consecutive failures open the circuit for a while (2 s, doubling to 60 s): requests stop, changes wait in
-/// the directory as pending; the first success closes it.
+/// Consecutive failures open the circuit for a while (2 s, doubling to 10 s): requests stop, changes wait in
+/// the directory as pending; the first success closes it. Open at most 10 s, so a target that comes back is
+/// noticed within 10 s (one probe request per 10 s costs a target that is away nothing).
 actor Circuit {
+    static let longestOpen: Duration = .seconds(10)
     private var failures = 0
     private var openUntil: ContinuousClock.Instant?
     private var cooldown: Duration = .seconds(2)
@@ -368,7 +411,7 @@ actor Circuit {
         failures += 1
         guard failures >= threshold else { return }
         openUntil = ContinuousClock.now + cooldown
-        cooldown = min(cooldown * 2, .seconds(60))
+        cooldown = min(cooldown * 2, Self.longestOpen)
     }
 
     /// True when the target had been failing (the circuit had opened).

@@ -44,10 +44,10 @@ public struct ProvisioningRecord: Sendable, Equatable {
         remoteID = entry.string("scimProvRemoteId")
         version = entry.string("scimProvVersion")
         status = entry.string("scimProvStatus").flatMap(Status.init(rawValue:)) ?? .pending
-        lastAttempt = entry.string("scimProvLastAttempt").flatMap(LDAPTime.parse)
+        lastAttempt = entry.string("scimProvLastAttempt").flatMap(LDAPGeneralizedTime.date(from:))
         lastError = entry.string("scimProvLastError")
         failures = entry.string("scimProvFailures").flatMap(Int.init) ?? 0
-        nextAttempt = entry.string("scimProvNextAttempt").flatMap(LDAPTime.parse)
+        nextAttempt = entry.string("scimProvNextAttempt").flatMap(LDAPGeneralizedTime.date(from:))
     }
 
     static let attributes = ["scimProvResourceId", "scimProvResourceType", "scimProvRemoteId", "scimProvVersion",
@@ -58,29 +58,9 @@ public struct ProvisioningRecord: Sendable, Equatable {
     var values: [(String, [String])] {
         [("scimProvResourceType", [resourceType]), ("scimProvRemoteId", remoteID.map { [$0] } ?? []),
          ("scimProvVersion", version.map { [$0] } ?? []), ("scimProvStatus", [status.rawValue]),
-         ("scimProvLastAttempt", lastAttempt.map { [LDAPTime.format($0)] } ?? []),
+         ("scimProvLastAttempt", lastAttempt.map { [LDAPGeneralizedTime.string(from: $0)] } ?? []),
          ("scimProvLastError", lastError.map { [String($0.prefix(1000))] } ?? []),
          ("scimProvFailures", [String(failures)]),
-         ("scimProvNextAttempt", nextAttempt.map { [LDAPTime.format($0)] } ?? [])]
-    }
-}
-
-/// GeneralizedTime (RFC 4517 §3.3.13) in UTC with seconds.
-enum LDAPTime {
-    static func format(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        return String(format: "%04d%02d%02d%02d%02d%02dZ", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
-    }
-
-    static func parse(_ text: String) -> Date? {
-        let digits = Array(text.utf8.prefix(14))
-        guard digits.count == 14, digits.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
-        func number(_ range: Range<Int>) -> Int { Int(String(decoding: digits[range], as: UTF8.self)) ?? 0 }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        return calendar.date(from: DateComponents(year: number(0..<4), month: number(4..<6), day: number(6..<8),
-                                                  hour: number(8..<10), minute: number(10..<12), second: number(12..<14)))
+         ("scimProvNextAttempt", nextAttempt.map { [LDAPGeneralizedTime.string(from: $0)] } ?? [])]
     }
 }

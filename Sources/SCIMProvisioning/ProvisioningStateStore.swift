@@ -98,14 +98,10 @@ public struct ProvisioningStateStore: Sendable {
         var out: [ProvisioningRecord] = []
         do {
             try await pool.withConnection { connection in
-                var cookie: [UInt8] = []
-                repeat {
-                    let page = try await connection.search(base: targetDN, scope: .oneLevel, filter: filter,
-                                                           attributes: ProvisioningRecord.attributes,
-                                                           controls: [.pagedResults(size: 500, cookie: cookie)])
-                    out += page.entries.compactMap(ProvisioningRecord.init(entry:))
-                    cookie = page.controls.pagedResultsCookie ?? []
-                } while !cookie.isEmpty
+                try await connection.searchAllPages(base: targetDN, scope: .oneLevel, filter: filter,
+                                                    attributes: ProvisioningRecord.attributes) { entries in
+                    out += entries.compactMap(ProvisioningRecord.init(entry:))
+                }
             }
         } catch let error as LDAPError where error.code == .noSuchObject {
             return []
@@ -129,8 +125,8 @@ public struct ProvisioningStateStore: Sendable {
                                                            "scimProvLastAttempt"]).entries.first
             return TargetState(cookie: entry?.values("scimProvCookie").first,
                                leaseHolder: entry?.string("scimProvLeaseHolder"),
-                               leaseExpires: entry?.string("scimProvLeaseExpires").flatMap(LDAPTime.parse),
-                               lastAttempt: entry?.string("scimProvLastAttempt").flatMap(LDAPTime.parse))
+                               leaseExpires: entry?.string("scimProvLeaseExpires").flatMap(LDAPGeneralizedTime.date(from:)),
+                               lastAttempt: entry?.string("scimProvLastAttempt").flatMap(LDAPGeneralizedTime.date(from:)))
         } catch let error as LDAPError where error.code == .noSuchObject {
             return TargetState()
         }
@@ -145,7 +141,7 @@ public struct ProvisioningStateStore: Sendable {
         let assertion: LDAPFilter
         if let current = state.leaseHolder, let expires = state.leaseExpires {
             assertion = .and([.equal("scimProvLeaseHolder", Array(current.utf8)),
-                              .equal("scimProvLeaseExpires", Array(LDAPTime.format(expires).utf8))])
+                              .equal("scimProvLeaseExpires", Array(LDAPGeneralizedTime.string(from: expires).utf8))])
         } else if let current = state.leaseHolder {
             assertion = .equal("scimProvLeaseHolder", Array(current.utf8))
         } else {
@@ -155,7 +151,7 @@ public struct ProvisioningStateStore: Sendable {
         do {
             _ = try await pool.withConnection { connection in
                 try await connection.modify(dn: targetDN, [.replace("scimProvLeaseHolder", [holder]),
-                                                           .replace("scimProvLeaseExpires", [LDAPTime.format(until)])],
+                                                           .replace("scimProvLeaseExpires", [LDAPGeneralizedTime.string(from: until)])],
                                             controls: [.assertion(assertion)])
             }
             return true
@@ -180,7 +176,7 @@ public struct ProvisioningStateStore: Sendable {
         do {
             _ = try await pool.withConnection { connection in
                 try await connection.modify(dn: targetDN, [LDAPModification(.replace, "scimProvCookie", cookie.map { [$0] } ?? []),
-                                                           .replace("scimProvLastAttempt", [LDAPTime.format(now)])],
+                                                           .replace("scimProvLastAttempt", [LDAPGeneralizedTime.string(from: now)])],
                                             controls: [.assertion(.equal("scimProvLeaseHolder", Array(holder.utf8)))])
             }
             return true

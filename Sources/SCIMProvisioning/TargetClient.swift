@@ -22,6 +22,11 @@ public struct TargetError: Error, Sendable, CustomStringConvertible {
         return status == 408 || status == 429 || status >= 500
     }
 
+    /// The target answered that it did not process the request (429, 503): any request may be sent again.
+    public var refusedUnprocessed: Bool {
+        status == 429 || status == 503
+    }
+
     public var description: String {
         guard let status else { return "no answer: \(detail)" }
         return "HTTP \(status)\(scimType.map { " \($0)" } ?? ""): \(detail)"
@@ -131,13 +136,20 @@ public final class TargetClient: Sendable {
                 refreshed = true
                 await tokens.invalidate()
                 attempt -= 1
-            } catch let error where error.retryable && attempt < attempts {
+            } catch let error where error.retryable && attempt < attempts && (Self.idempotent(method) || error.refusedUnprocessed) {
                 let delay = Backoff.delay(attempt: attempt, base: .milliseconds(200), cap: .seconds(10), retryAfter: error.retryAfter)
                 logger.debug("target request failed, retrying", metadata: [
                     "target": "\(settings.name)", "method": "\(method.rawValue)", "error": "\(error)", "delay": "\(delay)"])
                 do { try await Task.sleep(for: delay) } catch { throw TargetError(status: nil, detail: "cancelled") }
             }
         }
+    }
+
+    /// Sending it twice has the effect of sending it once. A POST or PATCH whose answer was lost may have been
+    /// applied: it is not repeated here (a second POST would create a duplicate, a second member `remove` would
+    /// fail with noTarget); the engine's own retry reads the target first and sends what still differs.
+    static func idempotent(_ method: HTTPMethod) -> Bool {
+        method == .GET || method == .PUT || method == .DELETE
     }
 
     private func once(_ method: HTTPMethod, _ path: String, body: JSONValue?) async throws(TargetError) -> JSONValue? {

@@ -60,6 +60,32 @@ struct ProvisioningFaultTests {
         #expect(stillPending.isEmpty, "\(stillPending)")
     }
 
+    @Test func aPostWhoseAnswerWasLostCreatesNoDuplicate() async throws {
+        let f = try await ProvisioningFixture.start()
+        defer { f.stop() }
+        let runner = f.run()
+        defer { runner.cancel() }
+        let warmup = try await f.createUser("lost.0")
+        _ = try await f.eventually("/Users") { resource($0, externalId: warmup) != nil }
+        f.proxy.clear()
+        // The POST creates the user on the target, but the answer never comes back.
+        f.proxy.loseAnswers(toNextPosts: 1)
+        let id = try await f.createUser("lost.1")
+        let users = try await f.eventually("/Users", within: 30) { resource($0, externalId: id) != nil }
+        #expect(users.filter { $0["userName"]?.stringValue == "lost.1" }.count == 1)
+        // Not posted a second time: found by its externalId and recorded as synced with the target's id.
+        var record: ProvisioningRecord?
+        for _ in 0..<100 {
+            record = try await f.engine.state.record(id)
+            if record?.status == .synced { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(record?.status == .synced, "\(String(describing: record))")
+        #expect(record?.remoteID == resource(users, externalId: id)?["id"]?.stringValue)
+        let posts = f.proxy.requests.filter { $0.method == "POST" && $0.body?["userName"]?.stringValue == "lost.1" }
+        #expect(posts.count == 1, "\(posts.count) POSTs")
+    }
+
     @Test func aTargetThatRefusesConnectionsIsCaughtUpWhenItStarts() async throws {
         // The target is not running at all (its port refuses connections) when provisioning starts.
         let target = try await SCIMTargetServer.start()

@@ -69,6 +69,12 @@ struct ProvisioningTests {
         #expect((value(#"scim_gateway_provisioning_pushes_total{target="cloud",result="removed"}"#) ?? 0) >= 1)
         #expect((value(#"scim_gateway_provisioning_lag_seconds_count{target="cloud"}"#) ?? 0) >= 3)
         #expect(value(#"scim_gateway_provisioning_leader{target="cloud"}"#) == 1)
+        // Every provisioning metric the Grafana dashboard queries is exported.
+        let exported = PrometheusText(text).names
+        let queried = Set(try MetricsTests.dashboardQueries().flatMap { PromQLMetricNames.names(in: $0) }
+            .filter { $0.hasPrefix("scim_gateway_provisioning_") })
+        #expect(queried.count >= 5)
+        for name in queried { #expect(exported.contains(name), "the dashboard queries \(name), which is not exported") }
     }
 
     @Test func usersThatExistOnTheTargetAreAdoptedNotDuplicated() async throws {
@@ -160,6 +166,44 @@ struct ProvisioningTests {
         #expect(operations.contains { $0["op"]?.stringValue == "remove" && $0["path"]?.stringValue == "members[value eq \"\(remoteA)\"]" })
         #expect(!operations.contains { $0["op"]?.stringValue == "replace" && ($0["path"]?.stringValue ?? "").hasPrefix("members") })
         users = try await TargetProbe.list(f.target.url, "/Users", token: SCIMTargetServer.token)
+    }
+
+    @Test func aTargetWithoutPatchGetsPuts() async throws {
+        let f = try await ProvisioningFixture.start()
+        defer { f.stop() }
+        f.proxy.refusePatch(true)
+        let runner = f.run()
+        defer { runner.cancel() }
+        let (a, b, group) = try await f.api { client in
+            func user(_ name: String) async throws -> String {
+                try #require(try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                                                      body: jsonBody(userJSON(name))).json?["id"]?.stringValue)
+            }
+            let a = try await user("put.a"), b = try await user("put.b")
+            let group = try #require(try await client.execute(uri: "/scim/v2/Groups", method: .post, headers: GatewayHarness.auth, body: jsonBody(
+                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"put-team","members":[{"value":"\#(a)"}]}"#)).json?["id"]?.stringValue)
+            return (a, b, group)
+        }
+        _ = try await f.eventually("/Groups") { resource($0, externalId: group) != nil }
+        // A user changed, the group renamed and given a second member: each arrives as a PUT.
+        f.proxy.clear()
+        try await f.adminModify(try await f.dn(ofUser: "put.a"), [.replace("displayName", ["Put Changed"])])
+        _ = try await f.api { client in
+            try await client.execute(uri: "/scim/v2/Groups/\(group)", method: .patch, headers: GatewayHarness.auth, body: jsonBody(
+                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"put-team-renamed"},{"op":"add","path":"members","value":[{"value":"\#(b)"}]}]}"#)).status
+        }
+        let users = try await f.eventually("/Users") { resource($0, externalId: a)?["displayName"]?.stringValue == "Put Changed" }
+        let remoteA = try #require(resource(users, externalId: a)?["id"]?.stringValue)
+        let remoteB = try #require(resource(users, externalId: b)?["id"]?.stringValue)
+        let groups = try await f.eventually("/Groups") { groups in
+            guard let g = resource(groups, externalId: group) else { return false }
+            return g["displayName"]?.stringValue == "put-team-renamed" && Set(ResourceDiff.memberIDs(of: g)) == [remoteA, remoteB]
+        }
+        #expect(Set(ResourceDiff.memberIDs(of: try #require(resource(groups, externalId: group)))) == [remoteA, remoteB])
+        let writes = f.proxy.writes
+        #expect(!writes.contains { $0.method == "PATCH" }, "\(writes.map { "\($0.method) \($0.path)" })")
+        #expect(writes.contains { $0.method == "PUT" && $0.path.hasPrefix("/Users/") && $0.body?["displayName"]?.stringValue == "Put Changed" })
+        #expect(writes.contains { $0.method == "PUT" && $0.path.hasPrefix("/Groups/") })
     }
 
     @Test func replayingEverythingChangesNothingOnTheTarget() async throws {

@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
+import OrderedCollections
 import SCIMCore
 import ServiceLifecycle
 import SlapdHarness
@@ -23,6 +24,10 @@ final class RecordingProxy: Sendable {
     final class Shared: Sendable {
         let log = Mutex<[Request]>([])
         let down = Mutex(false)
+        /// Plays a target without PATCH: its ServiceProviderConfig says so and PATCH is refused (501).
+        let noPatch = Mutex(false)
+        /// POSTs still to be forwarded with their answer replaced by a 502 (applied upstream, answer lost).
+        let lostAnswers = Mutex(0)
     }
 
     let port: Int
@@ -57,6 +62,10 @@ final class RecordingProxy: Sendable {
                     return Response(status: .serviceUnavailable, headers: [.retryAfter: "1"])
                 }
                 shared.log.withLock { $0.append(Request(method: request.method.rawValue, path: path, body: json)) }
+                let noPatch = shared.noPatch.withLock { $0 }
+                if noPatch, request.method == .patch {
+                    return Response(status: .notImplemented)
+                }
                 var forwarded = HTTPClientRequest(url: upstream + path)
                 forwarded.method = .init(rawValue: request.method.rawValue)
                 for field in request.headers where [.authorization, .contentType, .accept].contains(field.name) {
@@ -65,6 +74,19 @@ final class RecordingProxy: Sendable {
                 if body.readableBytes > 0 { forwarded.body = .bytes(body) }
                 let response = try await HTTPClient.shared.execute(forwarded, timeout: .seconds(30))
                 let bytes = try await response.body.collect(upTo: 64 << 20)
+                if request.method == .post, shared.lostAnswers.withLock({ count in
+                    defer { count = max(0, count - 1) }
+                    return count > 0
+                }) {
+                    return Response(status: .badGateway)
+                }
+                if noPatch, path.hasPrefix("/ServiceProviderConfig"),
+                   var config = try? JSONValue.parse(Data(bytes.readableBytesView), maxDepth: 64, maxBytes: 1 << 20).objectValue
+                {
+                    config["patch"] = .object(["supported": .bool(false)])
+                    return Response(status: .ok, headers: [.contentType: "application/scim+json"],
+                                    body: .init(byteBuffer: ByteBuffer(bytes: JSONValue.object(config).jsonBytes())))
+                }
                 var headers = HTTPFields()
                 if let type = response.headers.first(name: "Content-Type") { headers[.contentType] = type }
                 if let location = response.headers.first(name: "Location") { headers[.location] = location }
@@ -80,6 +102,10 @@ final class RecordingProxy: Sendable {
     var requests: [Request] { shared.log.withLock { $0 } }
     func clear() { shared.log.withLock { $0.removeAll() } }
     func setDown(_ value: Bool) { shared.down.withLock { $0 = value } }
+    /// The next `count` POSTs reach the target but their answers are lost (502, as a gateway whose upstream
+    /// connection broke after sending).
+    func refusePatch(_ value: Bool) { shared.noPatch.withLock { $0 = value } }
+    func loseAnswers(toNextPosts count: Int) { shared.lostAnswers.withLock { $0 = count } }
 
     /// Requests that change the target.
     var writes: [Request] { requests.filter { $0.method != "GET" } }
