@@ -23,6 +23,9 @@ extension ProvisioningEngine {
         for type in types {
             let locals = try await store.identities(of: type.name, matching: type.selection)
             let remotes = try await client.list(type.endpoint)
+            // The target answered: a circuit opened during an outage is closed, or every resource below would be
+            // skipped as "circuit open" and the reconciliation would pass for done.
+            _ = await circuit.succeeded()
             var byID: [String: JSONValue] = [:]
             var byExternalID: [String: JSONValue] = [:]
             for remote in remotes {
@@ -99,6 +102,11 @@ extension ProvisioningEngine {
             progress?(done, total)
             report.counts[Self.label(action), default: 0] += 1
             if dryRun { report.planned.append((orphan.type.name, orphan.id, action)) }
+        }
+        // The target went away again midway: the resources skipped meanwhile are pending; the reconciliation
+        // counts as failed so that it is tried again (and no cookie is recorded on its account).
+        if !dryRun, await circuit.state == "open" {
+            throw TargetError(status: nil, detail: "the target stopped answering during the reconciliation")
         }
         let elapsed = ContinuousClock.now - started
         report.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18

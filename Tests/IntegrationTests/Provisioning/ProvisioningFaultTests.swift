@@ -60,6 +60,49 @@ struct ProvisioningFaultTests {
         #expect(stillPending.isEmpty, "\(stillPending)")
     }
 
+    @Test func manyWaitingResourcesAreCaughtUpByOneReconciliation() async throws {
+        let f = try await ProvisioningFixture.start()
+        defer { f.stop() }
+        let runner = f.run()
+        defer { runner.cancel() }
+        let first = try await f.createUser("many.0")
+        _ = try await f.eventually("/Users") { resource($0, externalId: first) != nil }
+        // The target away while an admin adds 150 people with LDAP, behind the gateway's back.
+        f.proxy.setDown(true)
+        let admin = try await LDAPConnection.connect(f.harness.slapd.adminConfiguration())
+        for index in 1...150 {
+            let uid = "many.\(index)"
+            try await admin.add(dn: "uid=\(uid),\(f.harness.slapd.peopleDN)",
+                                attributes: [("objectClass", [Array("inetOrgPerson".utf8)]), ("uid", [Array(uid.utf8)]),
+                                             ("cn", [Array("Many \(index)".utf8)]), ("sn", [Array("Many".utf8)])])
+        }
+        var pending: [ProvisioningRecord] = []
+        for _ in 0..<100 {
+            pending = try await f.engine.state.records(status: .pending)
+            if pending.count > 100 { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(pending.count > 100)
+        // Back: all arrive, once, through one listing of the target rather than a search per resource.
+        f.proxy.clear()
+        f.proxy.setDown(false)
+        let users = try await f.eventually("/Users", within: 60) { users in
+            Set(users.compactMap { $0["userName"]?.stringValue }).isSuperset(of: (1...150).map { "many.\($0)" })
+        }
+        let names = users.compactMap { $0["userName"]?.stringValue }
+        #expect(Set(names).count == names.count, "duplicates")
+        #expect(names.filter { $0.hasPrefix("many.") }.count == 151)
+        let searches = f.proxy.requests.filter { $0.method == "GET" && $0.path.contains("filter=") }
+        #expect(searches.count < 30, "\(searches.count) searches on the target")
+        var waiting: [ProvisioningRecord] = []
+        for _ in 0..<100 {
+            waiting = try await f.engine.state.records().filter { $0.status != .synced }
+            if waiting.isEmpty { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        #expect(waiting.isEmpty, "\(waiting.count) not synced")
+    }
+
     @Test func aPostWhoseAnswerWasLostCreatesNoDuplicate() async throws {
         let f = try await ProvisioningFixture.start()
         defer { f.stop() }
