@@ -7,11 +7,13 @@ import SCIMCore
 /// representation maps to, apply the minimal modifications — renaming first when the RDN value changes, and
 /// undoing that rename if the modify fails, so no write is ever half-applied.
 extension LDAPResourceStore {
-    public func replace(id: String, with resource: JSONValue, type: ResolvedResourceType, ifMatch: String?)
-        async throws -> StoredResource
+    public func replace(id: String, with resource: JSONValue, type: ResolvedResourceType, ifMatch: String?,
+                        context: StoreContext) async throws -> StoredResource
     {
-        try await scoped {
-            try await retryingConcurrentChanges { try await replaceScoped(id: id, with: resource, type: type, ifMatch: ifMatch) }
+        try await scoped(context) { store in
+            try await store.retryingConcurrentChanges {
+                try await store.replaceScoped(id: id, with: resource, type: type, ifMatch: ifMatch)
+            }
         }
     }
 

@@ -7,8 +7,10 @@ import SCIMCore
 /// the window in the directory's order (`PagedWalk`). Either way the gateway holds only the page, and a size
 /// limit of the directory is a 400 `tooMany`, never a short total.
 extension LDAPResourceStore {
-    public func search(_ request: SearchRequest, type: ResolvedResourceType) async throws -> ResourcePage {
-        try await scoped { try await searchScoped(request, type: type) }
+    public func search(_ request: SearchRequest, type: ResolvedResourceType, context: StoreContext) async throws
+        -> ResourcePage
+    {
+        try await scoped(context) { try await $0.searchScoped(request, type: type) }
     }
 
     private func searchScoped(_ request: SearchRequest, type: ResolvedResourceType) async throws -> ResourcePage {

@@ -8,7 +8,10 @@ public struct LDAPResourceStore: ResourceStore {
     public let pool: LDAPPool
     public let mapping: Mapping
     public let baseURL: String
-    let logger: Logger
+    /// The store's own lines (start-up checks); a call's lines go to its context's logger (see `serving`).
+    var logger: Logger
+    /// Who the call being served acts for (see `serving`); unrestricted for the gateway's own work.
+    var scope: RequestScope = .unrestricted
     let schemaRules = SchemaRulesCache()
     /// What the directory offers for listing (root DSE), read at start-up or at the first list.
     let directoryCapabilities = DirectoryCapabilitiesCache()
@@ -76,8 +79,10 @@ public struct LDAPResourceStore: ResourceStore {
 
     // MARK: ResourceStore
 
-    public func create(_ resource: JSONValue, type: ResolvedResourceType) async throws -> StoredResource {
-        try await scoped { try await createScoped(resource, type: type) }
+    public func create(_ resource: JSONValue, type: ResolvedResourceType, context: StoreContext) async throws
+        -> StoredResource
+    {
+        try await scoped(context) { try await $0.createScoped(resource, type: type) }
     }
 
     private func createScoped(_ resource: JSONValue, type: ResolvedResourceType) async throws -> StoredResource {
@@ -166,17 +171,21 @@ public struct LDAPResourceStore: ResourceStore {
         return contexts.filter { parsed.isDescendant(of: $0) }.max { $0.rdns.count < $1.rdns.count }?.description ?? dn
     }
 
-    public func get(id: String, type: ResolvedResourceType, projection: Projection) async throws -> StoredResource {
-        try await scoped {
-            let mapped = try resourceMapping(type)
-            let entry = try await find(id: id, mapped: mapped, attributes: await readAttributes(mapped, projection: projection))
-            return try await decode(withoutUnresolvedGroups(entry, mapped: mapped, projection: projection), type: type, mapped: mapped,
-                                    known: [])
-        }
+    public func get(id: String, type: ResolvedResourceType, projection: Projection, context: StoreContext) async throws
+        -> StoredResource
+    {
+        try await scoped(context) { try await $0.getScoped(id: id, type: type, projection: projection) }
     }
 
-    public func delete(id: String, type: ResolvedResourceType, ifMatch: String?) async throws {
-        try await scoped { try await deleteScoped(id: id, type: type, ifMatch: ifMatch) }
+    private func getScoped(id: String, type: ResolvedResourceType, projection: Projection) async throws -> StoredResource {
+        let mapped = try resourceMapping(type)
+        let entry = try await find(id: id, mapped: mapped, attributes: await readAttributes(mapped, projection: projection))
+        return try await decode(withoutUnresolvedGroups(entry, mapped: mapped, projection: projection), type: type, mapped: mapped,
+                                known: [])
+    }
+
+    public func delete(id: String, type: ResolvedResourceType, ifMatch: String?, context: StoreContext) async throws {
+        try await scoped(context) { try await $0.deleteScoped(id: id, type: type, ifMatch: ifMatch) }
     }
 
     private func deleteScoped(id: String, type: ResolvedResourceType, ifMatch: String?) async throws {
@@ -205,11 +214,11 @@ public struct LDAPResourceStore: ResourceStore {
         }
     }
 
-    public func ping() async throws {
+    public func ping(context: StoreContext) async throws {
         do {
             try await pool.ping()
         } catch let error as LDAPError {
-            throw translate(error, "directory")
+            throw serving(context).translate(error, "directory")
         }
     }
 
