@@ -8,18 +8,18 @@ import SCIMCore
 extension LDAPResourceStore: PasswordActionStore {
     public func offersPasswordActions(type: ResolvedResourceType) -> Bool {
         guard let mapped = mapping.resourceTypes[type.resourceType.name] else { return false }
-        return mapped.passwordPolicy != nil && mapped.attributes.contains { $0.kind == .password }
+        return mapped.passwordPolicy != nil && mapped.attributes.contains { $0.kind.name == .password }
     }
 
     private func passwordTarget(_ id: String, _ type: ResolvedResourceType) async throws
         -> (mapped: ResourceMapping, password: AttributeMapping, entry: LDAPEntry)
     {
         let mapped = try resourceMapping(type)
-        guard mapped.passwordPolicy != nil, let password = mapped.attributes.first(where: { $0.kind == .password }) else {
+        guard mapped.passwordPolicy != nil, let password = mapped.attributes.first(where: { $0.kind.name == .password }) else {
             throw SCIMError.notFound("This resource type has no password actions.")
         }
         var attributes = ["entryUUID", "entryCSN", "pwdAccountLockedTime", "pwdFailureTime"]
-        if let active = mapped.attributes.first(where: { $0.kind == .active }) { attributes += active.ldapAttributes }
+        if let active = mapped.attributes.first(where: { $0.kind.name == .active }) { attributes += active.ldapAttributes }
         let entry = try await find(id: id, mapped: mapped, attributes: attributes)
         guard isInScope(entry.dn) else { throw SCIMError.notFound("Resource \(id) not found.") }
         return (mapped, password, entry)

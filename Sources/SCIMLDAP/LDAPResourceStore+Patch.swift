@@ -58,7 +58,7 @@ extension LDAPResourceStore {
                                mapped: ResourceMapping, ifMatch: String?, projection: Projection) async throws -> StoredResource
     {
         guard let membership = mapped.membership,
-              let attribute = mapped.attributes.first(where: { $0.kind == .members })?.ldap
+              let attribute = mapped.attributes.first(where: { $0.kind.name == .members })?.ldap
         else { throw SCIMError.invalidPath("\(type.resourceType.name) has no members.") }
         let targets = try await resolver.targets(forIDs: changes.added + changes.removed)
         let byValue = memberValues(mapped, targets: targets)

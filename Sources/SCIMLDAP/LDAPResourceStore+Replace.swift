@@ -66,8 +66,8 @@ extension LDAPResourceStore {
         // the entry changed meanwhile.
         let guarded = ifMatch == nil && plan.carriesHidden && !touchesUnique && current.string("entryCSN") != nil
         if guarded { assertion = [IfMatchCondition.assertion(Self.version(of: current))] }
-        let passwordType = mapped.attributes.first { $0.kind == .password }?.ldap.lowercased()
-        let passwordValue = mapped.attributes.first { $0.kind == .password }.flatMap { resource.value(at: $0.path)?.stringValue }
+        let passwordType = mapped.attributes.first { $0.kind.name == .password }?.ldap.lowercased()
+        let passwordValue = mapped.attributes.first { $0.kind.name == .password }.flatMap { resource.value(at: $0.path)?.stringValue }
         // Never clear text: hashed here, or held back for Password Modify after the other changes (`exop`).
         var pending: PendingPassword?
         if let passwordType, modifications.contains(where: { ModificationPlanner.type(of: $0.attribute) == passwordType }) {

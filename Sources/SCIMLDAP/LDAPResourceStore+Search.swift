@@ -180,10 +180,10 @@ extension LDAPResourceStore {
         if let key = try passwordStateSortKey(path, mapped: mapped, reverse: reverse) { return key }
         let candidates = mapped.attributes.filter { attribute in
             attribute.scim.caseInsensitiveEquals(name)
-                || ((attribute.kind == .tagged || attribute.kind == .typed) && attribute.scim.caseInsensitiveEquals(path.attribute)
+                || ((attribute.kind.name == .tagged || attribute.kind.name == .typed) && attribute.scim.caseInsensitiveEquals(path.attribute)
                     && (path.subAttribute == nil || path.subAttribute!.caseInsensitiveEquals("value")))
         }
-        guard let attribute = candidates.first, [.string, .tagged, .typed, .boolean].contains(attribute.kind) else {
+        guard let attribute = candidates.first, [.string, .tagged, .typed, .boolean].contains(attribute.kind.name) else {
             throw SCIMError.invalidValue("sortBy \(name) is not a sortable attribute.")
         }
         let rules = try await directoryRules()

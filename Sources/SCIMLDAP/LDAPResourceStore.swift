@@ -96,7 +96,7 @@ public struct LDAPResourceStore: ResourceStore {
         var encoded = try encoder.encodeNew(resource)
         encoded.attributes = try await completedForCreation(encoded.attributes, resource: resource, mapped: mapped)
         var pending: PendingPassword?
-        if let password = mapped.attributes.first(where: { $0.kind == .password }),
+        if let password = mapped.attributes.first(where: { $0.kind.name == .password }),
            encoded.attributes.contains(where: { ModificationPlanner.type(of: $0.0) == password.ldap.lowercased() })
         {
             let method = try await passwordMethodForWrite(type.resourceType.name, mapped)
@@ -197,10 +197,12 @@ public struct LDAPResourceStore: ResourceStore {
             case .delete:
                 _ = try await write { try await $0.delete(dn: entry.dn, controls: controls) }
             case .lock:
-                let active = mapped.attributes.first { $0.kind == .active }
-                    ?? AttributeMapping(scim: "active", ldap: "pwdAccountLockedTime", kind: .active)
+                // The mapped `active`, else ppolicy's permanent lock.
+                let active = mapped.attributes.first { $0.kind.name == .active }
+                let ldap = active?.ldap ?? "pwdAccountLockedTime"
+                let inactive = active?.active?.inactiveValue ?? ActiveLock.permanentLock
                 _ = try await write {
-                    try await $0.modify(dn: entry.dn, [.replace(active.ldap, [active.inactiveLDAPValue])], controls: controls)
+                    try await $0.modify(dn: entry.dn, [.replace(ldap, [inactive])], controls: controls)
                 }
             case .move:
                 // Out of the resource base (so no longer a resource), kept for the directory's owners.
@@ -257,7 +259,7 @@ public struct LDAPResourceStore: ResourceStore {
                 known: [ReferenceResolver.Target]) async throws -> [StoredResource] {
         var decoder = EntryDecoder(mapping: mapped, type: type, baseURL: baseURL)
         var known = known
-        if let groups = mapped.attributes.first(where: { $0.kind == .groups }),
+        if let groups = mapped.attributes.first(where: { $0.kind.name == .groups }),
            let groupMapping = mapping.resourceTypes.values.first(where: { $0.membership != nil })
         {
             let direct = entries.flatMap { $0.strings(groups.ldap) }
@@ -289,7 +291,7 @@ public struct LDAPResourceStore: ResourceStore {
 
     /// DN → id (and display, type) for every manager/member DN in `entries`, in batched searches.
     func resolveReferences(in entries: [LDAPEntry], mapped: ResourceMapping, known: [ReferenceResolver.Target],
-                           kinds: Set<AttributeMapping.Kind> = [.reference, .members, .groups])
+                           kinds: Set<AttributeMapping.Kind.Name> = [.reference, .members, .groups])
         async throws -> [String: EntryDecoder.ResolvedReference]
     {
         var references: [String: EntryDecoder.ResolvedReference] = [:]
@@ -305,8 +307,8 @@ public struct LDAPResourceStore: ResourceStore {
         var missingValues: Set<String> = []
         let valueAttribute = mapped.membership?.value
         for entry in entries {
-            for attribute in mapped.attributes where kinds.contains(attribute.kind) {
-                if attribute.kind == .members, valueAttribute != nil {
+            for attribute in mapped.attributes where kinds.contains(attribute.kind.name) {
+                if attribute.kind.name == .members, valueAttribute != nil {
                     for value in entry.strings(attribute.ldap) where references[ReferenceResolver.valueKey(value)] == nil {
                         missingValues.insert(value)
                     }
