@@ -81,7 +81,7 @@ extension LDAPResourceStore {
     /// resolved (a search per nesting level saved).
     func withoutUnresolvedGroups(_ entry: LDAPEntry, mapped: ResourceMapping, projection: Projection) -> LDAPEntry {
         guard projection.excludedAttributes.contains(where: { $0.caseInsensitiveEquals("groups") }),
-              let groups = mapped.attributes.first(where: { $0.kind == .groups })
+              let groups = mapped.attributes.first(where: { $0.kind.name == .groups })
         else { return entry }
         return LDAPEntry(dn: entry.dn, attributes: entry.attributes.filter { !$0.type.caseInsensitiveEquals(groups.ldap) })
     }

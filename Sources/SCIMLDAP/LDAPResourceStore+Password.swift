@@ -14,7 +14,7 @@ extension LDAPResourceStore {
 
     /// The method for `mapped`'s passwords (nil when it maps none), decided once per resource type.
     func passwordWriteMethod(_ typeName: String, _ mapped: ResourceMapping) async throws -> PasswordWriteMethod? {
-        guard let attribute = mapped.attributes.first(where: { $0.kind == .password }) else { return nil }
+        guard let attribute = mapped.attributes.first(where: { $0.kind.name == .password }) else { return nil }
         return try await passwordMethods.method(for: typeName) {
             // As the service account, whatever identity the request acts as.
             let evidence = try await LDAPProxy.$authorizationID.withValue(nil) {
@@ -113,14 +113,16 @@ extension LDAPResourceStore {
     static func relock(_ mapped: ResourceMapping, resource: JSONValue, current: LDAPEntry?, removed: Set<String> = [])
         -> [LDAPModification]
     {
-        guard let active = mapped.attributes.first(where: { $0.kind == .active }), active.strategy != .attribute else { return [] }
+        guard let active = mapped.attributes.first(where: { $0.kind.name == .active }), let settings = active.active,
+              !settings.isPlainAttribute
+        else { return [] }
         let inactive: Bool
         if let wanted = resource.value(at: active.path)?.boolValue {
             inactive = !wanted
         } else if removed.contains(active.path.attribute.lowercased()) {
             inactive = false
         } else {
-            inactive = current.map { ActiveLock.isInactive($0, active) } ?? false
+            inactive = current.map { ActiveLock.isInactive($0, active.ldap, settings) } ?? false
         }
         return inactive ? [.replace(active.ldap, [ActiveLock.permanentLock])] : []
     }

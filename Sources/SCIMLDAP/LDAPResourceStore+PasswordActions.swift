@@ -8,59 +8,67 @@ import SCIMCore
 extension LDAPResourceStore: PasswordActionStore {
     public func offersPasswordActions(type: ResolvedResourceType) -> Bool {
         guard let mapped = mapping.resourceTypes[type.resourceType.name] else { return false }
-        return mapped.passwordPolicy != nil && mapped.attributes.contains { $0.kind == .password }
+        return mapped.passwordPolicy != nil && mapped.attributes.contains { $0.kind.name == .password }
     }
 
     private func passwordTarget(_ id: String, _ type: ResolvedResourceType) async throws
         -> (mapped: ResourceMapping, password: AttributeMapping, entry: LDAPEntry)
     {
         let mapped = try resourceMapping(type)
-        guard mapped.passwordPolicy != nil, let password = mapped.attributes.first(where: { $0.kind == .password }) else {
+        guard mapped.passwordPolicy != nil, let password = mapped.attributes.first(where: { $0.kind.name == .password }) else {
             throw SCIMError.notFound("This resource type has no password actions.")
         }
         var attributes = ["entryUUID", "entryCSN", "pwdAccountLockedTime", "pwdFailureTime"]
-        if let active = mapped.attributes.first(where: { $0.kind == .active }) { attributes += active.ldapAttributes }
+        if let active = mapped.attributes.first(where: { $0.kind.name == .active }) { attributes += active.ldapAttributes }
         let entry = try await find(id: id, mapped: mapped, attributes: attributes)
         guard isInScope(entry.dn) else { throw SCIMError.notFound("Resource \(id) not found.") }
         return (mapped, password, entry)
     }
 
-    public func resetPassword(id: String, type: ResolvedResourceType, password: String, mustChange: Bool) async throws {
-        try await scoped {
-            let (mapped, attribute, entry) = try await passwordTarget(id, type)
-            let method = try await passwordMethodForWrite(type.resourceType.name, mapped)
-            let reset: [LDAPModification] = mustChange ? [.replace("pwdReset", ["TRUE"])] : []
-            // ppolicy lifts its lock when an administrator sets a password: an inactive user stays inactive.
-            let relock = Self.relock(mapped, resource: .object([:]), current: entry)
-            groupCache.clear()
-            do {
-                try await pool.withConnection { connection in
-                    switch method {
-                    case .exop:
-                        _ = try await connection.passwordModify(user: entry.dn, newPassword: LDAPSecret(password),
-                                                                controls: [.passwordPolicy])
-                        if !(reset + relock).isEmpty { _ = try await connection.modify(dn: entry.dn, reset + relock) }
-                    case .modify, .hash:
-                        let (written, _) = Self.applying(method, passwordType: attribute.ldap.lowercased(),
-                                                         to: [.replace(attribute.ldap, [password])])
-                        _ = try await connection.modify(dn: entry.dn, written + reset, controls: [.passwordPolicy])
-                        if !relock.isEmpty { _ = try await connection.modify(dn: entry.dn, relock) }
-                    }
+    public func resetPassword(id: String, type: ResolvedResourceType, password: String, mustChange: Bool,
+                              context: StoreContext) async throws
+    {
+        try await scoped(context) { try await $0.resetScoped(id: id, type: type, password: password, mustChange: mustChange) }
+    }
+
+    private func resetScoped(id: String, type: ResolvedResourceType, password: String, mustChange: Bool) async throws {
+        let (mapped, attribute, entry) = try await passwordTarget(id, type)
+        let method = try await passwordMethodForWrite(type.resourceType.name, mapped)
+        let reset: [LDAPModification] = mustChange ? [.replace("pwdReset", ["TRUE"])] : []
+        // ppolicy lifts its lock when an administrator sets a password: an inactive user stays inactive.
+        let relock = Self.relock(mapped, resource: .object([:]), current: entry)
+        groupCache.clear()
+        do {
+            try await pool.withConnection { connection in
+                switch method {
+                case .exop:
+                    _ = try await connection.passwordModify(user: entry.dn, newPassword: LDAPSecret(password),
+                                                            controls: [.passwordPolicy])
+                    if !(reset + relock).isEmpty { _ = try await connection.modify(dn: entry.dn, reset + relock) }
+                case .modify, .hash:
+                    let (written, _) = Self.applying(method, passwordType: attribute.ldap.lowercased(),
+                                                     to: [.replace(attribute.ldap, [password])])
+                    _ = try await connection.modify(dn: entry.dn, written + reset, controls: [.passwordPolicy])
+                    if !relock.isEmpty { _ = try await connection.modify(dn: entry.dn, relock) }
                 }
-            } catch let error as LDAPError {
-                if error.controls.passwordPolicy?.failure == .mustSupplyOldPassword {
-                    throw SCIMError.forbidden("The password policy requires the current password for every change (pwdSafeModify): the directory refuses a reset by this gateway; the user changes it on /Me/password.")
-                }
-                throw translate(error, type.resourceType.name)
             }
+        } catch let error as LDAPError {
+            if error.controls.passwordPolicy?.failure == .mustSupplyOldPassword {
+                throw SCIMError.forbidden("The password policy requires the current password for every change (pwdSafeModify): the directory refuses a reset by this gateway; the user changes it on /Me/password.")
+            }
+            throw translate(error, type.resourceType.name)
         }
     }
 
-    public func changeOwnPassword(id: String, type: ResolvedResourceType, currentPassword: String, newPassword: String)
-        async throws
+    public func changeOwnPassword(id: String, type: ResolvedResourceType, currentPassword: String, newPassword: String,
+                                  context: StoreContext) async throws
     {
+        try await serving(context).changeOwn(id: id, type: type, currentPassword: currentPassword, newPassword: newPassword)
+    }
+
+    private func changeOwn(id: String, type: ResolvedResourceType, currentPassword: String, newPassword: String) async throws {
         let (_, _, entry) = try await passwordTarget(id, type)
-        guard RequestScope.current.actingUserID?.caseInsensitiveEquals(id) == true else {
+        guard scope.actingUserID?.caseInsensitiveEquals(id) == true else {
             throw SCIMError.forbidden("Only the user may change their own password with the current one.")
         }
         do {
@@ -77,17 +85,19 @@ extension LDAPResourceStore: PasswordActionStore {
         }
     }
 
-    public func unlockPassword(id: String, type: ResolvedResourceType) async throws {
-        try await scoped {
-            let (_, _, entry) = try await passwordTarget(id, type)
-            // Only a temporary lock: the permanent value is `active=false`, changed through `active` alone. Deleting
-            // the lock makes ppolicy drop the recorded failures too (pwdFailureTime itself is not user-modifiable).
-            guard let lock = entry.strings("pwdAccountLockedTime").first(where: { $0 != ActiveLock.permanentLock }) else { return }
-            do {
-                _ = try await pool.withConnection { try await $0.modify(dn: entry.dn, [.delete("pwdAccountLockedTime", [lock])]) }
-            } catch let error as LDAPError {
-                throw translate(error, type.resourceType.name)
-            }
+    public func unlockPassword(id: String, type: ResolvedResourceType, context: StoreContext) async throws {
+        try await scoped(context) { try await $0.unlockScoped(id: id, type: type) }
+    }
+
+    private func unlockScoped(id: String, type: ResolvedResourceType) async throws {
+        let (_, _, entry) = try await passwordTarget(id, type)
+        // Only a temporary lock: the permanent value is `active=false`, changed through `active` alone. Deleting
+        // the lock makes ppolicy drop the recorded failures too (pwdFailureTime itself is not user-modifiable).
+        guard let lock = entry.strings("pwdAccountLockedTime").first(where: { $0 != ActiveLock.permanentLock }) else { return }
+        do {
+            _ = try await pool.withConnection { try await $0.modify(dn: entry.dn, [.delete("pwdAccountLockedTime", [lock])]) }
+        } catch let error as LDAPError {
+            throw translate(error, type.resourceType.name)
         }
     }
 }

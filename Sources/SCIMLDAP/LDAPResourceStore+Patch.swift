@@ -7,12 +7,12 @@ import SCIMCore
 /// the group's members, so a 10,000-member group gains a member in one small modify.
 extension LDAPResourceStore {
     public func patch(id: String, request: PatchRequest, type: ResolvedResourceType, projection: Projection,
-                      ifMatch: String?, validator: ResourceValidator) async throws -> StoredResource
+                      ifMatch: String?, validator: ResourceValidator, context: StoreContext) async throws -> StoredResource
     {
-        try await scoped {
-            try await retryingConcurrentChanges {
-                try await patchScoped(id: id, request: request, type: type, projection: projection, ifMatch: ifMatch,
-                                      validator: validator)
+        try await scoped(context) { store in
+            try await store.retryingConcurrentChanges {
+                try await store.patchScoped(id: id, request: request, type: type, projection: projection, ifMatch: ifMatch,
+                                            validator: validator)
             }
         }
     }
@@ -58,7 +58,7 @@ extension LDAPResourceStore {
                                mapped: ResourceMapping, ifMatch: String?, projection: Projection) async throws -> StoredResource
     {
         guard let membership = mapped.membership,
-              let attribute = mapped.attributes.first(where: { $0.kind == .members })?.ldap
+              let attribute = mapped.attributes.first(where: { $0.kind.name == .members })?.ldap
         else { throw SCIMError.invalidPath("\(type.resourceType.name) has no members.") }
         let targets = try await resolver.targets(forIDs: changes.added + changes.removed)
         let byValue = memberValues(mapped, targets: targets)

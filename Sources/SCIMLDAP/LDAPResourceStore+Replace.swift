@@ -7,11 +7,13 @@ import SCIMCore
 /// representation maps to, apply the minimal modifications — renaming first when the RDN value changes, and
 /// undoing that rename if the modify fails, so no write is ever half-applied.
 extension LDAPResourceStore {
-    public func replace(id: String, with resource: JSONValue, type: ResolvedResourceType, ifMatch: String?)
-        async throws -> StoredResource
+    public func replace(id: String, with resource: JSONValue, type: ResolvedResourceType, ifMatch: String?,
+                        context: StoreContext) async throws -> StoredResource
     {
-        try await scoped {
-            try await retryingConcurrentChanges { try await replaceScoped(id: id, with: resource, type: type, ifMatch: ifMatch) }
+        try await scoped(context) { store in
+            try await store.retryingConcurrentChanges {
+                try await store.replaceScoped(id: id, with: resource, type: type, ifMatch: ifMatch)
+            }
         }
     }
 
@@ -64,8 +66,8 @@ extension LDAPResourceStore {
         // the entry changed meanwhile.
         let guarded = ifMatch == nil && plan.carriesHidden && !touchesUnique && current.string("entryCSN") != nil
         if guarded { assertion = [IfMatchCondition.assertion(Self.version(of: current))] }
-        let passwordType = mapped.attributes.first { $0.kind == .password }?.ldap.lowercased()
-        let passwordValue = mapped.attributes.first { $0.kind == .password }.flatMap { resource.value(at: $0.path)?.stringValue }
+        let passwordType = mapped.attributes.first { $0.kind.name == .password }?.ldap.lowercased()
+        let passwordValue = mapped.attributes.first { $0.kind.name == .password }.flatMap { resource.value(at: $0.path)?.stringValue }
         // Never clear text: hashed here, or held back for Password Modify after the other changes (`exop`).
         var pending: PendingPassword?
         if let passwordType, modifications.contains(where: { ModificationPlanner.type(of: $0.attribute) == passwordType }) {

@@ -7,8 +7,10 @@ import SCIMCore
 /// the window in the directory's order (`PagedWalk`). Either way the gateway holds only the page, and a size
 /// limit of the directory is a 400 `tooMany`, never a short total.
 extension LDAPResourceStore {
-    public func search(_ request: SearchRequest, type: ResolvedResourceType) async throws -> ResourcePage {
-        try await scoped { try await searchScoped(request, type: type) }
+    public func search(_ request: SearchRequest, type: ResolvedResourceType, context: StoreContext) async throws
+        -> ResourcePage
+    {
+        try await scoped(context) { try await $0.searchScoped(request, type: type) }
     }
 
     private func searchScoped(_ request: SearchRequest, type: ResolvedResourceType) async throws -> ResourcePage {
@@ -178,10 +180,10 @@ extension LDAPResourceStore {
         if let key = try passwordStateSortKey(path, mapped: mapped, reverse: reverse) { return key }
         let candidates = mapped.attributes.filter { attribute in
             attribute.scim.caseInsensitiveEquals(name)
-                || ((attribute.kind == .tagged || attribute.kind == .typed) && attribute.scim.caseInsensitiveEquals(path.attribute)
+                || ((attribute.kind.name == .tagged || attribute.kind.name == .typed) && attribute.scim.caseInsensitiveEquals(path.attribute)
                     && (path.subAttribute == nil || path.subAttribute!.caseInsensitiveEquals("value")))
         }
-        guard let attribute = candidates.first, [.string, .tagged, .typed, .boolean].contains(attribute.kind) else {
+        guard let attribute = candidates.first, [.string, .tagged, .typed, .boolean].contains(attribute.kind.name) else {
             throw SCIMError.invalidValue("sortBy \(name) is not a sortable attribute.")
         }
         let rules = try await directoryRules()

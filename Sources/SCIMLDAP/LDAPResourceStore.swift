@@ -8,7 +8,10 @@ public struct LDAPResourceStore: ResourceStore {
     public let pool: LDAPPool
     public let mapping: Mapping
     public let baseURL: String
-    let logger: Logger
+    /// The store's own lines (start-up checks); a call's lines go to its context's logger (see `serving`).
+    var logger: Logger
+    /// Who the call being served acts for (see `serving`); unrestricted for the gateway's own work.
+    var scope: RequestScope = .unrestricted
     let schemaRules = SchemaRulesCache()
     /// What the directory offers for listing (root DSE), read at start-up or at the first list.
     let directoryCapabilities = DirectoryCapabilitiesCache()
@@ -76,8 +79,10 @@ public struct LDAPResourceStore: ResourceStore {
 
     // MARK: ResourceStore
 
-    public func create(_ resource: JSONValue, type: ResolvedResourceType) async throws -> StoredResource {
-        try await scoped { try await createScoped(resource, type: type) }
+    public func create(_ resource: JSONValue, type: ResolvedResourceType, context: StoreContext) async throws
+        -> StoredResource
+    {
+        try await scoped(context) { try await $0.createScoped(resource, type: type) }
     }
 
     private func createScoped(_ resource: JSONValue, type: ResolvedResourceType) async throws -> StoredResource {
@@ -91,7 +96,7 @@ public struct LDAPResourceStore: ResourceStore {
         var encoded = try encoder.encodeNew(resource)
         encoded.attributes = try await completedForCreation(encoded.attributes, resource: resource, mapped: mapped)
         var pending: PendingPassword?
-        if let password = mapped.attributes.first(where: { $0.kind == .password }),
+        if let password = mapped.attributes.first(where: { $0.kind.name == .password }),
            encoded.attributes.contains(where: { ModificationPlanner.type(of: $0.0) == password.ldap.lowercased() })
         {
             let method = try await passwordMethodForWrite(type.resourceType.name, mapped)
@@ -166,17 +171,21 @@ public struct LDAPResourceStore: ResourceStore {
         return contexts.filter { parsed.isDescendant(of: $0) }.max { $0.rdns.count < $1.rdns.count }?.description ?? dn
     }
 
-    public func get(id: String, type: ResolvedResourceType, projection: Projection) async throws -> StoredResource {
-        try await scoped {
-            let mapped = try resourceMapping(type)
-            let entry = try await find(id: id, mapped: mapped, attributes: await readAttributes(mapped, projection: projection))
-            return try await decode(withoutUnresolvedGroups(entry, mapped: mapped, projection: projection), type: type, mapped: mapped,
-                                    known: [])
-        }
+    public func get(id: String, type: ResolvedResourceType, projection: Projection, context: StoreContext) async throws
+        -> StoredResource
+    {
+        try await scoped(context) { try await $0.getScoped(id: id, type: type, projection: projection) }
     }
 
-    public func delete(id: String, type: ResolvedResourceType, ifMatch: String?) async throws {
-        try await scoped { try await deleteScoped(id: id, type: type, ifMatch: ifMatch) }
+    private func getScoped(id: String, type: ResolvedResourceType, projection: Projection) async throws -> StoredResource {
+        let mapped = try resourceMapping(type)
+        let entry = try await find(id: id, mapped: mapped, attributes: await readAttributes(mapped, projection: projection))
+        return try await decode(withoutUnresolvedGroups(entry, mapped: mapped, projection: projection), type: type, mapped: mapped,
+                                known: [])
+    }
+
+    public func delete(id: String, type: ResolvedResourceType, ifMatch: String?, context: StoreContext) async throws {
+        try await scoped(context) { try await $0.deleteScoped(id: id, type: type, ifMatch: ifMatch) }
     }
 
     private func deleteScoped(id: String, type: ResolvedResourceType, ifMatch: String?) async throws {
@@ -188,10 +197,12 @@ public struct LDAPResourceStore: ResourceStore {
             case .delete:
                 _ = try await write { try await $0.delete(dn: entry.dn, controls: controls) }
             case .lock:
-                let active = mapped.attributes.first { $0.kind == .active }
-                    ?? AttributeMapping(scim: "active", ldap: "pwdAccountLockedTime", kind: .active)
+                // The mapped `active`, else ppolicy's permanent lock.
+                let active = mapped.attributes.first { $0.kind.name == .active }
+                let ldap = active?.ldap ?? "pwdAccountLockedTime"
+                let inactive = active?.active?.inactiveValue ?? ActiveLock.permanentLock
                 _ = try await write {
-                    try await $0.modify(dn: entry.dn, [.replace(active.ldap, [active.inactiveLDAPValue])], controls: controls)
+                    try await $0.modify(dn: entry.dn, [.replace(ldap, [inactive])], controls: controls)
                 }
             case .move:
                 // Out of the resource base (so no longer a resource), kept for the directory's owners.
@@ -205,11 +216,11 @@ public struct LDAPResourceStore: ResourceStore {
         }
     }
 
-    public func ping() async throws {
+    public func ping(context: StoreContext) async throws {
         do {
             try await pool.ping()
         } catch let error as LDAPError {
-            throw translate(error, "directory")
+            throw serving(context).translate(error, "directory")
         }
     }
 
@@ -248,7 +259,7 @@ public struct LDAPResourceStore: ResourceStore {
                 known: [ReferenceResolver.Target]) async throws -> [StoredResource] {
         var decoder = EntryDecoder(mapping: mapped, type: type, baseURL: baseURL)
         var known = known
-        if let groups = mapped.attributes.first(where: { $0.kind == .groups }),
+        if let groups = mapped.attributes.first(where: { $0.kind.name == .groups }),
            let groupMapping = mapping.resourceTypes.values.first(where: { $0.membership != nil })
         {
             let direct = entries.flatMap { $0.strings(groups.ldap) }
@@ -280,7 +291,7 @@ public struct LDAPResourceStore: ResourceStore {
 
     /// DN → id (and display, type) for every manager/member DN in `entries`, in batched searches.
     func resolveReferences(in entries: [LDAPEntry], mapped: ResourceMapping, known: [ReferenceResolver.Target],
-                           kinds: Set<AttributeMapping.Kind> = [.reference, .members, .groups])
+                           kinds: Set<AttributeMapping.Kind.Name> = [.reference, .members, .groups])
         async throws -> [String: EntryDecoder.ResolvedReference]
     {
         var references: [String: EntryDecoder.ResolvedReference] = [:]
@@ -296,8 +307,8 @@ public struct LDAPResourceStore: ResourceStore {
         var missingValues: Set<String> = []
         let valueAttribute = mapped.membership?.value
         for entry in entries {
-            for attribute in mapped.attributes where kinds.contains(attribute.kind) {
-                if attribute.kind == .members, valueAttribute != nil {
+            for attribute in mapped.attributes where kinds.contains(attribute.kind.name) {
+                if attribute.kind.name == .members, valueAttribute != nil {
                     for value in entry.strings(attribute.ldap) where references[ReferenceResolver.valueKey(value)] == nil {
                         missingValues.insert(value)
                     }
