@@ -20,7 +20,7 @@ extension LDAPResourceStore: PasswordActionStore {
         }
         var attributes = ["entryUUID", "entryCSN", "pwdAccountLockedTime", "pwdFailureTime"]
         if let active = mapped.attributes.first(where: { $0.kind.name == .active }) { attributes += active.ldapAttributes }
-        let entry = try await find(id: id, mapped: mapped, attributes: attributes)
+        let entry = try await reader.find(id: id, mapped: mapped, attributes: attributes)
         guard isInScope(entry.dn) else { throw SCIMError.notFound("Resource \(id) not found.") }
         return (mapped, password, entry)
     }
