@@ -68,10 +68,10 @@ struct EntryUpdate {
         }
         // Never clear text: hashed here, or held back for Password Modify after the other changes (`exop`).
         let passwordType = mapped.attributes.first { $0.kind.name == .password }?.ldap.lowercased()
-        var pending: LDAPResourceStore.PendingPassword?
+        var pending: PasswordWrites.Pending?
         if let passwordType, modifications.contains(where: { ModificationPlanner.type(of: $0.attribute) == passwordType }) {
-            let method = try await store.passwordMethodForWrite(type.resourceType.name, mapped)
-            (modifications, pending) = LDAPResourceStore.applying(method, passwordType: passwordType, to: modifications)
+            let method = try await store.passwords.methodForWrite(type.resourceType.name, mapped)
+            (modifications, pending) = PasswordWrites.applying(method, passwordType: passwordType, to: modifications)
         }
         // slapd's unique overlay runs its duplicate search with the operation's controls, where the assertion fails
         // (122); a rename and Password Modify carry no Assertion control: for those the version is compared right
@@ -87,7 +87,7 @@ struct EntryUpdate {
         let guarded = condition.version == nil && plan.carriesHidden && !touchesUnique && current.string("entryCSN") != nil
         if guarded { assertion = [IfMatchCondition.assertion(EntryDecoder.version(current))] }
         let relock = pending == nil
-            ? [] : LDAPResourceStore.relock(mapped, resource: resource, current: current, removed: source.removed)
+            ? [] : PasswordWrites.relock(mapped, resource: resource, current: current, removed: source.removed)
         return PreparedWrite(current: current, modifications: modifications, rdnChange: plan.rdnChange, assertion: assertion,
                              readList: await store.readAttributes(mapped, projection: .all), passwordType: passwordType,
                              pending: pending, relock: relock, guarded: guarded)

@@ -15,8 +15,8 @@ struct PreparedWrite {
     /// What the written entry is read back with.
     let readList: [String]
     let passwordType: String?
-    let pending: LDAPResourceStore.PendingPassword?
-    /// Applied after Password Modify (see `LDAPResourceStore.relock`).
+    let pending: PasswordWrites.Pending?
+    /// Applied after Password Modify (see `PasswordWrites.relock`).
     let relock: [LDAPModification]
     /// The write asserts the version it was planned from though the client sent no If-Match: a failed assertion
     /// means another write came between, and the caller starts over.
@@ -34,7 +34,7 @@ struct PreparedWrite {
         }
         let dn = current.dn
         if modifications.isEmpty {
-            if let pending { try await store.setPassword(pending, dn: dn, on: connection, relock: relock, undo: {}) }
+            if let pending { try await store.passwords.set(pending, dn: dn, on: connection, relock: relock, undo: {}) }
             return try await storedEntry(nil, fallback: dn, connection: connection)
         }
         var written: LDAPWriteResult?
@@ -48,7 +48,7 @@ struct PreparedWrite {
             written = rest.isEmpty ? nil : try await connection.modify(dn: dn, rest, controls: assertion + readBack)
         }
         if let pending {
-            try await store.setPassword(pending, dn: dn, on: connection, relock: relock, undo: {
+            try await store.passwords.set(pending, dn: dn, on: connection, relock: relock, undo: {
                 try await Self.undo(modifications, current: current, dn: dn, on: connection)
             })
             written = nil  // the version changed again: read the entry as it now is
@@ -59,7 +59,7 @@ struct PreparedWrite {
     /// The rename, then the rest on the renamed entry; the rename is undone when the rest fails, so the write is
     /// all or nothing.
     private func renaming(_ rdnChange: RDNChange, then modifications: [LDAPModification],
-                          pending: LDAPResourceStore.PendingPassword?, on connection: LDAPConnection,
+                          pending: PasswordWrites.Pending?, on connection: LDAPConnection,
                           store: LDAPResourceStore) async throws -> LDAPEntry
     {
         _ = try await connection.rename(dn: current.dn, newRDN: rdnChange.newRDN, deleteOldRDN: true)
@@ -67,7 +67,7 @@ struct PreparedWrite {
         do {
             let written = modifications.isEmpty ? nil : try await connection.modify(dn: renamed, modifications, controls: readBack)
             if let pending {
-                try await store.setPassword(pending, dn: renamed, on: connection, relock: relock, undo: {
+                try await store.passwords.set(pending, dn: renamed, on: connection, relock: relock, undo: {
                     try await Self.undo(modifications, current: rdnChange.renamed, dn: renamed, on: connection)
                 })
                 return try await storedEntry(nil, fallback: renamed, connection: connection)

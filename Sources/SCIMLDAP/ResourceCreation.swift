@@ -17,12 +17,12 @@ struct ResourceCreation {
         let targets = try await store.references.targets(of: resource, mapped)
         var encoded = try ReferenceLookup.encoder(mapped, targets: targets).encodeNew(resource)
         encoded.attributes = try await completed(encoded.attributes, resource: resource, mapped: mapped)
-        var pending: LDAPResourceStore.PendingPassword?
+        var pending: PasswordWrites.Pending?
         if let password = mapped.attributes.first(where: { $0.kind.name == .password }),
            encoded.attributes.contains(where: { ModificationPlanner.type(of: $0.0) == password.ldap.lowercased() })
         {
-            let method = try await store.passwordMethodForWrite(type.resourceType.name, mapped)
-            (encoded.attributes, pending) = LDAPResourceStore.applying(method, passwordType: password.ldap.lowercased(),
+            let method = try await store.passwords.methodForWrite(type.resourceType.name, mapped)
+            (encoded.attributes, pending) = PasswordWrites.applying(method, passwordType: password.ldap.lowercased(),
                                                                        to: encoded.attributes)
         }
         let readList = await store.readAttributes(mapped, projection: .all)
@@ -32,8 +32,8 @@ struct ResourceCreation {
             let dn = entry.dn
             do {
                 entry = try await store.pool.withConnection { connection in
-                    try await store.setPassword(pending, dn: dn, on: connection,
-                                                relock: LDAPResourceStore.relock(mapped, resource: resource, current: nil),
+                    try await store.passwords.set(pending, dn: dn, on: connection,
+                                                relock: PasswordWrites.relock(mapped, resource: resource, current: nil),
                                                 undo: { _ = try await connection.delete(dn: dn) })
                     guard let reread = try await connection.search(base: dn, scope: .base, attributes: readList).entries.first
                     else { throw SCIMError.notFound() }
