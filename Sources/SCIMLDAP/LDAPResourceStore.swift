@@ -3,7 +3,11 @@ import LDAPClient
 import Logging
 import SCIMCore
 
-/// The SCIM storage backed by an LDAP directory through a declarative `Mapping`.
+/// The SCIM storage backed by an LDAP directory through a declarative `Mapping`: a facade that holds what every
+/// call shares (pool, mapping, caches, client scopes), binds itself to the call (`scoped`, `serving`) and hands
+/// it to the type whose job it is — `ResourceReader`, `ResourceSearch`, `ResourceCreation`, `ResourceReplacement`,
+/// `ResourcePatch` (both through `EntryUpdate`), `MembershipChange`, `ResourceDeletion`, `ReferenceLookup`,
+/// `PasswordWrites`, `PasswordActions`. A write's If-Match becomes one `IfMatchCondition` here.
 public struct LDAPResourceStore: ResourceStore {
     public let pool: LDAPPool
     public let mapping: Mapping
@@ -46,35 +50,6 @@ public struct LDAPResourceStore: ResourceStore {
         self.logger = logger
         self.stored = mapping.resourceTypes.mapValues(MappedAttributes.init)
         self.passwordsGuarded = pool.configuration.neverRead.isSuperset(of: mapping.passwordAttributes)
-    }
-
-    /// `resource` as the mapping can store it: ignored attributes removed, others refused (400 invalidValue).
-    func storable(_ resource: JSONValue, type: ResolvedResourceType) throws -> JSONValue {
-        guard let stored = stored[type.resourceType.name] else { return resource }
-        return try stored.enforce(resource, type: type)
-    }
-
-    func resourceMapping(_ type: ResolvedResourceType) throws -> ResourceMapping {
-        guard let mapped = mapping.resourceTypes[type.resourceType.name] else {
-            throw SCIMError.notFound("Resource type \(type.resourceType.name) is not mapped.")
-        }
-        return mapped
-    }
-
-    /// The jobs the store's calls are made of, each working on this store (bound to the call it serves).
-    var reader: ResourceReader { ResourceReader(store: self) }
-    var references: ReferenceLookup { ReferenceLookup(store: self) }
-
-    /// LDAP attributes to read for a resource (never passwords: with `read: all` the pool's connections drop
-    /// them, see `LDAPConfiguration.neverRead`).
-    func readAttributes(_ mapped: ResourceMapping, projection: Projection) async -> [String] {
-        let skipMembers = projection.excludedAttributes.contains { $0.caseInsensitiveEquals("members") }
-            || (!projection.attributes.isEmpty && !projection.attributes.contains { $0.lowercased().hasPrefix("members") })
-        let lists = await readLists.lists(for: mapped, guarded: passwordsGuarded) {
-            // Read once for every client, as the service account itself (not a client's proxy identity).
-            try? await LDAPProxy.$authorizationID.withValue(nil) { try await schemaRules.rules(from: pool) }
-        }
-        return skipMembers ? lists.withoutMembers : lists.all
     }
 
     // MARK: ResourceStore
@@ -132,6 +107,35 @@ public struct LDAPResourceStore: ResourceStore {
     }
 
     // MARK: Shared by the jobs
+
+    /// `resource` as the mapping can store it: ignored attributes removed, others refused (400 invalidValue).
+    func storable(_ resource: JSONValue, type: ResolvedResourceType) throws -> JSONValue {
+        guard let stored = stored[type.resourceType.name] else { return resource }
+        return try stored.enforce(resource, type: type)
+    }
+
+    func resourceMapping(_ type: ResolvedResourceType) throws -> ResourceMapping {
+        guard let mapped = mapping.resourceTypes[type.resourceType.name] else {
+            throw SCIMError.notFound("Resource type \(type.resourceType.name) is not mapped.")
+        }
+        return mapped
+    }
+
+    /// The jobs the store's calls are made of, each working on this store (bound to the call it serves).
+    var reader: ResourceReader { ResourceReader(store: self) }
+    var references: ReferenceLookup { ReferenceLookup(store: self) }
+
+    /// LDAP attributes to read for a resource (never passwords: with `read: all` the pool's connections drop
+    /// them, see `LDAPConfiguration.neverRead`).
+    func readAttributes(_ mapped: ResourceMapping, projection: Projection) async -> [String] {
+        let skipMembers = projection.excludedAttributes.contains { $0.caseInsensitiveEquals("members") }
+            || (!projection.attributes.isEmpty && !projection.attributes.contains { $0.lowercased().hasPrefix("members") })
+        let lists = await readLists.lists(for: mapped, guarded: passwordsGuarded) {
+            // Read once for every client, as the service account itself (not a client's proxy identity).
+            try? await LDAPProxy.$authorizationID.withValue(nil) { try await schemaRules.rules(from: pool) }
+        }
+        return skipMembers ? lists.withoutMembers : lists.all
+    }
 
     /// The directory's matching rules (read from its subschema once).
     func directoryRules() async throws -> DirectorySchemaRules {
