@@ -12,13 +12,32 @@ struct WritePlan {
     /// Description key → the current values SCIM sees (see `ModificationPlanner.visible`).
     var visible: [String: [[UInt8]]]
 
+    /// Where the representation a write carries came from, as far as planning it differs.
+    enum Source: Sendable, Equatable {
+        /// A PUT: the client's complete representation (members included).
+        case replacement
+        /// A PATCH applied to the entry as read. `membersRead`: false when the entry was read without its members
+        /// (a PATCH that does not touch them): membership is then left exactly as it is. `removed`: lower-cased
+        /// top-level attributes the PATCH removed (a removed `active` clears the lock state).
+        case patch(membersRead: Bool, removed: Set<String>)
+
+        var membersRead: Bool {
+            if case .patch(let membersRead, _) = self { return membersRead }
+            return true
+        }
+
+        var removed: Set<String> {
+            if case .patch(_, let removed) = self { return removed }
+            return []
+        }
+    }
+
     /// Plans writing `resource` (encoded as `encoded`) over `current`, whose SCIM view encodes as `view`.
-    /// - `membersRead`: false when `current` was read without its members (a PATCH that does not touch them):
-    ///   membership is then left exactly as it is.
-    /// - `removed`: lower-cased top-level attributes a PATCH removed (a removed `active` clears the lock state).
     init(_ resource: JSONValue, encoded: EntryEncoder.Encoded, over current: LDAPEntry, view: EntryEncoder.Encoded,
-         mapped: ResourceMapping, membersRead: Bool, removed: Set<String> = []) throws(SCIMError)
+         mapped: ResourceMapping, source: Source = .replacement) throws(SCIMError)
     {
+        let membersRead = source.membersRead
+        let removed = source.removed
         var owned: Set<String> = []
         var single: Set<String> = []
         var activeChanges: [LDAPModification] = []

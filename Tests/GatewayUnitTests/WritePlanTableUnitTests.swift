@@ -25,7 +25,7 @@ struct WritePlanTableUnitTests {
 
     static func plan(_ wanted: [(String, [String])], resource: JSONValue = ["userName": "bjensen"]) throws -> WritePlan {
         let encoded = EntryEncoder.Encoded(attributes: values(wanted), rdnValue: wanted.first { $0.0 == "uid" }?.1.first ?? "")
-        return try WritePlan(resource, encoded: encoded, over: current, view: view, mapped: users, membersRead: true)
+        return try WritePlan(resource, encoded: encoded, over: current, view: view, mapped: users, source: .replacement)
     }
 
     static func described(_ modifications: [LDAPModification]) -> [String] {
