@@ -55,17 +55,25 @@ extension ProvisioningEngine {
         // Members translate only once their users are pushed: types run in order (users first); within a type,
         // `concurrency` at a time.
         for type in types {
-            // Rendered a batch at a time (one search per 100 resources), ahead of the workers.
-            var batch: ArraySlice<WorkItem> = work.filter { $0.type.name == type.name }[...]
+            // Rendered a batch at a time (one search per 100 resources), one batch ahead of the workers: the next
+            // batch is read while this one is pushed, so the workers never wait for the directory (waiting drained
+            // the target's queue once per batch). At most two batches are held.
+            var chunks: ArraySlice<ArraySlice<WorkItem>> = Self.chunked(work.filter { $0.type.name == type.name }, by: Self.renderBatch)[...]
+            func renderNext() -> Task<[(WorkItem, Known?)], any Error>? {
+                guard let chunk = chunks.popFirst() else { return nil }
+                return Task { try await self.render(chunk, type: type, records: records) }
+            }
+            var upcoming = renderNext()
+            defer { upcoming?.cancel() }
             var ready: [(WorkItem, Known?)] = []
             var readyIndex = 0
             func nextItem() async throws -> (WorkItem, Known?)? {
                 if readyIndex == ready.count {
-                    guard !batch.isEmpty else { return nil }
-                    let chunk: ArraySlice<WorkItem> = batch.prefix(Self.renderBatch)
-                    batch = batch.dropFirst(chunk.count)
-                    ready = try await render(chunk, type: type, records: records)
+                    guard let rendering = upcoming else { return nil }
+                    ready = try await rendering.value
                     readyIndex = 0
+                    upcoming = renderNext()
+                    guard !ready.isEmpty else { return nil }
                 }
                 defer { readyIndex += 1 }
                 return ready[readyIndex]
@@ -115,6 +123,10 @@ extension ProvisioningEngine {
 
     /// Resources rendered per directory search during a reconciliation.
     static let renderBatch = 100
+
+    static func chunked(_ items: [WorkItem], by size: Int) -> [ArraySlice<WorkItem>] {
+        stride(from: 0, to: items.count, by: size).map { items[$0..<min($0 + size, items.count)] }
+    }
 
     struct WorkItem: Sendable {
         var type: ProvisionedType
