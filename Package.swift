@@ -64,6 +64,7 @@ let package = Package(
             name: "SCIMCore",
             dependencies: [
                 .product(name: "OrderedCollections", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),  // StoreContext: each storage call's logger
             ],
             swiftSettings: upcoming + memorySafety + internalImports
         ),

@@ -1,10 +1,10 @@
 import LDAPClient
 import SCIMCore
 
-extension LDAPResourceStore {
-    /// A write planned from a state another request changed meanwhile.
-    struct ConcurrentChange: Error { let error: LDAPError }
+/// A write planned from a state another request changed meanwhile: the store reads, plans and writes again.
+struct ConcurrentChange: Error { let error: LDAPError }
 
+extension LDAPResourceStore {
     /// Runs a read-plan-write again (up to three times) when a concurrent change invalidated its plan.
     func retryingConcurrentChanges<T>(_ body: () async throws -> T) async throws -> T {
         for attempt in 1...3 {

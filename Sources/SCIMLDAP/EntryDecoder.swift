@@ -32,21 +32,21 @@ struct EntryDecoder {
         for attribute in mapping.attributes {
             // Most mapped attributes are absent from a given entry: skipped on one bit test. `active` reads
             // true from an entry without its attributes, so it is always decoded.
-            guard attribute.kind == .active || entry.mayHold(attribute.typeBits) else { continue }
+            guard attribute.kind.name == .active || entry.mayHold(attribute.typeBits) else { continue }
             guard let value = decode(attribute, from: entry) else { continue }
             values.append((attribute, value))
         }
         let state = passwordState(entry)
         // An extension is listed when the entry holds a value of it.
         let schemas = [type.coreSchema.id] + type.extensions.map(\.schema.id).filter { urn in
-            values.contains { $0.0.path.urn?.caseInsensitiveEquals(urn) == true }
+            values.contains { $0.0.path.schemaURN?.caseInsensitiveEquals(urn) == true }
                 || (state != nil && urn.caseInsensitiveEquals(PasswordStateAttributes.schema))
         }
         var resource = JSONValue.object([:])
-        resource.set(.array(schemas.map { .string($0) }), at: (nil, "schemas", nil))
-        resource.set(.string(id), at: (nil, "id", nil))
+        resource.set(.array(schemas.map { .string($0) }), at: AttributePath(attribute: "schemas"))
+        resource.set(.string(id), at: AttributePath(attribute: "id"))
         for (attribute, value) in values { resource.set(value, at: attribute.path) }
-        if let state { resource.set(state, at: (PasswordStateAttributes.schema, PasswordStateAttributes.attribute, nil)) }
+        if let state { resource.set(state, at: AttributePath(schemaURN: PasswordStateAttributes.schema, attribute: PasswordStateAttributes.attribute)) }
         hideDerivedValues(&resource, entry: entry)
         var meta: OrderedDictionary<String, JSONValue> = ["resourceType": .string(type.resourceType.name)]
         if let created = entry.string("createTimestamp").flatMap(GeneralizedTime.rfc3339) { meta["created"] = .string(created) }
@@ -55,7 +55,7 @@ struct EntryDecoder {
         }
         meta["location"] = .string(baseURL + "/" + Self.trimmingSlashes(type.resourceType.endpoint) + "/" + id)
         meta["version"] = .string("W/\"\(version)\"")
-        resource.set(.object(meta), at: (nil, "meta", nil))
+        resource.set(.object(meta), at: AttributePath(attribute: "meta"))
         return StoredResource(resource: resource, version: version)
     }
 
@@ -92,7 +92,7 @@ struct EntryDecoder {
     /// it is the attribute's one value: several values were written by someone else and are shown.
     private func hideDerivedValues(_ resource: inout JSONValue, entry: LDAPEntry) {
         for rule in mapping.derivedRules {
-            guard let own = mapping.attributes.first(where: { $0.kind == .string && $0.ldap.caseInsensitiveEquals(rule.ldap) }),
+            guard let own = mapping.attributes.first(where: { $0.kind.name == .string && $0.ldap.caseInsensitiveEquals(rule.ldap) }),
                   let value = resource.value(at: own.path)?.stringValue,
                   entry.values(own.ldap).count == 1
             else { continue }
@@ -121,12 +121,12 @@ struct EntryDecoder {
             return entry.string(attribute.ldap).map { .bool($0.uppercased() == "TRUE") }
         case .password:
             return nil
-        case .active:
-            if ActiveLock.isInactive(entry, attribute) { return .bool(false) }
-            if attribute.strategy == .attribute, attribute.marker == nil, let active = attribute.activeValue {
+        case .active(let settings):
+            if ActiveLock.isInactive(entry, attribute.ldap, settings) { return .bool(false) }
+            if settings.marker == nil, let active = settings.activeValue {
                 return entry.strings(attribute.ldap).contains { $0.caseInsensitiveEquals(active) } ? .bool(true) : nil
             }
-            guard let marker = attribute.marker else { return .bool(true) }
+            guard let marker = settings.marker else { return .bool(true) }
             return entry.string(marker) == nil ? nil : .bool(true)
         case .reference:
             guard let dn = entry.string(attribute.ldap) else { return nil }
@@ -160,11 +160,11 @@ struct EntryDecoder {
                 return .object(object)
             }
             return values.isEmpty ? nil : .array(values)
-        case .tagged:
-            let values = TaggedAttributeCodec(mapping: attribute).decode(entry)
+        case .tagged(let tagged):
+            let values = TaggedAttributeCodec(mapping: attribute, tagged: tagged).decode(entry)
             return values.isEmpty ? nil : .array(values)
-        case .typed:
-            let values = TypedAttributeCodec(mapping: attribute).decode(entry)
+        case .typed(let typed):
+            let values = TypedAttributeCodec(mapping: attribute, typed: typed).decode(entry)
             return values.isEmpty ? nil : .array(values)
         }
     }
@@ -194,10 +194,10 @@ enum ActiveLock {
     /// ppolicy's "locked until an administrator unlocks" value.
     static let permanentLock = "000001010000Z"
 
-    /// True when the entry holds the mapping's inactive value (ppolicy's permanent lock, or the configured value).
-    static func isInactive(_ entry: LDAPEntry, _ attribute: AttributeMapping) -> Bool {
-        let inactive = attribute.inactiveLDAPValue
-        return entry.strings(attribute.ldap).contains { attribute.strategy == .attribute ? $0.caseInsensitiveEquals(inactive) : $0 == inactive }
+    /// True when the entry's `ldap` holds the inactive value (ppolicy's permanent lock, or the configured value).
+    static func isInactive(_ entry: LDAPEntry, _ ldap: String, _ active: AttributeMapping.Active) -> Bool {
+        let inactive = active.inactiveValue
+        return entry.strings(ldap).contains { active.isPlainAttribute ? $0.caseInsensitiveEquals(inactive) : $0 == inactive }
     }
 }
 

@@ -91,15 +91,15 @@ struct EntryEncoder {
         case .password:
             guard let text = value.stringValue, !text.isEmpty else { return [] }
             return [(attribute.ldap, [Array(text.utf8)])]
-        case .active:
+        case .active(let settings):
             guard let flag = value.boolValue else { return [] }
             var out: [(String, [[UInt8]])] = []
             if !flag {
-                out.append((attribute.ldap, [Array(attribute.inactiveLDAPValue.utf8)]))
-            } else if attribute.strategy == .attribute, let value = attribute.activeValue {
+                out.append((attribute.ldap, [Array(settings.inactiveValue.utf8)]))
+            } else if let value = settings.activeValue {
                 out.append((attribute.ldap, [Array(value.utf8)]))
             }
-            if let marker = attribute.marker { out.append((marker, [Array((flag ? "TRUE" : "FALSE").utf8)])) }
+            if let marker = settings.marker { out.append((marker, [Array((flag ? "TRUE" : "FALSE").utf8)])) }
             return out
         case .reference:
             guard let id = value["value"]?.stringValue ?? value.stringValue else { return [] }
@@ -115,10 +115,10 @@ struct EntryEncoder {
                 if !dns.contains(Array(dn.utf8)) { dns.append(Array(dn.utf8)) }
             }
             return [(attribute.ldap, dns)]
-        case .tagged:
-            return try TaggedAttributeCodec(mapping: attribute).encode(value.arrayValue ?? [])
-        case .typed:
-            return try TypedAttributeCodec(mapping: attribute).encode(value.arrayValue ?? [])
+        case .tagged(let tagged):
+            return try TaggedAttributeCodec(mapping: attribute, tagged: tagged).encode(value.arrayValue ?? [])
+        case .typed(let typed):
+            return try TypedAttributeCodec(mapping: attribute, typed: typed).encode(value.arrayValue ?? [])
         case .groups:
             return []  // read-only: memberships change through Group.members
         }

@@ -49,41 +49,10 @@ extension LDAPResourceStore {
     }
 
     /// The resources of `type` with these ids that still match `extra`, rendered as `get` renders them with
-    /// `projection`: one search per `batch` ids instead of one per resource, references resolved per batch. An id
-    /// that is gone (or left the selection) is simply not in the result.
+    /// `projection`: one search per `batch` ids instead of one per resource (see `ResourceReader.render`).
     public func render(ids: [String], type: ResolvedResourceType, matching extra: LDAPFilter? = nil, projection: Projection,
                        batch: Int = 100) async throws -> [StoredResource] {
-        let mapped = try resourceMapping(type)
-        let attributes = await readAttributes(mapped, projection: projection)
-        let valid = ids.filter(UUIDSyntax.isValid)
-        var out: [StoredResource] = []
-        out.reserveCapacity(valid.count)
-        var start = 0
-        while start < valid.count {
-            let chunk = valid[start..<min(start + batch, valid.count)]
-            start += chunk.count
-            let wanted = LDAPFilter.or(chunk.map { .equal("entryUUID", Array($0.utf8)) })
-            let found: LDAPSearchResult
-            do {
-                found = try await pool.search(base: mapped.baseDN, scope: mapped.scope == .one ? .oneLevel : .subtree,
-                                              filter: .and([identityFilter(mapped, extra: extra), wanted]), attributes: attributes,
-                                              sizeLimit: chunk.count)
-            } catch let error as LDAPError {
-                throw translate(error, "resource")
-            }
-            let entries = found.entries.map { withoutUnresolvedGroups($0, mapped: mapped, projection: projection) }
-            out += try await decode(entries, type: type, mapped: mapped, known: [])
-        }
-        return out
-    }
-
-    /// `excludedAttributes=groups`: the entry without its membership attribute, so the memberships are not
-    /// resolved (a search per nesting level saved).
-    func withoutUnresolvedGroups(_ entry: LDAPEntry, mapped: ResourceMapping, projection: Projection) -> LDAPEntry {
-        guard projection.excludedAttributes.contains(where: { $0.caseInsensitiveEquals("groups") }),
-              let groups = mapped.attributes.first(where: { $0.kind == .groups })
-        else { return entry }
-        return LDAPEntry(dn: entry.dn, attributes: entry.attributes.filter { !$0.type.caseInsensitiveEquals(groups.ldap) })
+        try await reader.render(ids: ids, type: type, matching: extra, projection: projection, batch: batch)
     }
 
     /// Parses an LDAP filter written in a config file (RFC 4515 text); nil when it is not one.

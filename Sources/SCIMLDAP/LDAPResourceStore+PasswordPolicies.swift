@@ -11,13 +11,13 @@ extension LDAPResourceStore: PasswordPolicyStore {
 
     public var servesPasswordPolicies: Bool { policiesBaseDN != nil }
 
-    public func passwordPolicies(type: ResolvedResourceType) async throws -> [StoredResource] {
+    public func passwordPolicies(type: ResolvedResourceType, context: StoreContext) async throws -> [StoredResource] {
         guard let base = policiesBaseDN else { return [] }
         passwordPolicyCache.clear()
         do {
             return try await passwordPolicyCache.all(under: base, pool: pool).compactMap { resource($0, type: type) }
         } catch let error as LDAPError {
-            throw translate(error, "password policy")
+            throw serving(context).translate(error, "password policy")
         }
     }
 

@@ -1,13 +1,22 @@
 import LDAPClient
 import SCIMCore
 
-/// The request's `RequestScope` applied to the directory through the client's `DirectoryScope`: a client limited to
-/// a subtree sees and changes only entries inside it; a client with a proxy identity has every operation run as
-/// that identity (the directory's ACLs decide, and a denial is 403); /Me writes run as the user's own entry.
+/// The call's `StoreContext` applied: its lines go to the context's logger, and its `RequestScope` reaches the
+/// directory through the client's `DirectoryScope` — a client limited to a subtree sees and changes only entries
+/// inside it; a client with a proxy identity has every operation run as that identity (the directory's ACLs
+/// decide, and a denial is 403); /Me writes run as the user's own entry.
 extension LDAPResourceStore {
-    /// The directory scope of the client the current request acts for.
+    /// This store serving one call: the same directory, pool and caches, with the call's logger and scope.
+    func serving(_ context: StoreContext) -> LDAPResourceStore {
+        var bound = self
+        bound.logger = context.logger
+        bound.scope = context.scope
+        return bound
+    }
+
+    /// The directory scope of the client the call acts for.
     var directoryScope: DirectoryScope {
-        RequestScope.current.clientName.flatMap { clientScopes[$0] } ?? .unrestricted
+        scope.clientName.flatMap { clientScopes[$0] } ?? .unrestricted
     }
 
     /// Where entries of a resource type are searched for this request: the mapping's base narrowed to the
@@ -36,16 +45,18 @@ extension LDAPResourceStore {
         return target.isDescendant(of: limitDN)
     }
 
-    /// Runs `body` with the client's proxy identity (if any) on every LDAP operation.
-    func scoped<T>(_ body: () async throws -> T) async throws -> T {
-        guard let identity = directoryScope.proxiedAuthorizationID else { return try await body() }
-        return try await LDAPProxy.$authorizationID.withValue(identity) { try await body() }
+    /// Runs `body` on this store serving `context`, with the client's proxy identity (if any) on every LDAP
+    /// operation. `body` is given the serving store: what it calls on that store logs and scopes as the call.
+    func scoped<T>(_ context: StoreContext, _ body: (LDAPResourceStore) async throws -> T) async throws -> T {
+        let store = serving(context)
+        guard let identity = store.directoryScope.proxiedAuthorizationID else { return try await body(store) }
+        return try await LDAPProxy.$authorizationID.withValue(identity) { try await body(store) }
     }
 
     /// Runs a write to `entry` as the entry itself when the request is the entry's own user acting on /Me (so
     /// the directory's password policy and ACLs treat it as the user's own change); otherwise unchanged.
     func actingAsOwner<T>(of entry: LDAPEntry, _ body: () async throws -> T) async throws -> T {
-        guard directoryScope.proxiedAuthorizationID == nil, let acting = RequestScope.current.actingUserID,
+        guard directoryScope.proxiedAuthorizationID == nil, let acting = scope.actingUserID,
               let id = entry.string("entryUUID"), id.caseInsensitiveEquals(acting)
         else { return try await body() }
         return try await LDAPProxy.$authorizationID.withValue("dn:" + entry.dn) { try await body() }
@@ -55,7 +66,13 @@ extension LDAPResourceStore {
 /// HTTP Basic for /Me: the user's password checked by the directory itself, with a simple bind as that user on a
 /// connection of its own (so failed attempts count against the directory's lockout policy).
 extension LDAPResourceStore: CredentialVerifier {
-    public func verifyPassword(userName: String, password: String, type: ResolvedResourceType) async throws -> String? {
+    public func verifyPassword(userName: String, password: String, type: ResolvedResourceType, context: StoreContext)
+        async throws -> String?
+    {
+        try await serving(context).verify(userName: userName, password: password, type: type)
+    }
+
+    private func verify(userName: String, password: String, type: ResolvedResourceType) async throws -> String? {
         // An empty password would be an unauthenticated bind, which succeeds: never accept it.
         guard !password.isEmpty, !userName.isEmpty else { return nil }
         let mapped = try resourceMapping(type)

@@ -13,23 +13,23 @@ public struct MappedAttributes: Sendable {
         ignoresAll = mapping.unmapped == .ignore
         for attribute in mapping.attributes {
             let path = attribute.path
-            let key = Self.key(path.urn, path.attribute)
+            let key = Self.key(path.schemaURN, path.attribute)
             var subs: Set<String>?
             switch attribute.kind {
             case .reference, .members, .groups, .strings:
                 subs = nil
-            case .tagged:
+            case .tagged(let tagged):
                 var names: Set<String> = ["value", "type", "primary"]
-                if attribute.display != nil { names.insert("display") }
-                if let more = attribute.subAttributes { names.formUnion(more.keys.map { $0.lowercased() }) }
+                if tagged.display != nil { names.insert("display") }
+                if let more = tagged.subAttributes { names.formUnion(more.keys.map { $0.lowercased() }) }
                 subs = names
-            case .typed:
+            case .typed(let typed):
                 var names: Set<String> = ["type"]
-                if attribute.primaryType != nil { names.insert("primary") }
-                for types in (attribute.types ?? [:]).values { names.formUnion(types.keys.map { $0.lowercased() }) }
+                if typed.primaryType != nil { names.insert("primary") }
+                for types in typed.types.values { names.formUnion(types.keys.map { $0.lowercased() }) }
                 subs = names
             case .string, .boolean, .password, .active:
-                subs = path.sub.map { [$0.lowercased()] } ?? nil
+                subs = path.subAttribute.map { [$0.lowercased()] } ?? nil
             }
             if let existing = stored[key] {
                 // name.givenName and name.familyName: the sub-attributes add up.
@@ -46,8 +46,8 @@ public struct MappedAttributes: Sendable {
             stored[Self.key(PasswordStateAttributes.schema, PasswordStateAttributes.attribute)] = .some(nil)
         }
         for path in mapping.ignore ?? [] {
-            let parsed = AttributeMapping.split(path)
-            ignored.insert(Self.key(parsed.urn, parsed.attribute) + (parsed.sub.map { "." + $0.lowercased() } ?? ""))
+            let parsed = AttributePath(mappingPath: path)
+            ignored.insert(Self.key(parsed.schemaURN, parsed.attribute) + (parsed.subAttribute.map { "." + $0.lowercased() } ?? ""))
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import LDAPClient
+import SCIMCore
 import Yams
 
 /// The declarative mapping of SCIM resource types onto an LDAP directory (see `Config/mapping/*.yaml`).
@@ -12,7 +13,7 @@ public struct Mapping: Sendable, Decodable {
     public var passwordAttributes: Set<String> {
         var names: Set<String> = ["userpassword", "authpassword"]
         for resource in resourceTypes.values {
-            for attribute in resource.attributes where attribute.kind == .password { names.insert(attribute.ldap.lowercased()) }
+            for attribute in resource.attributes where attribute.kind.name == .password { names.insert(attribute.ldap.lowercased()) }
         }
         return names
     }
@@ -45,7 +46,7 @@ public struct Mapping: Sendable, Decodable {
                 mapping.resourceTypes[name]?.derivedRules = (resource.derived ?? [:]).sorted { $0.key < $1.key }.map { ldap, expressions in
                     ResourceMapping.DerivedRule(ldap: ldap, sources: expressions.map { expression in
                         (expression, expression.components(separatedBy: "+").map {
-                            AttributeMapping.split($0.trimmingCharacters(in: .whitespaces))
+                            AttributePath(mappingPath: $0.trimmingCharacters(in: .whitespaces))
                         })
                     })
                 }
@@ -53,6 +54,9 @@ public struct Mapping: Sendable, Decodable {
             return mapping
         } catch let error as MappingError {
             throw error
+        } catch DecodingError.dataCorrupted(let context) where context.underlyingError is MappingError {
+            // An attribute's own check (`AttributeMapping.init(from:)`), wrapped by the YAML decoder.
+            throw context.underlyingError!
         } catch {
             throw MappingError("\(source): \(error)")
         }
@@ -64,23 +68,10 @@ public struct Mapping: Sendable, Decodable {
             for attribute in resource.attributes where attribute.ldap.isEmpty {
                 throw MappingError("\(name).\(attribute.scim): empty ldap attribute")
             }
-            for attribute in resource.attributes where attribute.kind == .typed {
-                guard let types = attribute.types, !types.isEmpty, types.values.allSatisfy({ !$0.isEmpty }) else {
-                    throw MappingError("\(name).\(attribute.scim): a typed attribute needs `types` (type: ldap attribute)")
-                }
-                if let primary = attribute.primaryType, types[primary] == nil {
-                    throw MappingError("\(name).\(attribute.scim): primaryType \(primary) is not one of its types")
-                }
-            }
-            for attribute in resource.attributes where attribute.kind == .active && attribute.strategy == .attribute {
-                guard attribute.inactiveValue != nil else {
-                    throw MappingError("\(name).\(attribute.scim): strategy attribute needs `inactiveValue`")
-                }
-            }
             if resource.delete == .move && resource.deletedBaseDN == nil {
                 throw MappingError("\(name): `delete: move` needs `deletedBaseDN`")
             }
-            if resource.attributes.contains(where: { $0.kind == .members }) && resource.membership == nil {
+            if resource.attributes.contains(where: { $0.kind.name == .members }) && resource.membership == nil {
                 throw MappingError("\(name): a members attribute needs `membership`")
             }
         }
@@ -167,9 +158,9 @@ public struct ResourceMapping: Sendable, Decodable {
     mutating func listReadAttributes() {
         var all = EntryDecoder.operational
         var withoutMembers = EntryDecoder.operational
-        for attribute in attributes where attribute.kind != .password {
+        for attribute in attributes where attribute.kind.name != .password {
             all += attribute.ldapAttributes
-            if attribute.kind != .members { withoutMembers += attribute.ldapAttributes }
+            if attribute.kind.name != .members { withoutMembers += attribute.ldapAttributes }
         }
         if passwordPolicy?.showsState == true {
             all += PasswordStateAttributes.read
@@ -185,161 +176,11 @@ public struct ResourceMapping: Sendable, Decodable {
 
     public struct DerivedRule: Sendable {
         public var ldap: String
-        public var sources: [(expression: String, paths: [(urn: String?, attribute: String, sub: String?)])]
+        public var sources: [(expression: String, paths: [AttributePath])]
     }
 
     enum CodingKeys: String, CodingKey {
         case baseDN, scope, filter, objectClasses, rdnAttribute, rdnCollision, derived, membership, attributes, delete,
              deletedBaseDN, unmapped, ignore, extensions, read, defaults, allocate, passwordPolicy
-    }
-}
-
-/// One SCIM attribute's mapping. A class, built once when the mapping loads and never changed: request paths
-/// iterate these dozens of times per request, and sharing them (with the SCIM path parsed once) keeps that cheap.
-public final class AttributeMapping: Sendable, Decodable {
-    public enum Kind: String, Sendable, Decodable {
-        case string, boolean, tagged, reference, members, password, active
-        /// read-only group memberships (direct and nested) from an operational attribute such as memberOf
-        case groups
-        /// a multi-valued complex SCIM attribute whose `type` selects standard LDAP attributes (classic
-        /// directories: work e-mail in `mail`, mobile phone in `mobile`, work address in `street`, `l`, ...)
-        case typed
-        /// a multi-valued SCIM string (or other simple type) <-> the values of one LDAP attribute
-        case strings
-    }
-
-    /// `active` strategies: ppolicy's permanent lock, or a plain attribute holding given values.
-    public enum ActiveStrategy: String, Sendable, Decodable { case ppolicy, attribute }
-
-    /// SCIM path: `userName`, `name.givenName`, or an extension attribute by its full URN path.
-    public let scim: String
-    public let ldap: String
-    public let kind: Kind
-    public let display: String?
-    public let subAttributes: [String: String]?
-    public let binary: Bool?
-    public let mirror: [String: String]?
-    /// `tagged` with sub-attributes only: SCIM type → sub-attribute → standard LDAP attribute written from the
-    /// first value of that type (work address → street, l, st, postalCode, postalAddress), and read back when
-    /// the tagged attributes are empty (entries written by other tools).
-    public let mirrorSubAttributes: [String: [String: String]]?
-    /// `active` only: a Boolean attribute recording that a client set `active`, so an unset (or removed) value is
-    /// not reported as true.
-    public let marker: String?
-    /// `active` only: `ppolicy` (default) or `attribute` (`ldap` holds `inactiveValue` when active is false and
-    /// `activeValue`, or nothing, when true).
-    public let strategy: ActiveStrategy?
-    public let activeValue: String?
-    public let inactiveValue: String?
-    /// `typed` only: SCIM type → sub-attribute → LDAP attribute (`work: { value: mail }`).
-    public let types: [String: [String: String]]?
-    /// `typed` only: the type whose first value is the primary one.
-    public let primaryType: String?
-    /// The path split into extension URN (nil for core), attribute, and optional sub-attribute.
-    public let path: (urn: String?, attribute: String, sub: String?)
-    /// Every LDAP attribute type this mapping reads.
-    public let ldapAttributes: [String]
-
-    public init(scim: String, ldap: String, kind: Kind) {
-        self.scim = scim
-        self.ldap = ldap
-        self.kind = kind
-        display = nil
-        subAttributes = nil
-        binary = nil
-        mirror = nil
-        mirrorSubAttributes = nil
-        marker = nil
-        strategy = nil
-        activeValue = nil
-        inactiveValue = nil
-        types = nil
-        primaryType = nil
-        path = Self.split(scim)
-        ldapAttributes = [ldap]
-        taggedParts = Self.taggedParts(ldap: ldap, subAttributes: nil, display: nil)
-        typeBits = Self.typeBits(ldapAttributes)
-    }
-
-    /// `LDAPEntry.typeBit` of every LDAP attribute this mapping reads: an entry without any of them holds no
-    /// value of it.
-    public let typeBits: UInt64
-
-    static func typeBits(_ names: [String]) -> UInt64 {
-        names.reduce(0) { $0 | LDAPEntry.typeBit($1) }
-    }
-
-    /// For tagged attributes: which LDAP attribute holds which sub-attribute (`value`, or each of
-    /// `subAttributes` sorted by name), then `display`. Listed once here; every read walks it.
-    public let taggedParts: [(sub: String, ldap: String)]
-
-    static func taggedParts(ldap: String, subAttributes: [String: String]?, display: String?) -> [(sub: String, ldap: String)] {
-        let values = subAttributes.map { $0.sorted { $0.key < $1.key }.map { (sub: $0.key, ldap: $0.value) } } ?? [("value", ldap)]
-        return values + (display.map { [("display", $0)] } ?? [])
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case scim, ldap, kind, display, subAttributes, binary, mirror, marker, strategy, activeValue, inactiveValue, types,
-             primaryType, mirrorSubAttributes
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        scim = try c.decode(String.self, forKey: .scim)
-        kind = try c.decode(Kind.self, forKey: .kind)
-        display = try c.decodeIfPresent(String.self, forKey: .display)
-        subAttributes = try c.decodeIfPresent([String: String].self, forKey: .subAttributes)
-        binary = try c.decodeIfPresent(Bool.self, forKey: .binary)
-        mirror = try c.decodeIfPresent([String: String].self, forKey: .mirror)
-        mirrorSubAttributes = try c.decodeIfPresent([String: [String: String]].self, forKey: .mirrorSubAttributes)
-            .map { Dictionary(uniqueKeysWithValues: $0.map { ($0.key.lowercased(), $0.value) }) }
-        marker = try c.decodeIfPresent(String.self, forKey: .marker)
-        strategy = try c.decodeIfPresent(ActiveStrategy.self, forKey: .strategy)
-        activeValue = try c.decodeIfPresent(String.self, forKey: .activeValue)
-        inactiveValue = try c.decodeIfPresent(String.self, forKey: .inactiveValue)
-        let primaryType = try c.decodeIfPresent(String.self, forKey: .primaryType)?.lowercased()
-        self.primaryType = primaryType
-        // `types: { work: mail }` is short for `types: { work: { value: mail } }`.
-        var types: [String: [String: String]]?
-        if let full = try? c.decodeIfPresent([String: [String: String]].self, forKey: .types) {
-            types = Dictionary(uniqueKeysWithValues: full.map { ($0.key.lowercased(), $0.value) })
-        } else if let short = try c.decodeIfPresent([String: String].self, forKey: .types) {
-            types = Dictionary(uniqueKeysWithValues: short.map { ($0.key.lowercased(), ["value": $0.value]) })
-        }
-        self.types = types
-        var ldap = try c.decodeIfPresent(String.self, forKey: .ldap) ?? ""
-        if kind == .typed, ldap.isEmpty {
-            ldap = types?[primaryType ?? ""]?["value"]
-                ?? types?.sorted { $0.key < $1.key }.first?.value.sorted { $0.key < $1.key }.first?.value ?? ""
-        }
-        self.ldap = ldap
-        path = Self.split(scim)
-        var names = [ldap]
-        if let display { names.append(display) }
-        if let subAttributes { names += subAttributes.values.sorted() }
-        if let mirror { names += mirror.values.sorted() }
-        if let marker { names.append(marker) }
-        if let types { for subs in types.values { names += subs.values } }
-        if let mirrorSubAttributes { for subs in mirrorSubAttributes.values { names += subs.values } }
-        ldapAttributes = Array(Set(names)).sorted()
-        taggedParts = Self.taggedParts(ldap: ldap, subAttributes: subAttributes, display: display)
-        typeBits = Self.typeBits(ldapAttributes)
-    }
-
-    /// `urn:...:User:manager` → (urn, manager, nil); `name.givenName` → (nil, name, givenName).
-    static func split(_ scim: String) -> (urn: String?, attribute: String, sub: String?) {
-        var rest = scim
-        var urn: String?
-        if scim.lowercased().hasPrefix("urn:"), let colon = scim.lastIndex(of: ":") {
-            urn = String(scim[..<colon])
-            rest = String(scim[scim.index(after: colon)...])
-        }
-        let parts = rest.split(separator: ".", maxSplits: 1).map(String.init)
-        return (urn, parts.first ?? "", parts.count > 1 ? parts[1] : nil)
-    }
-
-    /// The value `ldap` holds for an inactive account.
-    var inactiveLDAPValue: String {
-        strategy == .attribute ? (inactiveValue ?? "FALSE") : ActiveLock.permanentLock
     }
 }

@@ -33,7 +33,7 @@ public enum MappingSchemaCheck {
             for ldap in (resource.allocate ?? [:]).keys.sorted() { check(ldap, "allocate.\(ldap)") }
             for attribute in resource.attributes {
                 // `groups` is read from an operational attribute maintained by the directory.
-                for ldap in attribute.ldapAttributes { check(ldap, "attributes[\(attribute.scim)]", writes: attribute.kind != .groups) }
+                for ldap in attribute.ldapAttributes { check(ldap, "attributes[\(attribute.scim)]", writes: attribute.kind.name != .groups) }
             }
             if resource.passwordPolicy != nil {
                 // The state is computed from ppolicy's operational attributes: without the overlay there is none.

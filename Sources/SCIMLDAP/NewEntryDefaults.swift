@@ -32,7 +32,7 @@ struct NewEntryDefaults {
         while let open = rest.firstIndex(of: "{") {
             guard let close = rest[open...].firstIndex(of: "}") else { break }
             result += rest[..<open]
-            let path = AttributeMapping.split(String(rest[rest.index(after: open)..<close]))
+            let path = AttributePath(mappingPath: String(rest[rest.index(after: open)..<close]))
             guard let value = resource.value(at: path)?.stringValue, !value.isEmpty else {
                 throw SCIMError.invalidValue("\(ldap) is built from \(rest[rest.index(after: open)..<close]), which is missing")
             }

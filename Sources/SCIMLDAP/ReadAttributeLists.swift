@@ -49,7 +49,7 @@ final class ReadAttributeLists: Sendable {
             let type = name.split(separator: ";").first.map(String.init) ?? name
             return rules.rules(for: type)?.operational ?? true
         }
-        let hasMembers = mapped.attributes.contains { $0.kind == .members }
+        let hasMembers = mapped.attributes.contains { $0.kind.name == .members }
         return Lists(all: ["*"] + operational,
                      withoutMembers: hasMembers ? mapped.readAttributesWithoutMembers : ["*"] + operational)
     }

@@ -4,15 +4,15 @@ import SCIMCore
 /// Filters on `typed` attributes (classic directories): the type names the LDAP attributes, so
 /// `emails[type eq "work"].value eq "x"` is `(mail=x)` and `emails.value eq "x"` tries every type's attribute.
 extension SCIMFilterTranslation {
-    func typed(_ attribute: AttributeMapping, sub: String?, _ op: CompareOp?, _ value: JSONValue?, type: String?,
+    func typed(_ settings: AttributeMapping.Typed, sub: String?, _ op: CompareOp?, _ value: JSONValue?, type: String?,
                label: String) throws(SCIMError) -> LDAPFilter
     {
-        let types = attribute.types ?? [:]
+        let types = settings.types
         let sub = sub ?? "value"
         if sub.caseInsensitiveEquals("primary") {
             throw SCIMError.invalidFilter("\(label): this directory keeps no primary flag to filter on; use type eq.")
         }
-        if op == .ne { return .not(try typed(attribute, sub: sub, .eq, value, type: type, label: label)) }
+        if op == .ne { return .not(try typed(settings, sub: sub, .eq, value, type: type, label: label)) }
         if sub.caseInsensitiveEquals("type") {
             // Some value has this type: one of that type's attributes is present.
             guard let op else { return .or(types.values.flatMap(\.values).sorted().map { .present($0) }) }
@@ -34,9 +34,9 @@ extension SCIMFilterTranslation {
     }
 
     /// `[type eq "work" and value co "x"]`: the type selects attributes, the other terms compare them.
-    func typedValuePath(_ attribute: AttributeMapping, _ inner: SCIMFilter, label: String) throws(SCIMError) -> LDAPFilter {
+    func typedValuePath(_ settings: AttributeMapping.Typed, _ inner: SCIMFilter, label: String) throws(SCIMError) -> LDAPFilter {
         if case .or(let l, let r) = inner {
-            return .or([try typedValuePath(attribute, l, label: label), try typedValuePath(attribute, r, label: label)])
+            return .or([try typedValuePath(settings, l, label: label), try typedValuePath(settings, r, label: label)])
         }
         var terms: [SCIMFilter] = []
         func flatten(_ filter: SCIMFilter) { if case .and(let l, let r) = filter { flatten(l); flatten(r) } else { terms.append(filter) } }
@@ -56,12 +56,12 @@ extension SCIMFilterTranslation {
                 throw SCIMError.invalidFilter("\(label)[\(inner)] cannot be evaluated exactly by the directory: use type eq and conditions joined by and.")
             }
         }
-        if let type, attribute.types?[type] == nil { return .alwaysFalse }
+        if let type, settings.types[type] == nil { return .alwaysFalse }
         if conditions.isEmpty {
-            return try typed(attribute, sub: "type", type == nil ? nil : .eq, type.map { .string($0) }, type: nil, label: label)
+            return try typed(settings, sub: "type", type == nil ? nil : .eq, type.map { .string($0) }, type: nil, label: label)
         }
         let parts = try conditions.map { condition throws(SCIMError) in
-            try typed(attribute, sub: condition.sub, condition.op, condition.value, type: type, label: "\(label).\(condition.sub)")
+            try typed(settings, sub: condition.sub, condition.op, condition.value, type: type, label: "\(label).\(condition.sub)")
         }
         return parts.count == 1 ? parts[0] : .and(parts)
     }

@@ -28,7 +28,7 @@ struct SCIMFilterTranslation {
         case .compare(let path, _, let value):
             let top = parent ?? path.attribute
             guard let attribute = mappingFor(top: top, urn: parent == nil ? path.schemaURN : nil),
-                  [.members, .reference, .groups].contains(attribute.kind), let id = value.stringValue
+                  [.members, .reference, .groups].contains(attribute.kind.name), let id = value.stringValue
             else { return [] }
             return [id]
         }
@@ -52,13 +52,13 @@ struct SCIMFilterTranslation {
             let path = attribute.path
             guard path.attribute.caseInsensitiveEquals(top) else { return false }
             if let urn, !urn.caseInsensitiveEquals(type.coreSchema.id) {
-                guard path.urn?.caseInsensitiveEquals(urn) == true else { return false }
-            } else if path.urn != nil {
+                guard path.schemaURN?.caseInsensitiveEquals(urn) == true else { return false }
+            } else if path.schemaURN != nil {
                 return false
             }
-            if [.tagged, .typed, .members, .groups, .reference].contains(attribute.kind) { return true }
-            if let sub { return path.sub?.caseInsensitiveEquals(sub) == true }
-            return path.sub == nil
+            if [.tagged, .typed, .members, .groups, .reference].contains(attribute.kind.name) { return true }
+            if let sub { return path.subAttribute?.caseInsensitiveEquals(sub) == true }
+            return path.subAttribute == nil
         }
     }
 
@@ -88,15 +88,15 @@ struct SCIMFilterTranslation {
         case .password:
             throw SCIMError.invalidFilter("password cannot be filtered on.")
         case .string, .strings, .boolean:
-            let text = try stringValue(value, op, label, boolean: attribute.kind == .boolean)
+            let text = try stringValue(value, op, label, boolean: attribute.kind.name == .boolean)
             return try compare(attribute.ldap, op, text, label: label)
-        case .active:
+        case .active(let settings):
             // Without a marker every unlocked entry is active; with one, active is assigned only where the
             // marker (or the permanent lock) is.
-            let locked = LDAPFilter.equal(attribute.ldap, attribute.inactiveLDAPValue)
-            var isTrue: LDAPFilter = attribute.marker.map { .and([.not(locked), .present($0)]) } ?? .not(locked)
-            var assigned: LDAPFilter = attribute.marker.map { .or([locked, .present($0)]) } ?? .alwaysTrue
-            if attribute.strategy == .attribute, attribute.marker == nil, let active = attribute.activeValue {
+            let locked = LDAPFilter.equal(attribute.ldap, settings.inactiveValue)
+            var isTrue: LDAPFilter = settings.marker.map { .and([.not(locked), .present($0)]) } ?? .not(locked)
+            var assigned: LDAPFilter = settings.marker.map { .or([locked, .present($0)]) } ?? .alwaysTrue
+            if settings.marker == nil, let active = settings.activeValue {
                 isTrue = .equal(attribute.ldap, active)
                 assigned = .present(attribute.ldap)
             }
@@ -114,14 +114,14 @@ struct SCIMFilterTranslation {
             guard op == .eq || op == .ne, let id = value?.stringValue else {
                 throw SCIMError.invalidFilter("\(label) supports eq, ne and pr.")
             }
-            let stored = attribute.kind == .members ? (memberValues.map { $0[id] } ?? referenceDNs[id]) : referenceDNs[id]
+            let stored = attribute.kind.name == .members ? (memberValues.map { $0[id] } ?? referenceDNs[id]) : referenceDNs[id]
             let matched: LDAPFilter = stored.map { .equal(attribute.ldap, $0) } ?? .alwaysFalse
             return op == .eq ? matched : .not(matched)
-        case .tagged:
-            return try tagged(attribute, sub: sub, op, value, options: TaggedValueOptions(type: nil, primary: false, index: nil),
-                              label: label)
-        case .typed:
-            return try typed(attribute, sub: sub, op, value, type: nil, label: label)
+        case .tagged(let settings):
+            return try tagged(attribute, settings, sub: sub, op, value,
+                              options: TaggedValueOptions(type: nil, primary: false, index: nil), label: label)
+        case .typed(let settings):
+            return try typed(settings, sub: sub, op, value, type: nil, label: label)
         }
     }
 
@@ -226,10 +226,10 @@ struct SCIMFilterTranslation {
         switch attribute.kind {
         case .members, .groups, .reference:
             return try translateInside(inner, parent: path.attribute)
-        case .tagged:
-            return try taggedValuePath(attribute, inner, label: path.attribute)
-        case .typed:
-            return try typedValuePath(attribute, inner, label: path.attribute)
+        case .tagged(let settings):
+            return try taggedValuePath(attribute, settings, inner, label: path.attribute)
+        case .typed(let settings):
+            return try typedValuePath(settings, inner, label: path.attribute)
         default:
             throw SCIMError.invalidFilter("\(path.attribute) is not multi-valued: [...] does not apply.")
         }
@@ -246,12 +246,13 @@ struct SCIMFilterTranslation {
         }
     }
 
-    private func taggedValuePath(_ attribute: AttributeMapping, _ inner: SCIMFilter, label: String) throws(SCIMError)
-        -> LDAPFilter
+    private func taggedValuePath(_ attribute: AttributeMapping, _ settings: AttributeMapping.Tagged, _ inner: SCIMFilter,
+                                 label: String) throws(SCIMError) -> LDAPFilter
     {
         switch inner {
         case .or(let l, let r):
-            return .or([try taggedValuePath(attribute, l, label: label), try taggedValuePath(attribute, r, label: label)])
+            return .or([try taggedValuePath(attribute, settings, l, label: label),
+                        try taggedValuePath(attribute, settings, r, label: label)])
         default:
             break
         }
@@ -278,14 +279,15 @@ struct SCIMFilterTranslation {
         }
         if conditions.isEmpty { conditions.append(("value", nil, nil)) }
         let parts = try conditions.map { condition throws(SCIMError) in
-            try tagged(attribute, sub: condition.sub, condition.op, condition.value, options: options, label: "\(label).\(condition.sub)")
+            try tagged(attribute, settings, sub: condition.sub, condition.op, condition.value, options: options,
+                       label: "\(label).\(condition.sub)")
         }
         return parts.count == 1 ? parts[0] : .and(parts)
     }
 
     /// A condition on one sub-attribute of a tagged attribute, restricted to values carrying `options`.
-    private func tagged(_ attribute: AttributeMapping, sub: String?, _ op: CompareOp?, _ value: JSONValue?,
-                        options: TaggedValueOptions, label: String) throws(SCIMError) -> LDAPFilter
+    private func tagged(_ attribute: AttributeMapping, _ settings: AttributeMapping.Tagged, sub: String?, _ op: CompareOp?,
+                        _ value: JSONValue?, options: TaggedValueOptions, label: String) throws(SCIMError) -> LDAPFilter
     {
         let sub = sub ?? "value"
         if sub.caseInsensitiveEquals("type") || sub.caseInsensitiveEquals("primary") {
@@ -303,9 +305,9 @@ struct SCIMFilterTranslation {
             return op == .eq ? typed : .not(typed)
         }
         let ldap: String
-        if sub.caseInsensitiveEquals("display"), let display = attribute.display {
+        if sub.caseInsensitiveEquals("display"), let display = settings.display {
             ldap = display
-        } else if let subs = attribute.subAttributes {
+        } else if let subs = settings.subAttributes {
             guard let found = subs.first(where: { $0.key.caseInsensitiveEquals(sub) })?.value else {
                 return op == .ne ? .alwaysTrue : .alwaysFalse
             }
@@ -316,7 +318,7 @@ struct SCIMFilterTranslation {
             return op == .ne ? .alwaysTrue : .alwaysFalse
         }
         var text = try stringValue(value, op, label)
-        if attribute.binary == true, sub.caseInsensitiveEquals("value"), let encoded = text {
+        if settings.binary, sub.caseInsensitiveEquals("value"), let encoded = text {
             guard let bytes = Data(base64Encoded: encoded) else { throw SCIMError.invalidFilter("\(label) compares with base64.") }
             guard op == .eq || op == .ne else { throw SCIMError.invalidFilter("\(label) supports eq, ne and pr.") }
             let matched = LDAPFilter.equal(options.description(for: ldap), Array(bytes))
@@ -326,7 +328,7 @@ struct SCIMFilterTranslation {
         let main = try compare(options.description(for: ldap), op, text, label: label)
         // Entries written before the gateway keep the value only in standard attributes (mail, telephoneNumber).
         var mirrors: [String] = []
-        if let mirror = attribute.mirror, sub.caseInsensitiveEquals("value"), let op, op != .ne {
+        if let mirror = settings.mirror, sub.caseInsensitiveEquals("value"), let op, op != .ne {
             if let type = options.type {
                 mirrors = mirror[type].map { [$0] } ?? []
             } else if options.primary {

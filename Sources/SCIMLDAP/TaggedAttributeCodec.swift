@@ -6,14 +6,15 @@ import SCIMCore
 /// Encodes and decodes one multi-valued complex SCIM attribute stored as option-tagged LDAP values.
 struct TaggedAttributeCodec {
     let mapping: AttributeMapping
+    let tagged: AttributeMapping.Tagged
 
     /// The parts that carry the value itself (`taggedParts` without `display`).
     private var valueAttributes: ArraySlice<(sub: String, ldap: String)> {
-        mapping.taggedParts.dropLast(mapping.display == nil ? 0 : 1)
+        mapping.taggedParts.dropLast(tagged.display == nil ? 0 : 1)
     }
 
     /// Needs an index option to keep the parts of one value together.
-    private var spreadsValues: Bool { mapping.subAttributes != nil || mapping.display != nil }
+    private var spreadsValues: Bool { tagged.subAttributes != nil || tagged.display != nil }
 
     // MARK: Decode
 
@@ -60,7 +61,7 @@ struct TaggedAttributeCodec {
 
     /// Values found only in the standard attributes (entries written by other tools), typed by the mirror key.
     private func mirroredValues(_ entry: LDAPEntry) -> [(TaggedValueOptions, OrderedDictionary<String, JSONValue>)] {
-        guard let mirror = mapping.mirror else { return [] }
+        guard let mirror = tagged.mirror else { return [] }
         var out: [(TaggedValueOptions, OrderedDictionary<String, JSONValue>)] = []
         for (key, ldap) in mirror.sorted(by: { $0.key < $1.key }) {
             for (position, value) in entry.values(ldap).enumerated() {
@@ -75,7 +76,7 @@ struct TaggedAttributeCodec {
 
     /// Values found only in the standard attributes a sub-attribute mirror writes (an address in street, l, ...).
     private func mirroredSubAttributeValues(_ entry: LDAPEntry) -> [(TaggedValueOptions, OrderedDictionary<String, JSONValue>)] {
-        guard let mirrors = mapping.mirrorSubAttributes else { return [] }
+        guard let mirrors = tagged.mirrorSubAttributes else { return [] }
         var out: [(TaggedValueOptions, OrderedDictionary<String, JSONValue>)] = []
         for (type, subs) in mirrors.sorted(by: { $0.key < $1.key }) {
             var object: OrderedDictionary<String, JSONValue> = [:]
@@ -90,7 +91,7 @@ struct TaggedAttributeCodec {
 
     /// Binary mappings hold raw bytes in the value attribute only; display stays text.
     private func scimValue(_ bytes: [UInt8], sub: String) -> JSONValue {
-        mapping.binary == true && sub == "value"
+        tagged.binary && sub == "value"
             ? .string(Data(bytes).base64EncodedString()) : .string(String(decoding: bytes, as: UTF8.self))
     }
 
@@ -113,7 +114,7 @@ struct TaggedAttributeCodec {
                 let description = options.description(for: ldap)
                 if !out[description, default: []].contains(bytes) { out[description, default: []].append(bytes) }
             }
-            if let display = mapping.display, let text = value["display"]?.stringValue {
+            if let display = tagged.display, let text = value["display"]?.stringValue {
                 out[options.description(for: display), default: []].append(Array(text.utf8))
             }
             if let text = value["value"]?.stringValue, let target = mirrorTarget(type: type, primary: primary),
@@ -122,15 +123,15 @@ struct TaggedAttributeCodec {
                 mirrors[target] = [bytes]
             }
         }
-        for (type, subs) in mapping.mirrorSubAttributes ?? [:] {
+        for (type, subs) in tagged.mirrorSubAttributes ?? [:] {
             guard let value = values.first(where: { $0["type"]?.stringValue?.lowercased() == type }) else { continue }
             for (sub, ldap) in subs where mirrors[ldap] == nil {
                 guard let text = value[sub]?.stringValue, !text.isEmpty else { continue }
                 mirrors[ldap] = [Array((PostalAddressSyntax.applies(to: ldap) ? PostalAddressSyntax.encode(text) : text).utf8)]
             }
         }
-        if mapping.mirror?["primary"] != nil, let first = values.first?["value"]?.stringValue,
-           let target = mapping.mirror?["primary"], mirrors[target] == nil,
+        if tagged.mirror?["primary"] != nil, let first = values.first?["value"]?.stringValue,
+           let target = tagged.mirror?["primary"], mirrors[target] == nil,
            let bytes = try? ldapValue(first, sub: "value"), Self.fitsStandardSyntax(bytes)
         {
             mirrors[target] = [bytes]
@@ -142,14 +143,14 @@ struct TaggedAttributeCodec {
     var writtenAttributeTypes: [String] { mapping.ldapAttributes }
 
     private func mirrorTarget(type: String?, primary: Bool) -> String? {
-        guard let mirror = mapping.mirror else { return nil }
+        guard let mirror = tagged.mirror else { return nil }
         if primary, let target = mirror["primary"] { return target }
         if let type { return mirror[type.lowercased()] }
         return nil
     }
 
     private func ldapValue(_ text: String, sub: String) throws(SCIMError) -> [UInt8] {
-        guard mapping.binary == true, sub == "value" else { return Array(text.utf8) }
+        guard tagged.binary, sub == "value" else { return Array(text.utf8) }
         guard let data = Data(base64Encoded: text) else {
             throw SCIMError.invalidValue("\(mapping.scim).value must be base64-encoded")
         }

@@ -11,13 +11,14 @@ import SCIMCore
 /// over several attributes holds one value. The primary value is the first value of `primaryType`.
 struct TypedAttributeCodec {
     let mapping: AttributeMapping
+    let typed: AttributeMapping.Typed
 
-    private var types: [String: [String: String]] { mapping.types ?? [:] }
+    private var types: [String: [String: String]] { typed.types }
 
     /// Types in a stable order: the primary type first, then by name.
     var orderedTypes: [String] {
         let names = types.keys.sorted()
-        guard let primary = mapping.primaryType, types[primary] != nil else { return names }
+        guard let primary = typed.primaryType, types[primary] != nil else { return names }
         return [primary] + names.filter { $0 != primary }
     }
 
@@ -30,7 +31,7 @@ struct TypedAttributeCodec {
             if subs.count == 1, let ldap = subs["value"] {
                 for (position, value) in entry.strings(ldap).enumerated() {
                     var object: OrderedDictionary<String, JSONValue> = ["value": .string(value), "type": .string(type)]
-                    if position == 0, type == mapping.primaryType { object["primary"] = .bool(true) }
+                    if position == 0, type == typed.primaryType { object["primary"] = .bool(true) }
                     out.append(.object(object))
                 }
                 continue
@@ -42,7 +43,7 @@ struct TypedAttributeCodec {
             }
             guard !object.isEmpty else { continue }
             object["type"] = .string(type)
-            if type == mapping.primaryType { object["primary"] = .bool(true) }
+            if type == typed.primaryType { object["primary"] = .bool(true) }
             out.append(.object(object))
         }
         return out
@@ -63,7 +64,7 @@ struct TypedAttributeCodec {
                 }
             }
             used.insert(type)
-            let first = value["primary"]?.boolValue == true && type == mapping.primaryType
+            let first = value["primary"]?.boolValue == true && type == typed.primaryType
             for (sub, ldap) in subs.sorted(by: { $0.key < $1.key }) {
                 guard let text = value[sub]?.stringValue, !text.isEmpty else { continue }
                 let bytes = Array((PostalAddressSyntax.applies(to: ldap) ? PostalAddressSyntax.encode(text) : text).utf8)
@@ -85,7 +86,7 @@ struct TypedAttributeCodec {
             }
             return type
         }
-        if let primary = mapping.primaryType { return primary }
+        if let primary = typed.primaryType { return primary }
         if types.count == 1, let only = types.keys.first { return only }
         throw SCIMError.invalidValue("\(mapping.scim) values need a type: \(orderedTypes.joined(separator: ", ")).")
     }

@@ -12,30 +12,49 @@ struct WritePlan {
     /// Description key → the current values SCIM sees (see `ModificationPlanner.visible`).
     var visible: [String: [[UInt8]]]
 
+    /// Where the representation a write carries came from, as far as planning it differs.
+    enum Source: Sendable, Equatable {
+        /// A PUT: the client's complete representation (members included).
+        case replacement
+        /// A PATCH applied to the entry as read. `membersRead`: false when the entry was read without its members
+        /// (a PATCH that does not touch them): membership is then left exactly as it is. `removed`: lower-cased
+        /// top-level attributes the PATCH removed (a removed `active` clears the lock state).
+        case patch(membersRead: Bool, removed: Set<String>)
+
+        var membersRead: Bool {
+            if case .patch(let membersRead, _) = self { return membersRead }
+            return true
+        }
+
+        var removed: Set<String> {
+            if case .patch(_, let removed) = self { return removed }
+            return []
+        }
+    }
+
     /// Plans writing `resource` (encoded as `encoded`) over `current`, whose SCIM view encodes as `view`.
-    /// - `membersRead`: false when `current` was read without its members (a PATCH that does not touch them):
-    ///   membership is then left exactly as it is.
-    /// - `removed`: lower-cased top-level attributes a PATCH removed (a removed `active` clears the lock state).
     init(_ resource: JSONValue, encoded: EntryEncoder.Encoded, over current: LDAPEntry, view: EntryEncoder.Encoded,
-         mapped: ResourceMapping, membersRead: Bool, removed: Set<String> = []) throws(SCIMError)
+         mapped: ResourceMapping, source: Source = .replacement) throws(SCIMError)
     {
+        let membersRead = source.membersRead
+        let removed = source.removed
         var owned: Set<String> = []
         var single: Set<String> = []
         var activeChanges: [LDAPModification] = []
         for attribute in mapped.attributes {
             // PUT never clears the password; an omitted `active` leaves the lock state alone.
-            if attribute.kind == .password && resource.value(at: attribute.path) == nil { continue }
-            if attribute.kind == .active {
+            if attribute.kind.name == .password && resource.value(at: attribute.path) == nil { continue }
+            if case .active(let settings) = attribute.kind {
                 // Only ppolicy's permanent lock is ours: a temporary lockout after failed binds is never cleared.
                 let wanted = resource.value(at: attribute.path)?.boolValue
                 if wanted != nil || removed.contains(attribute.path.attribute.lowercased()) {
-                    activeChanges += Self.activeModifications(attribute, wanted: wanted, current: current)
+                    activeChanges += Self.activeModifications(attribute.ldap, settings, wanted: wanted, current: current)
                 }
                 continue
             }
-            if attribute.kind == .groups { continue }  // read-only, maintained by the directory
+            if attribute.kind.name == .groups { continue }  // read-only, maintained by the directory
             for name in attribute.ldapAttributes { owned.insert(name.lowercased()) }
-            if [.string, .boolean, .reference, .password, .active].contains(attribute.kind) {
+            if [.string, .boolean, .reference, .password, .active].contains(attribute.kind.name) {
                 single.insert(attribute.ldap.lowercased())
             }
         }
@@ -84,7 +103,7 @@ struct WritePlan {
 
     /// Lower-cased LDAP types whose values are DNs (members, references).
     static func dnValuedTypes(_ mapped: ResourceMapping) -> Set<String> {
-        var types = Set(mapped.attributes.filter { $0.kind == .members || $0.kind == .reference }.map { $0.ldap.lowercased() })
+        var types = Set(mapped.attributes.filter { $0.kind.name == .members || $0.kind.name == .reference }.map { $0.ldap.lowercased() })
         if let membership = mapped.membership { types.insert(membership.attribute.lowercased()) }
         return types
     }
@@ -93,32 +112,37 @@ struct WritePlan {
     static func uniqueLDAPTypes(_ mapped: ResourceMapping, type: ResolvedResourceType) -> Set<String> {
         Set(mapped.attributes.filter { attribute in
             let path = attribute.path
-            guard path.sub == nil else { return false }
-            let definition = type.attribute(named: path.attribute, schemaURN: path.urn)?.attribute
+            guard path.subAttribute == nil else { return false }
+            let definition = type.attribute(named: path.attribute, schemaURN: path.schemaURN)?.attribute
             return definition?.uniqueness != SCIMAttribute.Uniqueness.none
                 || path.attribute.caseInsensitiveEquals("externalId")
         }.map { $0.ldap.lowercased() })
     }
 
     /// Lock and marker changes for `active` (nil: the client removed it).
-    static func activeModifications(_ attribute: AttributeMapping, wanted: Bool?, current: LDAPEntry) -> [LDAPModification] {
+    static func activeModifications(_ ldap: String, _ active: AttributeMapping.Active, wanted: Bool?, current: LDAPEntry)
+        -> [LDAPModification]
+    {
         var mods: [LDAPModification] = []
-        let inactive = ActiveLock.isInactive(current, attribute)
-        if attribute.strategy == .attribute {
+        let inactive = ActiveLock.isInactive(current, ldap, active)
+        switch active.strategy {
+        case .attribute(let inactiveValue, let activeValue):
             // A plain attribute: it holds exactly the value for the wanted state (nothing when no activeValue).
-            let target = wanted == false ? attribute.inactiveLDAPValue : attribute.activeValue
-            let values = current.strings(attribute.ldap)
+            let target = wanted == false ? inactiveValue : activeValue
+            let values = current.strings(ldap)
             if let target, values != [target] {
-                mods.append(.replace(attribute.ldap, [target]))
+                mods.append(.replace(ldap, [target]))
             } else if target == nil, inactive {
-                mods.append(.delete(attribute.ldap))
+                mods.append(.delete(ldap))
             }
-        } else if wanted == false, !inactive {
-            mods.append(.replace(attribute.ldap, [ActiveLock.permanentLock]))
-        } else if wanted != false, inactive {
-            mods.append(.delete(attribute.ldap, [ActiveLock.permanentLock]))
+        case .ppolicy:
+            if wanted == false, !inactive {
+                mods.append(.replace(ldap, [ActiveLock.permanentLock]))
+            } else if wanted != false, inactive {
+                mods.append(.delete(ldap, [ActiveLock.permanentLock]))
+            }
         }
-        if let marker = attribute.marker {
+        if let marker = active.marker {
             let markerValue = current.string(marker)
             switch wanted {
             case .some(let flag) where markerValue != (flag ? "TRUE" : "FALSE"):

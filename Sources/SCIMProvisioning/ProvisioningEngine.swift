@@ -184,7 +184,8 @@ public final class ProvisioningEngine: Sendable {
             local = resource
         } else {
             do {
-                local = try await store.get(id: localID, type: type.resolved, projection: Self.rendering)
+                local = try await store.get(id: localID, type: type.resolved, projection: Self.rendering,
+                                           context: StoreContext(logger: logger))
             } catch let error as SCIMError where error.status == 404 {
                 return .skip("gone while reading")
             }

@@ -25,7 +25,8 @@ struct PasswordActionsController<Store: ResourceStore> {
                 throw SCIMError.invalidValue("mustChange is true or false.")
             }
             return try await users.audited("passwordReset", context, id: id) {
-                try await actions.resetPassword(id: id, type: users.type, password: password, mustChange: mustChange)
+                try await actions.resetPassword(id: id, type: users.type, password: password, mustChange: mustChange,
+                                           context: context.storeContext)
                 return (Response(status: .noContent), nil)
             }
         }
@@ -33,7 +34,7 @@ struct PasswordActionsController<Store: ResourceStore> {
             let id = try context.parameters.require("id")
             try context.policy.authorize(.update, type: users.typeName)
             return try await users.audited("passwordUnlock", context, id: id) {
-                try await actions.unlockPassword(id: id, type: users.type)
+                try await actions.unlockPassword(id: id, type: users.type, context: context.storeContext)
                 return (Response(status: .noContent), nil)
             }
         }
@@ -48,7 +49,8 @@ struct PasswordActionsController<Store: ResourceStore> {
             let current = try Self.string(body, "currentPassword")
             let password = try Self.string(body, "password")
             return try await users.audited("passwordChange", context, id: id) {
-                try await actions.changeOwnPassword(id: id, type: users.type, currentPassword: current, newPassword: password)
+                try await actions.changeOwnPassword(id: id, type: users.type, currentPassword: current, newPassword: password,
+                                               context: context.storeContext)
                 return (Response(status: .noContent), nil)
             }
         }

@@ -76,18 +76,18 @@ struct ResourceController<Store: ResourceStore> {
     func list(_ request: Request, _ context: SCIMRequestContext) async throws -> Response {
         try context.policy.authorize(.read, type: typeName)
         let search = try SearchRequest(query: request.scimQuery, filterLimits: configuration.filterLimits)
-        return try await respond(to: search)
+        return try await respond(to: search, context)
     }
 
     func search(_ request: Request, _ context: SCIMRequestContext) async throws -> Response {
         try context.policy.authorize(.read, type: typeName)
         let body = try await SCIMBody.read(request, context: context, configuration: configuration)
         let search = try SearchRequest(json: body, filterLimits: configuration.filterLimits)
-        return try await respond(to: search)
+        return try await respond(to: search, context)
     }
 
-    private func respond(to search: SearchRequest) async throws -> Response {
-        let (page, resolved) = try await operations.search(search)
+    private func respond(to search: SearchRequest, _ context: SCIMRequestContext) async throws -> Response {
+        let (page, resolved) = try await operations.search(search, context)
         let resources = page.resources.map { resolved.projection.apply(to: $0.resource, type: type) }
         let list = ListResponse(resources: resources, totalResults: page.totalResults, startIndex: page.startIndex,
                                 itemsPerPage: resources.count)
@@ -129,7 +129,7 @@ struct ResourceController<Store: ResourceStore> {
         let id = try override ?? context.parameters.require("id")
         try context.policy.authorize(.read, type: typeName)
         let projection = try projection(request)
-        let stored = try await operations.get(id: id, projection: projection)
+        let stored = try await operations.get(id: id, projection: projection, context)
         if let wanted = ETagHeaders.versions(request.headers[.ifNoneMatch]),
            wanted.contains("*") || wanted.contains(stored.version)
         {

@@ -22,7 +22,7 @@ struct ResourceOperations<Store: ResourceStore>: Sendable {
     func create(_ body: JSONValue, _ context: SCIMRequestContext) async throws -> StoredResource {
         try context.policy.checkWritable(body, type: type)
         let resource = try validator.validate(body)
-        let stored = try await store.create(resource, type: type)
+        let stored = try await store.create(resource, type: type, context: context.storeContext)
         context.logger.info("created", metadata: ["resourceType": "\(typeName)", "id": "\(stored.id ?? "")"])
         return stored
     }
@@ -36,7 +36,7 @@ struct ResourceOperations<Store: ResourceStore>: Sendable {
         }
         try context.policy.checkWritable(body, type: type)
         let resource = try validator.validate(body)
-        let stored = try await store.replace(id: id, with: resource, type: type, ifMatch: ifMatch)
+        let stored = try await store.replace(id: id, with: resource, type: type, ifMatch: ifMatch, context: context.storeContext)
         context.logger.info("replaced", metadata: ["resourceType": "\(typeName)", "id": "\(id)"])
         return stored
     }
@@ -58,28 +58,30 @@ struct ResourceOperations<Store: ResourceStore>: Sendable {
     {
         try context.policy.checkWritable(patch, type: type)
         let stored = try await store.patch(id: id, request: patch, type: type, projection: projection, ifMatch: ifMatch,
-                                           validator: validator)
+                                           validator: validator, context: context.storeContext)
         context.logger.info("patched", metadata: ["resourceType": "\(typeName)", "id": "\(id)"])
         return stored
     }
 
     /// DELETE of the resource `id`.
     func delete(id: String, ifMatch: String?, _ context: SCIMRequestContext) async throws {
-        try await store.delete(id: id, type: type, ifMatch: ifMatch)
+        try await store.delete(id: id, type: type, ifMatch: ifMatch, context: context.storeContext)
         context.logger.info("deleted", metadata: ["resourceType": "\(typeName)", "id": "\(id)"])
     }
 
     /// GET of the resource `id`.
-    func get(id: String, projection: Projection) async throws -> StoredResource {
-        try await store.get(id: id, type: type, projection: projection)
+    func get(id: String, projection: Projection, _ context: SCIMRequestContext) async throws -> StoredResource {
+        try await store.get(id: id, type: type, projection: projection, context: context.storeContext)
     }
 
     /// A list or `.search` of this type: resolved against the type, its projection checked, its page limited.
     /// Returns the page and the request as resolved (whose projection the answer applies).
-    func search(_ search: SearchRequest) async throws -> (page: ResourcePage, resolved: SearchRequest) {
+    func search(_ search: SearchRequest, _ context: SCIMRequestContext) async throws
+        -> (page: ResourcePage, resolved: SearchRequest)
+    {
         var resolved = try search.resolved(against: type)
         try resolved.projection.validate(against: type)
         resolved.count = configuration.pageLimits.count(resolved.count)
-        return (try await store.search(resolved, type: type), resolved)
+        return (try await store.search(resolved, type: type, context: context.storeContext), resolved)
     }
 }

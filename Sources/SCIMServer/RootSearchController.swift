@@ -42,7 +42,7 @@ struct RootSearchController<Store: ResourceStore> {
             var countOnly = resolved
             countOnly.count = 0
             countOnly.startIndex = 1
-            totals.append(try await store.search(countOnly, type: type).totalResults)
+            totals.append(try await store.search(countOnly, type: type, context: context.storeContext).totalResults)
         }
         var resources: [JSONValue] = []
         var offset = 0  // resources of earlier types
@@ -54,7 +54,7 @@ struct RootSearchController<Store: ResourceStore> {
             var page = resolved
             page.startIndex = max(localStart, 1)
             page.count = remaining
-            let found = try await store.search(page, type: type)
+            let found = try await store.search(page, type: type, context: context.storeContext)
             resources += found.resources.map { resolved.projection.apply(to: $0.resource, type: type) }
         }
         let list = ListResponse(resources: resources, totalResults: totals.reduce(0, +), startIndex: search.startIndex,

@@ -23,7 +23,8 @@ struct SCIMErrorMiddleware: RouterMiddleware {
         context.logger[metadataKey: "request.id"] = .string(context.requestID)
         var response: Response
         do {
-            // Loggers without this request's metadata (the storage layer's, the LDAP pool's) read it from here.
+            // The store logs to `context.storeContext.logger`; the LDAP pool, whose calls take no logger, reads the
+            // request id from here (`RequestLogMetadata`).
             response = try await RequestLogMetadata.$requestID.withValue(context.requestID) {
                 try await next(request, context)
             }

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import OrderedCollections
+import SCIMCore
 
 /// Request context: Hummingbird's core storage plus the request id and the authenticated principal.
 public struct SCIMRequestContext: RequestContext {
@@ -21,6 +22,14 @@ public struct SCIMRequestContext: RequestContext {
     public var isUser = false
     /// Where the authenticated principal's metrics label goes (set by `HTTPMetricsMiddleware`).
     public var principalLabel: PrincipalLabel?
+
+    /// Who the request acts for in the store: the client (none for an end user) and the acting user.
+    public var scope: RequestScope {
+        RequestScope(clientName: isUser ? nil : clientName, actingUserID: actingUserID)
+    }
+
+    /// What each store call of this request is given: its logger (request id, client) and its scope.
+    public var storeContext: StoreContext { StoreContext(logger: logger, scope: scope) }
 
     /// The connection's event loop (see `EventLoopAffinityMiddleware`).
     public let eventLoop: (any EventLoop)?

@@ -15,18 +15,21 @@ public enum SCIMRouter {
         router.add(middleware: HTTPMetricsMiddleware(metrics: configuration.metrics))
         router.add(middleware: SCIMErrorMiddleware())
         let directory = UserDirectory(
-            lookup: { attribute, value in
+            lookup: { attribute, value, logger in
                 guard let users = registry.resourceType(named: "User"),
                       let path = try? AttributePath(parsing: attribute).resolved(against: users)
                 else { return nil }
                 let search = SearchRequest(filter: .compare(path, .eq, .string(value)), projection: Projection(attributes: ["id"]),
                                            count: 2)
-                let page = try await RequestScope.$current.withValue(.unrestricted) { try await store.search(search, type: users) }
+                let page = try await store.search(search, type: users, context: StoreContext(logger: logger))
                 return page.resources.count == 1 ? page.resources[0].id : nil
             },
             verifyPassword: (store as? any CredentialVerifier).flatMap { verifier in
                 guard let users = registry.resourceType(named: "User") else { return nil }
-                return { userName, password in try await verifier.verifyPassword(userName: userName, password: password, type: users) }
+                return { userName, password, logger in
+                    try await verifier.verifyPassword(userName: userName, password: password, type: users,
+                                                      context: StoreContext(logger: logger))
+                }
             })
         let usersEndpoint = registry.resourceType(named: "User").map { String($0.resourceType.endpoint.trimmingPrefix("/")) } ?? "Users"
         var openPaths: Set<String> = ["/healthz", "/readyz", OIDCProfile.discoveryPath]
@@ -41,8 +44,8 @@ public enum SCIMRouter {
         let profileDocument = OIDCProfile.discoveryDocument(publicBaseURL: configuration.publicBaseURL)
         router.get(RouterPath(OIDCProfile.discoveryPath)) { _, _ in OIDCProfile.response(profileDocument) }
         router.get("healthz") { _, _ in SCIMResponse.json(.object(["status": .string("ok")])) }
-        router.get("readyz") { _, _ in
-            try await store.ping()
+        router.get("readyz") { _, context in
+            try await store.ping(context: context.storeContext)
             return SCIMResponse.json(.object(["status": .string("ready")]))
         }
         var types = servedTypes.compactMap { registry.resourceType(named: $0) }

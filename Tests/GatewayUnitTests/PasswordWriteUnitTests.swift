@@ -70,14 +70,14 @@ struct PasswordWriteUnitTests {
 
     @Test func passwordIsHashedOrHeldBackNeverSentAsIs() {
         let mods: [LDAPModification] = [.replace("displayName", ["New"]), .replace("userPassword", ["Long-Enough-7"])]
-        let held = LDAPResourceStore.applying(.exop, passwordType: "userpassword", to: mods)
+        let held = PasswordWrites.applying(.exop, passwordType: "userpassword", to: mods)
         #expect(held.modifications == [.replace("displayName", ["New"])])
         #expect(held.pending?.value.value == "Long-Enough-7")
-        let hashed = LDAPResourceStore.applying(.hash, passwordType: "userpassword", to: mods)
+        let hashed = PasswordWrites.applying(.hash, passwordType: "userpassword", to: mods)
         #expect(hashed.pending == nil)
         let value = String(decoding: hashed.modifications[1].values[0], as: UTF8.self)
         #expect(SaltedSHA.verify("Long-Enough-7", against: value))
-        #expect(LDAPResourceStore.applying(.modify, passwordType: "userpassword", to: mods).modifications == mods)
+        #expect(PasswordWrites.applying(.modify, passwordType: "userpassword", to: mods).modifications == mods)
     }
 
     @Test func undoRestoresEveryTouchedDescription() {

@@ -30,7 +30,7 @@ struct ReadPathUnitTests {
         #expect(LDAPEntry.typeBit("scimEmail;x-scim-type-work") == LDAPEntry.typeBit("SCIMEMAIL"))
         #expect(!LDAPEntry(dn: "uid=y", attributes: []).mayHold(LDAPEntry.typeBit("mail")))
         // Mappings carry the bits of every attribute they read, options stripped.
-        let tagged = AttributeMapping(scim: "emails", ldap: "scimEmail", kind: .tagged)
+        let tagged = AttributeMapping(scim: "emails", ldap: "scimEmail", kind: .tagged(.init()))
         #expect(entry.mayHold(tagged.typeBits))
     }
 

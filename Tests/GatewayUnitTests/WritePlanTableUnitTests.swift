@@ -25,7 +25,7 @@ struct WritePlanTableUnitTests {
 
     static func plan(_ wanted: [(String, [String])], resource: JSONValue = ["userName": "bjensen"]) throws -> WritePlan {
         let encoded = EntryEncoder.Encoded(attributes: values(wanted), rdnValue: wanted.first { $0.0 == "uid" }?.1.first ?? "")
-        return try WritePlan(resource, encoded: encoded, over: current, view: view, mapped: users, membersRead: true)
+        return try WritePlan(resource, encoded: encoded, over: current, view: view, mapped: users, source: .replacement)
     }
 
     static func described(_ modifications: [LDAPModification]) -> [String] {
@@ -52,17 +52,18 @@ struct WritePlanTableUnitTests {
     }
 
     @Test func activeTouchesOnlyThePermanentLockAndTheMarker() throws {
-        let active = try #require(Self.users.attributes.first { $0.kind == .active })
+        let mapping = try #require(Self.users.attributes.first { $0.kind.name == .active })
+        guard case .active(let active) = mapping.kind else { throw CancellationError() }
         let unlocked = LDAPEntry(dn: "uid=a", attributes: [])
         let locked = LDAPEntry(dn: "uid=a", attributes: [.init(description: "pwdAccountLockedTime", values: [Array("000001010000Z".utf8)]),
                                                           .init(description: "scimActive", values: [Array("FALSE".utf8)])])
-        #expect(Self.described(WritePlan.activeModifications(active, wanted: false, current: unlocked))
+        #expect(Self.described(WritePlan.activeModifications(mapping.ldap, active, wanted: false, current: unlocked))
             == [#"replace pwdAccountLockedTime ["000001010000Z"]"#, #"replace scimActive ["FALSE"]"#])
-        #expect(Self.described(WritePlan.activeModifications(active, wanted: true, current: locked))
+        #expect(Self.described(WritePlan.activeModifications(mapping.ldap, active, wanted: true, current: locked))
             == [#"delete pwdAccountLockedTime ["000001010000Z"]"#, #"replace scimActive ["TRUE"]"#])
-        #expect(WritePlan.activeModifications(active, wanted: false, current: locked).isEmpty)
+        #expect(WritePlan.activeModifications(mapping.ldap, active, wanted: false, current: locked).isEmpty)
         // Removed by the client (PATCH remove active): the permanent lock and the marker go.
-        #expect(Self.described(WritePlan.activeModifications(active, wanted: nil, current: locked))
+        #expect(Self.described(WritePlan.activeModifications(mapping.ldap, active, wanted: nil, current: locked))
             == [#"delete pwdAccountLockedTime ["000001010000Z"]"#, #"delete scimActive []"#])
     }
 }

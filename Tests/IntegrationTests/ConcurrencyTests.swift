@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import LDAPClient
+import Logging
 import NIOCore
 import SCIMApp
 import SCIMCore
@@ -105,12 +106,14 @@ struct PoolExhaustionTests {
                             let id = created[round % created.count]
                             writes.addTask {
                                 if round % 2 == 0 {
-                                    let done = try await store.patch(id: id, request: patch, type: users, projection: .all, ifMatch: nil)
+                                    let done = try await store.patch(id: id, request: patch, type: users, projection: .all, ifMatch: nil,
+                                                                     context: StoreContext(logger: Logger(label: "tests")))
                                     return done.resource["title"]?.stringValue == "T"
                                 }
                                 let resource = try JSONValue.parse(Data(userJSON("exhaust\(round % created.count)", extra: #""title":"P""#).utf8),
                                                                    maxDepth: 16, maxBytes: 4096)
-                                let done = try await store.replace(id: id, with: resource, type: users, ifMatch: nil)
+                                let done = try await store.replace(id: id, with: resource, type: users, ifMatch: nil,
+                                                                   context: StoreContext(logger: Logger(label: "tests")))
                                 return done.resource["title"]?.stringValue == "P"
                             }
                         }

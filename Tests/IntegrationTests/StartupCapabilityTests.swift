@@ -40,8 +40,10 @@ struct StartupCapabilityTests {
         #expect(limit?.contains(#"olcLimits: dn.exact="cn=scim-gateway,dc=example,dc=org""#) == true)
         #expect(limit?.contains("size.prtotal=unlimited") == true)
 
-        // The list that hits the limit is a 400 tooMany, logged at warning with the same clause.
-        try await Application(router: gateway.router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        // The list that hits the limit is a 400 tooMany, logged at warning with the same clause (by the store, to the
+        // request's logger: the application's, as `serve` gives it).
+        try await Application(router: gateway.router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                              logger: gateway.logger)
             .test(.router) { client in
                 let response = try await client.execute(uri: "/scim/v2/Users", method: .get, headers: GatewayHarness.auth)
                 #expect(response.status == .badRequest)

@@ -109,7 +109,7 @@ struct PagingSortVLVTests {
         #expect(window.controls.vlvContentCount == ControlDataset.count)
     }
 
-    /// SLAPD.md: an offset past the end answers 76 (vlvError).
+    /// slapd answers an offset past the end with 76 (vlvError).
     @Test func virtualListViewOffsetPastTheEnd() async throws {
         let data = try await ControlDataset.shared()
         let connection = try await TestDirectory.serviceConnection()

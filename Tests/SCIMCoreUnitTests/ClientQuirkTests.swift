@@ -1,7 +1,7 @@
 import Testing
 import SCIMCore
 
-/// What real identity providers send (docs/CLIENTS.md), one test per habit.
+/// What real identity providers send (README: "Connecting identity providers"), one test per habit.
 @Suite("Microsoft Entra ID")
 struct EntraTests {
     @Test("booleans as \"True\"/\"False\" strings")

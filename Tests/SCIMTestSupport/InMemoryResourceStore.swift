@@ -15,6 +15,8 @@ public actor InMemoryResourceStore: ResourceStore {
     private let clock: @Sendable () -> Date
     /// Set to make `ping` fail, as a directory that went away would.
     public var isDown = false
+    /// The context of every call, in order (for assertions about what the HTTP layer hands the store).
+    public private(set) var contexts: [StoreContext] = []
 
     public init(baseURL: String = "https://scim.example.test/scim/v2", clock: @escaping @Sendable () -> Date = Date.init) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
@@ -26,7 +28,10 @@ public actor InMemoryResourceStore: ResourceStore {
     /// Every resource of a type, in creation order (for assertions).
     public func all(_ typeName: String) -> [StoredResource] { Array(resources[typeName, default: [:]].values) }
 
-    public func create(_ resource: JSONValue, type: ResolvedResourceType) async throws -> StoredResource {
+    public func create(_ resource: JSONValue, type: ResolvedResourceType, context: StoreContext) async throws
+        -> StoredResource
+    {
+        contexts.append(context)
         try checkUniqueness(resource, type: type, except: nil)
         let id = UUID().uuidString.lowercased()
         let now = SCIMDateTime.format(clock())
@@ -35,13 +40,17 @@ public actor InMemoryResourceStore: ResourceStore {
         return stored
     }
 
-    public func get(id: String, type: ResolvedResourceType, projection: Projection) async throws -> StoredResource {
-        try current(id, type)
-    }
-
-    public func replace(id: String, with resource: JSONValue, type: ResolvedResourceType, ifMatch: String?) async throws
+    public func get(id: String, type: ResolvedResourceType, projection: Projection, context: StoreContext) async throws
         -> StoredResource
     {
+        contexts.append(context)
+        return try current(id, type)
+    }
+
+    public func replace(id: String, with resource: JSONValue, type: ResolvedResourceType, ifMatch: String?,
+                        context: StoreContext) async throws -> StoredResource
+    {
+        contexts.append(context)
         let old = try current(id, type, ifMatch: ifMatch)
         try checkUniqueness(resource, type: type, except: id)
         let created = old.resource["meta"]?["created"]?.stringValue ?? SCIMDateTime.format(clock())
@@ -51,15 +60,19 @@ public actor InMemoryResourceStore: ResourceStore {
     }
 
     public func patch(id: String, request: PatchRequest, type: ResolvedResourceType, projection: Projection,
-                      ifMatch: String?, validator: ResourceValidator) async throws -> StoredResource
+                      ifMatch: String?, validator: ResourceValidator, context: StoreContext) async throws -> StoredResource
     {
+        contexts.append(context)
         let old = try current(id, type, ifMatch: ifMatch)
         let applied = try PatchApplier(type: type, strictNoTarget: request.strictNoTarget).apply(request, to: old.resource)
         let validated = try validator.validate(applied.resource)
-        return try await replace(id: id, with: validated, type: type, ifMatch: nil)
+        return try await replace(id: id, with: validated, type: type, ifMatch: nil, context: context)
     }
 
-    public func search(_ request: SearchRequest, type: ResolvedResourceType) async throws -> ResourcePage {
+    public func search(_ request: SearchRequest, type: ResolvedResourceType, context: StoreContext) async throws
+        -> ResourcePage
+    {
+        contexts.append(context)
         var matching = resources[type.resourceType.name, default: [:]].values.filter { stored in
             request.filter.map { $0.matches(stored.resource, type: type) } ?? true
         }
@@ -75,12 +88,14 @@ public actor InMemoryResourceStore: ResourceStore {
         return ResourcePage(resources: Array(matching[start..<end]), totalResults: matching.count, startIndex: request.startIndex)
     }
 
-    public func delete(id: String, type: ResolvedResourceType, ifMatch: String?) async throws {
+    public func delete(id: String, type: ResolvedResourceType, ifMatch: String?, context: StoreContext) async throws {
+        contexts.append(context)
         _ = try current(id, type, ifMatch: ifMatch)
         resources[type.resourceType.name]?[id] = nil
     }
 
-    public func ping() async throws {
+    public func ping(context: StoreContext) async throws {
+        contexts.append(context)
         if isDown { throw SCIMError.unavailable() }
     }
 

@@ -1,5 +1,5 @@
-/// Who a request acts for, as far as the protocol knows: set by the HTTP layer's authentication for the whole
-/// request (a task-local value), honoured by the `ResourceStore`. What a principal may do (resource types,
+/// Who a request acts for, as far as the protocol knows: made by the HTTP layer from the authenticated principal,
+/// handed to every `ResourceStore` call in its `StoreContext` and honoured there. What a principal may do (resource types,
 /// operations, attributes) is the HTTP layer's access policy; what it means in a backend (an LDAP subtree, a proxy
 /// identity) is the backend's own configuration, keyed by `clientName`.
 ///
@@ -18,13 +18,11 @@ public struct RequestScope: Sendable, Hashable {
 
     /// No principal: the gateway's own view.
     public static let unrestricted = RequestScope()
-
-    /// The scope of the request being served (`RequestScope.$current.withValue(scope) { ... }`).
-    @TaskLocal public static var current: RequestScope = .unrestricted
 }
 
 /// Checks an end user's password against the directory (an LDAP simple bind as that user); used for HTTP Basic on
 /// /Me. Returns the user's SCIM id when the credentials are right, nil when they are not.
 public protocol CredentialVerifier: Sendable {
-    func verifyPassword(userName: String, password: String, type: ResolvedResourceType) async throws -> String?
+    func verifyPassword(userName: String, password: String, type: ResolvedResourceType, context: StoreContext) async throws
+        -> String?
 }

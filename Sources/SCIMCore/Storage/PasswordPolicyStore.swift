@@ -3,7 +3,7 @@ public protocol PasswordPolicyStore: Sendable {
     /// Whether the mapping enables `/PasswordPolicies`.
     var servesPasswordPolicies: Bool { get }
     /// Every policy as a resource of `type` (with `id` and `meta`).
-    func passwordPolicies(type: ResolvedResourceType) async throws -> [StoredResource]
+    func passwordPolicies(type: ResolvedResourceType, context: StoreContext) async throws -> [StoredResource]
 }
 
 public enum PasswordPolicyResource {

@@ -5,7 +5,8 @@ import Hummingbird
 import Logging
 import SCIMCore
 
-/// Authenticates every request but the health checks, then runs it inside the principal's `RequestScope`:
+/// Authenticates every request but the health checks and records the principal in the request context (whose
+/// `storeContext` then carries its `RequestScope` to every store call):
 /// - `Bearer <token>`: a client's static token (SHA-256 compared in constant time), a client's OAuth access token
 ///   (JWT: signature, issuer, audience, expiry, scopes), or a user's JWT (for /Me);
 /// - `Basic`: a user's password, checked by the directory, when enabled (for /Me).
@@ -49,8 +50,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 throw SCIMError.forbidden("A user credential serves /Me only.")
             }
         }
-        let scope = RequestScope(clientName: context.isUser ? nil : context.clientName, actingUserID: context.actingUserID)
-        return try await RequestScope.$current.withValue(scope) { try await next(request, context) }
+        return try await next(request, context)
     }
 
     /// Credentials without the spaces and tabs around them (an HTTP header value's optional whitespace).
@@ -109,7 +109,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
             metrics.recordRateLimitRefusal(client: "me")
             throw SCIMError.tooManyRequests(retryAfter: wait)
         }
-        guard let id = try await verify(userName, password) else {
+        guard let id = try await verify(userName, password, context.logger) else {
             context.logger.debug("basic credentials refused")
             throw UnauthorizedError(detail: "The credentials are not valid.", basic: true)
         }
@@ -141,7 +141,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         context.isUser = true
         // By id: still looked up, so a token naming no (or no longer a) user reaches nothing.
-        context.actingUserID = try await directory?.lookup(byID ? "id" : users.userAttribute, subject)
+        context.actingUserID = try await directory?.lookup(byID ? "id" : users.userAttribute, subject, context.logger)
         context.clientName = "user:\(subject)"
         context.policy = users.policy
         context.logger[metadataKey: "client"] = .string("user:\(subject)")

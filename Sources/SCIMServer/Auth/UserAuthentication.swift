@@ -1,3 +1,4 @@
+import Logging
 import SCIMCore
 
 /// User-bound credentials, which serve /Me only: JWTs whose subject is a user, and (off by default) HTTP Basic
@@ -27,13 +28,14 @@ public struct UserAuthentication: Sendable {
 }
 
 /// How the HTTP layer finds users: the SCIM id of the user whose `attribute` equals `value`, and a password check
-/// (an LDAP bind) for Basic.
+/// (an LDAP bind) for Basic. Both log to the request's logger and look in the whole directory (no client scope:
+/// they run before there is a principal).
 public struct UserDirectory: Sendable {
-    public var lookup: @Sendable (_ attribute: String, _ value: String) async throws -> String?
-    public var verifyPassword: (@Sendable (_ userName: String, _ password: String) async throws -> String?)?
+    public var lookup: @Sendable (_ attribute: String, _ value: String, _ logger: Logger) async throws -> String?
+    public var verifyPassword: (@Sendable (_ userName: String, _ password: String, _ logger: Logger) async throws -> String?)?
 
-    public init(lookup: @escaping @Sendable (String, String) async throws -> String?,
-                verifyPassword: (@Sendable (String, String) async throws -> String?)?) {
+    public init(lookup: @escaping @Sendable (String, String, Logger) async throws -> String?,
+                verifyPassword: (@Sendable (String, String, Logger) async throws -> String?)?) {
         self.lookup = lookup
         self.verifyPassword = verifyPassword
     }

@@ -2,25 +2,23 @@ import LDAPClient
 import Logging
 import SCIMCore
 
-/// Listing: with the directory's server-side sort + VLV, one LDAP search where the directory sorts, counts and cuts
-/// the page (random access by startIndex, exact totalResults); without them, a paged walk that counts and picks
-/// the window in the directory's order (`PagedWalk`). Either way the gateway holds only the page, and a size
-/// limit of the directory is a 400 `tooMany`, never a short total.
-extension LDAPResourceStore {
-    public func search(_ request: SearchRequest, type: ResolvedResourceType) async throws -> ResourcePage {
-        try await scoped { try await searchScoped(request, type: type) }
-    }
+/// Listing, the read path's searches: with the directory's server-side sort + VLV, one LDAP search where the
+/// directory sorts, counts and cuts the page (random access by startIndex, exact totalResults); without them, a
+/// paged walk that counts and picks the window in the directory's order (`PagedWalk`). Either way the gateway holds
+/// only the page, and a size limit of the directory is a 400 `tooMany`, never a short total.
+struct ResourceSearch {
+    let store: LDAPResourceStore
 
-    private func searchScoped(_ request: SearchRequest, type: ResolvedResourceType) async throws -> ResourcePage {
-        let mapped = try resourceMapping(type)
+    func search(_ request: SearchRequest, type: ResolvedResourceType) async throws -> ResourcePage {
+        let mapped = try store.resourceMapping(type)
         let name = type.resourceType.name
-        let capabilities = try await listingCapabilities()
+        let capabilities = try await store.listingCapabilities()
         guard let strategy = capabilities.listing else { throw ListingErrors.listingUnavailable() }
         if request.sortBy != nil, !capabilities.sorting { throw ListingErrors.sortUnavailable() }
-        let count = pageLimits.count(request.count)
+        let count = store.pageLimits.count(request.count)
         let filter = try await ldapFilter(for: request.filter, type: type, mapped: mapped)
-        let attributes = count == 0 ? ["1.1"] : await readAttributes(mapped, projection: request.projection)
-        guard let (base, scope) = searchBase(mapped) else {
+        let attributes = count == 0 ? ["1.1"] : await store.readAttributes(mapped, projection: request.projection)
+        guard let (base, scope) = store.searchBase(mapped) else {
             return ResourcePage(resources: [], totalResults: 0, startIndex: request.startIndex)
         }
         do {
@@ -29,7 +27,7 @@ extension LDAPResourceStore {
             if request.sortBy == nil, request.startIndex == 1, count > 0, request.filter != nil,
                let found = try await lookup(filter, base: base, scope: scope, mapped: mapped, attributes: attributes, count: count)
             {
-                let resources = try await decode(found, type: type, mapped: mapped, known: [])
+                let resources = try await store.reader.decode(found, type: type, mapped: mapped, known: [])
                 return ResourcePage(resources: resources, totalResults: resources.count, startIndex: 1)
             }
             let result: (entries: [LDAPEntry], total: Int)
@@ -42,26 +40,26 @@ extension LDAPResourceStore {
                                                attributes: attributes, count: count)
             }
             let entries = count == 0 ? [] : Array(result.entries.prefix(count))
-            let resources = try await decode(entries, type: type, mapped: mapped, known: [])
+            let resources = try await store.reader.decode(entries, type: type, mapped: mapped, known: [])
             return ResourcePage(resources: resources, totalResults: result.total, startIndex: request.startIndex)
         } catch let limited as PagedWalk.SizeLimited {
-            logSizeLimit(name, counted: limited.counted, paged: true)
+            store.logSizeLimit(name, counted: limited.counted, paged: true)
             throw ListingErrors.sizeLimited(name)
         } catch let error as LDAPError {
             switch error.code {
             case .noSuchObject:
                 // The base (or the client's subtree) does not exist: no resources, not a missing resource.
-                logger.warning("a list's search base does not exist", metadata: ["resourceType": "\(name)", "base": "\(base)"])
+                store.logger.warning("a list's search base does not exist", metadata: ["resourceType": "\(name)", "base": "\(base)"])
                 return ResourcePage(resources: [], totalResults: 0, startIndex: request.startIndex)
             case .sizeLimitExceeded:
-                logSizeLimit(name, counted: nil, paged: false)
+                store.logSizeLimit(name, counted: nil, paged: false)
             case .unavailableCriticalExtension:
                 // The directory stopped offering a control read at start-up (overlay removed): read them again.
-                directoryCapabilities.forget()
-                logger.warning("the directory refused a listing control it advertised; its capabilities are read again",
+                store.directoryCapabilities.forget()
+                store.logger.warning("the directory refused a listing control it advertised; its capabilities are read again",
                                metadata: ["ldap.error": "\(error.logDescription)"])
             default:
-                logger.debug("LDAP operation failed", metadata: ["ldap.error": "\(error.logDescription)"])
+                store.logger.debug("LDAP operation failed", metadata: ["ldap.error": "\(error.logDescription)"])
             }
             throw ListingErrors.translate(error, name)
         }
@@ -78,7 +76,7 @@ extension LDAPResourceStore {
             .serverSideSort([sortKey]),
             .virtualListView(before: 0, after: max(count - 1, 0), offset: request.startIndex, contentCount: 0),
         ]
-        return try await pool.read { connection in
+        return try await store.pool.read { connection in
             // slapd keeps a VLV context per connection until it closes; a second sorted search there would
             // answer 51: this connection is closed after use instead of returning to the pool.
             connection.retire()
@@ -109,12 +107,12 @@ extension LDAPResourceStore {
     {
         // startIndex saturates at Int.max: keep the window's end representable.
         let first = min(max(request.startIndex, 1) - 1, Int.max - count)
-        let walked = try await PagedWalk(pool: pool).walk(base: base, scope: scope, filter: .and([filter] + mapped.selection),
+        let walked = try await PagedWalk(pool: store.pool).walk(base: base, scope: scope, filter: .and([filter] + mapped.selection),
                                                           window: first..<(first + count))
         guard !walked.ids.isEmpty else { return ([], walked.counted) }
         var byID: [String: LDAPEntry] = [:]
         for batch in walked.ids.chunked(ReferenceResolver.batchSize) {
-            let found = try await pool.search(base: base, scope: scope,
+            let found = try await store.pool.search(base: base, scope: scope,
                                               filter: .and([.or(batch.map { .equal("entryUUID", $0) })] + mapped.selection),
                                               attributes: attributes.contains("1.1") ? ["entryUUID"] : attributes)
             if found.sizeLimitExceeded { throw LDAPError(code: .sizeLimitExceeded, diagnosticMessage: "window read") }
@@ -133,12 +131,12 @@ extension LDAPResourceStore {
                 count: Int) async throws -> [LDAPEntry]? {
         if let classes = mapped.selectionClasses {
             let wanted = ReadAttributeLists.withObjectClass(attributes)
-            let found = try await pool.search(base: base, scope: scope, filter: filter, attributes: wanted, sizeLimit: count + 1)
+            let found = try await store.pool.search(base: base, scope: scope, filter: filter, attributes: wanted, sizeLimit: count + 1)
             if !found.sizeLimitExceeded, found.entries.count <= count, found.entries.allSatisfy({ $0.listsObjectClasses(classes) }) {
                 return found.entries
             }
         }
-        let found = try await pool.search(base: base, scope: scope, filter: .and([filter] + mapped.selection),
+        let found = try await store.pool.search(base: base, scope: scope, filter: .and([filter] + mapped.selection),
                                           attributes: attributes, sizeLimit: count + 1)
         return !found.sizeLimitExceeded && found.entries.count <= count ? found.entries : nil
     }
@@ -148,17 +146,17 @@ extension LDAPResourceStore {
         -> LDAPFilter
     {
         guard let filter else { return .alwaysTrue }
-        let rules = try await directoryRules()
+        let rules = try await store.directoryRules()
         var translation = SCIMFilterTranslation(mapping: mapped, type: type, rules: rules)
-        translation.passwordPoliciesForFilter = try await passwordPoliciesForFilter(filter, mapped: mapped)
+        translation.passwordPoliciesForFilter = try await store.passwordPoliciesForFilter(filter, mapped: mapped)
         let ids = translation.referencedIDs(in: filter)
         if !ids.isEmpty {
             do {
-                let targets = try await resolver.targets(forIDs: ids)
+                let targets = try await store.references.targets(forIDs: ids)
                 translation.referenceDNs = targets.mapValues(\.dn)
-                translation.memberValues = memberValues(mapped, targets: targets)
+                translation.memberValues = ReferenceLookup.memberValues(mapped, targets: targets)
             } catch let error as LDAPError {
-                throw translate(error, "resource")
+                throw store.translate(error, "resource")
             }
         }
         return try translation.translate(filter)
@@ -175,16 +173,16 @@ extension LDAPResourceStore {
         if name.caseInsensitiveEquals("id") { return LDAPSortKey("entryUUID", reverse: reverse) }
         if name.caseInsensitiveEquals("meta.created") { return LDAPSortKey("createTimestamp", reverse: reverse) }
         if name.caseInsensitiveEquals("meta.lastModified") { return LDAPSortKey("modifyTimestamp", reverse: reverse) }
-        if let key = try passwordStateSortKey(path, mapped: mapped, reverse: reverse) { return key }
+        if let key = try store.passwordStateSortKey(path, mapped: mapped, reverse: reverse) { return key }
         let candidates = mapped.attributes.filter { attribute in
             attribute.scim.caseInsensitiveEquals(name)
-                || ((attribute.kind == .tagged || attribute.kind == .typed) && attribute.scim.caseInsensitiveEquals(path.attribute)
+                || ((attribute.kind.name == .tagged || attribute.kind.name == .typed) && attribute.scim.caseInsensitiveEquals(path.attribute)
                     && (path.subAttribute == nil || path.subAttribute!.caseInsensitiveEquals("value")))
         }
-        guard let attribute = candidates.first, [.string, .tagged, .typed, .boolean].contains(attribute.kind) else {
+        guard let attribute = candidates.first, [.string, .tagged, .typed, .boolean].contains(attribute.kind.name) else {
             throw SCIMError.invalidValue("sortBy \(name) is not a sortable attribute.")
         }
-        let rules = try await directoryRules()
+        let rules = try await store.directoryRules()
         guard let available = rules.rules(for: attribute.ldap) else {
             throw SCIMError.invalidValue("sortBy \(name): the directory does not know \(attribute.ldap).")
         }
@@ -197,17 +195,6 @@ extension LDAPResourceStore {
             return LDAPSortKey(attribute.ldap, orderingRule: "caseExactOrderingMatch", reverse: reverse)
         default:
             throw SCIMError.invalidValue("sortBy \(name): the directory cannot order \(attribute.ldap).")
-        }
-    }
-}
-
-extension LDAPResourceStore {
-    /// The directory's matching rules (read from its subschema once).
-    func directoryRules() async throws -> DirectorySchemaRules {
-        do {
-            return try await schemaRules.rules(from: pool)
-        } catch let error as LDAPError {
-            throw translate(error, "schema")
         }
     }
 }
