@@ -11,9 +11,10 @@ struct BulkLimits: Sendable, Equatable {
 
 /// The creates of a reconciliation, gathered into `/Bulk` requests (RFC 7644 §3.7) instead of one POST each: an
 /// initial sync of thousands of users costs the target a request per batch, not per user. Each create waits for
-/// its own operation's answer, so the engine records every resource as before. A batch gathers until it is full
-/// (100 operations, or the target's smaller limits) or `gatherDelay` after its first create; a batch of one is
-/// sent as a plain POST. A target that refuses the Bulk request itself (400, 404, 405, 413, 501) is sent plain
+/// its own operation's answer, so the engine records every resource as before. A batch goes when it is full
+/// (100 operations, or the target's smaller limits), or `gatherDelay` after its first create if fewer than
+/// `busy` batches are being answered (otherwise it keeps filling until one is answered: the target is busy
+/// anyway, and full batches cost it least); a batch of one is sent as a plain POST. A target that refuses the Bulk request itself (400, 404, 405, 413, 501) is sent plain
 /// POSTs from then on.
 actor BulkBatcher {
     /// What became of one create.
@@ -27,6 +28,8 @@ actor BulkBatcher {
 
     static let largestBatch = 100
     static let gatherDelay: Duration = .milliseconds(25)
+    /// Batches being answered at once before a partial batch waits to fill.
+    static let busy = 2
 
     private struct Waiting {
         let endpoint: String
@@ -45,6 +48,7 @@ actor BulkBatcher {
     private var waitingBytes = 0
     private var timer: Task<Void, Never>?
     private var refused = false
+    private var inFlight = 0
     /// Bulk requests sent (for the report and tests).
     private(set) var requests = 0
 
@@ -72,10 +76,17 @@ actor BulkBatcher {
             } else if timer == nil {
                 timer = Task { [weak self] in
                     try? await Task.sleep(for: Self.gatherDelay)
-                    await self?.flush()
+                    await self?.gathered()
                 }
             }
         }
+    }
+
+    /// The gather delay is over: a partial batch goes if the target is not busy with others, else it keeps
+    /// filling (a batch being answered sends it).
+    private func gathered() {
+        timer = nil
+        if inFlight < Self.busy { flush() }
     }
 
     /// Sends what is waiting (the batch goes out on its own task; the next one starts gathering at once).
@@ -91,7 +102,16 @@ actor BulkBatcher {
             return
         }
         requests += 1
-        Task { await self.send(batch) }
+        inFlight += 1
+        Task {
+            await self.send(batch)
+            await self.answered()
+        }
+    }
+
+    private func answered() {
+        inFlight -= 1
+        if !waiting.isEmpty, inFlight < Self.busy, timer == nil { flush() }
     }
 
     private func send(_ batch: [Waiting]) async {
