@@ -39,6 +39,8 @@ extension GatewayConfig {
         /// A full reconciliation this often (default 3600; 0: only at start and on demand).
         public var reconcileSeconds: Double?
         public var timeoutSeconds: Double?
+        /// Creates of a reconciliation in `/Bulk` requests when the target offers Bulk (default true).
+        public var bulk: Bool?
 
         public init(name: String, url: String) {
             self.name = name
@@ -107,7 +109,7 @@ extension GatewayConfig {
                 attributes: target.attributes, excludedAttributes: target.excludeAttributes ?? TargetSettings.defaultExcluded,
                 concurrency: target.concurrency ?? 4, requestsPerSecond: target.requestsPerSecond,
                 reconcileInterval: reconcile > 0 ? .milliseconds(Int64(reconcile * 1000)) : nil,
-                requestTimeout: .milliseconds(Int64((target.timeoutSeconds ?? 30) * 1000)))
+                requestTimeout: .milliseconds(Int64((target.timeoutSeconds ?? 30) * 1000)), bulk: target.bulk ?? true)
         }
     }
 }

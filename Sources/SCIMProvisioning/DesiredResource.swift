@@ -9,8 +9,9 @@ public struct DesiredResource: Sendable, Equatable {
     /// Groups: the target ids of the members (order kept, duplicates dropped).
     public var memberIDs: [String]?
 
-    /// `localMemberIDs` → target ids: members with no counterpart on the target (not selected, not yet
-    /// pushed) are left out and reported back.
+    /// The resource as the target gets it: `filter` applied, `externalId` = `localID`, member values translated
+    /// to target ids with `translate`; members with no counterpart on the target (not selected, not yet pushed)
+    /// are left out and reported back as `unresolved`.
     public static func make(from local: JSONValue, localID: String, attributes filter: AttributeFilter,
                             translate: (String) -> String?) -> (DesiredResource, unresolved: [String]) {
         var out: OrderedDictionary<String, JSONValue> = [:]

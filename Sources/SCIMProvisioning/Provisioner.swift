@@ -90,7 +90,7 @@ public struct Provisioner: Sendable {
         await withTaskCancellationHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.follow(queue: queue, reconcile: reconcileRequests.continuation) }
-                for _ in 0..<engine.settings.concurrency {
+                for _ in 0..<ProvisioningEngine.workers(for: engine.settings) {
                     group.addTask {
                         while let item = await queue.next() {
                             let action = await self.engine.sync(localID: item.localID, typeName: item.typeName, force: item.force)

@@ -10,6 +10,8 @@ extension ProvisioningEngine {
         public var planned: [(type: String, localID: String, action: Action)] = []
         public var counts: [String: Int] = [:]
         public var seconds: Double = 0
+        /// `/Bulk` requests that carried creates.
+        public var bulkRequests = 0
     }
 
     /// `progress(done, total)` is called as resources are handled. With `dryRun` nothing is sent or recorded and
@@ -52,20 +54,32 @@ extension ProvisioningEngine {
         }
         let total = work.count + orphans.count
         var done = 0
+        // Creates go to the target's /Bulk endpoint in batches when it has one; enough pushes run at once to fill
+        // a batch while the previous one is answered.
+        let bulk = dryRun ? nil : await bulkBatcher()
+        let workers = bulk.map { Self.workers(for: settings, batch: $0.batchSize) } ?? Self.workers(for: settings)
         // Members translate only once their users are pushed: types run in order (users first); within a type,
         // `concurrency` at a time.
         for type in types {
-            // Rendered a batch at a time (one search per 100 resources), ahead of the workers.
-            var batch: ArraySlice<WorkItem> = work.filter { $0.type.name == type.name }[...]
+            // Rendered a batch at a time (one search per 100 resources), one batch ahead of the workers: the next
+            // batch is read while this one is pushed, so the workers never wait for the directory (waiting drained
+            // the target's queue once per batch). At most two batches are held.
+            var chunks: ArraySlice<ArraySlice<WorkItem>> = Self.chunked(work.filter { $0.type.name == type.name }, by: Self.renderBatch)[...]
+            func renderNext() -> Task<[(WorkItem, Known?)], any Error>? {
+                guard let chunk = chunks.popFirst() else { return nil }
+                return Task { try await self.render(chunk, type: type, records: records) }
+            }
+            var upcoming = renderNext()
+            defer { upcoming?.cancel() }
             var ready: [(WorkItem, Known?)] = []
             var readyIndex = 0
             func nextItem() async throws -> (WorkItem, Known?)? {
                 if readyIndex == ready.count {
-                    guard !batch.isEmpty else { return nil }
-                    let chunk: ArraySlice<WorkItem> = batch.prefix(Self.renderBatch)
-                    batch = batch.dropFirst(chunk.count)
-                    ready = try await render(chunk, type: type, records: records)
+                    guard let rendering = upcoming else { return nil }
+                    ready = try await rendering.value
                     readyIndex = 0
+                    upcoming = renderNext()
+                    guard !ready.isEmpty else { return nil }
                 }
                 defer { readyIndex += 1 }
                 return ready[readyIndex]
@@ -78,11 +92,11 @@ extension ProvisioningEngine {
                     let known = next.1
                     group.addTask {
                         (item.id, await self.sync(localID: item.id, typeName: item.type.name, force: true, hint: item.hint, dryRun: dryRun,
-                                                  known: known))
+                                                  known: known, bulk: bulk))
                     }
                     return true
                 }
-                while running < settings.concurrency {
+                while running < workers {
                     guard try await addNext() else { break }
                     running += 1
                 }
@@ -96,6 +110,7 @@ extension ProvisioningEngine {
                 }
             }
         }
+        report.bulkRequests = await bulk?.requests ?? 0
         for orphan in orphans {
             let action = await sync(localID: orphan.id, typeName: orphan.type.name, force: true, dryRun: dryRun)
             done += 1
@@ -115,6 +130,18 @@ extension ProvisioningEngine {
 
     /// Resources rendered per directory search during a reconciliation.
     static let renderBatch = 100
+
+    /// Pushes in progress at once. Twice the target's `concurrency`: a push spends part of its time in the
+    /// directory (its state record), and the HTTP client holds the requests in flight to `concurrency` anyway
+    /// (its connection limit), so the target always has the next request waiting, as from a load tool.
+    static func workers(for settings: TargetSettings) -> Int { settings.concurrency * 2 }
+
+    /// With Bulk: two batches per request in flight (one answered while the next gathers), at most 800 pushes.
+    static func workers(for settings: TargetSettings, batch: Int) -> Int { min(800, max(2, batch * 2 * min(settings.concurrency, 4))) }
+
+    static func chunked(_ items: [WorkItem], by size: Int) -> [ArraySlice<WorkItem>] {
+        stride(from: 0, to: items.count, by: size).map { items[$0..<min($0 + size, items.count)] }
+    }
 
     struct WorkItem: Sendable {
         var type: ProvisionedType

@@ -29,8 +29,8 @@ public final class ProvisioningEngine: Sendable {
             return value
         }
     }
-    /// The target's `patch.supported` (ServiceProviderConfig), once read.
-    let patchSupported = Mutex<Bool?>(nil)
+    /// What the target's ServiceProviderConfig says it supports, once read.
+    let knownCapabilities = Mutex<TargetCapabilities?>(nil)
     /// local id → target id, for member translation (bounded; the directory has the rest).
     private let remoteIDs = Mutex<[String: String]>([:])
 
@@ -97,20 +97,26 @@ public final class ProvisioningEngine: Sendable {
 
     /// Brings one resource up to date on the target and records the outcome. Never throws: failures are
     /// recorded (pending with a backoff when they may heal, failed when they will not). `known`: what a
-    /// reconciliation already read, not read again per resource.
+    /// reconciliation already read, not read again per resource. `bulk`: a reconciliation's batcher, through which
+    /// a create goes in a `/Bulk` request.
     @discardableResult
     public func sync(localID: String, typeName: String?, force: Bool = false, hint: RemoteHint = .unknown,
                      dryRun: Bool = false, known: Known? = nil) async -> Action {
+        await sync(localID: localID, typeName: typeName, force: force, hint: hint, dryRun: dryRun, known: known, bulk: nil)
+    }
+
+    func sync(localID: String, typeName: String?, force: Bool, hint: RemoteHint, dryRun: Bool, known: Known?,
+              bulk: BulkBatcher?) async -> Action {
         await locks.acquire(localID)
         let action = await syncLocked(localID: localID, typeName: typeName, force: force, hint: hint, dryRun: dryRun, known: known,
-                                      depth: 0)
+                                      depth: 0, bulk: bulk)
         await locks.release(localID)
         if !dryRun { metrics.count(action) }
         return action
     }
 
     private func syncLocked(localID: String, typeName: String?, force: Bool, hint: RemoteHint, dryRun: Bool,
-                            known: Known?, depth: Int) async -> Action {
+                            known: Known?, depth: Int, bulk: BulkBatcher? = nil) async -> Action {
         var record: ProvisioningRecord?
         var hint = hint
         var known = known
@@ -133,7 +139,7 @@ public final class ProvisioningEngine: Sendable {
                 return .skip("circuit open")
             }
             let action = try await push(localID: localID, type: type, record: record, force: force, hint: hint, dryRun: dryRun, depth: depth,
-                                        known: known)
+                                        known: known, bulk: bulk)
             if !dryRun, await circuit.succeeded() { recovered.withLock { $0 = true } }
             return action
         } catch let error as TargetError {
@@ -148,7 +154,7 @@ public final class ProvisioningEngine: Sendable {
     }
 
     private func push(localID: String, type: ProvisionedType, record: ProvisioningRecord?, force: Bool, hint: RemoteHint,
-                      dryRun: Bool, depth: Int, known: Known? = nil) async throws -> Action {
+                      dryRun: Bool, depth: Int, known: Known? = nil, bulk: BulkBatcher? = nil) async throws -> Action {
         let found: LDAPResourceStore.Identity?
         if let resource = known?.resource {
             found = LDAPResourceStore.Identity(id: localID, version: resource.version)
@@ -210,7 +216,7 @@ public final class ProvisioningEngine: Sendable {
         } else {
             action = .create
             if !dryRun {
-                remoteID = try await create(type: type, localID: localID, desired: desired)
+                remoteID = try await create(type: type, localID: localID, desired: desired, bulk: bulk)
             }
         }
         guard !dryRun else { return action }
@@ -230,15 +236,24 @@ public final class ProvisioningEngine: Sendable {
         return action
     }
 
-    /// POSTs the resource and answers the target's id. A 409 (already there) is ours when the resource there
-    /// carries our id (an earlier POST whose answer was lost): taken and brought up to date. Otherwise the
-    /// conflict stands (recorded as failed, shown by `provision status`).
-    func create(type: ProvisionedType, localID: String, desired: DesiredResource) async throws(TargetError) -> String? {
+    /// POSTs the resource (alone, or in a reconciliation's Bulk batch) and answers the target's id. A 409 (already
+    /// there) is ours when the resource there carries our id (an earlier POST whose answer was lost): taken and
+    /// brought up to date. Otherwise the conflict stands (recorded as failed, shown by `provision status`).
+    func create(type: ProvisionedType, localID: String, desired: DesiredResource, bulk: BulkBatcher? = nil)
+        async throws(TargetError) -> String?
+    {
         let outcome: Result<JSONValue, TargetError>
-        do {
-            outcome = .success(try await client.create(type.endpoint, desired.body))
-        } catch {
+        switch await bulk?.create(endpoint: type.endpoint, bulkID: localID, body: desired.body) ?? .sendAlone {
+        case .created(let resource):
+            outcome = .success(resource)
+        case .failed(let error):
             outcome = .failure(error)
+        case .sendAlone:
+            do {
+                outcome = .success(try await client.create(type.endpoint, desired.body))
+            } catch {
+                outcome = .failure(error)
+            }
         }
         switch outcome {
         case .success(let created):

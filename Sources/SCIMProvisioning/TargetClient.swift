@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import OrderedCollections
 import NIOSSL
 import NIOFoundationCompat
 import SCIMCore
@@ -116,6 +117,17 @@ public final class TargetClient: Sendable {
 
     public func patch(_ path: String, operations: [JSONValue]) async throws(TargetError) -> JSONValue? {
         try await send(.PATCH, path, body: ResourceDiff.patchBody(operations))
+    }
+
+    /// A Bulk request (RFC 7644 §3.7) of `operations`; the answers of its operations, in the target's order. Like
+    /// a POST it is never repeated after a lost answer (only after 429/503, when nothing was processed).
+    public func bulk(_ operations: [JSONValue]) async throws(TargetError) -> [JSONValue] {
+        let body: JSONValue = .object(["schemas": .array([.string("urn:ietf:params:scim:api:messages:2.0:BulkRequest")]),
+                                       "Operations": .array(operations)])
+        guard let answer = try await send(.POST, "/Bulk", body: body), let results = answer["Operations"]?.arrayValue else {
+            throw TargetError(status: 200, detail: "the target's Bulk response has no Operations")
+        }
+        return results
     }
 
     public func delete(_ path: String) async throws(TargetError) {

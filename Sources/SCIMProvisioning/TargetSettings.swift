@@ -50,6 +50,8 @@ public struct TargetSettings: Sendable, Hashable {
     public var excludedAttributes: [String]
     /// Requests in flight at once on this target.
     public var concurrency: Int
+    /// A reconciliation's creates go in `/Bulk` requests when the target's ServiceProviderConfig offers Bulk.
+    public var bulk: Bool
     /// Requests per second at most (nil: unlimited).
     public var requestsPerSecond: Double?
     /// A full reconciliation this often (nil: only at start and on demand).
@@ -62,7 +64,7 @@ public struct TargetSettings: Sendable, Hashable {
                 removal: Removal = .delete, update: UpdateMethod = .patch, attributes: [String: [String]]? = nil,
                 excludedAttributes: [String] = TargetSettings.defaultExcluded, concurrency: Int = 4,
                 requestsPerSecond: Double? = nil, reconcileInterval: Duration? = .seconds(3600),
-                requestTimeout: Duration = .seconds(30)) {
+                requestTimeout: Duration = .seconds(30), bulk: Bool = true) {
         self.name = name
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.authentication = authentication
@@ -77,6 +79,7 @@ public struct TargetSettings: Sendable, Hashable {
         self.requestsPerSecond = requestsPerSecond
         self.reconcileInterval = reconcileInterval
         self.requestTimeout = requestTimeout
+        self.bulk = bulk
     }
 
     /// Never sent by default: secrets and what only the source directory can vouch for. The password-state

@@ -103,6 +103,28 @@ struct ProvisioningFaultTests {
         #expect(waiting.isEmpty, "\(waiting.count) not synced")
     }
 
+    @Test func aTargetWhoseBulkEndpointIsMissingGetsPosts() async throws {
+        let f = try await ProvisioningFixture.start()
+        defer { f.stop() }
+        // Its ServiceProviderConfig offers Bulk, but /Bulk answers 404.
+        f.proxy.refuseBulk(true)
+        var ids: [String] = []
+        for index in 0..<6 { ids.append(try await f.createUser("nobulk.\(index)")) }
+        let report = try await f.engine.reconcile()
+        #expect(report.counts["created"] ?? 0 >= 6, "\(report.counts)")
+        let alone = f.proxy.creates.filter { !$0.bulk && ($0.request.body?["userName"]?.stringValue ?? "").hasPrefix("nobulk.") }
+        #expect(alone.count == 6)
+        let users = try await TargetProbe.list(f.target.url, "/Users", token: SCIMTargetServer.token)
+        for id in ids { #expect(resource(users, externalId: id) != nil) }
+        #expect(users.filter { ($0["userName"]?.stringValue ?? "").hasPrefix("nobulk.") }.count == 6)
+        // Remembered: the next reconciliation does not try /Bulk again.
+        for index in 6..<9 { ids.append(try await f.createUser("nobulk.\(index)")) }
+        f.proxy.clear()
+        _ = try await f.engine.reconcile()
+        #expect(!f.proxy.requests.contains { $0.path.hasPrefix("/Bulk") })
+        #expect(f.proxy.creates.filter { !$0.bulk }.count == 3)
+    }
+
     @Test func aPostWhoseAnswerWasLostCreatesNoDuplicate() async throws {
         let f = try await ProvisioningFixture.start()
         defer { f.stop() }
@@ -125,7 +147,7 @@ struct ProvisioningFaultTests {
         }
         #expect(record?.status == .synced, "\(String(describing: record))")
         #expect(record?.remoteID == resource(users, externalId: id)?["id"]?.stringValue)
-        let posts = f.proxy.requests.filter { $0.method == "POST" && $0.body?["userName"]?.stringValue == "lost.1" }
+        let posts = f.proxy.creates.filter { $0.request.body?["userName"]?.stringValue == "lost.1" }
         #expect(posts.count == 1, "\(posts.count) POSTs")
     }
 

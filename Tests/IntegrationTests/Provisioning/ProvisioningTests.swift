@@ -108,7 +108,7 @@ struct ProvisioningTests {
         #expect(users.filter { $0["userName"]?.stringValue == "adopt.byname" }.count == 1)
         #expect(users.filter { ($0["emails"]?.arrayValue ?? []).contains { $0["value"]?.stringValue == "adopt.mail@example.org" } }.count == 1)
         // Nothing was created for the two adopted users.
-        let created = f.proxy.writes.filter { $0.method == "POST" && ["adopt.byname", "adopt.mail"].contains($0.body?["userName"]?.stringValue ?? "") }
+        let created = f.proxy.creates.filter { ["adopt.byname", "adopt.mail"].contains($0.request.body?["userName"]?.stringValue ?? "") }
         #expect(created.isEmpty)
     }
 
@@ -249,5 +249,29 @@ struct ProvisioningTests {
         users = try await TargetProbe.list(f.target.url, "/Users", token: SCIMTargetServer.token)
         #expect(resource(users, externalId: userID)?["displayName"]?.stringValue == "Right")
         #expect(users.filter { $0["userName"]?.stringValue == "drift.user" }.count == 1)
+    }
+
+    @Test func anInitialSyncCreatesThroughBulkRequests() async throws {
+        let f = try await ProvisioningFixture.start()
+        defer { f.stop() }
+        var ids: [String] = []
+        for index in 0..<12 { ids.append(try await f.createUser("bulk.\(index)")) }
+        f.proxy.clear()
+        let report = try await f.engine.reconcile()
+        #expect(report.bulkRequests >= 1, "\(report.counts)")
+        let creates = f.proxy.creates.filter { ($0.request.body?["userName"]?.stringValue ?? "").hasPrefix("bulk.") }
+        #expect(creates.count == 12 && creates.allSatisfy(\.bulk), "\(f.proxy.requests.map { "\($0.method) \($0.path)" })")
+        // On the target once each, with our id; each recorded as synced with the target's id from its operation.
+        let users = try await TargetProbe.list(f.target.url, "/Users", token: SCIMTargetServer.token)
+        #expect(users.filter { ($0["userName"]?.stringValue ?? "").hasPrefix("bulk.") }.count == 12)
+        for id in ids {
+            let remote = try #require(resource(users, externalId: id))
+            let record = try await f.engine.state.record(id)
+            #expect(record?.status == .synced && record?.remoteID == remote["id"]?.stringValue, "\(String(describing: record))")
+        }
+        // Replayed: nothing to create, no Bulk request.
+        f.proxy.clear()
+        let again = try await f.engine.reconcile()
+        #expect(again.bulkRequests == 0 && f.proxy.writes.isEmpty, "\(f.proxy.writes.map { "\($0.method) \($0.path)" })")
     }
 }

@@ -16,6 +16,39 @@ struct ProvisioningUnitTests {
          "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"employeeNumber":"7","costCenter":"42"}}
         """#)
 
+    @Test func bulkAnswersAreMatchedToTheirOperations() throws {
+        let answers = try JSONValue.parse(#"""
+            [{"method":"POST","bulkId":"a","status":"201","location":"https://t.example/v2/Users/r%2D1","version":"W/\"1\""},
+             {"method":"POST","bulkId":"b","status":201,"response":{"id":"r-2","userName":"bo"}},
+             {"method":"POST","bulkId":"c","status":"409","response":{"status":"409","scimType":"uniqueness","detail":"taken"}},
+             {"method":"POST","bulkId":"d","status":"503"},
+             {"method":"POST","bulkId":"e","status":"201"},
+             {"method":"POST","status":"201","location":"https://t.example/v2/Users/x"}]
+            """#).arrayValue ?? []
+        let outcomes = BulkBatcher.outcomes(of: answers)
+        guard case .created(let a) = outcomes["a"], case .created(let b) = outcomes["b"] else {
+            Issue.record("\(outcomes)")
+            return
+        }
+        #expect(a["id"]?.stringValue == "r-1")
+        #expect(b["id"]?.stringValue == "r-2" && b["userName"]?.stringValue == "bo")
+        guard case .failed(let conflict) = outcomes["c"], case .failed(let busy) = outcomes["d"], case .failed(let noID) = outcomes["e"] else {
+            Issue.record("\(outcomes)")
+            return
+        }
+        #expect(conflict.status == 409 && conflict.scimType == "uniqueness" && !conflict.retryable)
+        #expect(busy.status == 503 && busy.retryable)
+        #expect(noID.status == 201)
+        #expect(outcomes.count == 5)
+        // The target's Bulk limits: only a useful Bulk is used.
+        let offered = TargetCapabilities(serviceProviderConfig: try JSONValue.parse(
+            #"{"patch":{"supported":false},"bulk":{"supported":true,"maxOperations":1000,"maxPayloadSize":1048576}}"#))
+        #expect(offered.patch == false && offered.bulk == BulkLimits(maxOperations: 1000, maxPayloadSize: 1_048_576))
+        let useless = TargetCapabilities(serviceProviderConfig: try JSONValue.parse(#"{"bulk":{"supported":true,"maxOperations":1,"maxPayloadSize":1048576}}"#))
+        #expect(useless.patch && useless.bulk == nil)
+        #expect(TargetCapabilities(serviceProviderConfig: try JSONValue.parse(#"{"bulk":{"supported":false}}"#)).bulk == nil)
+    }
+
     @Test func theDesiredResourceCarriesOurIdAndNothingServerOwned() throws {
         let filter = AttributeFilter(allowed: nil, excluded: TargetSettings.defaultExcluded)
         let (desired, unresolved) = DesiredResource.make(from: Self.user, localID: "local-1", attributes: filter) { _ in nil }

@@ -28,6 +28,8 @@ final class RecordingProxy: Sendable {
         let noPatch = Mutex(false)
         /// POSTs still to be forwarded with their answer replaced by a 502 (applied upstream, answer lost).
         let lostAnswers = Mutex(0)
+        /// Plays a target whose ServiceProviderConfig offers Bulk but whose /Bulk endpoint is missing (404).
+        let noBulk = Mutex(false)
     }
 
     let port: Int
@@ -65,6 +67,9 @@ final class RecordingProxy: Sendable {
                 let noPatch = shared.noPatch.withLock { $0 }
                 if noPatch, request.method == .patch {
                     return Response(status: .notImplemented)
+                }
+                if shared.noBulk.withLock({ $0 }), request.uri.path.hasPrefix("/Bulk") {
+                    return Response(status: .notFound)
                 }
                 var forwarded = HTTPClientRequest(url: upstream + path)
                 forwarded.method = .init(rawValue: request.method.rawValue)
@@ -106,6 +111,20 @@ final class RecordingProxy: Sendable {
     /// connection broke after sending).
     func refusePatch(_ value: Bool) { shared.noPatch.withLock { $0 = value } }
     func loseAnswers(toNextPosts count: Int) { shared.lostAnswers.withLock { $0 = count } }
+    func refuseBulk(_ value: Bool) { shared.noBulk.withLock { $0 = value } }
+
+    /// Every create that reached the target, alone (`POST /Users`) or as an operation of a `POST /Bulk` (its
+    /// path and data), with `bulk` telling which.
+    var creates: [(request: Request, bulk: Bool)] {
+        requests.flatMap { request -> [(request: Request, bulk: Bool)] in
+            guard request.method == "POST" else { return [] }
+            guard request.path.hasPrefix("/Bulk") else { return [(request, false)] }
+            return (request.body?["Operations"]?.arrayValue ?? []).compactMap { operation in
+                guard operation["method"]?.stringValue == "POST", let path = operation["path"]?.stringValue else { return nil }
+                return (Request(method: "POST", path: path, body: operation["data"]), true)
+            }
+        }
+    }
 
     /// Requests that change the target.
     var writes: [Request] { requests.filter { $0.method != "GET" } }
