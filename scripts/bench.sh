@@ -116,6 +116,11 @@ for round in $(seq 1 "$rounds"); do
     measured raw "raw-sorted-c$c" sorted uid "$work/uids" "$c" --offset "$start_index" --count 100 >>"$results"
     START=$start_index measured http "gw-sorted-page-c$c" sorted-page.lua "$c" >>"$results"
   done
+  # Writes at c=8, each beside a raw client doing the same LDAP operations (same entry, same controls).
+  measured raw "raw-add-c8" add uid "$work/uids" 8 --attributes "$read_attributes" >>"$results"
+  measured http "gw-post-user-c8" post-user.lua 8 >>"$results"
+  measured raw "raw-patch-c8" patch entryUUID "$work/ids" 8 --attributes "$read_attributes" >>"$results"
+  measured http "gw-patch-user-c8" patch-user.lua 8 >>"$results"
 done
 # The gateway's own memory: a separate `scim-gateway serve` against the demo's directory (the demo process also
 # generated the sample data, which would count against it), after GETs and sorted pages at c=16.
@@ -167,7 +172,8 @@ def med(name, i):
     vals = [r[i] for r in rows.get(name, [])]
     return (statistics.median(vals), (max(vals) - min(vals)) if len(vals) > 1 else 0.0) if vals else (float("nan"), 0.0)
 pairs = {"gw-get-id": "raw-uuid", "gw-filter-username": "raw-uid", "gw-patch-group-big": "raw-member-big",
-         "gw-patch-group-small": "raw-member-small", "gw-sorted-page": "raw-sorted", "gw-sorted-page-100k": "raw-sorted-100k"}
+         "gw-patch-group-small": "raw-member-small", "gw-sorted-page": "raw-sorted", "gw-sorted-page-100k": "raw-sorted-100k",
+         "gw-post-user": "raw-add", "gw-patch-user": "raw-patch"}
 print(f"{'case':28} {'req/s':>9} {'±':>7} {'p50 ms':>8} {'p99 ms':>8} {'gw/raw req/s':>12} {'gw-raw p50 ms':>13}"
       f" {'gw CPU µs/op':>12} {'slapd CPU µs/op':>15}")
 for name in rows:
@@ -193,6 +199,12 @@ for c in ("-c1", "-c16"):
         ("raw search, *", "raw-uuid"))]
     if all(v == v for _, v in parts):
         print(f"where the time goes{c}: " + "; ".join(f"{label} {v:.0f} req/s" for label, v in parts))
+for gw, raw, label in (("gw-post-user-c8", "raw-add-c8", "POST /Users vs raw add"),
+                       ("gw-patch-user-c8", "raw-patch-c8", "PATCH /Users vs raw read + modify")):
+    g, r = med(gw, 0)[0], med(raw, 0)[0]
+    if g == g and r == r and r > 0:
+        print(f"writes at c=8, {label}: {g:.0f} vs {r:.0f} req/s, ratio {g / r:.2f}; slapd CPU {med(gw, 4)[0]:.0f} vs "
+              f"{med(raw, 4)[0]:.0f} µs/op, gateway CPU {med(gw, 3)[0]:.0f} µs/op")
 for case in ("-c1", "-c16", "-100k-c1"):
     gw, raw = med("gw-sorted-page" + case, 1)[0], med("raw-sorted" + case, 1)[0]
     if gw == gw and raw == raw and raw > 0:

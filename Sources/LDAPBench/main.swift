@@ -8,6 +8,12 @@ import LDAPClient
 //                  (each worker uses its own share of the keys)
 //   --mode sorted  connect, bind, one Server-Side Sort + VLV search of `--base` sorted by `--attribute`, window
 //                  `--offset`/`--count`, close (what the gateway does per sorted page)
+//   --mode add     the LDAP side of POST /Users with a userName only: one add under `--base` of the entry the
+//                  gateway writes (inetOrgPerson + scimUser, uid = cn = sn), with Post-Read of `--attributes` and
+//                  the password policy request control
+//   --mode patch   the LDAP side of PATCH /Users/{id} replacing title: read the entry by `(<attribute>=<key>)`
+//                  asking for `--attributes`, then one modify replacing title, with Assertion (its entryCSN) and
+//                  Post-Read of `--attributes`
 //
 //   ldap-bench --url ldap://127.0.0.1:3389 --bind-dn DN --password-file F --base DN --attribute entryUUID \
 //              --keys FILE --concurrency 16 --seconds 5 [--name label] [--mode search|member|sorted]
@@ -67,6 +73,8 @@ guard !keys.isEmpty else {
     FileHandle.standardError.write(Data("no keys in \(options.keysFile)\n".utf8))
     exit(2)
 }
+/// Names of entries this run adds (`--mode add`): unique across runs.
+let runID = String(UInt32.random(in: 0...UInt32.max), radix: 36)
 let configuration = LDAPConfiguration(uris: [options.url], bind: .simple(dn: options.bindDN, password: LDAPSecret(password)),
                                       poolSize: 1)
 
@@ -90,6 +98,23 @@ func operation(_ connection: inout LDAPConnection?, worker: Int, step: Int, gene
             controls: [.serverSideSort([LDAPSortKey(options.attribute, orderingRule: "caseIgnoreOrderingMatch")]),
                        .virtualListView(before: 0, after: options.count - 1, offset: options.offset, contentCount: 0)])
         return found.entries.count == options.count
+    case "add":
+        let name = "raw-\(runID)-\(worker)-\(step)"
+        let attributes: [(String, [[UInt8]])] = [
+            ("objectClass", ["top", "person", "organizationalPerson", "inetOrgPerson", "scimUser"].map { Array($0.utf8) }),
+            ("uid", [Array(name.utf8)]), ("cn", [Array(name.utf8)]), ("sn", [Array(name.utf8)]),
+        ]
+        let written = try await connection!.add(dn: "uid=\(name),\(options.base)", attributes: attributes,
+                                                 controls: [.postRead(options.attributes), .passwordPolicy])
+        return written.controls.postRead != nil
+    case "patch":
+        let key = keys[Int(generator.next(upperBound: UInt64(keys.count)))]
+        let found = try await connection!.search(base: options.base, scope: .subtree, filter: .equal(options.attribute, key),
+                                                 attributes: options.attributes + ["entryCSN"])
+        guard let entry = found.entries.first, let version = entry.string("entryCSN") else { return false }
+        let written = try await connection!.modify(dn: entry.dn, [.replace("title", ["Title \(step)"])],
+                                                   controls: [.assertion(.equal("entryCSN", version)), .postRead(options.attributes)])
+        return written.controls.postRead != nil
     default:
         let key = keys[Int(generator.next(upperBound: UInt64(keys.count)))]
         let result = try await connection!.search(base: options.base, scope: .subtree,
