@@ -14,8 +14,8 @@ struct BulkLimits: Sendable, Equatable {
 /// its own operation's answer, so the engine records every resource as before. A batch goes when it is full
 /// (100 operations, or the target's smaller limits), or `gatherDelay` after its first create if fewer than
 /// `busy` batches are being answered (otherwise it keeps filling until one is answered: the target is busy
-/// anyway, and full batches cost it least); a batch of one is sent as a plain POST. A target that refuses the Bulk request itself (400, 404, 405, 413, 501) is sent plain
-/// POSTs from then on.
+/// anyway, and full batches cost it least); a batch of one is sent as a plain POST. A target that refuses the
+/// Bulk request itself (400, 403, 404, 405, 413, 415, 501) is sent plain POSTs from then on.
 actor BulkBatcher {
     /// What became of one create.
     enum Outcome: Sendable {
@@ -177,8 +177,9 @@ actor BulkBatcher {
         return found
     }
 
-    /// The target refused the Bulk request as such (no such endpoint, not supported, too large).
+    /// The target refused the Bulk request as such (no such endpoint, not supported or not allowed, too large):
+    /// each create then goes alone and gets its own answer.
     static func refusesBulk(_ status: Int) -> Bool {
-        [400, 404, 405, 413, 501].contains(status)
+        [400, 403, 404, 405, 413, 415, 501].contains(status)
     }
 }

@@ -59,7 +59,7 @@ extension ProvisioningEngine {
         let bulk = dryRun ? nil : await bulkBatcher()
         let workers = bulk.map { Self.workers(for: settings, batch: $0.batchSize) } ?? Self.workers(for: settings)
         // Members translate only once their users are pushed: types run in order (users first); within a type,
-        // `concurrency` at a time.
+        // `workers` pushes at a time.
         for type in types {
             // Rendered a batch at a time (one search per 100 resources), one batch ahead of the workers: the next
             // batch is read while this one is pushed, so the workers never wait for the directory (waiting drained
@@ -136,7 +136,8 @@ extension ProvisioningEngine {
     /// (its connection limit), so the target always has the next request waiting, as from a load tool.
     static func workers(for settings: TargetSettings) -> Int { settings.concurrency * 2 }
 
-    /// With Bulk: two batches per request in flight (one answered while the next gathers), at most 800 pushes.
+    /// With Bulk: enough pushes to fill two batches for each request the target may have in flight (at most 4
+    /// such requests), 800 at most.
     static func workers(for settings: TargetSettings, batch: Int) -> Int { min(800, max(2, batch * 2 * min(settings.concurrency, 4))) }
 
     static func chunked(_ items: [WorkItem], by size: Int) -> [ArraySlice<WorkItem>] {
