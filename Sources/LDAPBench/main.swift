@@ -65,7 +65,8 @@ struct Options {
 }
 
 let options = Options(CommandLine.arguments)
-let password = (try? String(contentsOfFile: options.passwordFile, encoding: .utf8))?
+let password =
+    (try? String(contentsOfFile: options.passwordFile, encoding: .utf8))?
     .trimmingCharacters(in: .newlines) ?? ""
 let keys = ((try? String(contentsOfFile: options.keysFile, encoding: .utf8)) ?? "")
     .split(separator: "\n").map(String.init).filter { !$0.isEmpty }
@@ -75,8 +76,9 @@ guard !keys.isEmpty else {
 }
 /// Names of entries this run adds (`--mode add`): unique across runs.
 let runID = String(UInt32.random(in: 0...UInt32.max), radix: 36)
-let configuration = LDAPConfiguration(uris: [options.url], bind: .simple(dn: options.bindDN, password: LDAPSecret(password)),
-                                      poolSize: 1)
+let configuration = LDAPConfiguration(
+    uris: [options.url], bind: .simple(dn: options.bindDN, password: LDAPSecret(password)),
+    poolSize: 1)
 
 /// One operation of the chosen mode; `step` counts this worker's operations.
 func operation(_ connection: inout LDAPConnection?, worker: Int, step: Int, generator: inout SystemRandomNumberGenerator)
@@ -95,8 +97,10 @@ func operation(_ connection: inout LDAPConnection?, worker: Int, step: Int, gene
         let found = try await fresh.search(
             base: options.base, scope: .oneLevel, filter: .equal("objectClass", "inetOrgPerson"),
             attributes: ["uid", "entryUUID", "entryCSN", "createTimestamp", "modifyTimestamp"],
-            controls: [.serverSideSort([LDAPSortKey(options.attribute, orderingRule: "caseIgnoreOrderingMatch")]),
-                       .virtualListView(before: 0, after: options.count - 1, offset: options.offset, contentCount: 0)])
+            controls: [
+                .serverSideSort([LDAPSortKey(options.attribute, orderingRule: "caseIgnoreOrderingMatch")]),
+                .virtualListView(before: 0, after: options.count - 1, offset: options.offset, contentCount: 0),
+            ])
         return found.entries.count == options.count
     case "add":
         let name = "raw-\(runID)-\(worker)-\(step)"
@@ -104,23 +108,28 @@ func operation(_ connection: inout LDAPConnection?, worker: Int, step: Int, gene
             ("objectClass", ["top", "person", "organizationalPerson", "inetOrgPerson", "scimUser"].map { Array($0.utf8) }),
             ("uid", [Array(name.utf8)]), ("cn", [Array(name.utf8)]), ("sn", [Array(name.utf8)]),
         ]
-        let written = try await connection!.add(dn: "uid=\(name),\(options.base)", attributes: attributes,
-                                                 controls: [.postRead(options.attributes), .passwordPolicy])
+        let written = try await connection!.add(
+            dn: "uid=\(name),\(options.base)", attributes: attributes,
+            controls: [.postRead(options.attributes), .passwordPolicy])
         return written.controls.postRead != nil
     case "patch":
         let key = keys[Int(generator.next(upperBound: UInt64(keys.count)))]
-        let found = try await connection!.search(base: options.base, scope: .subtree, filter: .equal(options.attribute, key),
-                                                 attributes: options.attributes + ["entryCSN"])
+        let found = try await connection!.search(
+            base: options.base, scope: .subtree, filter: .equal(options.attribute, key),
+            attributes: options.attributes + ["entryCSN"])
         guard let entry = found.entries.first, let version = entry.string("entryCSN") else { return false }
-        let written = try await connection!.modify(dn: entry.dn, [.replace("title", ["Title \(step)"])],
-                                                   controls: [.assertion(.equal("entryCSN", version)), .postRead(options.attributes)])
+        let written = try await connection!.modify(
+            dn: entry.dn, [.replace("title", ["Title \(step)"])],
+            controls: [.assertion(.equal("entryCSN", version)), .postRead(options.attributes)])
         return written.controls.postRead != nil
     default:
         let key = keys[Int(generator.next(upperBound: UInt64(keys.count)))]
-        let result = try await connection!.search(base: options.base, scope: .subtree,
-                                                  filter: options.and.isEmpty ? .equal(options.attribute, key)
-                                                      : .and([.equal(options.attribute, key)] + options.and),
-                                                  attributes: options.attributes)
+        let result = try await connection!.search(
+            base: options.base, scope: .subtree,
+            filter: options.and.isEmpty
+                ? .equal(options.attribute, key)
+                : .and([.equal(options.attribute, key)] + options.and),
+            attributes: options.attributes)
         return result.entries.count == 1
     }
 }
@@ -162,11 +171,14 @@ let (latencies, errors) = try await withThrowingTaskGroup(of: ([UInt64], Int).se
     }
     return (all.sorted(), errors)
 }
-let elapsed = Double((ContinuousClock.now - started).components.seconds)
+let elapsed =
+    Double((ContinuousClock.now - started).components.seconds)
     + Double((ContinuousClock.now - started).components.attoseconds) / 1e18
 func percentile(_ p: Double) -> Double {
     guard !latencies.isEmpty else { return 0 }
     return Double(latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]) / 1e6
 }
-print(String(format: "%@ %.0f %.3f %.3f %d %d", options.name, Double(latencies.count) / elapsed, percentile(0.5),
-             percentile(0.99), latencies.count, errors))
+print(
+    String(
+        format: "%@ %.0f %.3f %.3f %d %d", options.name, Double(latencies.count) / elapsed, percentile(0.5),
+        percentile(0.99), latencies.count, errors))

@@ -22,9 +22,11 @@ public struct LDAPChangeFeed: AsyncSequence, Sendable {
     public let retryDelay: Duration
     let logger: Logger
 
-    public init(configuration: LDAPConfiguration, base: String, scope: LDAPScope = .subtree,
-                filter: LDAPFilter = .present("objectClass"), attributes: [String] = ["*", "+"], cookie: [UInt8]? = nil,
-                retryDelay: Duration = .milliseconds(500), logger: Logger = Logger(label: "ldap.feed")) {
+    public init(
+        configuration: LDAPConfiguration, base: String, scope: LDAPScope = .subtree,
+        filter: LDAPFilter = .present("objectClass"), attributes: [String] = ["*", "+"], cookie: [UInt8]? = nil,
+        retryDelay: Duration = .milliseconds(500), logger: Logger = Logger(label: "ldap.feed")
+    ) {
         self.configuration = configuration
         self.base = base
         self.scope = scope
@@ -62,8 +64,9 @@ public struct LDAPChangeFeed: AsyncSequence, Sendable {
             if !first || cookie == nil { continuation.yield(.restarted(fullRefresh: cookie == nil)) }
             first = false
             do {
-                let stream = connection.contentSync(base: base, scope: scope, filter: filter, attributes: attributes,
-                                                    mode: .refreshAndPersist, cookie: cookie)
+                let stream = connection.contentSync(
+                    base: base, scope: scope, filter: filter, attributes: attributes,
+                    mode: .refreshAndPersist, cookie: cookie)
                 for try await event in stream {
                     if let next = Self.cookie(of: event) { cookie = next }
                     continuation.yield(.event(event))

@@ -22,7 +22,11 @@ public struct LDAPConfiguration: Sendable {
 
     /// libldap's `LDAP_OPT_X_TLS_REQUIRE_CERT` levels.
     public enum CertificateCheck: Int32, Sendable {
-        case never = 0, hard = 1, demand = 2, allow = 3, tryCheck = 4
+        case never = 0
+        case hard = 1
+        case demand = 2
+        case allow = 3
+        case tryCheck = 4
     }
 
     public struct TLS: Sendable {
@@ -34,8 +38,10 @@ public struct LDAPConfiguration: Sendable {
         public var keyFile: String?
         public var requireCertificate: CertificateCheck
 
-        public init(startTLS: Bool = false, caFile: String? = nil, certFile: String? = nil, keyFile: String? = nil,
-                    requireCertificate: CertificateCheck = .demand) {
+        public init(
+            startTLS: Bool = false, caFile: String? = nil, certFile: String? = nil, keyFile: String? = nil,
+            requireCertificate: CertificateCheck = .demand
+        ) {
             self.startTLS = startTLS
             self.caFile = caFile
             self.certFile = certFile
@@ -77,9 +83,11 @@ public struct LDAPConfiguration: Sendable {
     /// Used only with more than one URI; nil: none.
     public var readBarrier: ReadBarrier?
 
-    public init(uris: [String], bind: Bind = .anonymous, tls: TLS = TLS(), networkTimeout: Duration = .seconds(3),
-                operationTimeout: Duration = .seconds(30), poolSize: Int = 8,
-                reconnectBackoff: Duration = .milliseconds(500)) {
+    public init(
+        uris: [String], bind: Bind = .anonymous, tls: TLS = TLS(), networkTimeout: Duration = .seconds(3),
+        operationTimeout: Duration = .seconds(30), poolSize: Int = 8,
+        reconnectBackoff: Duration = .milliseconds(500)
+    ) {
         self.uris = uris
         self.bind = bind
         self.tls = tls
@@ -92,12 +100,20 @@ public struct LDAPConfiguration: Sendable {
 
 /// Search scope (RFC 4511 §4.5.1.2, plus `children` from draft-sermersheim-ldap-subordinate-scope).
 public enum LDAPScope: Int32, Sendable {
-    case base = 0, oneLevel = 1, subtree = 2, children = 3
+    case base = 0
+    case oneLevel = 1
+    case subtree = 2
+    case children = 3
 }
 
 /// One change of a modify operation. Values are bytes.
 public struct LDAPModification: Sendable, Hashable {
-    public enum Operation: Int32, Sendable { case add = 0, delete = 1, replace = 2, increment = 3 }
+    public enum Operation: Int32, Sendable {
+        case add = 0
+        case delete = 1
+        case replace = 2
+        case increment = 3
+    }
 
     public var operation: Operation
     public var attribute: String

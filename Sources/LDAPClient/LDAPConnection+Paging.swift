@@ -3,13 +3,16 @@ extension LDAPConnection {
     /// Hands every page of `filter` under `base` to `body` until the directory has no more. A page cut short by
     /// the service account's size limit (`size.prtotal`) throws `.sizeLimitExceeded` rather than passing for the
     /// whole set. An error in the middle of a walk retires the connection.
-    public func searchAllPages(base: String, scope: LDAPScope, filter: LDAPFilter, attributes: [String], pageSize: Int = 500,
-                               _ body: ([LDAPEntry]) async throws -> Void) async throws {
+    public func searchAllPages(
+        base: String, scope: LDAPScope, filter: LDAPFilter, attributes: [String], pageSize: Int = 500,
+        _ body: ([LDAPEntry]) async throws -> Void
+    ) async throws {
         var cookie: [UInt8] = []
         do {
             repeat {
-                let page = try await search(base: base, scope: scope, filter: filter, attributes: attributes,
-                                            controls: [.pagedResults(size: pageSize, cookie: cookie)])
+                let page = try await search(
+                    base: base, scope: scope, filter: filter, attributes: attributes,
+                    controls: [.pagedResults(size: pageSize, cookie: cookie)])
                 if page.sizeLimitExceeded {
                     throw LDAPError(code: .sizeLimitExceeded, diagnosticMessage: "the size limit cut a paged search short")
                 }

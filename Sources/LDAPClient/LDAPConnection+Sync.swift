@@ -6,16 +6,19 @@ extension LDAPConnection {
     ///
     /// Events are buffered until the consumer takes them; a consumer that falls far behind holds them in memory
     /// (a provisioning engine persists its cookie and may reconnect with it instead).
-    public func contentSync(base: String, scope: LDAPScope = .subtree, filter: LDAPFilter = .present("objectClass"),
-                            attributes: [String] = ["*", "+"], mode: LDAPSyncMode = .refreshAndPersist,
-                            cookie: [UInt8]? = nil) -> AsyncThrowingStream<LDAPSyncEvent, any Error> {
+    public func contentSync(
+        base: String, scope: LDAPScope = .subtree, filter: LDAPFilter = .present("objectClass"),
+        attributes: [String] = ["*", "+"], mode: LDAPSyncMode = .refreshAndPersist,
+        cookie: [UInt8]? = nil
+    ) -> AsyncThrowingStream<LDAPSyncEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream<LDAPSyncEvent, any Error>.makeStream()
         let handle = self.handle
         continuation.onTermination = { _ in LDAPReactor.shared.endStream(on: handle) }
         let msgid: Int32
         do {
-            msgid = try handle.sendContentSync(base: base, scope: scope, filter: filter, attributes: attributes,
-                                               mode: mode, cookie: cookie)
+            msgid = try handle.sendContentSync(
+                base: base, scope: scope, filter: filter, attributes: attributes,
+                mode: mode, cookie: cookie)
         } catch {
             if error.code.isConnectionFailure { markBroken() }
             continuation.finish(throwing: error)

@@ -94,8 +94,10 @@ public final class LDAPConnection: @unchecked Sendable {
 
     /// Sends a request on the caller's thread, waits for its reply through the reactor, and reads it.
     /// Every request and its reply pass here: the one place operations are counted and timed.
-    private func exchange<T>(_ kind: LDAPOperationKind, _ send: (LDAPHandle) throws(LDAPError) -> Int32,
-                             _ read: (LDAPHandle, OpaquePointer) throws(LDAPError) -> T) async throws(LDAPError) -> T {
+    private func exchange<T>(
+        _ kind: LDAPOperationKind, _ send: (LDAPHandle) throws(LDAPError) -> Int32,
+        _ read: (LDAPHandle, OpaquePointer) throws(LDAPError) -> T
+    ) async throws(LDAPError) -> T {
         let handle = self.handle
         let start = ContinuousClock.now
         if kind.isWrite { writeCounter.increment() }
@@ -115,15 +117,20 @@ public final class LDAPConnection: @unchecked Sendable {
 
     // MARK: Operations
 
-    public func search(base: String, scope: LDAPScope = .subtree, filter: LDAPFilter = .present("objectClass"),
-                       attributes: [String] = [], sizeLimit: Int = 0,
-                       controls: [LDAPRequestControl] = []) async throws(LDAPError) -> LDAPSearchResult {
+    public func search(
+        base: String, scope: LDAPScope = .subtree, filter: LDAPFilter = .present("objectClass"),
+        attributes: [String] = [], sizeLimit: Int = 0,
+        controls: [LDAPRequestControl] = []
+    ) async throws(LDAPError) -> LDAPSearchResult {
         // No time limit of its own: slapd is given the operation timeout as the time limit.
         let controls = LDAPProxy.controls(controls)
-        return try await exchange(.search, { handle throws(LDAPError) in
-            try handle.sendSearch(base: base, scope: scope, filter: filter, attributes: attributes, sizeLimit: sizeLimit,
-                                  controls: controls)
-        }, { handle, message throws(LDAPError) in try handle.readSearch(message) })
+        return try await exchange(
+            .search,
+            { handle throws(LDAPError) in
+                try handle.sendSearch(
+                    base: base, scope: scope, filter: filter, attributes: attributes, sizeLimit: sizeLimit,
+                    controls: controls)
+            }, { handle, message throws(LDAPError) in try handle.readSearch(message) })
     }
 
     /// Adds an entry; `attributes` lists each attribute description with its values.
@@ -131,55 +138,72 @@ public final class LDAPConnection: @unchecked Sendable {
         async throws(LDAPError) -> LDAPWriteResult
     {
         let controls = LDAPProxy.controls(controls)
-        return try await exchange(.add, { handle throws(LDAPError) in
-            try handle.sendAdd(dn: dn, attributes: attributes, controls: controls)
-        }, { handle, message throws(LDAPError) in try handle.readWrite(message) })
+        return try await exchange(
+            .add,
+            { handle throws(LDAPError) in
+                try handle.sendAdd(dn: dn, attributes: attributes, controls: controls)
+            }, { handle, message throws(LDAPError) in try handle.readWrite(message) })
     }
 
     public func modify(dn: String, _ modifications: [LDAPModification], controls: [LDAPRequestControl] = [])
         async throws(LDAPError) -> LDAPWriteResult
     {
         let controls = LDAPProxy.controls(controls)
-        return try await exchange(.modify, { handle throws(LDAPError) in
-            try handle.sendModify(dn: dn, modifications: modifications, controls: controls)
-        }, { handle, message throws(LDAPError) in try handle.readWrite(message) })
+        return try await exchange(
+            .modify,
+            { handle throws(LDAPError) in
+                try handle.sendModify(dn: dn, modifications: modifications, controls: controls)
+            }, { handle, message throws(LDAPError) in try handle.readWrite(message) })
     }
 
     /// Modify DN: a new RDN (`uid=new`), whether the old RDN value is removed, and an optional new parent.
-    public func rename(dn: String, newRDN: String, deleteOldRDN: Bool = true, newSuperior: String? = nil,
-                       controls: [LDAPRequestControl] = []) async throws(LDAPError) -> LDAPWriteResult {
+    public func rename(
+        dn: String, newRDN: String, deleteOldRDN: Bool = true, newSuperior: String? = nil,
+        controls: [LDAPRequestControl] = []
+    ) async throws(LDAPError) -> LDAPWriteResult {
         let controls = LDAPProxy.controls(controls)
-        return try await exchange(.modrdn, { handle throws(LDAPError) in
-            try handle.sendRename(dn: dn, newRDN: newRDN, deleteOldRDN: deleteOldRDN, newSuperior: newSuperior,
-                                  controls: controls)
-        }, { handle, message throws(LDAPError) in try handle.readWrite(message) })
+        return try await exchange(
+            .modrdn,
+            { handle throws(LDAPError) in
+                try handle.sendRename(
+                    dn: dn, newRDN: newRDN, deleteOldRDN: deleteOldRDN, newSuperior: newSuperior,
+                    controls: controls)
+            }, { handle, message throws(LDAPError) in try handle.readWrite(message) })
     }
 
     public func delete(dn: String, controls: [LDAPRequestControl] = []) async throws(LDAPError) -> LDAPWriteResult {
         let controls = LDAPProxy.controls(controls)
-        return try await exchange(.delete, { handle throws(LDAPError) in try handle.sendDelete(dn: dn, controls: controls) },
-                                  { handle, message throws(LDAPError) in try handle.readWrite(message) })
+        return try await exchange(
+            .delete, { handle throws(LDAPError) in try handle.sendDelete(dn: dn, controls: controls) },
+            { handle, message throws(LDAPError) in try handle.readWrite(message) })
     }
 
     public func compare(dn: String, attribute: String, value: [UInt8], controls: [LDAPRequestControl] = [])
         async throws(LDAPError) -> Bool
     {
         let controls = LDAPProxy.controls(controls)
-        return try await exchange(.compare, { handle throws(LDAPError) in
-            try handle.sendCompare(dn: dn, attribute: attribute, value: value, controls: controls)
-        }, { handle, message throws(LDAPError) in try handle.readCompare(message) })
+        return try await exchange(
+            .compare,
+            { handle throws(LDAPError) in
+                try handle.sendCompare(dn: dn, attribute: attribute, value: value, controls: controls)
+            }, { handle, message throws(LDAPError) in try handle.readCompare(message) })
     }
 
     /// Password Modify (RFC 3062). `user` nil changes the bound identity's own password; `newPassword` nil asks
     /// the server to generate one, which is returned. Runs as the task's proxy identity like every other operation.
     @discardableResult
-    public func passwordModify(user: String?, oldPassword: LDAPSecret? = nil, newPassword: LDAPSecret?,
-                               controls: [LDAPRequestControl] = []) async throws(LDAPError) -> LDAPSecret? {
+    public func passwordModify(
+        user: String?, oldPassword: LDAPSecret? = nil, newPassword: LDAPSecret?,
+        controls: [LDAPRequestControl] = []
+    ) async throws(LDAPError) -> LDAPSecret? {
         let controls = LDAPProxy.controls(controls)
-        return try await exchange(.extended, { handle throws(LDAPError) in
-            try handle.sendPasswordModify(user: user, oldPassword: oldPassword, newPassword: newPassword,
-                                          controls: controls)
-        }, { handle, message throws(LDAPError) in try handle.readPasswordModify(message) })
+        return try await exchange(
+            .extended,
+            { handle throws(LDAPError) in
+                try handle.sendPasswordModify(
+                    user: user, oldPassword: oldPassword, newPassword: newPassword,
+                    controls: controls)
+            }, { handle, message throws(LDAPError) in try handle.readPasswordModify(message) })
     }
 
     /// Who Am I? (RFC 4532).
@@ -241,8 +265,9 @@ public struct LDAPTransaction: Sendable {
     public func rename(dn: String, newRDN: String, deleteOldRDN: Bool = true, newSuperior: String? = nil)
         async throws(LDAPError)
     {
-        _ = try await connection.rename(dn: dn, newRDN: newRDN, deleteOldRDN: deleteOldRDN, newSuperior: newSuperior,
-                                        controls: [control])
+        _ = try await connection.rename(
+            dn: dn, newRDN: newRDN, deleteOldRDN: deleteOldRDN, newSuperior: newSuperior,
+            controls: [control])
     }
 
     public func delete(dn: String) async throws(LDAPError) {

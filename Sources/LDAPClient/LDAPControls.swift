@@ -38,7 +38,8 @@ public enum LDAPRequestControl: Sendable, Hashable {
 /// Password policy response details (draft-behera §6.2).
 public struct LDAPPasswordPolicyResult: Sendable, Hashable {
     public enum Failure: Int32, Sendable {
-        case passwordExpired = 0, accountLocked, changeAfterReset, passwordModNotAllowed, mustSupplyOldPassword,
+        case passwordExpired = 0
+        case accountLocked, changeAfterReset, passwordModNotAllowed, mustSupplyOldPassword,
             insufficientPasswordQuality, passwordTooShort, passwordTooYoung, passwordInHistory, passwordTooLong
     }
 

@@ -9,8 +9,10 @@ public struct LDAPError: Error, Sendable, CustomStringConvertible {
     /// Controls that came with the failed result (for example the password policy response).
     public let controls: LDAPResponseControls
 
-    public init(code: LDAPResultCode, diagnosticMessage: String = "", matchedDN: String = "",
-                controls: LDAPResponseControls = LDAPResponseControls()) {
+    public init(
+        code: LDAPResultCode, diagnosticMessage: String = "", matchedDN: String = "",
+        controls: LDAPResponseControls = LDAPResponseControls()
+    ) {
         self.code = code
         self.diagnosticMessage = diagnosticMessage
         self.matchedDN = matchedDN

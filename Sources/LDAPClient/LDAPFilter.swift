@@ -29,8 +29,9 @@ public indirect enum LDAPFilter: Sendable, Hashable, CustomStringConvertible {
     public static func substrings(_ attribute: String, initial: String? = nil, any: [String] = [], final: String? = nil)
         -> LDAPFilter
     {
-        .substrings(attribute, initial: initial.map { Array($0.utf8) }, any: any.map { Array($0.utf8) },
-                    final: final.map { Array($0.utf8) })
+        .substrings(
+            attribute, initial: initial.map { Array($0.utf8) }, any: any.map { Array($0.utf8) },
+            final: final.map { Array($0.utf8) })
     }
 
     /// The filter as an RFC 4515 string.
@@ -96,10 +97,12 @@ public indirect enum LDAPFilter: Sendable, Hashable, CustomStringConvertible {
     /// Attribute descriptions and matching rule names may hold only keychars, `;`, `.`: anything else would let a
     /// caller-supplied name change the filter's structure, so it is replaced by an attribute that cannot match.
     static func checkedAttribute(_ name: String) -> String {
-        let ok = !name.isEmpty && name.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                || byte == 0x2D || byte == 0x3B || byte == 0x2E
-        }
+        let ok =
+            !name.isEmpty
+            && name.utf8.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                    || byte == 0x2D || byte == 0x3B || byte == 0x2E
+            }
         return ok ? name : "x-invalid-attribute"
     }
 

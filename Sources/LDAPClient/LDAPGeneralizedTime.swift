@@ -58,8 +58,8 @@ public enum LDAPGeneralizedTime {
         let tail = bytes[position..<bytes.count - 1]
         if !tail.isEmpty {
             guard tail.first == UInt8(ascii: "."), tail.count > 1,
-                  tail.dropFirst().allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-                  let value = Double("0" + String(decoding: tail, as: UTF8.self))
+                tail.dropFirst().allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+                let value = Double("0" + String(decoding: tail, as: UTF8.self))
             else { return nil }
             fraction = value
         }

@@ -70,10 +70,11 @@ extension LDAPHandle {
             list.deallocate()
         }
         for (index, key) in keys.enumerated() {
-            (storage + index).initialize(to: LDAPSortKey_C(
-                attributeType: names.pointer[index],
-                orderingRule: key.orderingRule == nil ? nil : rules.pointer[index],
-                reverseOrder: key.reverse ? 1 : 0))
+            (storage + index).initialize(
+                to: LDAPSortKey_C(
+                    attributeType: names.pointer[index],
+                    orderingRule: key.orderingRule == nil ? nil : rules.pointer[index],
+                    reverseOrder: key.reverse ? 1 : 0))
             list[index] = storage + index
         }
         list[keys.count] = nil

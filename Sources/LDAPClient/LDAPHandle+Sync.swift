@@ -3,16 +3,19 @@ internal import CLDAPShim
 
 /// Content synchronisation on the handle: encoding the request, reading each streamed message.
 extension LDAPHandle {
-    func sendContentSync(base: String, scope: LDAPScope, filter: LDAPFilter, attributes: [String], mode: LDAPSyncMode,
-                         cookie: [UInt8]?) throws(LDAPError) -> Int32 {
+    func sendContentSync(
+        base: String, scope: LDAPScope, filter: LDAPFilter, attributes: [String], mode: LDAPSyncMode,
+        cookie: [UInt8]?
+    ) throws(LDAPError) -> Int32 {
         var value = berval()
         let cookieValue = cookie.map(CBerval.init)
         let rc = withExtendedLifetime(cookieValue) { cldap_encode_sync_request(mode.rawValue, cookieValue?.pointer, 0, &value) }
         try Self.check(rc, "encode the sync request")
         defer { ber_memfree(value.bv_val) }
         let control = LDAPRequestControl.raw(oid: LDAPControlOID.syncRequest, value: value.bytes, critical: true)
-        return try sendSearch(base: base, scope: scope, filter: filter, attributes: attributes, sizeLimit: 0,
-                              controls: [control], timeLimited: false)
+        return try sendSearch(
+            base: base, scope: scope, filter: filter, attributes: attributes, sizeLimit: 0,
+            controls: [control], timeLimited: false)
     }
 
     /// The event one message stands for, nil for messages the feed does not report (references). Throws for a
@@ -42,8 +45,9 @@ extension LDAPHandle {
                 guard let kind = LDAPSyncEvent.State(rawValue: state) else {
                     throw LDAPError(code: .decodingError, diagnosticMessage: "unknown sync state \(state)")
                 }
-                return .entry(state: kind, entryUUID: SyncUUID.format(uuid.bytes), entry: entry,
-                              cookie: cookie.bv_val == nil ? nil : cookie.bytes)
+                return .entry(
+                    state: kind, entryUUID: SyncUUID.format(uuid.bytes), entry: entry,
+                    cookie: cookie.bv_val == nil ? nil : cookie.bytes)
             }
             throw LDAPError(code: .decodingError, diagnosticMessage: "a sync entry without its Sync State control")
         case Int32(LDAP_RES_INTERMEDIATE):

@@ -129,8 +129,10 @@ final class LDAPHandle: @unchecked Sendable {  // used by one operation at a tim
 
     /// `timeLimited`: false for a search that lasts as long as the consumer wants (content synchronisation's
     /// persist phase), which the operation timeout would otherwise end.
-    func sendSearch(base: String, scope: LDAPScope, filter: LDAPFilter, attributes: [String],
-                    sizeLimit: Int, controls: [LDAPRequestControl], timeLimited: Bool = true) throws(LDAPError) -> Int32 {
+    func sendSearch(
+        base: String, scope: LDAPScope, filter: LDAPFilter, attributes: [String],
+        sizeLimit: Int, controls: [LDAPRequestControl], timeLimited: Bool = true
+    ) throws(LDAPError) -> Int32 {
         let serverControls = try makeControls(controls)
         defer { withExtendedLifetime(serverControls) {} }  // C pointers lent below
         let attrs = CStringArray(attributes.isEmpty ? ["*"] : attributes)
@@ -141,8 +143,9 @@ final class LDAPHandle: @unchecked Sendable {  // used by one operation at a tim
         let rc = withUnsafeMutablePointer(to: &limit) { limitPointer in
             base.withCString { basePointer in
                 filterText.withCString { filterPointer in
-                    ldap_search_ext(ld, basePointer, scope.rawValue, filterPointer, attrs.pointer, 0,
-                                    serverControls.pointer, nil, timeLimited ? limitPointer : nil, Int32(clamping: sizeLimit), &msgid)
+                    ldap_search_ext(
+                        ld, basePointer, scope.rawValue, filterPointer, attrs.pointer, 0,
+                        serverControls.pointer, nil, timeLimited ? limitPointer : nil, Int32(clamping: sizeLimit), &msgid)
                 }
             }
         }
@@ -163,8 +166,9 @@ final class LDAPHandle: @unchecked Sendable {  // used by one operation at a tim
             current = ldap_next_message(ld, item)
         }
         let (code, responseControls) = try parseResult(message, allowing: [.sizeLimitExceeded])
-        return LDAPSearchResult(entries: entries, referrals: referrals, controls: responseControls,
-                                sizeLimitExceeded: code == .sizeLimitExceeded)
+        return LDAPSearchResult(
+            entries: entries, referrals: referrals, controls: responseControls,
+            sizeLimitExceeded: code == .sizeLimitExceeded)
     }
 
     func sendAdd(dn: String, attributes: [(String, [[UInt8]])], controls: [LDAPRequestControl]) throws(LDAPError)
@@ -191,16 +195,19 @@ final class LDAPHandle: @unchecked Sendable {  // used by one operation at a tim
         return msgid
     }
 
-    func sendRename(dn: String, newRDN: String, deleteOldRDN: Bool, newSuperior: String?,
-                    controls: [LDAPRequestControl]) throws(LDAPError) -> Int32 {
+    func sendRename(
+        dn: String, newRDN: String, deleteOldRDN: Bool, newSuperior: String?,
+        controls: [LDAPRequestControl]
+    ) throws(LDAPError) -> Int32 {
         let serverControls = try makeControls(controls)
         defer { withExtendedLifetime(serverControls) {} }  // C pointers lent below
         var msgid: Int32 = 0
         let rc = dn.withCString { dnPointer in
             newRDN.withCString { rdnPointer in
                 withOptionalCString(newSuperior) { superiorPointer in
-                    ldap_rename(ld, dnPointer, rdnPointer, superiorPointer, deleteOldRDN ? 1 : 0,
-                                serverControls.pointer, nil, &msgid)
+                    ldap_rename(
+                        ld, dnPointer, rdnPointer, superiorPointer, deleteOldRDN ? 1 : 0,
+                        serverControls.pointer, nil, &msgid)
                 }
             }
         }
@@ -247,8 +254,10 @@ final class LDAPHandle: @unchecked Sendable {  // used by one operation at a tim
     }
 
     /// Password Modify extended operation (RFC 3062).
-    func sendPasswordModify(user: String?, oldPassword: LDAPSecret?, newPassword: LDAPSecret?,
-                            controls: [LDAPRequestControl]) throws(LDAPError) -> Int32 {
+    func sendPasswordModify(
+        user: String?, oldPassword: LDAPSecret?, newPassword: LDAPSecret?,
+        controls: [LDAPRequestControl]
+    ) throws(LDAPError) -> Int32 {
         let serverControls = try makeControls(controls)
         defer { withExtendedLifetime(serverControls) {} }  // C pointers lent below
         let userValue = user.map { CBerval(Array($0.utf8)) }
@@ -258,8 +267,10 @@ final class LDAPHandle: @unchecked Sendable {  // used by one operation at a tim
         let newValue = newPassword.map { CBerval(Array($0.value.utf8)) }
         defer { withExtendedLifetime(newValue) {} }  // C pointers lent below
         var msgid: Int32 = 0
-        try checkResult(ldap_passwd(ld, userValue?.pointer, oldValue?.pointer, newValue?.pointer, serverControls.pointer,
-                                    nil, &msgid))
+        try checkResult(
+            ldap_passwd(
+                ld, userValue?.pointer, oldValue?.pointer, newValue?.pointer, serverControls.pointer,
+                nil, &msgid))
         return msgid
     }
 
@@ -338,8 +349,9 @@ final class LDAPHandle: @unchecked Sendable {  // used by one operation at a tim
         let controls = readControls(serverControls)
         let result = LDAPResultCode(rawValue: code)
         if result != .success && !allowed.contains(result) {
-            throw LDAPError(code: result, diagnosticMessage: diagnostic.map { String(cString: $0) } ?? "",
-                            matchedDN: matched.map { String(cString: $0) } ?? "", controls: controls)
+            throw LDAPError(
+                code: result, diagnosticMessage: diagnostic.map { String(cString: $0) } ?? "",
+                matchedDN: matched.map { String(cString: $0) } ?? "", controls: controls)
         }
         return (result, controls)
     }
@@ -412,8 +424,9 @@ final class LDAPHandle: @unchecked Sendable {  // used by one operation at a tim
         _ = ldap_get_option(ld, LDAP_OPT_MATCHED_DN, &matched)
         defer { if let matched { ldap_memfree(matched) } }
         let text = diagnostic.map { String(cString: $0) } ?? String(cString: ldap_err2string(code))
-        return LDAPError(code: LDAPResultCode(rawValue: code), diagnosticMessage: text,
-                         matchedDN: matched.map { String(cString: $0) } ?? "")
+        return LDAPError(
+            code: LDAPResultCode(rawValue: code), diagnosticMessage: text,
+            matchedDN: matched.map { String(cString: $0) } ?? "")
     }
 
     static func check(_ rc: Int32, _ what: String, handle: OpaquePointer? = nil) throws(LDAPError) {

@@ -75,8 +75,9 @@ public final class LDAPMetrics: Sendable {
         let classes = LDAPResultClass.allCases
         operations = LDAPOperationKind.allCases.flatMap { kind in
             classes.map { result in
-                Counter(label: Self.operationsName, dimensions: [("operation", kind.label), ("result", result.label)],
-                        factory: factory)
+                Counter(
+                    label: Self.operationsName, dimensions: [("operation", kind.label), ("result", result.label)],
+                    factory: factory)
             }
         }
         durations = LDAPOperationKind.allCases.map { kind in

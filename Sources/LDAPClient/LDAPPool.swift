@@ -36,8 +36,9 @@ public final class LDAPPool: Sendable {
     private func publish() {
         let metrics = configuration.metrics
         state.withLock { state in
-            metrics.recordPool(inUse: state.open - state.idle.count, idle: state.idle.count, waiting: state.waiters.count,
-                               up: !state.isDown)
+            metrics.recordPool(
+                inUse: state.open - state.idle.count, idle: state.idle.count, waiting: state.waiters.count,
+                up: !state.isDown)
         }
     }
 
@@ -79,13 +80,16 @@ public final class LDAPPool: Sendable {
         }
     }
 
-    public func search(base: String, scope: LDAPScope = .subtree, filter: LDAPFilter = .present("objectClass"),
-                       attributes: [String] = [], sizeLimit: Int = 0, controls: [LDAPRequestControl] = [])
+    public func search(
+        base: String, scope: LDAPScope = .subtree, filter: LDAPFilter = .present("objectClass"),
+        attributes: [String] = [], sizeLimit: Int = 0, controls: [LDAPRequestControl] = []
+    )
         async throws -> LDAPSearchResult
     {
         try await read { connection in
-            try await connection.search(base: base, scope: scope, filter: filter, attributes: attributes,
-                                        sizeLimit: sizeLimit, controls: controls)
+            try await connection.search(
+                base: base, scope: scope, filter: filter, attributes: attributes,
+                sizeLimit: sizeLimit, controls: controls)
         }
     }
 
@@ -149,7 +153,8 @@ public final class LDAPPool: Sendable {
                     let limit = configuration.operationTimeout
                     timer = Task { [self] in
                         guard (try? await Task.sleep(for: limit)) != nil,
-                              let waiter = state.withLock({ $0.removeWaiter(id: id) }) else { return }
+                            let waiter = state.withLock({ $0.removeWaiter(id: id) })
+                        else { return }
                         publish()
                         waiter.resume(throwing: LDAPError(code: .busy, diagnosticMessage: "no pooled connection became free within \(limit)"))
                     }

@@ -95,8 +95,10 @@ final class LDAPReactor: @unchecked Sendable {  // the epoll and event descripto
         return await withCheckedContinuation { completion in
             let (failure, wake) = state.withLock { state -> (LDAPError?, Bool) in
                 guard state.waiters[socket] == nil else {
-                    return (LDAPError(code: .localError, diagnosticMessage: "two operations at once on one connection"),
-                            false)
+                    return (
+                        LDAPError(code: .localError, diagnosticMessage: "two operations at once on one connection"),
+                        false
+                    )
                 }
                 guard arm(socket, of: handle) else {
                     return (LDAPError(code: .localError, diagnosticMessage: "cannot watch the connection"), false)
@@ -208,8 +210,9 @@ final class LDAPReactor: @unchecked Sendable {  // the epoll and event descripto
             return !arm(socket, of: waiter.handle)
         }
         guard done else { return }
-        completion.resume(returning: outcome
-            ?? .failure(LDAPError(code: .serverDown, diagnosticMessage: "cannot watch the connection")))
+        completion.resume(
+            returning: outcome
+                ?? .failure(LDAPError(code: .serverDown, diagnosticMessage: "cannot watch the connection")))
     }
 
     /// Hands every message that has arrived to the stream's handler, then watches for more.
@@ -253,8 +256,9 @@ final class LDAPReactor: @unchecked Sendable {  // the epoll and event descripto
         for waiter in expired {
             waiter.handle.abandon(waiter.msgid)
             guard case .reply(let completion) = waiter.delivery else { continue }
-            completion.resume(returning: .failure(
-                LDAPError(code: .timeout, diagnosticMessage: "no result within \(waiter.handle.operationTimeout)")))
+            completion.resume(
+                returning: .failure(
+                    LDAPError(code: .timeout, diagnosticMessage: "no result within \(waiter.handle.operationTimeout)")))
         }
     }
 }

@@ -86,8 +86,9 @@ final class ReplicaBarrier: Sendable {
             let state = try await Self.state(on: connection, base: base)
             if state.covers(target) { return }
             guard ContinuousClock.now < deadline else {
-                logger.warning("replication barrier: the provider did not catch up in time; reading anyway",
-                               metadata: ["ldap.contextCSN": "\(state)", "ldap.target": "\(target)"])
+                logger.warning(
+                    "replication barrier: the provider did not catch up in time; reading anyway",
+                    metadata: ["ldap.contextCSN": "\(state)", "ldap.target": "\(target)"])
                 return
             }
             try await Task.sleep(for: .milliseconds(3))
@@ -106,8 +107,9 @@ final class ReplicaBarrier: Sendable {
     }
 
     static func state(on connection: LDAPConnection, base: String) async throws -> ContextCSN {
-        let result = try await connection.search(base: base, scope: .base, filter: .present("objectClass"),
-                                                 attributes: ["contextCSN"])
+        let result = try await connection.search(
+            base: base, scope: .base, filter: .present("objectClass"),
+            attributes: ["contextCSN"])
         return ContextCSN(values: result.entries.first?.strings("contextCSN") ?? [])
     }
 }

@@ -26,8 +26,12 @@ struct Serve: AsyncParsableCommand {
         let (config, directory) = try GatewayConfig.load(path: config)
         let logger = try config.logFormatSetting().makeLogger(level: config.logLevel)
         let app = try GatewayApplication.build(config: config, configDirectory: directory, logger: logger)
-        logger.info("scim-gateway listening", metadata: ["url": "\(config.publicBaseURL)",
-                                                         "ldap": "\(config.ldap.uris.joined(separator: " "))"])
+        logger.info(
+            "scim-gateway listening",
+            metadata: [
+                "url": "\(config.publicBaseURL)",
+                "ldap": "\(config.ldap.uris.joined(separator: " "))",
+            ])
         try await app.run()
     }
 }

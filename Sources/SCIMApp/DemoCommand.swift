@@ -43,8 +43,10 @@ struct Demo: AsyncParsableCommand {
             port: ldapPort, dataDirectory: dataDir.map { URL(fileURLWithPath: $0) }, suffix: suffix,
             adminPassword: adminPassword, servicePassword: servicePassword ?? SlapdOptions.randomPassword(),
             offlineLDIF: fresh ? SampleData.usersLDIF(count: users, peopleDN: "ou=people,\(suffix)") : "",
-            onlineLDIF: fresh ? SampleData.groupsLDIF(userCount: users, peopleDN: "ou=people,\(suffix)",
-                                                      groupsDN: "ou=groups,\(suffix)") : "")
+            onlineLDIF: fresh
+                ? SampleData.groupsLDIF(
+                    userCount: users, peopleDN: "ou=people,\(suffix)",
+                    groupsDN: "ou=groups,\(suffix)") : "")
         let slapd: SlapdInstance
         do {
             slapd = try await SlapdInstance.start(options, schemaDirectory: schema, logger: logger)
@@ -76,7 +78,8 @@ struct Demo: AsyncParsableCommand {
             config.provisioning = provisioning
         }
         let app = try GatewayApplication.build(config: config, configDirectory: schema, logger: logger)
-        print("""
+        print(
+            """
 
             scim-gateway demo
               SCIM base URL : \(config.publicBaseURL)

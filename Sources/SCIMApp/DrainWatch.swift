@@ -23,8 +23,9 @@ final class DrainWatch: Service, Sendable {
         try? await gracefulShutdown()
         guard !Task.isCancelled else { return }
         started.withLock { $0 = ContinuousClock.now }
-        logger.info("shutting down: new connections refused, requests in flight finishing",
-                    metadata: ["drain.timeout": "\(timeout)"])
+        logger.info(
+            "shutting down: new connections refused, requests in flight finishing",
+            metadata: ["drain.timeout": "\(timeout)"])
         let limit = timeout + .milliseconds(500)
         let overrun = overrun
         // Unstructured on purpose: it must outlive this member, which returns at once.

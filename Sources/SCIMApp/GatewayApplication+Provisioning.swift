@@ -8,9 +8,10 @@ import ServiceLifecycle
 extension GatewayApplication {
     /// One engine per `provisioning.targets[]`, over the resource types the mapping serves (as discovery
     /// advertises them, so the attributes compared are the ones the gateway stores).
-    static func provisioningEngines(config: GatewayConfig, store: LDAPResourceStore, registry: SchemaRegistry, logger: Logger,
-                                    metrics: GatewayMetrics?) throws -> [ProvisioningEngine]
-    {
+    static func provisioningEngines(
+        config: GatewayConfig, store: LDAPResourceStore, registry: SchemaRegistry, logger: Logger,
+        metrics: GatewayMetrics?
+    ) throws -> [ProvisioningEngine] {
         try config.targetSettings().map { settings in
             var types: [ProvisionedType] = []
             for name in settings.resourceTypes {
@@ -27,8 +28,9 @@ extension GatewayApplication {
             }
             let state = ProvisioningStateStore(pool: store.pool, baseDN: config.provisioningStateBaseDN, target: settings.name)
             let instruments = metrics.map { ProvisioningMetrics(target: settings.name, factory: $0.factory) } ?? .disabled
-            return ProvisioningEngine(settings: settings, store: store, state: state, client: client, types: types, logger: logger,
-                                      metrics: instruments)
+            return ProvisioningEngine(
+                settings: settings, store: store, state: state, client: client, types: types, logger: logger,
+                metrics: instruments)
         }
     }
 

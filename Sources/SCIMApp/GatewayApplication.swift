@@ -44,8 +44,9 @@ public struct GatewayApplication {
         }
         let mappingURL = URL(fileURLWithPath: config.mapping, relativeTo: configDirectory).standardizedFileURL
         let mapping = try Mapping.load(mappingURL, suffix: config.ldap.suffix)
-        registry = try Self.addingPasswordPolicySchemas(of: mapping, to: registry,
-                                                        schemaDirectory: schemaURL.appendingPathComponent("scim"))
+        registry = try Self.addingPasswordPolicySchemas(
+            of: mapping, to: registry,
+            schemaDirectory: schemaURL.appendingPathComponent("scim"))
         registry = try Self.addingExtensions(of: mapping, to: registry, mappingDirectory: mappingURL.deletingLastPathComponent())
         registry = try Self.addingPasswordPolicies(of: mapping, to: registry)
         var served = mapping.resourceTypes.keys.sorted().filter { registry.resourceType(named: $0) != nil }
@@ -63,9 +64,10 @@ public struct GatewayApplication {
             throw ConfigError("ldap.passwordWrite must be auto, modify, exop or hash, not \(config.ldap.passwordWrite)")
         }
         let pageLimits = PageLimits.standard  // one value for the store and the HTTP layer
-        let store = LDAPResourceStore(pool: pool, mapping: mapping, baseURL: config.publicBaseURL, logger: logger,
-                                      passwordWrite: passwordWrite, clientScopes: config.directoryScopes(),
-                                      pageLimits: pageLimits)
+        let store = LDAPResourceStore(
+            pool: pool, mapping: mapping, baseURL: config.publicBaseURL, logger: logger,
+            passwordWrite: passwordWrite, clientScopes: config.directoryScopes(),
+            pageLimits: pageLimits)
         var serverConfiguration = SCIMServerConfiguration(
             basePath: config.server.basePath, publicBaseURL: config.publicBaseURL, maxBodyBytes: config.server.maxBodyBytes,
             clients: try config.bearerClients())
@@ -77,8 +79,9 @@ public struct GatewayApplication {
         serverConfiguration.features.patch = true
         let advertised = try Self.advertised(registry, mapping: mapping)
         serverConfiguration.discoveryRegistry = advertised
-        let provisioning = try Self.provisioningEngines(config: config, store: store, registry: advertised, logger: logger,
-                                                        metrics: metrics)
+        let provisioning = try Self.provisioningEngines(
+            config: config, store: store, registry: advertised, logger: logger,
+            metrics: metrics)
         serverConfiguration.users = try config.userAuthentication()
         if let metrics {
             serverConfiguration.metrics = metrics.server
@@ -90,10 +93,12 @@ public struct GatewayApplication {
         } catch {
             throw ConfigError("audit.destination: cannot open \(config.audit?.destination ?? "")")
         }
-        let router = SCIMRouter.build(store: store, registry: registry, servedTypes: served,
-                                      configuration: serverConfiguration)
-        return GatewayApplication(pool: pool, store: store, router: router, config: config, logger: logger, metrics: metrics,
-                                  provisioning: provisioning)
+        let router = SCIMRouter.build(
+            store: store, registry: registry, servedTypes: served,
+            configuration: serverConfiguration)
+        return GatewayApplication(
+            pool: pool, store: store, router: router, config: config, logger: logger, metrics: metrics,
+            provisioning: provisioning)
     }
 
     /// The registry with the organisation's own extension schemas the mapping names (`extensions:` per type).
@@ -144,14 +149,17 @@ public struct GatewayApplication {
 
     /// The registry with `/PasswordPolicies` when a mapping names `passwordPolicy.policiesBaseDN`.
     static func addingPasswordPolicies(of mapping: Mapping, to registry: SchemaRegistry) throws -> SchemaRegistry {
-        guard mapping.resourceTypes.values.contains(where: { $0.passwordPolicy?.policiesBaseDN != nil && $0.passwordPolicy?.serve == true }) else { return registry }
+        guard mapping.resourceTypes.values.contains(where: { $0.passwordPolicy?.policiesBaseDN != nil && $0.passwordPolicy?.serve == true }) else {
+            return registry
+        }
         guard registry.schema(id: PasswordPolicyResource.schema) != nil else {
             throw ConfigError("passwordPolicy.policiesBaseDN: the schema directory lacks \(PasswordPolicyResource.schema)")
         }
-        let type = SCIMResourceType(id: PasswordPolicyResource.name, name: PasswordPolicyResource.name,
-                                    endpoint: PasswordPolicyResource.endpoint,
-                                    description: "The directory's password policies (ppolicy), read-only",
-                                    schema: PasswordPolicyResource.schema)
+        let type = SCIMResourceType(
+            id: PasswordPolicyResource.name, name: PasswordPolicyResource.name,
+            endpoint: PasswordPolicyResource.endpoint,
+            description: "The directory's password policies (ppolicy), read-only",
+            schema: PasswordPolicyResource.schema)
         do {
             return try SchemaRegistry(schemas: registry.schemas, resourceTypes: registry.resourceTypes + [type])
         } catch {
@@ -170,7 +178,7 @@ public struct GatewayApplication {
                 stores.contains { entry in
                     schemaID.caseInsensitiveEquals(PasswordPolicyResource.schema)
                         || entry.type.schemas.contains { $0.id.caseInsensitiveEquals(schemaID) }
-                        && entry.stored.stores(urn: schemaID, attribute: attribute, sub: sub, coreSchema: entry.type.coreSchema.id)
+                            && entry.stored.stores(urn: schemaID, attribute: attribute, sub: sub, coreSchema: entry.type.coreSchema.id)
                 }
             }
         } catch {
@@ -193,7 +201,8 @@ public struct GatewayApplication {
                 throw ConfigError("ldap.passwordWrite: \(refusal.description)")
             } catch {
                 guard ContinuousClock.now < deadline else {
-                    throw ConfigError("cannot check the mapping: the directory at \(config.ldap.uris.joined(separator: ", ")) did not answer (\(error))")
+                    throw ConfigError(
+                        "cannot check the mapping: the directory at \(config.ldap.uris.joined(separator: ", ")) did not answer (\(error))")
                 }
                 logger.warning("directory not answering yet; retrying the mapping check", metadata: ["error": "\(error)"])
                 try await Task.sleep(for: .seconds(1))
@@ -235,7 +244,8 @@ public struct GatewayApplication {
         // A service group stops its members in reverse order: HTTP first, then the change feed, the pool's
         // reconnection loop last.
         var members: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: PoolService(pool: pool)), .init(service: ChangeFollowerService(store: store)), .init(service: app)]
+            .init(service: PoolService(pool: pool)), .init(service: ChangeFollowerService(store: store)), .init(service: app),
+        ]
         if let metricsApp = metricsApplication() { members.append(.init(service: metricsApp)) }
         members += provisioners().map { .init(service: ProvisioningService(provisioner: $0)) }
         let watch = DrainWatch(logger: logger, timeout: drain) { [pool, logger] in
@@ -265,20 +275,25 @@ public struct GatewayApplication {
     public func httpApplication(port: Int? = nil) throws -> some ApplicationProtocol {
         let server = config.server
         var http = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [RequestReadTimeoutHandler(head: .milliseconds(Int64(server.headTimeoutSeconds * 1000)),
-                                                                 body: .milliseconds(Int64(server.bodyTimeoutSeconds * 1000)))],
+            additionalChannelHandlers: [
+                RequestReadTimeoutHandler(
+                    head: .milliseconds(Int64(server.headTimeoutSeconds * 1000)),
+                    body: .milliseconds(Int64(server.bodyTimeoutSeconds * 1000)))
+            ],
             idleTimeout: .milliseconds(Int64(server.idleTimeoutSeconds * 1000)))
-        http.httpDecoder = .init(maxHeaderFieldSize: server.maxHeaderBytes, maxHeaderListSize: server.maxHeaderBytes,
-                                 maxHeaderFieldCount: 100)
+        http.httpDecoder = .init(
+            maxHeaderFieldSize: server.maxHeaderBytes, maxHeaderListSize: server.maxHeaderBytes,
+            maxHeaderFieldCount: 100)
         let builder: HTTPServerBuilder
         if let tls = server.tls {
             builder = try .tls(.http1(configuration: http), tlsConfiguration: try Self.tlsConfiguration(tls))
         } else {
             builder = .http1(configuration: http)
         }
-        return Application(router: router, server: builder,
-                           configuration: .init(address: .hostname(server.host, port: port ?? server.port), serverName: "scim-gateway"),
-                           logger: logger)
+        return Application(
+            router: router, server: builder,
+            configuration: .init(address: .hostname(server.host, port: port ?? server.port), serverName: "scim-gateway"),
+            logger: logger)
     }
 
     /// The listener of `/metrics` alone, when `metrics.port` gives it one (plain HTTP, on `metrics.host` or
@@ -287,10 +302,12 @@ public struct GatewayApplication {
         guard let metrics, let configured = config.metrics.port else { return nil }
         let router = Router(context: BasicRequestContext.self)
         metrics.endpoint(token: config.metrics.token).register(on: router)
-        return Application(router: router,
-                           configuration: .init(address: .hostname(config.metrics.host ?? config.server.host, port: port ?? configured),
-                                                serverName: "scim-gateway-metrics"),
-                           logger: logger)
+        return Application(
+            router: router,
+            configuration: .init(
+                address: .hostname(config.metrics.host ?? config.server.host, port: port ?? configured),
+                serverName: "scim-gateway-metrics"),
+            logger: logger)
     }
 
     static func tlsConfiguration(_ tls: GatewayConfig.TLS) throws -> TLSConfiguration {

@@ -117,18 +117,20 @@ extension GatewayConfig {
         default:
             throw ConfigError("ldap.bindMethod must be simple or sasl-external, not \(ldap.bindMethod)")
         }
-        let check: LDAPConfiguration.CertificateCheck = switch ldap.requireCertificate.lowercased() {
-        case "never": .never
-        case "allow": .allow
-        case "try": .tryCheck
-        case "hard": .hard
-        default: .demand
-        }
+        let check: LDAPConfiguration.CertificateCheck =
+            switch ldap.requireCertificate.lowercased() {
+            case "never": .never
+            case "allow": .allow
+            case "try": .tryCheck
+            case "hard": .hard
+            default: .demand
+            }
         guard !ldap.uris.isEmpty else { throw ConfigError("ldap.uris must list at least one URI") }
         var configuration = LDAPConfiguration(
             uris: ldap.uris, bind: bind,
-            tls: .init(startTLS: ldap.startTLS, caFile: ldap.caFile, certFile: ldap.certFile, keyFile: ldap.keyFile,
-                       requireCertificate: check),
+            tls: .init(
+                startTLS: ldap.startTLS, caFile: ldap.caFile, certFile: ldap.certFile, keyFile: ldap.keyFile,
+                requireCertificate: check),
             networkTimeout: .milliseconds(Int(ldap.networkTimeoutSeconds * 1000)),
             operationTimeout: .milliseconds(Int(ldap.operationTimeoutSeconds * 1000)), poolSize: ldap.poolSize)
         if ldap.uris.count > 1, ldap.readYourWrites ?? true {
@@ -160,15 +162,17 @@ extension GatewayConfig {
     /// /Me's user credentials (nothing enabled when `me` is absent).
     public func userAuthentication() throws -> UserAuthentication {
         guard let me else { return UserAuthentication() }
-        var users = UserAuthentication(subjectClaim: me.subjectClaim ?? "sub", userAttribute: me.userAttribute ?? "userName",
-                                       basic: me.basic ?? false)
+        var users = UserAuthentication(
+            subjectClaim: me.subjectClaim ?? "sub", userAttribute: me.userAttribute ?? "userName",
+            basic: me.basic ?? false)
         if let jwt = me.jwt { users.jwt = JWTVerifier(settings: try Self.settings(jwt, "me.jwt")) }
         var access = Access()
         access.resourceTypes = ["User"]
         access.operations = me.operations ?? ["read", "update"]
         access.readOnlyAttributes = me.readOnlyAttributes
         users.policy = try Self.policy(access, "me")
-        users.rateLimit = me.rateLimit.map { .init(rate: $0.requestsPerSecond, burst: $0.burst ?? max(1, $0.requestsPerSecond)) }
+        users.rateLimit =
+            me.rateLimit.map { .init(rate: $0.requestsPerSecond, burst: $0.burst ?? max(1, $0.requestsPerSecond)) }
             ?? (me.basic == true ? .init(rate: 1, burst: 10) : nil)
         return users
     }
@@ -179,24 +183,27 @@ extension GatewayConfig {
         if let url = jwt.jwksURL, !(url.hasPrefix("https://") || url.hasPrefix("http://127.0.0.1") || url.hasPrefix("http://localhost")) {
             throw ConfigError("\(label).jwksURL must be https:// (plain http only on loopback)")
         }
-        return JWTSettings(issuer: jwt.issuer, audiences: jwt.audience, jwksFile: jwt.jwksFile, jwksURL: jwt.jwksURL,
-                           requiredScopes: jwt.requiredScopes ?? [], clockSkew: jwt.clockSkewSeconds ?? 60,
-                           maxLifetime: jwt.maxLifetimeSeconds, minimumRefetch: jwt.minimumRefetchSeconds ?? 30,
-                           matchClaim: jwt.matchClaim, matchValue: jwt.matchValue)
+        return JWTSettings(
+            issuer: jwt.issuer, audiences: jwt.audience, jwksFile: jwt.jwksFile, jwksURL: jwt.jwksURL,
+            requiredScopes: jwt.requiredScopes ?? [], clockSkew: jwt.clockSkewSeconds ?? 60,
+            maxLifetime: jwt.maxLifetimeSeconds, minimumRefetch: jwt.minimumRefetchSeconds ?? 30,
+            matchClaim: jwt.matchClaim, matchValue: jwt.matchValue)
     }
 
     static func policy(_ access: Access, _ label: String) throws -> AccessPolicy {
         var operations = Set(AccessPolicy.Operation.allCases)
         if let names = access.operations {
-            operations = try Set(names.map { name in
-                guard let operation = AccessPolicy.Operation(rawValue: name.lowercased()) else {
-                    throw ConfigError("\(label).operations: unknown operation \(name) (read, create, update, delete, bulk)")
-                }
-                return operation
-            })
+            operations = try Set(
+                names.map { name in
+                    guard let operation = AccessPolicy.Operation(rawValue: name.lowercased()) else {
+                        throw ConfigError("\(label).operations: unknown operation \(name) (read, create, update, delete, bulk)")
+                    }
+                    return operation
+                })
         }
-        return AccessPolicy(resourceTypes: access.resourceTypes.map(Set.init), operations: operations,
-                            readOnlyAttributes: Set(access.readOnlyAttributes ?? []))
+        return AccessPolicy(
+            resourceTypes: access.resourceTypes.map(Set.init), operations: operations,
+            readOnlyAttributes: Set(access.readOnlyAttributes ?? []))
     }
 
     /// Client name → the subtree and proxy identity its requests have in the directory (clients with neither are

@@ -213,7 +213,7 @@ public struct GatewayConfig: Sendable, Codable {
 extension GatewayConfig.Server {
     enum CodingKeys: String, CodingKey {
         case host, port, basePath, publicBaseURL, maxBodyBytes, tls, idleTimeoutSeconds, headTimeoutSeconds, bodyTimeoutSeconds,
-             maxHeaderBytes, drainTimeoutSeconds
+            maxHeaderBytes, drainTimeoutSeconds
     }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -234,7 +234,7 @@ extension GatewayConfig.Server {
 extension GatewayConfig.LDAP {
     enum CodingKeys: String, CodingKey {
         case uris, suffix, bindMethod, bindDN, bindPassword, bindPasswordFile, startTLS, caFile, certFile, keyFile,
-             requireCertificate, networkTimeoutSeconds, operationTimeoutSeconds, poolSize, passwordWrite, readYourWrites
+            requireCertificate, networkTimeoutSeconds, operationTimeoutSeconds, poolSize, passwordWrite, readYourWrites
     }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)

@@ -37,7 +37,8 @@ public struct JSONLogHandler: LogHandler {
 
     /// The line for one event (no newline); metadata keys sorted, values as JSON strings, arrays and objects.
     static func line(time: Date, level: Logger.Level, label: String, message: String, metadata: Logger.Metadata) -> String {
-        var out = #"{"time":"# + quoted(timestamp(time)) + #","level":"# + quoted(level.rawValue) + #","label":"#
+        var out =
+            #"{"time":"# + quoted(timestamp(time)) + #","level":"# + quoted(level.rawValue) + #","label":"#
             + quoted(label) + #","message":"# + quoted(message) + #","metadata":"#
         append(.dictionary(metadata), to: &out)
         out += "}"

@@ -73,8 +73,9 @@ struct Provision: AsyncParsableCommand {
                     for item in report.planned { print("\(name)\t\(item.type)\t\(item.localID)\t\(item.action)") }
                 }
                 let counts = report.counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-                print("\(name): \(dryRun ? "would do" : "done") in \(String(format: "%.1f", report.seconds)) s: \(counts.isEmpty ? "nothing" : counts)"
-                      + (report.bulkRequests > 0 ? " (creates in \(report.bulkRequests) Bulk requests)" : ""))
+                print(
+                    "\(name): \(dryRun ? "would do" : "done") in \(String(format: "%.1f", report.seconds)) s: \(counts.isEmpty ? "nothing" : counts)"
+                        + (report.bulkRequests > 0 ? " (creates in \(report.bulkRequests) Bulk requests)" : ""))
             }
         }
     }

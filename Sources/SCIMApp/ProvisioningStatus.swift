@@ -29,16 +29,17 @@ enum ProvisioningStatus {
             out["leaseHolder"] = .null
         }
         if let checkpoint = target.lastAttempt { out["cookieRecordedSecondsAgo"] = .integer(Int64(now.timeIntervalSince(checkpoint))) }
-        out["waiting"] = .array(waiting.sorted { ($0.lastAttempt ?? now) < ($1.lastAttempt ?? now) }.prefix(100).map { record in
-            var item: OrderedDictionary<String, JSONValue> = [
-                "id": .string(record.localID), "resourceType": .string(record.resourceType), "status": .string(record.status.rawValue),
-                "failures": .integer(Int64(record.failures)),
-            ]
-            if let error = record.lastError { item["lastError"] = .string(error) }
-            if let attempt = record.lastAttempt { item["lastAttempt"] = .string(ISO8601DateFormatter().string(from: attempt)) }
-            if let next = record.nextAttempt { item["nextAttempt"] = .string(ISO8601DateFormatter().string(from: next)) }
-            return .object(item)
-        })
+        out["waiting"] = .array(
+            waiting.sorted { ($0.lastAttempt ?? now) < ($1.lastAttempt ?? now) }.prefix(100).map { record in
+                var item: OrderedDictionary<String, JSONValue> = [
+                    "id": .string(record.localID), "resourceType": .string(record.resourceType), "status": .string(record.status.rawValue),
+                    "failures": .integer(Int64(record.failures)),
+                ]
+                if let error = record.lastError { item["lastError"] = .string(error) }
+                if let attempt = record.lastAttempt { item["lastAttempt"] = .string(ISO8601DateFormatter().string(from: attempt)) }
+                if let next = record.nextAttempt { item["nextAttempt"] = .string(ISO8601DateFormatter().string(from: next)) }
+                return .object(item)
+            })
         return .object(out)
     }
 
@@ -46,7 +47,9 @@ enum ProvisioningStatus {
         var lines: [String] = []
         let counts = report["counts"]?.objectValue ?? [:]
         lines.append("\(report["target"]?.stringValue ?? "?") → \(report["url"]?.stringValue ?? "?")")
-        lines.append("  synced \(counts["synced"]?.int64Value ?? 0), pending \(counts["pending"]?.int64Value ?? 0), failed \(counts["failed"]?.int64Value ?? 0)")
+        lines.append(
+            "  synced \(counts["synced"]?.int64Value ?? 0), pending \(counts["pending"]?.int64Value ?? 0), failed \(counts["failed"]?.int64Value ?? 0)"
+        )
         if let holder = report["leaseHolder"]?.stringValue {
             lines.append("  active instance: \(holder) (lease renews within \(report["leaseExpiresInSeconds"]?.int64Value ?? 0) s)")
         } else {
@@ -55,9 +58,10 @@ enum ProvisioningStatus {
         if let ago = report["cookieRecordedSecondsAgo"]?.int64Value { lines.append("  change feed position recorded \(ago) s ago") }
         if let oldest = report["oldestWaitingSeconds"]?.int64Value { lines.append("  oldest waiting change: \(oldest) s") }
         for item in report["waiting"]?.arrayValue ?? [] {
-            lines.append("  \(item["status"]?.stringValue ?? "")\t\(item["resourceType"]?.stringValue ?? "")\t\(item["id"]?.stringValue ?? "")"
-                + "\tfailures \(item["failures"]?.int64Value ?? 0)\t\(item["lastError"]?.stringValue ?? "")"
-                + (item["nextAttempt"]?.stringValue.map { "\tnext \($0)" } ?? ""))
+            lines.append(
+                "  \(item["status"]?.stringValue ?? "")\t\(item["resourceType"]?.stringValue ?? "")\t\(item["id"]?.stringValue ?? "")"
+                    + "\tfailures \(item["failures"]?.int64Value ?? 0)\t\(item["lastError"]?.stringValue ?? "")"
+                    + (item["nextAttempt"]?.stringValue.map { "\tnext \($0)" } ?? ""))
         }
         return lines.joined(separator: "\n")
     }

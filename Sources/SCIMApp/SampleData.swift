@@ -5,8 +5,10 @@ import LDAPClient
 /// the memberof overlay records memberships.
 enum SampleData {
     static let givenNames = ["Ada", "Alan", "Grace", "Edsger", "Barbara", "Donald", "Frances", "Ken", "Radia", "Tim"]
-    static let familyNames = ["Lovelace", "Turing", "Hopper", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson",
-                              "Perlman", "Berners-Lee"]
+    static let familyNames = [
+        "Lovelace", "Turing", "Hopper", "Dijkstra", "Liskov", "Knuth", "Allen", "Thompson",
+        "Perlman", "Berners-Lee",
+    ]
 
     static func uid(_ index: Int) -> String { String(format: "user%05d", index) }
 

@@ -4,7 +4,7 @@
 extension AttributeMapping: Decodable {
     enum CodingKeys: String, CodingKey {
         case scim, ldap, kind, display, subAttributes, binary, mirror, marker, strategy, activeValue, inactiveValue, types,
-             primaryType, mirrorSubAttributes
+            primaryType, mirrorSubAttributes
     }
 
     /// `active` strategies as the mapping file names them.
@@ -30,7 +30,8 @@ extension AttributeMapping: Decodable {
         case .typed:
             let typed = try Self.typed(c, label: label)
             if ldap.isEmpty {
-                ldap = typed.types[typed.primaryType ?? ""]?["value"]
+                ldap =
+                    typed.types[typed.primaryType ?? ""]?["value"]
                     ?? typed.types.sorted { $0.key < $1.key }.first?.value.sorted { $0.key < $1.key }.first?.value ?? ""
             }
             kind = .typed(typed)
@@ -53,12 +54,13 @@ extension AttributeMapping: Decodable {
     }
 
     private static func tagged(_ c: KeyedDecodingContainer<CodingKeys>) throws -> Tagged {
-        Tagged(display: try c.decodeIfPresent(String.self, forKey: .display),
-               subAttributes: try c.decodeIfPresent([String: String].self, forKey: .subAttributes),
-               binary: try c.decodeIfPresent(Bool.self, forKey: .binary) ?? false,
-               mirror: try c.decodeIfPresent([String: String].self, forKey: .mirror),
-               mirrorSubAttributes: try c.decodeIfPresent([String: [String: String]].self, forKey: .mirrorSubAttributes)
-                   .map { Dictionary(uniqueKeysWithValues: $0.map { ($0.key.lowercased(), $0.value) }) })
+        Tagged(
+            display: try c.decodeIfPresent(String.self, forKey: .display),
+            subAttributes: try c.decodeIfPresent([String: String].self, forKey: .subAttributes),
+            binary: try c.decodeIfPresent(Bool.self, forKey: .binary) ?? false,
+            mirror: try c.decodeIfPresent([String: String].self, forKey: .mirror),
+            mirrorSubAttributes: try c.decodeIfPresent([String: [String: String]].self, forKey: .mirrorSubAttributes)
+                .map { Dictionary(uniqueKeysWithValues: $0.map { ($0.key.lowercased(), $0.value) }) })
     }
 
     private static func typed(_ c: KeyedDecodingContainer<CodingKeys>, label: String) throws -> Typed {

@@ -102,8 +102,10 @@ public final class AttributeMapping: Sendable {
         /// empty (entries written by other tools).
         public let mirrorSubAttributes: [String: [String: String]]?
 
-        public init(display: String? = nil, subAttributes: [String: String]? = nil, binary: Bool = false,
-                    mirror: [String: String]? = nil, mirrorSubAttributes: [String: [String: String]]? = nil) {
+        public init(
+            display: String? = nil, subAttributes: [String: String]? = nil, binary: Bool = false,
+            mirror: [String: String]? = nil, mirrorSubAttributes: [String: [String: String]]? = nil
+        ) {
             self.display = display
             self.subAttributes = subAttributes
             self.binary = binary
@@ -155,7 +157,8 @@ public final class AttributeMapping: Sendable {
             if let subAttributes = tagged.subAttributes { names += subAttributes.values.sorted() }
             if let mirror = tagged.mirror { names += mirror.values.sorted() }
             for subs in (tagged.mirrorSubAttributes ?? [:]).values { names += subs.values }
-            parts = tagged.subAttributes.map { $0.sorted { $0.key < $1.key }.map { (sub: $0.key, ldap: $0.value) } }
+            parts =
+                tagged.subAttributes.map { $0.sorted { $0.key < $1.key }.map { (sub: $0.key, ldap: $0.value) } }
                 ?? [("value", ldap)]
             if let display = tagged.display { parts.append(("display", display)) }
         case .typed(let typed):

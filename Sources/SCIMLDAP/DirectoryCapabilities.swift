@@ -47,9 +47,10 @@ public struct DirectoryCapabilities: Sendable, Hashable {
     public var missing: [String] {
         var advice: [String] = []
         if !serverSideSort || !virtualListView {
-            advice.append("the directory offers no server-side sort/virtual list view (controls \(LDAPControlOID.serverSideSort), "
-                + "\(LDAPControlOID.virtualListView)): sortBy is refused and lists are walked with paged results in the "
-                + "directory's order; load the sssvlv overlay on the database (olcModuleLoad: sssvlv, an olcOverlay=sssvlv entry)")
+            advice.append(
+                "the directory offers no server-side sort/virtual list view (controls \(LDAPControlOID.serverSideSort), "
+                    + "\(LDAPControlOID.virtualListView)): sortBy is refused and lists are walked with paged results in the "
+                    + "directory's order; load the sssvlv overlay on the database (olcModuleLoad: sssvlv, an olcOverlay=sssvlv entry)")
         }
         if !pagedResults {
             advice.append("the directory offers no simple paged results (control \(LDAPControlOID.pagedResults))")
@@ -60,12 +61,14 @@ public struct DirectoryCapabilities: Sendable, Hashable {
     /// Reads the root DSE through `pool` (as the pool's own identity).
     public static func load(from pool: LDAPPool) async throws -> DirectoryCapabilities {
         let root = try await LDAPProxy.$authorizationID.withValue(nil) {
-            try await pool.search(base: "", scope: .base, filter: .present("objectClass"),
-                                  attributes: ["supportedControl", "supportedExtension"])
+            try await pool.search(
+                base: "", scope: .base, filter: .present("objectClass"),
+                attributes: ["supportedControl", "supportedExtension"])
         }
         let entry = root.entries.first
-        return DirectoryCapabilities(supportedControls: Set(entry?.strings("supportedControl") ?? []),
-                                     supportedExtensions: Set(entry?.strings("supportedExtension") ?? []))
+        return DirectoryCapabilities(
+            supportedControls: Set(entry?.strings("supportedControl") ?? []),
+            supportedExtensions: Set(entry?.strings("supportedExtension") ?? []))
     }
 }
 

@@ -21,7 +21,9 @@ extension LDAPResourceStore {
             try? await Task.sleep(for: retryDelay)
         }
         guard offered else {
-            logger.info("the directory offers no change feed (load slapd's syncprov overlay): group names changed elsewhere show within \(groupCache.lifetime)")
+            logger.info(
+                "the directory offers no change feed (load slapd's syncprov overlay): group names changed elsewhere show within \(groupCache.lifetime)"
+            )
             return
         }
         await withTaskGroup(of: Void.self) { group in
@@ -33,8 +35,9 @@ extension LDAPResourceStore {
     }
 
     private func follow(base: String, retryDelay: Duration) async {
-        let feed = LDAPChangeFeed(configuration: pool.configuration, base: base, attributes: ["1.1"], retryDelay: retryDelay,
-                                  logger: logger)
+        let feed = LDAPChangeFeed(
+            configuration: pool.configuration, base: base, attributes: ["1.1"], retryDelay: retryDelay,
+            logger: logger)
         do {
             for try await element in feed {
                 switch element {
@@ -53,8 +56,9 @@ extension LDAPResourceStore {
                 }
             }
         } catch {
-            logger.warning("the directory's change feed stopped; group names may lag by the cache lifetime",
-                           metadata: ["base": "\(base)", "error": "\(error)"])
+            logger.warning(
+                "the directory's change feed stopped; group names may lag by the cache lifetime",
+                metadata: ["base": "\(base)", "error": "\(error)"])
         }
         groupCache.setFollowing(false)
     }

@@ -39,8 +39,9 @@ public struct DirectorySchemaRules: Sendable {
     public static func load(from pool: LDAPPool) async throws -> DirectorySchemaRules {
         let root = try await pool.search(base: "", scope: .base, attributes: ["subschemaSubentry"])
         let subschema = root.entries.first?.string("subschemaSubentry") ?? "cn=Subschema"
-        let result = try await pool.search(base: subschema, scope: .base, filter: .present("objectClass"),
-                                           attributes: ["attributeTypes", "objectClasses"])
+        let result = try await pool.search(
+            base: subschema, scope: .base, filter: .present("objectClass"),
+            attributes: ["attributeTypes", "objectClasses"])
         var parsed = parse(result.entries.first?.strings("attributeTypes") ?? [])
         parsed.objectClasses = parseObjectClasses(result.entries.first?.strings("objectClasses") ?? [])
         return parsed
@@ -130,8 +131,9 @@ public struct DirectorySchemaRules: Sendable {
                 index += 1
             }
             guard !names.isEmpty else { continue }
-            let objectClass = ObjectClass(names: names, superclasses: fields["SUP"] ?? [], must: fields["MUST"] ?? [],
-                                          may: fields["MAY"] ?? [])
+            let objectClass = ObjectClass(
+                names: names, superclasses: fields["SUP"] ?? [], must: fields["MUST"] ?? [],
+                may: fields["MAY"] ?? [])
             for name in names { out[name.lowercased()] = objectClass }
         }
         return out

@@ -38,15 +38,19 @@ struct EntryDecoder {
         }
         let state = passwordState(entry)
         // An extension is listed when the entry holds a value of it.
-        let schemas = [type.coreSchema.id] + type.extensions.map(\.schema.id).filter { urn in
-            values.contains { $0.0.path.schemaURN?.caseInsensitiveEquals(urn) == true }
-                || (state != nil && urn.caseInsensitiveEquals(PasswordStateAttributes.schema))
-        }
+        let schemas =
+            [type.coreSchema.id]
+            + type.extensions.map(\.schema.id).filter { urn in
+                values.contains { $0.0.path.schemaURN?.caseInsensitiveEquals(urn) == true }
+                    || (state != nil && urn.caseInsensitiveEquals(PasswordStateAttributes.schema))
+            }
         var resource = JSONValue.object([:])
         resource.set(.array(schemas.map { .string($0) }), at: AttributePath(attribute: "schemas"))
         resource.set(.string(id), at: AttributePath(attribute: "id"))
         for (attribute, value) in values { resource.set(value, at: attribute.path) }
-        if let state { resource.set(state, at: AttributePath(schemaURN: PasswordStateAttributes.schema, attribute: PasswordStateAttributes.attribute)) }
+        if let state {
+            resource.set(state, at: AttributePath(schemaURN: PasswordStateAttributes.schema, attribute: PasswordStateAttributes.attribute))
+        }
         hideDerivedValues(&resource, entry: entry)
         var meta: OrderedDictionary<String, JSONValue> = ["resourceType": .string(type.resourceType.name)]
         if let created = entry.string("createTimestamp").flatMap(GeneralizedTime.rfc3339) { meta["created"] = .string(created) }
@@ -74,12 +78,14 @@ struct EntryDecoder {
         let values = entry.values(type)
         guard values.count > 1 else { return values.first.map { String(decoding: $0, as: UTF8.self) } }
         if let rdn = try? DistinguishedName(entry.dn).rdn,
-           let naming = rdn.assertions.first(where: { $0.type.caseInsensitiveEquals(type) })
+            let naming = rdn.assertions.first(where: { $0.type.caseInsensitiveEquals(type) })
         {
             let bytes = Array(naming.stringValue.utf8)
-            if let match = values.first(where: { $0 == bytes }) ?? values.first(where: {
-                String(decoding: $0, as: UTF8.self).lowercased() == naming.stringValue.lowercased()
-            }) {
+            if let match = values.first(where: { $0 == bytes })
+                ?? values.first(where: {
+                    String(decoding: $0, as: UTF8.self).lowercased() == naming.stringValue.lowercased()
+                })
+            {
                 return String(decoding: match, as: UTF8.self)
             }
         }
@@ -93,8 +99,8 @@ struct EntryDecoder {
     private func hideDerivedValues(_ resource: inout JSONValue, entry: LDAPEntry) {
         for rule in mapping.derivedRules {
             guard let own = mapping.attributes.first(where: { $0.kind.name == .string && $0.ldap.caseInsensitiveEquals(rule.ldap) }),
-                  let value = resource.value(at: own.path)?.stringValue,
-                  entry.values(own.ldap).count == 1
+                let value = resource.value(at: own.path)?.stringValue,
+                entry.values(own.ldap).count == 1
             else { continue }
             let derivable = rule.sources.filter { $0.expression != own.scim }.contains { source in
                 let values = source.paths.compactMap { resource.value(at: $0)?.stringValue }.filter { !$0.isEmpty }
@@ -182,7 +188,7 @@ enum DistinguishedNameKey {
     private static func isPlain(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-             UInt8(ascii: "="), UInt8(ascii: ","), UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "_"):
+            UInt8(ascii: "="), UInt8(ascii: ","), UInt8(ascii: "."), UInt8(ascii: "-"), UInt8(ascii: "_"):
             true
         default:
             false

@@ -29,8 +29,9 @@ struct EntryEncoder {
         guard rdn.count <= Self.maxNamingValueBytes else {
             throw SCIMError.invalidValue("the value stored in \(mapping.rdnAttribute) may be at most \(Self.maxNamingValueBytes) bytes long")
         }
-        return Encoded(attributes: attributes.map { ($0.key, $0.value) }, rdnValue: String(decoding: rdn, as: UTF8.self),
-                       derivedTypes: derived)
+        return Encoded(
+            attributes: attributes.map { ($0.key, $0.value) }, rdnValue: String(decoding: rdn, as: UTF8.self),
+            derivedTypes: derived)
     }
 
     /// The LDAP values a resource *as the gateway returned it* stands for: what SCIM can see of an entry. An

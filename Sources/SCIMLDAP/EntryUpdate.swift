@@ -9,11 +9,13 @@ struct EntryUpdate {
     let store: LDAPResourceStore
 
     /// Writes `resource` over `current` (see `WritePlan.Source`), held to the client's If-Match.
-    func write(_ resource: JSONValue, over current: LDAPEntry, type: ResolvedResourceType, mapped: ResourceMapping,
-               condition: IfMatchCondition, source: WritePlan.Source) async throws -> StoredResource
-    {
-        let prepared = try await prepare(resource, over: current, type: type, mapped: mapped, condition: condition,
-                                         source: source)
+    func write(
+        _ resource: JSONValue, over current: LDAPEntry, type: ResolvedResourceType, mapped: ResourceMapping,
+        condition: IfMatchCondition, source: WritePlan.Source
+    ) async throws -> StoredResource {
+        let prepared = try await prepare(
+            resource, over: current, type: type, mapped: mapped, condition: condition,
+            source: source)
         let passwordValue = mapped.attributes.first { $0.kind.name == .password }.flatMap { resource.value(at: $0.path)?.stringValue }
         var keepsPassword = false
         store.groupCache.clear()
@@ -50,9 +52,10 @@ struct EntryUpdate {
 
     /// Everything the write decides before it reaches the directory: the plan, the object classes it needs, the
     /// password's method and the If-Match controls.
-    func prepare(_ resource: JSONValue, over current: LDAPEntry, type: ResolvedResourceType, mapped: ResourceMapping,
-                 condition: IfMatchCondition, source: WritePlan.Source) async throws -> PreparedWrite
-    {
+    func prepare(
+        _ resource: JSONValue, over current: LDAPEntry, type: ResolvedResourceType, mapped: ResourceMapping,
+        condition: IfMatchCondition, source: WritePlan.Source
+    ) async throws -> PreparedWrite {
         let targets = try await store.references.targets(of: resource, mapped)
         let encoded = try ReferenceLookup.encoder(mapped, targets: targets).encodeNew(resource)
         let view = try await currentView(current, type: type, mapped: mapped)
@@ -77,7 +80,8 @@ struct EntryUpdate {
         // (122); a rename and Password Modify carry no Assertion control: for those the version is compared right
         // before the write instead.
         let uniqueTypes = WritePlan.uniqueLDAPTypes(mapped, type: type)
-        let touchesUnique = plan.rdnChange != nil
+        let touchesUnique =
+            plan.rdnChange != nil
             || modifications.contains { uniqueTypes.contains(ModificationPlanner.type(of: $0.attribute)) }
         let onlyPasswordModify = pending != nil && modifications.isEmpty
         var assertion = try condition.controls(current: current, inOperation: !touchesUnique && !onlyPasswordModify)
@@ -86,11 +90,13 @@ struct EntryUpdate {
         // the entry changed meanwhile.
         let guarded = condition.version == nil && plan.carriesHidden && !touchesUnique && current.string("entryCSN") != nil
         if guarded { assertion = [IfMatchCondition.assertion(EntryDecoder.version(current))] }
-        let relock = pending == nil
+        let relock =
+            pending == nil
             ? [] : PasswordWrites.relock(mapped, resource: resource, current: current, removed: source.removed)
-        return PreparedWrite(current: current, modifications: modifications, rdnChange: plan.rdnChange, assertion: assertion,
-                             readList: await store.readAttributes(mapped, projection: .all), passwordType: passwordType,
-                             pending: pending, relock: relock, guarded: guarded)
+        return PreparedWrite(
+            current: current, modifications: modifications, rdnChange: plan.rdnChange, assertion: assertion,
+            readList: await store.readAttributes(mapped, projection: .all), passwordType: passwordType,
+            pending: pending, relock: relock, guarded: guarded)
     }
 
     /// Of the mapping's classes an entry lacks, those that allow an attribute `modifications` write and the

@@ -51,8 +51,9 @@ struct GroupMembershipResolver {
                 for entry in result.entries {
                     guard let id = entry.string("entryUUID") else { continue }
                     let key = DistinguishedNameKey.key(entry.dn)
-                    let target = ReferenceResolver.Target(dn: entry.dn, id: id, display: displayAttribute.flatMap { entry.string($0) },
-                                                          resourceType: "Group")
+                    let target = ReferenceResolver.Target(
+                        dn: entry.dn, id: id, display: displayAttribute.flatMap { entry.string($0) },
+                        resourceType: "Group")
                     resolution.targets[key] = target
                     cache?.store(key, target: target, parents: entry.strings(membershipAttribute))
                     for parent in entry.strings(membershipAttribute) {

@@ -17,7 +17,7 @@ enum LDAPErrorTranslation {
             if text.contains("unique") { return .conflict("A \(resource) with this unique attribute value already exists.") }
             return .invalidValue("A value violates a directory constraint.")
         case .invalidAttributeSyntax, .undefinedAttributeType, .objectClassViolation, .namingViolation,
-             .invalidDNSyntax, .noSuchAttribute, .attributeOrValueExists, .notAllowedOnRDN:
+            .invalidDNSyntax, .noSuchAttribute, .attributeOrValueExists, .notAllowedOnRDN:
             return .invalidValue("The directory refused a value of this \(resource).")
         case .assertionFailed:
             return .preconditionFailed()

@@ -59,8 +59,9 @@ extension LDAPResourceStore {
             "fix": "\(ListingErrors.limitsClause(serviceDN: serviceAccountDN))",
         ]
         if let counted { metadata["entriesBeforeLimit"] = "\(counted)" }
-        logger.warning("the directory's size limit on the service account cut a list short; answered 400 tooMany",
-                       metadata: metadata)
+        logger.warning(
+            "the directory's size limit on the service account cut a list short; answered 400 tooMany",
+            metadata: metadata)
     }
 
     /// Reads the root DSE, logs what lists will use (info) and what is missing with what to configure (warning),
@@ -69,27 +70,33 @@ extension LDAPResourceStore {
     public func detectCapabilities() async throws -> DirectoryCapabilities {
         let capabilities = try await DirectoryCapabilities.load(from: pool)
         directoryCapabilities.set(capabilities)
-        let listing = switch capabilities.listing {
-        case .sortedWindow: "server-side sort + virtual list view (sortBy supported)"
-        case .pagedWalk: "simple paged results in the directory's order (sortBy refused)"
-        case nil: "none"
-        }
-        logger.info("directory capabilities", metadata: [
-            "found": "\(capabilities.found.joined(separator: ", "))", "lists": "\(listing)",
-        ])
+        let listing =
+            switch capabilities.listing {
+            case .sortedWindow: "server-side sort + virtual list view (sortBy supported)"
+            case .pagedWalk: "simple paged results in the directory's order (sortBy refused)"
+            case nil: "none"
+            }
+        logger.info(
+            "directory capabilities",
+            metadata: [
+                "found": "\(capabilities.found.joined(separator: ", "))", "lists": "\(listing)",
+            ])
         for advice in capabilities.missing { logger.warning("directory capability missing: \(advice)") }
         guard capabilities.listing != nil else {
-            throw CapabilityError(description: "the directory offers neither simple paged results (\(LDAPControlOID.pagedResults)) "
-                + "nor server-side sort + virtual list view (\(LDAPControlOID.serverSideSort), \(LDAPControlOID.virtualListView)), "
-                + "so lists cannot be answered; load the sssvlv overlay (OpenLDAP: olcModuleLoad: sssvlv and an "
-                + "olcOverlay=sssvlv entry on the database) or use a backend with paged results (back-mdb)")
+            throw CapabilityError(
+                description: "the directory offers neither simple paged results (\(LDAPControlOID.pagedResults)) "
+                    + "nor server-side sort + virtual list view (\(LDAPControlOID.serverSideSort), \(LDAPControlOID.virtualListView)), "
+                    + "so lists cannot be answered; load the sssvlv overlay (OpenLDAP: olcModuleLoad: sssvlv and an "
+                    + "olcOverlay=sssvlv entry on the database) or use a backend with paged results (back-mdb)")
         }
         let findings = await probeSizeLimits(capabilities)
         for finding in findings {
-            let effect = capabilities.listing == .pagedWalk || finding.paged
+            let effect =
+                capabilities.listing == .pagedWalk || finding.paged
                 ? "lists of \(finding.resourceType) that match more entries answer 400 tooMany"
                 : "pages (count) of \(finding.resourceType) larger than that answer 400 tooMany"
-            let message = "the directory limits the service account to \(finding.limit) entries per \(finding.paged ? "paged " : "")search "
+            let message =
+                "the directory limits the service account to \(finding.limit) entries per \(finding.paged ? "paged " : "")search "
                 + "and the \(finding.resourceType) base holds more: \(effect); add to the database's config: "
                 + ListingErrors.limitsClause(serviceDN: serviceAccountDN)
             logger.warning("\(message)")
@@ -109,8 +116,9 @@ extension LDAPResourceStore {
             let filter: LDAPFilter = mapped.selection.isEmpty ? .alwaysTrue : .and(mapped.selection)
             do {
                 let found = try await LDAPProxy.$authorizationID.withValue(nil) {
-                    try await pool.search(base: mapped.baseDN, scope: scope, filter: filter, attributes: ["1.1"],
-                                          sizeLimit: Self.sizeLimitProbe)
+                    try await pool.search(
+                        base: mapped.baseDN, scope: scope, filter: filter, attributes: ["1.1"],
+                        sizeLimit: Self.sizeLimitProbe)
                 }
                 if found.sizeLimitExceeded, found.entries.count < Self.sizeLimitProbe {
                     findings.append(.init(resourceType: name, limit: found.entries.count, paged: false))
@@ -118,17 +126,20 @@ extension LDAPResourceStore {
                 }
                 guard capabilities.listing == .pagedWalk else { continue }
                 _ = try await LDAPProxy.$authorizationID.withValue(nil) {
-                    try await PagedWalk(pool: pool).walk(base: mapped.baseDN, scope: scope, filter: filter, window: 0..<0,
-                                                         stopAfter: Self.sizeLimitProbe)
+                    try await PagedWalk(pool: pool).walk(
+                        base: mapped.baseDN, scope: scope, filter: filter, window: 0..<0,
+                        stopAfter: Self.sizeLimitProbe)
                 }
             } catch let limited as PagedWalk.SizeLimited {
                 findings.append(.init(resourceType: name, limit: limited.counted, paged: true))
             } catch let error as LDAPError {
-                logger.warning("could not probe the size limit under a resource base",
-                               metadata: ["resourceType": "\(name)", "base": "\(mapped.baseDN)", "ldap.error": "\(error.logDescription)"])
+                logger.warning(
+                    "could not probe the size limit under a resource base",
+                    metadata: ["resourceType": "\(name)", "base": "\(mapped.baseDN)", "ldap.error": "\(error.logDescription)"])
             } catch {
-                logger.warning("could not probe the size limit under a resource base",
-                               metadata: ["resourceType": "\(name)", "error": "\(error)"])
+                logger.warning(
+                    "could not probe the size limit under a resource base",
+                    metadata: ["resourceType": "\(name)", "error": "\(error)"])
             }
         }
         return findings

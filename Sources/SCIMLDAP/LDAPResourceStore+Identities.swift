@@ -28,8 +28,10 @@ extension LDAPResourceStore {
         let filter = identityFilter(mapped, extra: extra)
         var out: [Identity] = []
         try await pool.withConnection { connection in
-            try await connection.searchAllPages(base: mapped.baseDN, scope: mapped.scope == .one ? .oneLevel : .subtree, filter: filter,
-                                                attributes: ["entryUUID", "entryCSN"], pageSize: 1000) { entries in
+            try await connection.searchAllPages(
+                base: mapped.baseDN, scope: mapped.scope == .one ? .oneLevel : .subtree, filter: filter,
+                attributes: ["entryUUID", "entryCSN"], pageSize: 1000
+            ) { entries in
                 for entry in entries {
                     if let id = entry.string("entryUUID") { out.append(Identity(id: id, version: entry.string("entryCSN") ?? "")) }
                 }
@@ -42,16 +44,19 @@ extension LDAPResourceStore {
     public func identity(of typeName: String, id: String, matching extra: LDAPFilter? = nil) async throws -> Identity? {
         guard let mapped = mapping.resourceTypes[typeName] else { return nil }
         let filter = LDAPFilter.and([identityFilter(mapped, extra: extra), .equal("entryUUID", Array(id.utf8))])
-        let found = try await pool.search(base: mapped.baseDN, scope: mapped.scope == .one ? .oneLevel : .subtree,
-                                          filter: filter, attributes: ["entryUUID", "entryCSN"], sizeLimit: 2)
+        let found = try await pool.search(
+            base: mapped.baseDN, scope: mapped.scope == .one ? .oneLevel : .subtree,
+            filter: filter, attributes: ["entryUUID", "entryCSN"], sizeLimit: 2)
         guard let entry = found.entries.first, let uuid = entry.string("entryUUID") else { return nil }
         return Identity(id: uuid, version: entry.string("entryCSN") ?? "")
     }
 
     /// The resources of `type` with these ids that still match `extra`, rendered as `get` renders them with
     /// `projection`: one search per `batch` ids instead of one per resource (see `ResourceReader.render`).
-    public func render(ids: [String], type: ResolvedResourceType, matching extra: LDAPFilter? = nil, projection: Projection,
-                       batch: Int = 100) async throws -> [StoredResource] {
+    public func render(
+        ids: [String], type: ResolvedResourceType, matching extra: LDAPFilter? = nil, projection: Projection,
+        batch: Int = 100
+    ) async throws -> [StoredResource] {
         try await reader.render(ids: ids, type: type, matching: extra, projection: projection, batch: batch)
     }
 

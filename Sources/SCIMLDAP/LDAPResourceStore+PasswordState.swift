@@ -20,7 +20,8 @@ extension LDAPResourceStore {
     /// Every policy under `policiesBaseDN` when `filter` has a passwordState condition that depends on the policy.
     func passwordPoliciesForFilter(_ filter: SCIMFilter, mapped: ResourceMapping) async throws -> [PasswordPolicy]? {
         guard mapped.passwordPolicy?.showsState == true, let base = mapped.passwordPolicy?.policiesBaseDN,
-              Self.mentionsPasswordState(filter) else { return nil }
+            Self.mentionsPasswordState(filter)
+        else { return nil }
         do {
             return try await passwordPolicyCache.all(under: base, pool: pool)
         } catch let error as LDAPError {
@@ -48,8 +49,9 @@ extension LDAPResourceStore {
         if path.subAttribute?.caseInsensitiveEquals("lastSetDateTime") == true {
             return LDAPSortKey("pwdChangedTime", reverse: reverse)
         }
-        throw SCIMError.invalidValue("sortBy passwordState.\(path.subAttribute ?? ""): only passwordState.lastSetDateTime is sortable; "
-            + "the other password state values are computed from the policy or from several directory values, "
-            + "which the directory cannot sort by.")
+        throw SCIMError.invalidValue(
+            "sortBy passwordState.\(path.subAttribute ?? ""): only passwordState.lastSetDateTime is sortable; "
+                + "the other password state values are computed from the policy or from several directory values, "
+                + "which the directory cannot sort by.")
     }
 }

@@ -57,7 +57,7 @@ extension LDAPResourceStore {
     /// the directory's password policy and ACLs treat it as the user's own change); otherwise unchanged.
     func actingAsOwner<T>(of entry: LDAPEntry, _ body: () async throws -> T) async throws -> T {
         guard directoryScope.proxiedAuthorizationID == nil, let acting = scope.actingUserID,
-              let id = entry.string("entryUUID"), id.caseInsensitiveEquals(acting)
+            let id = entry.string("entryUUID"), id.caseInsensitiveEquals(acting)
         else { return try await body() }
         return try await LDAPProxy.$authorizationID.withValue("dn:" + entry.dn) { try await body() }
     }
@@ -80,9 +80,10 @@ extension LDAPResourceStore: CredentialVerifier {
         else { return nil }
         let found: LDAPSearchResult
         do {
-            found = try await pool.search(base: mapped.baseDN, scope: mapped.scope == .one ? .oneLevel : .subtree,
-                                          filter: .and([.equal(userNameAttribute, userName)] + mapped.selection),
-                                          attributes: ["entryUUID"], sizeLimit: 2)
+            found = try await pool.search(
+                base: mapped.baseDN, scope: mapped.scope == .one ? .oneLevel : .subtree,
+                filter: .and([.equal(userNameAttribute, userName)] + mapped.selection),
+                attributes: ["entryUUID"], sizeLimit: 2)
         } catch let error as LDAPError {
             throw translate(error, "user")
         }

@@ -35,9 +35,11 @@ public struct LDAPResourceStore: ResourceStore {
     /// The page sizes lists are served with (the HTTP layer is given the same value).
     let pageLimits: PageLimits
 
-    public init(pool: LDAPPool, mapping: Mapping, baseURL: String, logger: Logger = Logger(label: "scim.ldap"),
-                groupCacheLifetime: Duration = .seconds(5), passwordWrite: PasswordWriteSetting = .auto,
-                clientScopes: [String: DirectoryScope] = [:], pageLimits: PageLimits = .standard) {
+    public init(
+        pool: LDAPPool, mapping: Mapping, baseURL: String, logger: Logger = Logger(label: "scim.ldap"),
+        groupCacheLifetime: Duration = .seconds(5), passwordWrite: PasswordWriteSetting = .auto,
+        clientScopes: [String: DirectoryScope] = [:], pageLimits: PageLimits = .standard
+    ) {
         self.passwordWrite = passwordWrite
         self.clientScopes = clientScopes
         self.pageLimits = pageLimits
@@ -72,24 +74,28 @@ public struct LDAPResourceStore: ResourceStore {
         try await scoped(context) { try await ResourceSearch(store: $0).search(request, type: type) }
     }
 
-    public func replace(id: String, with resource: JSONValue, type: ResolvedResourceType, ifMatch: String?,
-                        context: StoreContext) async throws -> StoredResource
-    {
+    public func replace(
+        id: String, with resource: JSONValue, type: ResolvedResourceType, ifMatch: String?,
+        context: StoreContext
+    ) async throws -> StoredResource {
         try await scoped(context) { store in
             try await store.retryingConcurrentChanges {
-                try await ResourceReplacement(store: store).replace(id: id, with: resource, type: type,
-                                                                    condition: IfMatchCondition(ifMatch))
+                try await ResourceReplacement(store: store).replace(
+                    id: id, with: resource, type: type,
+                    condition: IfMatchCondition(ifMatch))
             }
         }
     }
 
-    public func patch(id: String, request: PatchRequest, type: ResolvedResourceType, projection: Projection,
-                      ifMatch: String?, validator: ResourceValidator, context: StoreContext) async throws -> StoredResource
-    {
+    public func patch(
+        id: String, request: PatchRequest, type: ResolvedResourceType, projection: Projection,
+        ifMatch: String?, validator: ResourceValidator, context: StoreContext
+    ) async throws -> StoredResource {
         try await scoped(context) { store in
             try await store.retryingConcurrentChanges {
-                try await ResourcePatch(store: store).patch(id: id, request: request, type: type, projection: projection,
-                                                            condition: IfMatchCondition(ifMatch), validator: validator)
+                try await ResourcePatch(store: store).patch(
+                    id: id, request: request, type: type, projection: projection,
+                    condition: IfMatchCondition(ifMatch), validator: validator)
             }
         }
     }
@@ -128,7 +134,8 @@ public struct LDAPResourceStore: ResourceStore {
     /// LDAP attributes to read for a resource (never passwords: with `read: all` the pool's connections drop
     /// them, see `LDAPConfiguration.neverRead`).
     func readAttributes(_ mapped: ResourceMapping, projection: Projection) async -> [String] {
-        let skipMembers = projection.excludedAttributes.contains { $0.caseInsensitiveEquals("members") }
+        let skipMembers =
+            projection.excludedAttributes.contains { $0.caseInsensitiveEquals("members") }
             || (!projection.attributes.isEmpty && !projection.attributes.contains { $0.lowercased().hasPrefix("members") })
         let lists = await readLists.lists(for: mapped, guarded: passwordsGuarded) {
             // Read once for every client, as the service account itself (not a client's proxy identity).

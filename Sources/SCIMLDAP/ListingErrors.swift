@@ -13,17 +13,19 @@ enum ListingErrors {
 
     /// Result 4 the gateway did not ask for: the directory's limit on the service account, never a short total.
     static func sizeLimited(_ resource: String) -> SCIMError {
-        .tooMany("The directory limits how many entries the gateway's service account may read in one search, and "
-            + "this list of \(resource) resources goes past that limit, so it cannot be answered with a correct total. "
-            + "The directory's administrator can lift the limit for the service account with an olcLimits clause "
-            + "(size.hard and, for paged searches, size.prtotal); until then narrow the filter or ask for a smaller count.")
+        .tooMany(
+            "The directory limits how many entries the gateway's service account may read in one search, and "
+                + "this list of \(resource) resources goes past that limit, so it cannot be answered with a correct total. "
+                + "The directory's administrator can lift the limit for the service account with an olcLimits clause "
+                + "(size.hard and, for paged searches, size.prtotal); until then narrow the filter or ask for a smaller count.")
     }
 
     /// `sortBy` without server-side sort: refused, never sorted in memory.
     static func sortUnavailable() -> SCIMError {
-        .invalidValue("sortBy is not supported by this service provider: the directory offers no server-side sort "
-            + "(its administrator can load OpenLDAP's sssvlv overlay). List without sortBy to get the resources in the "
-            + "directory's order; ServiceProviderConfig advertises sort.supported=false.")
+        .invalidValue(
+            "sortBy is not supported by this service provider: the directory offers no server-side sort "
+                + "(its administrator can load OpenLDAP's sssvlv overlay). List without sortBy to get the resources in the "
+                + "directory's order; ServiceProviderConfig advertises sort.supported=false.")
     }
 
     /// Neither paged results nor sort + VLV: lists cannot be answered at all.

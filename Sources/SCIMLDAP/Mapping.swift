@@ -44,11 +44,16 @@ public struct Mapping: Sendable, Decodable {
             for name in mapping.resourceTypes.keys { mapping.resourceTypes[name]?.listReadAttributes() }
             for (name, resource) in mapping.resourceTypes {
                 mapping.resourceTypes[name]?.derivedRules = (resource.derived ?? [:]).sorted { $0.key < $1.key }.map { ldap, expressions in
-                    ResourceMapping.DerivedRule(ldap: ldap, sources: expressions.map { expression in
-                        (expression, expression.components(separatedBy: "+").map {
-                            AttributePath(mappingPath: $0.trimmingCharacters(in: .whitespaces))
+                    ResourceMapping.DerivedRule(
+                        ldap: ldap,
+                        sources: expressions.map { expression in
+                            (
+                                expression,
+                                expression.components(separatedBy: "+").map {
+                                    AttributePath(mappingPath: $0.trimmingCharacters(in: .whitespaces))
+                                }
+                            )
                         })
-                    })
                 }
             }
             return mapping
@@ -181,6 +186,6 @@ public struct ResourceMapping: Sendable, Decodable {
 
     enum CodingKeys: String, CodingKey {
         case baseDN, scope, filter, objectClasses, rdnAttribute, rdnCollision, derived, membership, attributes, delete,
-             deletedBaseDN, unmapped, ignore, extensions, read, defaults, allocate, passwordPolicy
+            deletedBaseDN, unmapped, ignore, extensions, read, defaults, allocate, passwordPolicy
     }
 }

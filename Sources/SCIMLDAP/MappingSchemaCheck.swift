@@ -21,7 +21,8 @@ public enum MappingSchemaCheck {
                 if !schema.knows(attribute) {
                     problems.append("\(name).\(entry): the directory has no attribute type \(attribute)")
                 } else if writes, !allowed(attribute) {
-                    problems.append("\(name).\(entry): \(attribute) is not allowed by objectClasses \(resource.objectClasses.joined(separator: ", "))")
+                    problems.append(
+                        "\(name).\(entry): \(attribute) is not allowed by objectClasses \(resource.objectClasses.joined(separator: ", "))")
                 }
             }
             check(resource.rdnAttribute, "rdnAttribute")
@@ -66,7 +67,9 @@ extension LDAPResourceStore {
                 let attribute = allocation.attribute ?? ldap
                 let counter = try? await pool.search(base: allocation.counter, scope: .base, attributes: [attribute])
                 if counter?.entries.first?.string(attribute).flatMap({ Int($0) }) == nil {
-                    problems.append("\(name).allocate.\(ldap): the counter entry \(allocation.counter) is missing, unreadable, or holds no number in \(attribute)")
+                    problems.append(
+                        "\(name).allocate.\(ldap): the counter entry \(allocation.counter) is missing, unreadable, or holds no number in \(attribute)"
+                    )
                 }
             }
         }

@@ -9,8 +9,8 @@ extension LDAPResourceStore {
     func followMemberValues(from old: LDAPEntry, to new: LDAPEntry) async {
         for (_, groups) in mapping.resourceTypes.sorted(by: { $0.key < $1.key }) {
             guard let membership = groups.membership, let attribute = membership.value,
-                  let before = EntryDecoder.shownValue(of: attribute, in: old),
-                  let after = EntryDecoder.shownValue(of: attribute, in: new), before != after
+                let before = EntryDecoder.shownValue(of: attribute, in: old),
+                let after = EntryDecoder.shownValue(of: attribute, in: new), before != after
             else { continue }
             await LDAPProxy.$authorizationID.withValue(nil) {
                 await follow(membership.attribute, from: before, to: after, in: groups, dn: new.dn)
@@ -22,12 +22,14 @@ extension LDAPResourceStore {
         let found: LDAPSearchResult
         do {
             // memberUid compares case-exactly; a member written as `JDoe` is still this user.
-            found = try await pool.search(base: groups.baseDN, scope: groups.scope == .one ? .oneLevel : .subtree,
-                                          filter: .and([.extensible(attribute, rule: "caseIgnoreIA5Match", Array(before.utf8))] + groups.selection),
-                                          attributes: [attribute])
+            found = try await pool.search(
+                base: groups.baseDN, scope: groups.scope == .one ? .oneLevel : .subtree,
+                filter: .and([.extensible(attribute, rule: "caseIgnoreIA5Match", Array(before.utf8))] + groups.selection),
+                attributes: [attribute])
         } catch let error as LDAPError {
-            logger.error("groups storing members by value could not follow a changed value",
-                         metadata: ["ldap.error": "\(error.logDescription)", "dn": "\(dn)"])
+            logger.error(
+                "groups storing members by value could not follow a changed value",
+                metadata: ["ldap.error": "\(error.logDescription)", "dn": "\(dn)"])
             return
         } catch {
             return
@@ -40,8 +42,9 @@ extension LDAPResourceStore {
             do {
                 _ = try await pool.withConnection { try await $0.modify(dn: group.dn, modifications) }
             } catch let error as LDAPError {
-                logger.error("a group storing members by value could not follow a changed value",
-                             metadata: ["ldap.error": "\(error.logDescription)", "group": "\(group.dn)", "dn": "\(dn)"])
+                logger.error(
+                    "a group storing members by value could not follow a changed value",
+                    metadata: ["ldap.error": "\(error.logDescription)", "group": "\(group.dn)", "dn": "\(dn)"])
             } catch {
                 continue
             }

@@ -7,11 +7,12 @@ import SCIMCore
 struct MembershipChange {
     let store: LDAPResourceStore
 
-    func apply(_ changes: PatchApplier.MemberChanges, to group: LDAPEntry, type: ResolvedResourceType,
-               mapped: ResourceMapping, condition: IfMatchCondition, projection: Projection) async throws -> StoredResource
-    {
+    func apply(
+        _ changes: PatchApplier.MemberChanges, to group: LDAPEntry, type: ResolvedResourceType,
+        mapped: ResourceMapping, condition: IfMatchCondition, projection: Projection
+    ) async throws -> StoredResource {
         guard let membership = mapped.membership,
-              let attribute = mapped.attributes.first(where: { $0.kind.name == .members })?.ldap
+            let attribute = mapped.attributes.first(where: { $0.kind.name == .members })?.ldap
         else { throw SCIMError.invalidPath("\(type.resourceType.name) has no members.") }
         if changes.replacedAll {
             // Not reached: replacing or clearing the whole list reads the members first (`needsCurrentMembers`,
@@ -21,9 +22,10 @@ struct MembershipChange {
         }
         let targets = try await store.references.targets(forIDs: changes.added + changes.removed)
         let modifications = try Self.modifications(changes, attribute: attribute, mapped: mapped, targets: targets)
-        let write = Write(dn: group.dn, attribute: attribute, placeholder: membership.placeholder,
-                          controls: try condition.controls(current: group)
-                              + [.postRead(await store.readAttributes(mapped, projection: projection))])
+        let write = Write(
+            dn: group.dn, attribute: attribute, placeholder: membership.placeholder,
+            controls: try condition.controls(current: group)
+                + [.postRead(await store.readAttributes(mapped, projection: projection))])
         do {
             store.groupCache.clear()
             defer { store.groupCache.clear() }
@@ -34,8 +36,9 @@ struct MembershipChange {
             if let entry = written?.controls.postRead {
                 return try await store.reader.decode(entry, type: type, mapped: mapped, known: [])
             }
-            let fresh = try await store.reader.find(id: group.string("entryUUID") ?? "", mapped: mapped,
-                                                    attributes: await store.readAttributes(mapped, projection: projection))
+            let fresh = try await store.reader.find(
+                id: group.string("entryUUID") ?? "", mapped: mapped,
+                attributes: await store.readAttributes(mapped, projection: projection))
             return try await store.reader.decode(fresh, type: type, mapped: mapped, known: [])
         } catch let error as LDAPError {
             throw store.translate(error, type.resourceType.name)
@@ -44,9 +47,10 @@ struct MembershipChange {
 
     /// The delete of the removed members and the add of the added ones, by DN or by stored value; an added id
     /// that is no resource is 400.
-    static func modifications(_ changes: PatchApplier.MemberChanges, attribute: String, mapped: ResourceMapping,
-                              targets: [String: ReferenceResolver.Target]) throws(SCIMError) -> [LDAPModification]
-    {
+    static func modifications(
+        _ changes: PatchApplier.MemberChanges, attribute: String, mapped: ResourceMapping,
+        targets: [String: ReferenceResolver.Target]
+    ) throws(SCIMError) -> [LDAPModification] {
         let byValue = ReferenceLookup.memberValues(mapped, targets: targets)
         func stored(_ id: String) -> String? { byValue.map { $0[id] } ?? targets[id]?.dn }
         for id in changes.added where stored(id) == nil {

@@ -36,8 +36,10 @@ struct NewEntryDefaults {
             guard let value = resource.value(at: path)?.stringValue, !value.isEmpty else {
                 throw SCIMError.invalidValue("\(ldap) is built from \(rest[rest.index(after: open)..<close]), which is missing")
             }
-            guard value != ".", value != "..", !value.contains("/"), !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
-                throw SCIMError.invalidValue("\(rest[rest.index(after: open)..<close]) cannot be used to build \(ldap): it must not contain / or control characters")
+            guard value != ".", value != "..", !value.contains("/"), !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+            else {
+                throw SCIMError.invalidValue(
+                    "\(rest[rest.index(after: open)..<close]) cannot be used to build \(ldap): it must not contain / or control characters")
             }
             result += value
             rest = rest[rest.index(after: close)...]
@@ -61,8 +63,9 @@ struct NumberAllocator {
                 throw SCIMError.invalidValue("the counter \(allocation.counter) holds no usable number in \(attribute)")
             }
             guard try await take(text, next: number + 1, attribute, allocation) else { continue }  // another writer took it
-            let taken = try await pool.search(base: base, scope: .subtree, filter: .equal(ldap, String(number)),
-                                              attributes: ["1.1"], sizeLimit: 1)
+            let taken = try await pool.search(
+                base: base, scope: .subtree, filter: .equal(ldap, String(number)),
+                attributes: ["1.1"], sizeLimit: 1)
             if taken.entries.isEmpty { return String(number) }
             // In use: move the counter past the highest number in use (the ordering rule answers that).
             if let highest = try? await highestInUse(ldap, from: number, base: base), highest < Int.max, highest + 1 > number + 1 {

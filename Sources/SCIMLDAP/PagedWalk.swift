@@ -37,8 +37,9 @@ struct PagedWalk {
             repeat {
                 let page: LDAPSearchResult
                 do {
-                    page = try await connection.search(base: base, scope: scope, filter: filter, attributes: ["entryUUID"],
-                                                       controls: [.pagedResults(size: Self.pageSize, cookie: cookie)])
+                    page = try await connection.search(
+                        base: base, scope: scope, filter: filter, attributes: ["entryUUID"],
+                        controls: [.pagedResults(size: Self.pageSize, cookie: cookie)])
                 } catch {
                     // The server may still hold this connection's paged state: never reuse it.
                     connection.retire()

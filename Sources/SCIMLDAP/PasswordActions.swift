@@ -34,19 +34,23 @@ struct PasswordActions {
             try await store.pool.withConnection { connection in
                 switch method {
                 case .exop:
-                    _ = try await connection.passwordModify(user: entry.dn, newPassword: LDAPSecret(password),
-                                                            controls: [.passwordPolicy])
+                    _ = try await connection.passwordModify(
+                        user: entry.dn, newPassword: LDAPSecret(password),
+                        controls: [.passwordPolicy])
                     if !(reset + relock).isEmpty { _ = try await connection.modify(dn: entry.dn, reset + relock) }
                 case .modify, .hash:
-                    let (written, _) = PasswordWrites.applying(method, passwordType: attribute.ldap.lowercased(),
-                                                     to: [.replace(attribute.ldap, [password])])
+                    let (written, _) = PasswordWrites.applying(
+                        method, passwordType: attribute.ldap.lowercased(),
+                        to: [.replace(attribute.ldap, [password])])
                     _ = try await connection.modify(dn: entry.dn, written + reset, controls: [.passwordPolicy])
                     if !relock.isEmpty { _ = try await connection.modify(dn: entry.dn, relock) }
                 }
             }
         } catch let error as LDAPError {
             if error.controls.passwordPolicy?.failure == .mustSupplyOldPassword {
-                throw SCIMError.forbidden("The password policy requires the current password for every change (pwdSafeModify): the directory refuses a reset by this gateway; the user changes it on /Me/password.")
+                throw SCIMError.forbidden(
+                    "The password policy requires the current password for every change (pwdSafeModify): the directory refuses a reset by this gateway; the user changes it on /Me/password."
+                )
             }
             throw store.translate(error, type.resourceType.name)
         }
@@ -61,8 +65,9 @@ struct PasswordActions {
             // As the user (proxied authorization): the policy sees the user's own change, pwdSafeModify included.
             try await LDAPProxy.$authorizationID.withValue("dn:" + entry.dn) {
                 _ = try await store.pool.withConnection { connection in
-                    try await connection.passwordModify(user: entry.dn, oldPassword: LDAPSecret(currentPassword),
-                                                        newPassword: LDAPSecret(newPassword), controls: [.passwordPolicy])
+                    try await connection.passwordModify(
+                        user: entry.dn, oldPassword: LDAPSecret(currentPassword),
+                        newPassword: LDAPSecret(newPassword), controls: [.passwordPolicy])
                 }
             }
         } catch let error as LDAPError {

@@ -32,11 +32,13 @@ struct PasswordPolicy: Sendable, Equatable {
     var maxIdle = 0
 
     /// The attributes read from a policy entry.
-    static let attributes = ["entryUUID", "cn", "objectClass", "pwdMinAge", "pwdMaxAge", "pwdInHistory", "pwdCheckQuality",
-                             "pwdMinLength", "pwdMaxLength", "pwdExpireWarning", "pwdGraceAuthNLimit", "pwdGraceExpiry",
-                             "pwdLockout", "pwdLockoutDuration", "pwdMaxFailure", "pwdFailureCountInterval",
-                             "pwdMustChange", "pwdAllowUserChange", "pwdSafeModify", "pwdMinDelay", "pwdMaxDelay",
-                             "pwdMaxIdle", "pwdAttribute", "entryCSN", "createTimestamp", "modifyTimestamp"]
+    static let attributes = [
+        "entryUUID", "cn", "objectClass", "pwdMinAge", "pwdMaxAge", "pwdInHistory", "pwdCheckQuality",
+        "pwdMinLength", "pwdMaxLength", "pwdExpireWarning", "pwdGraceAuthNLimit", "pwdGraceExpiry",
+        "pwdLockout", "pwdLockoutDuration", "pwdMaxFailure", "pwdFailureCountInterval",
+        "pwdMustChange", "pwdAllowUserChange", "pwdSafeModify", "pwdMinDelay", "pwdMaxDelay",
+        "pwdMaxIdle", "pwdAttribute", "entryCSN", "createTimestamp", "modifyTimestamp",
+    ]
 
     init(dn: String) { self.dn = dn }
 

@@ -47,8 +47,9 @@ final class PasswordPolicyCache: Sendable {
         let now = ContinuousClock.now
         if let cached = state.withLock({ $0.all }), cached.expires > now { return cached.policies }
         let result = try await LDAPProxy.$authorizationID.withValue(nil) {
-            try await pool.search(base: base, scope: .subtree, filter: .equal("objectClass", "pwdPolicy"),
-                                  attributes: PasswordPolicy.attributes)
+            try await pool.search(
+                base: base, scope: .subtree, filter: .equal("objectClass", "pwdPolicy"),
+                attributes: PasswordPolicy.attributes)
         }
         let policies = result.entries.compactMap(PasswordPolicy.init).sorted { $0.dn.lowercased() < $1.dn.lowercased() }
         state.withLock { state in

@@ -27,6 +27,8 @@ public enum PasswordStateAttributes {
     public static let schema = "urn:scim-gateway:params:scim:schemas:extension:ppolicy:2.0:User"
     public static let attribute = "passwordState"
     /// Operational attributes of a user entry (slapd's ppolicy overlay maintains them).
-    public static let read = ["pwdChangedTime", "pwdReset", "pwdFailureTime", "pwdAccountLockedTime", "pwdGraceUseTime",
-                              "pwdPolicySubentry"]
+    public static let read = [
+        "pwdChangedTime", "pwdReset", "pwdFailureTime", "pwdAccountLockedTime", "pwdGraceUseTime",
+        "pwdPolicySubentry",
+    ]
 }

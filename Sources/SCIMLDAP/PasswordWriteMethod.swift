@@ -46,8 +46,10 @@ public struct PasswordWriteEvidence: Sendable, Hashable {
     /// The frontend's `olcPasswordHash` is `{CLEARTEXT}`: the directory itself stores passwords as sent.
     public var directoryHashIsCleartext = false
 
-    public init(supportsPasswordModify: Bool = false, configReadable: Bool = false, ppolicyHashesCleartext: Bool = false,
-                directoryHashIsCleartext: Bool = false) {
+    public init(
+        supportsPasswordModify: Bool = false, configReadable: Bool = false, ppolicyHashesCleartext: Bool = false,
+        directoryHashIsCleartext: Bool = false
+    ) {
         self.supportsPasswordModify = supportsPasswordModify
         self.configReadable = configReadable
         self.ppolicyHashesCleartext = ppolicyHashesCleartext
@@ -57,7 +59,8 @@ public struct PasswordWriteEvidence: Sendable, Hashable {
 
 /// Picks the password write method from the setting and the evidence, or refuses with a message naming the options.
 public enum PasswordWriteDecision {
-    static let options = "set ldap.passwordWrite to `modify` (the directory hashes: slapd ppolicy with "
+    static let options =
+        "set ldap.passwordWrite to `modify` (the directory hashes: slapd ppolicy with "
         + "olcPPolicyHashCleartext: TRUE), `exop` (Password Modify, RFC 3062) or `hash` (the gateway writes {SSHA})"
 
     /// `attribute`: the LDAP attribute the mapping stores passwords in (slapd's Password Modify writes only
@@ -72,35 +75,40 @@ public enum PasswordWriteDecision {
             return .hash
         case .fixed(.exop):
             guard isUserPassword else {
-                throw PasswordWriteRefusal("ldap.passwordWrite is exop, but the mapping stores passwords in \(attribute); "
-                    + "Password Modify writes only userPassword: use `hash`")
+                throw PasswordWriteRefusal(
+                    "ldap.passwordWrite is exop, but the mapping stores passwords in \(attribute); "
+                        + "Password Modify writes only userPassword: use `hash`")
             }
             guard evidence.supportsPasswordModify else {
-                throw PasswordWriteRefusal("ldap.passwordWrite is exop, but the directory does not offer Password Modify "
-                    + "(1.3.6.1.4.1.4203.1.11.1 is not in the root DSE's supportedExtension); " + options)
+                throw PasswordWriteRefusal(
+                    "ldap.passwordWrite is exop, but the directory does not offer Password Modify "
+                        + "(1.3.6.1.4.1.4203.1.11.1 is not in the root DSE's supportedExtension); " + options)
             }
             guard directoryHashes else {
-                throw PasswordWriteRefusal("the directory's olcPasswordHash is {CLEARTEXT}: Password Modify would store "
-                    + "passwords as sent; use `hash` or configure a hashing scheme")
+                throw PasswordWriteRefusal(
+                    "the directory's olcPasswordHash is {CLEARTEXT}: Password Modify would store "
+                        + "passwords as sent; use `hash` or configure a hashing scheme")
             }
             return .exop
         case .fixed(.modify):
             // The administrator vouches for the directory's hashing; refused only when its config shows otherwise.
             if evidence.configReadable, !(isUserPassword && evidence.ppolicyHashesCleartext && directoryHashes) {
-                throw PasswordWriteRefusal("ldap.passwordWrite is modify, but the directory's configuration shows no "
-                    + "ppolicy overlay hashing \(attribute) (olcPPolicyHashCleartext: TRUE), so passwords would be stored "
-                    + "as sent; " + options)
+                throw PasswordWriteRefusal(
+                    "ldap.passwordWrite is modify, but the directory's configuration shows no "
+                        + "ppolicy overlay hashing \(attribute) (olcPPolicyHashCleartext: TRUE), so passwords would be stored "
+                        + "as sent; " + options)
             }
             return .modify
         case .auto:
             if isUserPassword, evidence.configReadable, evidence.ppolicyHashesCleartext, directoryHashes { return .modify }
             if isUserPassword, evidence.supportsPasswordModify, directoryHashes { return .exop }
-            let why = !isUserPassword
+            let why =
+                !isUserPassword
                 ? "the mapping stores passwords in \(attribute), which neither ppolicy nor Password Modify hashes"
                 : !directoryHashes
-                ? "the directory's olcPasswordHash is {CLEARTEXT}"
-                : "the directory offers no Password Modify operation and its configuration (cn=config) is not readable to "
-                    + "prove that ppolicy hashes passwords"
+                    ? "the directory's olcPasswordHash is {CLEARTEXT}"
+                    : "the directory offers no Password Modify operation and its configuration (cn=config) is not readable to "
+                        + "prove that ppolicy hashes passwords"
             throw PasswordWriteRefusal("refusing to start: a password could be stored in clear text (\(why)); " + options)
         }
     }

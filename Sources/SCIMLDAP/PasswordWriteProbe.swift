@@ -10,8 +10,10 @@ enum PasswordWriteProbe {
         var evidence = PasswordWriteEvidence()
         let root = try await pool.search(base: "", scope: .base, attributes: ["supportedExtension"])
         evidence.supportsPasswordModify = root.entries.first?.strings("supportedExtension").contains(passwordModifyOID) ?? false
-        guard let databases = try? await pool.search(base: "cn=config", scope: .oneLevel,
-                                                     filter: .present("olcDatabase"), attributes: ["olcSuffix", "olcPasswordHash"])
+        guard
+            let databases = try? await pool.search(
+                base: "cn=config", scope: .oneLevel,
+                filter: .present("olcDatabase"), attributes: ["olcSuffix", "olcPasswordHash"])
         else { return evidence }
         let base = try? DistinguishedName(baseDN)
         let frontend = databases.entries.first { $0.dn.lowercased().hasPrefix("olcdatabase={-1}frontend,") }
@@ -26,8 +28,9 @@ enum PasswordWriteProbe {
         let scheme = frontend?.strings("olcPasswordHash").first ?? "{SSHA}"
         evidence.directoryHashIsCleartext = scheme.uppercased().hasPrefix("{CLEARTEXT}")
         for database in [holding, frontend].compactMap({ $0 }) {
-            let overlays = try? await pool.search(base: database.dn, scope: .oneLevel, filter: .equal("objectClass", "olcPPolicyConfig"),
-                                                  attributes: ["olcPPolicyHashCleartext"])
+            let overlays = try? await pool.search(
+                base: database.dn, scope: .oneLevel, filter: .equal("objectClass", "olcPPolicyConfig"),
+                attributes: ["olcPPolicyHashCleartext"])
             if overlays?.entries.contains(where: { $0.string("olcPPolicyHashCleartext")?.uppercased() == "TRUE" }) == true {
                 evidence.ppolicyHashesCleartext = true
             }

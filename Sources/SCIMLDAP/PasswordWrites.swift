@@ -33,7 +33,9 @@ struct PasswordWrites {
             return try await method(typeName, mapped) ?? .modify
         } catch let refusal as PasswordWriteRefusal {
             store.logger.error("password not written", metadata: ["reason": "\(refusal.description)"])
-            throw SCIMError.unavailable("The directory offers no safe way to store passwords (they are never stored in clear text); the gateway's log names what to configure.")
+            throw SCIMError.unavailable(
+                "The directory offers no safe way to store passwords (they are never stored in clear text); the gateway's log names what to configure."
+            )
         } catch let error as LDAPError {
             throw store.translate(error, "directory")
         }
@@ -82,17 +84,19 @@ struct PasswordWrites {
     /// password is handled like the single-modify case (checked by a bind on the entry as it was, then written
     /// again without the password).
     /// `relock`: applied after the password is set (see `relock(_:resource:current:removed:)`).
-    func set(_ pending: Pending, dn: String, on connection: LDAPConnection, relock: [LDAPModification] = [],
-                     undo: () async throws -> Void) async throws
-    {
+    func set(
+        _ pending: Pending, dn: String, on connection: LDAPConnection, relock: [LDAPModification] = [],
+        undo: () async throws -> Void
+    ) async throws {
         do {
             try await connection.passwordModify(user: dn, newPassword: pending.value, controls: [.passwordPolicy])
         } catch {
             do {
                 try await undo()
             } catch let failure {
-                store.logger.error("could not undo a write whose password the directory refused",
-                             metadata: ["dn": "\(dn)", "error": "\((failure as? LDAPError)?.logDescription ?? "\(failure)")"])
+                store.logger.error(
+                    "could not undo a write whose password the directory refused",
+                    metadata: ["dn": "\(dn)", "error": "\((failure as? LDAPError)?.logDescription ?? "\(failure)")"])
             }
             throw error
         }
@@ -106,7 +110,7 @@ struct PasswordWrites {
         -> [LDAPModification]
     {
         guard let active = mapped.attributes.first(where: { $0.kind.name == .active }), let settings = active.active,
-              !settings.isPlainAttribute
+            !settings.isPlainAttribute
         else { return [] }
         let inactive: Bool
         if let wanted = resource.value(at: active.path)?.boolValue {

@@ -40,7 +40,8 @@ struct PreparedWrite {
         var written: LDAPWriteResult?
         do {
             written = try await Self.modify(dn, modifications, controls: assertion + readBack, on: connection)
-        } catch let error as LDAPError where error.code == .attributeOrValueExists
+        } catch let error as LDAPError
+            where error.code == .attributeOrValueExists
             && modifications.first.map({ ModificationPlanner.type(of: $0.attribute) == "objectclass" && $0.operation == .add }) == true
         {
             // A concurrent write added the missing object class first: the rest still applies.
@@ -48,9 +49,11 @@ struct PreparedWrite {
             written = rest.isEmpty ? nil : try await connection.modify(dn: dn, rest, controls: assertion + readBack)
         }
         if let pending {
-            try await store.passwords.set(pending, dn: dn, on: connection, relock: relock, undo: {
-                try await Self.undo(modifications, current: current, dn: dn, on: connection)
-            })
+            try await store.passwords.set(
+                pending, dn: dn, on: connection, relock: relock,
+                undo: {
+                    try await Self.undo(modifications, current: current, dn: dn, on: connection)
+                })
             written = nil  // the version changed again: read the entry as it now is
         }
         return try await storedEntry(written, fallback: dn, connection: connection)
@@ -58,18 +61,21 @@ struct PreparedWrite {
 
     /// The rename, then the rest on the renamed entry; the rename is undone when the rest fails, so the write is
     /// all or nothing.
-    private func renaming(_ rdnChange: RDNChange, then modifications: [LDAPModification],
-                          pending: PasswordWrites.Pending?, on connection: LDAPConnection,
-                          store: LDAPResourceStore) async throws -> LDAPEntry
-    {
+    private func renaming(
+        _ rdnChange: RDNChange, then modifications: [LDAPModification],
+        pending: PasswordWrites.Pending?, on connection: LDAPConnection,
+        store: LDAPResourceStore
+    ) async throws -> LDAPEntry {
         _ = try await connection.rename(dn: current.dn, newRDN: rdnChange.newRDN, deleteOldRDN: true)
         let renamed = rdnChange.newDN
         do {
             let written = modifications.isEmpty ? nil : try await connection.modify(dn: renamed, modifications, controls: readBack)
             if let pending {
-                try await store.passwords.set(pending, dn: renamed, on: connection, relock: relock, undo: {
-                    try await Self.undo(modifications, current: rdnChange.renamed, dn: renamed, on: connection)
-                })
+                try await store.passwords.set(
+                    pending, dn: renamed, on: connection, relock: relock,
+                    undo: {
+                        try await Self.undo(modifications, current: rdnChange.renamed, dn: renamed, on: connection)
+                    })
                 return try await storedEntry(nil, fallback: renamed, connection: connection)
             }
             return try await storedEntry(written, fallback: renamed, connection: connection)
@@ -77,8 +83,9 @@ struct PreparedWrite {
             do {
                 _ = try await connection.rename(dn: renamed, newRDN: rdnChange.oldRDN, deleteOldRDN: !rdnChange.newValueExisted)
             } catch let undo {
-                store.logger.error("could not undo a rename after a failed modify",
-                                   metadata: ["dn": "\(renamed)", "ldap.error": "\(undo.logDescription)"])
+                store.logger.error(
+                    "could not undo a rename after a failed modify",
+                    metadata: ["dn": "\(renamed)", "ldap.error": "\(undo.logDescription)"])
             }
             throw error
         }
@@ -95,9 +102,10 @@ struct PreparedWrite {
     }
 
     /// A modify whose failure the caller tells apart by code (untyped throws, so it catches `as LDAPError`).
-    private static func modify(_ dn: String, _ modifications: [LDAPModification], controls: [LDAPRequestControl],
-                               on connection: LDAPConnection) async throws -> LDAPWriteResult
-    {
+    private static func modify(
+        _ dn: String, _ modifications: [LDAPModification], controls: [LDAPRequestControl],
+        on connection: LDAPConnection
+    ) async throws -> LDAPWriteResult {
         try await connection.modify(dn: dn, modifications, controls: controls)
     }
 

@@ -51,8 +51,9 @@ struct RDNChange {
             return LDAPEntry.Attribute(description: attribute.description, values: values)
         }
         let existed = replaced.contains { change in contains(current.values(change.key), change.new) }
-        return RDNChange(newRDN: newRDN.description, oldRDN: rdn.description, newDN: newDN,
-                         renamed: LDAPEntry(dn: newDN, attributes: attributes), replaced: replaced, newValueExisted: existed)
+        return RDNChange(
+            newRDN: newRDN.description, oldRDN: rdn.description, newDN: newDN,
+            renamed: LDAPEntry(dn: newDN, attributes: attributes), replaced: replaced, newValueExisted: existed)
     }
 
     /// The values of `type` (no options) after `modifications`.

@@ -50,8 +50,9 @@ final class ReadAttributeLists: Sendable {
             return rules.rules(for: type)?.operational ?? true
         }
         let hasMembers = mapped.attributes.contains { $0.kind.name == .members }
-        return Lists(all: ["*"] + operational,
-                     withoutMembers: hasMembers ? mapped.readAttributesWithoutMembers : ["*"] + operational)
+        return Lists(
+            all: ["*"] + operational,
+            withoutMembers: hasMembers ? mapped.readAttributesWithoutMembers : ["*"] + operational)
     }
 
     /// `attributes` with objectClass, unless `*` or the list already brings it (to check a selection on the entry).

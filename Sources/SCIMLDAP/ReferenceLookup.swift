@@ -8,8 +8,9 @@ struct ReferenceLookup {
     let store: LDAPResourceStore
 
     var resolver: ReferenceResolver {
-        ReferenceResolver(pool: store.pool,
-                          mappings: store.mapping.resourceTypes.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+        ReferenceResolver(
+            pool: store.pool,
+            mappings: store.mapping.resourceTypes.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
     }
 
     /// ids → targets (DN, display, stored member values); unknown ids are absent.
@@ -24,8 +25,10 @@ struct ReferenceLookup {
 
     /// DN → id (and display, type) for every manager/member DN in `entries`, in batched searches. `known`
     /// targets are taken as they are (no search).
-    func resolve(in entries: [LDAPEntry], mapped: ResourceMapping, known: [ReferenceResolver.Target],
-                 kinds: Set<AttributeMapping.Kind.Name> = [.reference, .members, .groups])
+    func resolve(
+        in entries: [LDAPEntry], mapped: ResourceMapping, known: [ReferenceResolver.Target],
+        kinds: Set<AttributeMapping.Kind.Name> = [.reference, .members, .groups]
+    )
         async throws -> [String: EntryDecoder.ResolvedReference]
     {
         var references = Self.known(known, mapped: mapped)
@@ -61,9 +64,10 @@ struct ReferenceLookup {
 
     /// The DNs and stored member values of `kinds` in `entries` that `references` does not hold (never the
     /// membership's placeholder).
-    static func unresolved(in entries: [LDAPEntry], mapped: ResourceMapping, kinds: Set<AttributeMapping.Kind.Name>,
-                           references: [String: EntryDecoder.ResolvedReference]) -> (dns: Set<String>, values: Set<String>)
-    {
+    static func unresolved(
+        in entries: [LDAPEntry], mapped: ResourceMapping, kinds: Set<AttributeMapping.Kind.Name>,
+        references: [String: EntryDecoder.ResolvedReference]
+    ) -> (dns: Set<String>, values: Set<String>) {
         let placeholder = mapped.membership?.placeholder.map(DistinguishedNameKey.key)
         let byValue = mapped.membership?.value != nil
         var dns: Set<String> = []

@@ -75,11 +75,13 @@ struct ReferenceResolver {
     {
         var out: [Target] = []
         for (name, mapping) in selected ?? mappings {
-            let display = mapping.attributes.first { $0.scim.caseInsensitiveEquals("displayName") }?.ldap
+            let display =
+                mapping.attributes.first { $0.scim.caseInsensitiveEquals("displayName") }?.ldap
                 ?? mapping.attributes.first { $0.scim.caseInsensitiveEquals("userName") }?.ldap
-            let result = try await pool.search(base: mapping.baseDN, scope: mapping.scope == .one ? .oneLevel : .subtree,
-                                               filter: .and([filter] + mapping.selection),
-                                               attributes: ["entryUUID"] + (display.map { [$0] } ?? []) + memberValueAttributes)
+            let result = try await pool.search(
+                base: mapping.baseDN, scope: mapping.scope == .one ? .oneLevel : .subtree,
+                filter: .and([filter] + mapping.selection),
+                attributes: ["entryUUID"] + (display.map { [$0] } ?? []) + memberValueAttributes)
             for entry in result.entries {
                 guard let id = entry.string("entryUUID") else { continue }
                 var target = Target(dn: entry.dn, id: id, display: display.flatMap { entry.string($0) }, resourceType: name)

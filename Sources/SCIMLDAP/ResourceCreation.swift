@@ -19,11 +19,12 @@ struct ResourceCreation {
         encoded.attributes = try await completed(encoded.attributes, resource: resource, mapped: mapped)
         var pending: PasswordWrites.Pending?
         if let password = mapped.attributes.first(where: { $0.kind.name == .password }),
-           encoded.attributes.contains(where: { ModificationPlanner.type(of: $0.0) == password.ldap.lowercased() })
+            encoded.attributes.contains(where: { ModificationPlanner.type(of: $0.0) == password.ldap.lowercased() })
         {
             let method = try await store.passwords.methodForWrite(type.resourceType.name, mapped)
-            (encoded.attributes, pending) = PasswordWrites.applying(method, passwordType: password.ldap.lowercased(),
-                                                                       to: encoded.attributes)
+            (encoded.attributes, pending) = PasswordWrites.applying(
+                method, passwordType: password.ldap.lowercased(),
+                to: encoded.attributes)
         }
         let readList = await store.readAttributes(mapped, projection: .all)
         var entry = try await add(encoded, mapped: mapped, controls: [.postRead(readList), .passwordPolicy], type: type)
@@ -32,9 +33,10 @@ struct ResourceCreation {
             let dn = entry.dn
             do {
                 entry = try await store.pool.withConnection { connection in
-                    try await store.passwords.set(pending, dn: dn, on: connection,
-                                                relock: PasswordWrites.relock(mapped, resource: resource, current: nil),
-                                                undo: { _ = try await connection.delete(dn: dn) })
+                    try await store.passwords.set(
+                        pending, dn: dn, on: connection,
+                        relock: PasswordWrites.relock(mapped, resource: resource, current: nil),
+                        undo: { _ = try await connection.delete(dn: dn) })
                     guard let reread = try await connection.search(base: dn, scope: .base, attributes: readList).entries.first
                     else { throw SCIMError.notFound() }
                     return reread
@@ -49,9 +51,10 @@ struct ResourceCreation {
     /// Adds the entry and returns it as the directory stored it (Post-Read). When another resource has the same
     /// RDN value (groups may share a displayName) and the mapping names `rdnCollision`, the RDN gains that
     /// attribute with a fresh unique value.
-    private func add(_ encoded: EntryEncoder.Encoded, mapped: ResourceMapping, controls: [LDAPRequestControl],
-                     type: ResolvedResourceType) async throws -> LDAPEntry
-    {
+    private func add(
+        _ encoded: EntryEncoder.Encoded, mapped: ResourceMapping, controls: [LDAPRequestControl],
+        type: ResolvedResourceType
+    ) async throws -> LDAPEntry {
         let rdn = "\(mapped.rdnAttribute)=\(DistinguishedName.escape(encoded.rdnValue))"
         let written: LDAPWriteResult
         do {

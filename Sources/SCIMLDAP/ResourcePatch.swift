@@ -8,15 +8,17 @@ import SCIMCore
 struct ResourcePatch {
     let store: LDAPResourceStore
 
-    func patch(id: String, request: PatchRequest, type: ResolvedResourceType, projection: Projection,
-               condition: IfMatchCondition, validator: ResourceValidator) async throws -> StoredResource
-    {
+    func patch(
+        id: String, request: PatchRequest, type: ResolvedResourceType, projection: Projection,
+        condition: IfMatchCondition, validator: ResourceValidator
+    ) async throws -> StoredResource {
         let mapped = try store.resourceMapping(type)
         let applier = PatchApplier(type: type, strictNoTarget: request.strictNoTarget)
         let withMembers = Self.readsMembers(request, applier: applier, mapped: mapped)
         let readProjection = withMembers ? Projection.all : Projection(excludedAttributes: ["members"])
-        let current = try await store.reader.find(id: id, mapped: mapped,
-                                                  attributes: await store.readAttributes(mapped, projection: readProjection) + ["objectClass"])
+        let current = try await store.reader.find(
+            id: id, mapped: mapped,
+            attributes: await store.readAttributes(mapped, projection: readProjection) + ["objectClass"])
         let currentResource = try await store.reader.decode(current, type: type, mapped: mapped, known: []).resource
         let result = try applier.apply(request, to: currentResource)
         if result.changesOtherAttributes || !result.memberChanges.isEmpty {
@@ -25,12 +27,14 @@ struct ResourcePatch {
             try condition.verify(current)
         }
         if !withMembers, !result.changesOtherAttributes {
-            return try await MembershipChange(store: store).apply(result.memberChanges, to: current, type: type, mapped: mapped,
-                                                                  condition: condition, projection: projection)
+            return try await MembershipChange(store: store).apply(
+                result.memberChanges, to: current, type: type, mapped: mapped,
+                condition: condition, projection: projection)
         }
         let validated = try store.storable(try validator.validate(result.resource), type: type)
-        return try await EntryUpdate(store: store).write(validated, over: current, type: type, mapped: mapped, condition: condition,
-                                                          source: .patch(membersRead: withMembers, removed: Self.removed(request)))
+        return try await EntryUpdate(store: store).write(
+            validated, over: current, type: type, mapped: mapped, condition: condition,
+            source: .patch(membersRead: withMembers, removed: Self.removed(request)))
     }
 
     /// True when the PATCH must read the group's members: it needs them to apply (a value filter, a replace), it

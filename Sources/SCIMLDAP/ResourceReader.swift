@@ -10,8 +10,9 @@ struct ResourceReader {
     func get(id: String, type: ResolvedResourceType, projection: Projection) async throws -> StoredResource {
         let mapped = try store.resourceMapping(type)
         let entry = try await find(id: id, mapped: mapped, attributes: await store.readAttributes(mapped, projection: projection))
-        return try await decode(Self.withoutUnresolvedGroups(entry, mapped: mapped, projection: projection), type: type,
-                                mapped: mapped, known: [])
+        return try await decode(
+            Self.withoutUnresolvedGroups(entry, mapped: mapped, projection: projection), type: type,
+            mapped: mapped, known: [])
     }
 
     /// The entry of `mapped` with this id, inside the client's subtree (404 otherwise).
@@ -25,14 +26,16 @@ struct ResourceReader {
             // lookup. A class it does not list by name (an OID, an alias) is left to the server's full filter.
             if let classes = mapped.selectionClasses {
                 let wanted = ReadAttributeLists.withObjectClass(attributes)
-                let found = try await store.pool.search(base: base, scope: scope, filter: .equal("entryUUID", id),
-                                                        attributes: wanted)
+                let found = try await store.pool.search(
+                    base: base, scope: scope, filter: .equal("entryUUID", id),
+                    attributes: wanted)
                 guard let entry = found.entries.first else { throw SCIMError.notFound("Resource \(id) not found.") }
                 if entry.listsObjectClasses(classes) { return entry }
             }
-            let result = try await store.pool.search(base: base, scope: scope,
-                                                     filter: .and([.equal("entryUUID", id)] + mapped.selection),
-                                                     attributes: attributes)
+            let result = try await store.pool.search(
+                base: base, scope: scope,
+                filter: .and([.equal("entryUUID", id)] + mapped.selection),
+                attributes: attributes)
             guard let entry = result.entries.first else { throw SCIMError.notFound("Resource \(id) not found.") }
             return entry
         } catch let error as LDAPError {
@@ -40,18 +43,22 @@ struct ResourceReader {
         }
     }
 
-    func decode(_ entry: LDAPEntry, type: ResolvedResourceType, mapped: ResourceMapping,
-                known: [ReferenceResolver.Target]) async throws -> StoredResource {
+    func decode(
+        _ entry: LDAPEntry, type: ResolvedResourceType, mapped: ResourceMapping,
+        known: [ReferenceResolver.Target]
+    ) async throws -> StoredResource {
         try await decode([entry], type: type, mapped: mapped, known: known)[0]
     }
 
     /// Decodes a page of entries with every reference (manager, members, groups) resolved in batched searches.
-    func decode(_ entries: [LDAPEntry], type: ResolvedResourceType, mapped: ResourceMapping,
-                known: [ReferenceResolver.Target]) async throws -> [StoredResource] {
+    func decode(
+        _ entries: [LDAPEntry], type: ResolvedResourceType, mapped: ResourceMapping,
+        known: [ReferenceResolver.Target]
+    ) async throws -> [StoredResource] {
         var decoder = EntryDecoder(mapping: mapped, type: type, baseURL: store.baseURL)
         var known = known
         if let groups = mapped.attributes.first(where: { $0.kind.name == .groups }),
-           let groupMapping = store.mapping.resourceTypes.values.first(where: { $0.membership != nil })
+            let groupMapping = store.mapping.resourceTypes.values.first(where: { $0.membership != nil })
         {
             let direct = entries.flatMap { $0.strings(groups.ldap) }
             if !direct.isEmpty {
@@ -83,8 +90,10 @@ struct ResourceReader {
     /// The resources of `type` with these ids that still match `extra`, rendered as `get` renders them with
     /// `projection`: one search per `batch` ids instead of one per resource, references resolved per batch. An id
     /// that is gone (or left the selection) is simply not in the result.
-    func render(ids: [String], type: ResolvedResourceType, matching extra: LDAPFilter?, projection: Projection,
-                batch: Int) async throws -> [StoredResource] {
+    func render(
+        ids: [String], type: ResolvedResourceType, matching extra: LDAPFilter?, projection: Projection,
+        batch: Int
+    ) async throws -> [StoredResource] {
         let mapped = try store.resourceMapping(type)
         let attributes = await store.readAttributes(mapped, projection: projection)
         let valid = ids.filter(UUIDSyntax.isValid)
@@ -94,9 +103,10 @@ struct ResourceReader {
             let wanted = LDAPFilter.or(chunk.map { .equal("entryUUID", Array($0.utf8)) })
             let found: LDAPSearchResult
             do {
-                found = try await store.pool.search(base: mapped.baseDN, scope: mapped.scope == .one ? .oneLevel : .subtree,
-                                                    filter: .and([store.identityFilter(mapped, extra: extra), wanted]),
-                                                    attributes: attributes, sizeLimit: chunk.count)
+                found = try await store.pool.search(
+                    base: mapped.baseDN, scope: mapped.scope == .one ? .oneLevel : .subtree,
+                    filter: .and([store.identityFilter(mapped, extra: extra), wanted]),
+                    attributes: attributes, sizeLimit: chunk.count)
             } catch let error as LDAPError {
                 throw store.translate(error, "resource")
             }
@@ -110,7 +120,7 @@ struct ResourceReader {
     /// resolved (a search per nesting level saved).
     static func withoutUnresolvedGroups(_ entry: LDAPEntry, mapped: ResourceMapping, projection: Projection) -> LDAPEntry {
         guard projection.excludedAttributes.contains(where: { $0.caseInsensitiveEquals("groups") }),
-              let groups = mapped.attributes.first(where: { $0.kind.name == .groups })
+            let groups = mapped.attributes.first(where: { $0.kind.name == .groups })
         else { return entry }
         return LDAPEntry(dn: entry.dn, attributes: entry.attributes.filter { !$0.type.caseInsensitiveEquals(groups.ldap) })
     }

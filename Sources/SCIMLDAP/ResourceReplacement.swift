@@ -11,13 +11,15 @@ struct ResourceReplacement {
     {
         let mapped = try store.resourceMapping(type)
         let resource = try store.storable(resource, type: type)
-        let current = try await store.reader.find(id: id, mapped: mapped,
-                                                  attributes: await store.readAttributes(mapped, projection: .all) + ["objectClass"])
+        let current = try await store.reader.find(
+            id: id, mapped: mapped,
+            attributes: await store.readAttributes(mapped, projection: .all) + ["objectClass"])
         if !ImmutableCheck.attributes(of: type).isEmpty {
             let currentResource = try await store.reader.decode(current, type: type, mapped: mapped, known: []).resource
             try ImmutableCheck.verify(current: currentResource, replacement: resource, type: type)
         }
-        return try await EntryUpdate(store: store).write(resource, over: current, type: type, mapped: mapped,
-                                                          condition: condition, source: .replacement)
+        return try await EntryUpdate(store: store).write(
+            resource, over: current, type: type, mapped: mapped,
+            condition: condition, source: .replacement)
     }
 }

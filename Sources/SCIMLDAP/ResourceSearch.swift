@@ -25,7 +25,7 @@ struct ResourceSearch {
             // Lookups (userName eq, externalId eq) match a handful of entries: an unsorted first page that fits in
             // one plain search needs neither sort nor VLV, and its total is exact because no size limit was hit.
             if request.sortBy == nil, request.startIndex == 1, count > 0, request.filter != nil,
-               let found = try await lookup(filter, base: base, scope: scope, mapped: mapped, attributes: attributes, count: count)
+                let found = try await lookup(filter, base: base, scope: scope, mapped: mapped, attributes: attributes, count: count)
             {
                 let resources = try await store.reader.decode(found, type: type, mapped: mapped, known: [])
                 return ResourcePage(resources: resources, totalResults: resources.count, startIndex: 1)
@@ -33,11 +33,13 @@ struct ResourceSearch {
             let result: (entries: [LDAPEntry], total: Int)
             switch strategy {
             case .sortedWindow:
-                result = try await sortedWindow(request, type: type, mapped: mapped, base: base, scope: scope,
-                                                filter: filter, attributes: attributes, count: count)
+                result = try await sortedWindow(
+                    request, type: type, mapped: mapped, base: base, scope: scope,
+                    filter: filter, attributes: attributes, count: count)
             case .pagedWalk:
-                result = try await pagedWindow(request, mapped: mapped, base: base, scope: scope, filter: filter,
-                                               attributes: attributes, count: count)
+                result = try await pagedWindow(
+                    request, mapped: mapped, base: base, scope: scope, filter: filter,
+                    attributes: attributes, count: count)
             }
             let entries = count == 0 ? [] : Array(result.entries.prefix(count))
             let resources = try await store.reader.decode(entries, type: type, mapped: mapped, known: [])
@@ -56,8 +58,9 @@ struct ResourceSearch {
             case .unavailableCriticalExtension:
                 // The directory stopped offering a control read at start-up (overlay removed): read them again.
                 store.directoryCapabilities.forget()
-                store.logger.warning("the directory refused a listing control it advertised; its capabilities are read again",
-                               metadata: ["ldap.error": "\(error.logDescription)"])
+                store.logger.warning(
+                    "the directory refused a listing control it advertised; its capabilities are read again",
+                    metadata: ["ldap.error": "\(error.logDescription)"])
             default:
                 store.logger.debug("LDAP operation failed", metadata: ["ldap.error": "\(error.logDescription)"])
             }
@@ -67,8 +70,10 @@ struct ResourceSearch {
 
     /// The page through server-side sort + VLV. Result 4 here means the directory's size limit is below the
     /// window (slapd's VLV count is exact, but the window's entries stop at the limit): never a short page or total.
-    private func sortedWindow(_ request: SearchRequest, type: ResolvedResourceType, mapped: ResourceMapping, base: String,
-                              scope: LDAPScope, filter: LDAPFilter, attributes: [String], count: Int) async throws
+    private func sortedWindow(
+        _ request: SearchRequest, type: ResolvedResourceType, mapped: ResourceMapping, base: String,
+        scope: LDAPScope, filter: LDAPFilter, attributes: [String], count: Int
+    ) async throws
         -> (entries: [LDAPEntry], total: Int)
     {
         let sortKey = try await sortKey(for: request, type: type, mapped: mapped)
@@ -81,8 +86,9 @@ struct ResourceSearch {
             // answer 51: this connection is closed after use instead of returning to the pool.
             connection.retire()
             do {
-                let found = try await connection.search(base: base, scope: scope, filter: .and([filter] + mapped.selection),
-                                                        attributes: attributes, controls: controls)
+                let found = try await connection.search(
+                    base: base, scope: scope, filter: .and([filter] + mapped.selection),
+                    attributes: attributes, controls: controls)
                 if found.sizeLimitExceeded {
                     throw LDAPError(code: .sizeLimitExceeded, diagnosticMessage: "size limit below the VLV window")
                 }
@@ -101,20 +107,24 @@ struct ResourceSearch {
 
     /// The page through a paged walk in the directory's order: the walk counts every match (exact total) and
     /// keeps the window's ids; the window's entries are then read by entryUUID.
-    private func pagedWindow(_ request: SearchRequest, mapped: ResourceMapping, base: String, scope: LDAPScope,
-                             filter: LDAPFilter, attributes: [String], count: Int) async throws
+    private func pagedWindow(
+        _ request: SearchRequest, mapped: ResourceMapping, base: String, scope: LDAPScope,
+        filter: LDAPFilter, attributes: [String], count: Int
+    ) async throws
         -> (entries: [LDAPEntry], total: Int)
     {
         // startIndex saturates at Int.max: keep the window's end representable.
         let first = min(max(request.startIndex, 1) - 1, Int.max - count)
-        let walked = try await PagedWalk(pool: store.pool).walk(base: base, scope: scope, filter: .and([filter] + mapped.selection),
-                                                          window: first..<(first + count))
+        let walked = try await PagedWalk(pool: store.pool).walk(
+            base: base, scope: scope, filter: .and([filter] + mapped.selection),
+            window: first..<(first + count))
         guard !walked.ids.isEmpty else { return ([], walked.counted) }
         var byID: [String: LDAPEntry] = [:]
         for batch in walked.ids.chunked(ReferenceResolver.batchSize) {
-            let found = try await store.pool.search(base: base, scope: scope,
-                                              filter: .and([.or(batch.map { .equal("entryUUID", $0) })] + mapped.selection),
-                                              attributes: attributes.contains("1.1") ? ["entryUUID"] : attributes)
+            let found = try await store.pool.search(
+                base: base, scope: scope,
+                filter: .and([.or(batch.map { .equal("entryUUID", $0) })] + mapped.selection),
+                attributes: attributes.contains("1.1") ? ["entryUUID"] : attributes)
             if found.sizeLimitExceeded { throw LDAPError(code: .sizeLimitExceeded, diagnosticMessage: "window read") }
             for entry in found.entries { if let id = entry.string("entryUUID") { byID[id.lowercased()] = entry } }
         }
@@ -127,8 +137,10 @@ struct ResourceSearch {
     /// entries found (slapd would otherwise read the class's whole index list for every lookup); the answer is
     /// kept only when it is complete (below the size limit) and every entry is of the selection, else the full
     /// filter is asked.
-    func lookup(_ filter: LDAPFilter, base: String, scope: LDAPScope, mapped: ResourceMapping, attributes: [String],
-                count: Int) async throws -> [LDAPEntry]? {
+    func lookup(
+        _ filter: LDAPFilter, base: String, scope: LDAPScope, mapped: ResourceMapping, attributes: [String],
+        count: Int
+    ) async throws -> [LDAPEntry]? {
         if let classes = mapped.selectionClasses {
             let wanted = ReadAttributeLists.withObjectClass(attributes)
             let found = try await store.pool.search(base: base, scope: scope, filter: filter, attributes: wanted, sizeLimit: count + 1)
@@ -136,8 +148,9 @@ struct ResourceSearch {
                 return found.entries
             }
         }
-        let found = try await store.pool.search(base: base, scope: scope, filter: .and([filter] + mapped.selection),
-                                          attributes: attributes, sizeLimit: count + 1)
+        let found = try await store.pool.search(
+            base: base, scope: scope, filter: .and([filter] + mapped.selection),
+            attributes: attributes, sizeLimit: count + 1)
         return !found.sizeLimitExceeded && found.entries.count <= count ? found.entries : nil
     }
 

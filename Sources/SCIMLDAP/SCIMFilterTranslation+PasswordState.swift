@@ -30,8 +30,10 @@ extension SCIMFilterTranslation {
         case "locked":
             guard let wanted = try flag() else { return .alwaysTrue }
             let locked = try perPolicy(label) { policy -> LDAPFilter in
-                let temporary = LDAPFilter.and([.present("pwdAccountLockedTime"),
-                                                .not(.equal("pwdAccountLockedTime", ActiveLock.permanentLock))])
+                let temporary = LDAPFilter.and([
+                    .present("pwdAccountLockedTime"),
+                    .not(.equal("pwdAccountLockedTime", ActiveLock.permanentLock)),
+                ])
                 guard let policy, policy.lockoutDuration > 0 else { return temporary }
                 let cutoff = GeneralizedTime.format(passwordStateNow.addingTimeInterval(-TimeInterval(policy.lockoutDuration)))
                 // Locked while pwdAccountLockedTime + duration is still ahead (the permanent value is year 0).
@@ -72,7 +74,8 @@ extension SCIMFilterTranslation {
         for policy in policies {
             let mine = LDAPFilter.equal("pwdPolicySubentry", policy.dn)
             named.append(mine)
-            let governed: LDAPFilter = DistinguishedNameKey.key(policy.dn) == defaultKey
+            let governed: LDAPFilter =
+                DistinguishedNameKey.key(policy.dn) == defaultKey
                 ? .or([mine, .not(.present("pwdPolicySubentry"))]) : mine
             terms.append(.and([governed, condition(policy)]))
         }

@@ -4,9 +4,10 @@ import SCIMCore
 /// Filters on `typed` attributes (classic directories): the type names the LDAP attributes, so
 /// `emails[type eq "work"].value eq "x"` is `(mail=x)` and `emails.value eq "x"` tries every type's attribute.
 extension SCIMFilterTranslation {
-    func typed(_ settings: AttributeMapping.Typed, sub: String?, _ op: CompareOp?, _ value: JSONValue?, type: String?,
-               label: String) throws(SCIMError) -> LDAPFilter
-    {
+    func typed(
+        _ settings: AttributeMapping.Typed, sub: String?, _ op: CompareOp?, _ value: JSONValue?, type: String?,
+        label: String
+    ) throws(SCIMError) -> LDAPFilter {
         let types = settings.types
         let sub = sub ?? "value"
         if sub.caseInsensitiveEquals("primary") {
@@ -53,7 +54,8 @@ extension SCIMFilterTranslation {
             case .present(let p) where !p.attribute.caseInsensitiveEquals("type"):
                 conditions.append((p.attribute, nil, nil))
             default:
-                throw SCIMError.invalidFilter("\(label)[\(inner)] cannot be evaluated exactly by the directory: use type eq and conditions joined by and.")
+                throw SCIMError.invalidFilter(
+                    "\(label)[\(inner)] cannot be evaluated exactly by the directory: use type eq and conditions joined by and.")
             }
         }
         if let type, settings.types[type] == nil { return .alwaysFalse }

@@ -28,7 +28,7 @@ struct SCIMFilterTranslation {
         case .compare(let path, _, let value):
             let top = parent ?? path.attribute
             guard let attribute = mappingFor(top: top, urn: parent == nil ? path.schemaURN : nil),
-                  [.members, .reference, .groups].contains(attribute.kind.name), let id = value.stringValue
+                [.members, .reference, .groups].contains(attribute.kind.name), let id = value.stringValue
             else { return [] }
             return [id]
         }
@@ -118,8 +118,9 @@ struct SCIMFilterTranslation {
             let matched: LDAPFilter = stored.map { .equal(attribute.ldap, $0) } ?? .alwaysFalse
             return op == .eq ? matched : .not(matched)
         case .tagged(let settings):
-            return try tagged(attribute, settings, sub: sub, op, value,
-                              options: TaggedValueOptions(type: nil, primary: false, index: nil), label: label)
+            return try tagged(
+                attribute, settings, sub: sub, op, value,
+                options: TaggedValueOptions(type: nil, primary: false, index: nil), label: label)
         case .typed(let settings):
             return try typed(settings, sub: sub, op, value, type: nil, label: label)
         }
@@ -184,7 +185,8 @@ struct SCIMFilterTranslation {
         let available = rules.rules(for: typeName)
         func need(_ rule: String?, _ what: String) throws(SCIMError) {
             guard rule != nil else {
-                throw SCIMError.invalidFilter("\(label) cannot be compared with \(what) by this directory (\(typeName) has no \(what) matching rule).")
+                throw SCIMError.invalidFilter(
+                    "\(label) cannot be compared with \(what) by this directory (\(typeName) has no \(what) matching rule).")
             }
         }
         guard let op, let text else { return .present(description) }
@@ -246,13 +248,16 @@ struct SCIMFilterTranslation {
         }
     }
 
-    private func taggedValuePath(_ attribute: AttributeMapping, _ settings: AttributeMapping.Tagged, _ inner: SCIMFilter,
-                                 label: String) throws(SCIMError) -> LDAPFilter
-    {
+    private func taggedValuePath(
+        _ attribute: AttributeMapping, _ settings: AttributeMapping.Tagged, _ inner: SCIMFilter,
+        label: String
+    ) throws(SCIMError) -> LDAPFilter {
         switch inner {
         case .or(let l, let r):
-            return .or([try taggedValuePath(attribute, settings, l, label: label),
-                        try taggedValuePath(attribute, settings, r, label: label)])
+            return .or([
+                try taggedValuePath(attribute, settings, l, label: label),
+                try taggedValuePath(attribute, settings, r, label: label),
+            ])
         default:
             break
         }
@@ -274,21 +279,25 @@ struct SCIMFilterTranslation {
             case .present(let p) where !p.attribute.caseInsensitiveEquals("type") && !p.attribute.caseInsensitiveEquals("primary"):
                 conditions.append((p.attribute, nil, nil))
             default:
-                throw SCIMError.invalidFilter("\(label)[\(inner)] cannot be evaluated exactly by the directory: use type eq, primary eq true and conditions on the value joined by and.")
+                throw SCIMError.invalidFilter(
+                    "\(label)[\(inner)] cannot be evaluated exactly by the directory: use type eq, primary eq true and conditions on the value joined by and."
+                )
             }
         }
         if conditions.isEmpty { conditions.append(("value", nil, nil)) }
         let parts = try conditions.map { condition throws(SCIMError) in
-            try tagged(attribute, settings, sub: condition.sub, condition.op, condition.value, options: options,
-                       label: "\(label).\(condition.sub)")
+            try tagged(
+                attribute, settings, sub: condition.sub, condition.op, condition.value, options: options,
+                label: "\(label).\(condition.sub)")
         }
         return parts.count == 1 ? parts[0] : .and(parts)
     }
 
     /// A condition on one sub-attribute of a tagged attribute, restricted to values carrying `options`.
-    private func tagged(_ attribute: AttributeMapping, _ settings: AttributeMapping.Tagged, sub: String?, _ op: CompareOp?,
-                        _ value: JSONValue?, options: TaggedValueOptions, label: String) throws(SCIMError) -> LDAPFilter
-    {
+    private func tagged(
+        _ attribute: AttributeMapping, _ settings: AttributeMapping.Tagged, sub: String?, _ op: CompareOp?,
+        _ value: JSONValue?, options: TaggedValueOptions, label: String
+    ) throws(SCIMError) -> LDAPFilter {
         let sub = sub ?? "value"
         if sub.caseInsensitiveEquals("type") || sub.caseInsensitiveEquals("primary") {
             // `emails.type eq "work"` outside brackets: some value carries the option.

@@ -23,7 +23,8 @@ enum SaltedSHA {
     /// True when `stored` is an {SSHA} value of `password` (tests).
     static func verify(_ password: String, against stored: String) -> Bool {
         guard stored.hasPrefix(prefix), let raw = Data(base64Encoded: String(stored.dropFirst(prefix.count))),
-              raw.count > 20 else { return false }
+            raw.count > 20
+        else { return false }
         return hash(password, salt: Array(raw.dropFirst(20))) == stored
     }
 }

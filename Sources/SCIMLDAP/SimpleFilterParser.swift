@@ -29,7 +29,8 @@ enum SimpleFilterParser {
         let attribute = String(inner[..<equals])
         let value = String(inner[inner.index(after: equals)...])
         // Only plain terms: a descriptor, then a value with no filter syntax in it.
-        let descriptor = !attribute.isEmpty && attribute.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ";" || $0 == ".") }
+        let descriptor =
+            !attribute.isEmpty && attribute.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == ";" || $0 == ".") }
         guard descriptor, !value.isEmpty, !value.contains(where: { "()\\".contains($0) }) else { return nil }
         if value == "*" { return .present(attribute) }
         guard !value.contains("*") else { return nil }

@@ -37,7 +37,8 @@ struct TaggedAttributeCodec {
         }
         var values: [(TaggedValueOptions, OrderedDictionary<String, JSONValue>)] = plainValues + groups.map { ($0.key, $0.value) }
         if values.isEmpty { values = mirroredValues(entry) + mirroredSubAttributeValues(entry) }
-        return values
+        return
+            values
             .sorted { lhs, rhs in
                 // Values carry their position in the client's array; older entries fall back to primary, type.
                 if let left = lhs.0.index, let right = rhs.0.index, left != right { return left < right }
@@ -65,7 +66,8 @@ struct TaggedAttributeCodec {
         var out: [(TaggedValueOptions, OrderedDictionary<String, JSONValue>)] = []
         for (key, ldap) in mirror.sorted(by: { $0.key < $1.key }) {
             for (position, value) in entry.values(ldap).enumerated() {
-                let options = key == "primary"
+                let options =
+                    key == "primary"
                     ? TaggedValueOptions(type: nil, primary: position == 0, index: nil)
                     : TaggedValueOptions(type: key, primary: false, index: nil)
                 out.append((options, ["value": scimValue(value, sub: "value")]))
@@ -118,7 +120,7 @@ struct TaggedAttributeCodec {
                 out[options.description(for: display), default: []].append(Array(text.utf8))
             }
             if let text = value["value"]?.stringValue, let target = mirrorTarget(type: type, primary: primary),
-               mirrors[target] == nil, let bytes = try? ldapValue(text, sub: "value"), Self.fitsStandardSyntax(bytes)
+                mirrors[target] == nil, let bytes = try? ldapValue(text, sub: "value"), Self.fitsStandardSyntax(bytes)
             {
                 mirrors[target] = [bytes]
             }
@@ -131,8 +133,8 @@ struct TaggedAttributeCodec {
             }
         }
         if tagged.mirror?["primary"] != nil, let first = values.first?["value"]?.stringValue,
-           let target = tagged.mirror?["primary"], mirrors[target] == nil,
-           let bytes = try? ldapValue(first, sub: "value"), Self.fitsStandardSyntax(bytes)
+            let target = tagged.mirror?["primary"], mirrors[target] == nil,
+            let bytes = try? ldapValue(first, sub: "value"), Self.fitsStandardSyntax(bytes)
         {
             mirrors[target] = [bytes]
         }

@@ -107,8 +107,10 @@ enum PostalAddressSyntax {
 
     static func decode(_ value: String) -> String {
         value.split(separator: "$", omittingEmptySubsequences: false)
-            .map { $0.replacingOccurrences(of: "\\24", with: "$").replacingOccurrences(of: "\\5C", with: "\\")
-                .replacingOccurrences(of: "\\5c", with: "\\") }
+            .map {
+                $0.replacingOccurrences(of: "\\24", with: "$").replacingOccurrences(of: "\\5C", with: "\\")
+                    .replacingOccurrences(of: "\\5c", with: "\\")
+            }
             .joined(separator: "\n")
     }
 }

@@ -33,9 +33,10 @@ struct WritePlan {
     }
 
     /// Plans writing `resource` (encoded as `encoded`) over `current`, whose SCIM view encodes as `view`.
-    init(_ resource: JSONValue, encoded: EntryEncoder.Encoded, over current: LDAPEntry, view: EntryEncoder.Encoded,
-         mapped: ResourceMapping, source: Source = .replacement) throws(SCIMError)
-    {
+    init(
+        _ resource: JSONValue, encoded: EntryEncoder.Encoded, over current: LDAPEntry, view: EntryEncoder.Encoded,
+        mapped: ResourceMapping, source: Source = .replacement
+    ) throws(SCIMError) {
         let membersRead = source.membersRead
         let removed = source.removed
         var owned: Set<String> = []
@@ -73,10 +74,10 @@ struct WritePlan {
         planner.visible = VisibleValues.compute(current: current, view: view.attributes, dnValued: planner.dnValuedTypes)
         var desired = encoded.attributes
         if let membership = mapped.membership, let placeholder = membership.placeholder, membersRead,
-           let seen = planner.visible[ModificationPlanner.key(membership.attribute)],
-           seen.count < current.values(membership.attribute).count,
-           let index = desired.firstIndex(where: { $0.0.caseInsensitiveEquals(membership.attribute) }),
-           desired[index].1 == [Array(placeholder.utf8)], !current.values(membership.attribute).contains(Array(placeholder.utf8))
+            let seen = planner.visible[ModificationPlanner.key(membership.attribute)],
+            seen.count < current.values(membership.attribute).count,
+            let index = desired.firstIndex(where: { $0.0.caseInsensitiveEquals(membership.attribute) }),
+            desired[index].1 == [Array(placeholder.utf8)], !current.values(membership.attribute).contains(Array(placeholder.utf8))
         {
             // Members SCIM cannot see keep the group valid on their own: no placeholder beside them.
             desired[index].1 = []
@@ -110,13 +111,14 @@ struct WritePlan {
 
     /// Lower-cased LDAP types holding SCIM attributes with server uniqueness (userName, externalId).
     static func uniqueLDAPTypes(_ mapped: ResourceMapping, type: ResolvedResourceType) -> Set<String> {
-        Set(mapped.attributes.filter { attribute in
-            let path = attribute.path
-            guard path.subAttribute == nil else { return false }
-            let definition = type.attribute(named: path.attribute, schemaURN: path.schemaURN)?.attribute
-            return definition?.uniqueness != SCIMAttribute.Uniqueness.none
-                || path.attribute.caseInsensitiveEquals("externalId")
-        }.map { $0.ldap.lowercased() })
+        Set(
+            mapped.attributes.filter { attribute in
+                let path = attribute.path
+                guard path.subAttribute == nil else { return false }
+                let definition = type.attribute(named: path.attribute, schemaURN: path.schemaURN)?.attribute
+                return definition?.uniqueness != SCIMAttribute.Uniqueness.none
+                    || path.attribute.caseInsensitiveEquals("externalId")
+            }.map { $0.ldap.lowercased() })
     }
 
     /// Lock and marker changes for `active` (nil: the client removed it).

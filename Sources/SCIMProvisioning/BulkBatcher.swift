@@ -126,8 +126,9 @@ actor BulkBatcher {
                 if !refused {
                     refused = true
                     onRefused()
-                    logger.notice("provisioning: the target refused a Bulk request; creates are sent one POST each",
-                                  metadata: ["target": "\(target)", "error": "\(error)"])
+                    logger.notice(
+                        "provisioning: the target refused a Bulk request; creates are sent one POST each",
+                        metadata: ["target": "\(target)", "error": "\(error)"])
                 }
                 for item in batch { item.continuation.resume(returning: .sendAlone) }
             } else {
@@ -139,7 +140,8 @@ actor BulkBatcher {
         }
         let outcomes = Self.outcomes(of: answers)
         for item in batch {
-            let outcome = outcomes[item.bulkID]
+            let outcome =
+                outcomes[item.bulkID]
                 ?? .failed(TargetError(status: nil, detail: "the target's Bulk response has no answer for this operation"))
             item.continuation.resume(returning: outcome)
         }
@@ -159,7 +161,8 @@ actor BulkBatcher {
             let response = answer["response"]
             if (200..<300).contains(status) {
                 let location = answer["location"]?.stringValue
-                let id = response?["id"]?.stringValue
+                let id =
+                    response?["id"]?.stringValue
                     ?? location.flatMap { $0.split(separator: "/").last.map(String.init) }?.removingPercentEncoding
                 guard let id, !id.isEmpty else {
                     found[bulkID] = .failed(TargetError(status: status, detail: "the target created a resource without id"))
@@ -170,8 +173,10 @@ actor BulkBatcher {
                 found[bulkID] = .created(.object(created))
             } else {
                 let detail = response?["detail"]?.stringValue ?? "the operation failed"
-                found[bulkID] = .failed(TargetError(status: status, scimType: response?["scimType"]?.stringValue,
-                                                    detail: String(detail.prefix(500))))
+                found[bulkID] = .failed(
+                    TargetError(
+                        status: status, scimType: response?["scimType"]?.stringValue,
+                        detail: String(detail.prefix(500))))
             }
         }
         return found

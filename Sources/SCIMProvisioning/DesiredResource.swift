@@ -12,8 +12,10 @@ public struct DesiredResource: Sendable, Equatable {
     /// The resource as the target gets it: `filter` applied, `externalId` = `localID`, member values translated
     /// to target ids with `translate`; members with no counterpart on the target (not selected, not yet pushed)
     /// are left out and reported back as `unresolved`.
-    public static func make(from local: JSONValue, localID: String, attributes filter: AttributeFilter,
-                            translate: (String) -> String?) -> (DesiredResource, unresolved: [String]) {
+    public static func make(
+        from local: JSONValue, localID: String, attributes filter: AttributeFilter,
+        translate: (String) -> String?
+    ) -> (DesiredResource, unresolved: [String]) {
         var out: OrderedDictionary<String, JSONValue> = [:]
         var schemas: [JSONValue] = []
         for (key, value) in local.objectValue ?? [:] {
@@ -36,10 +38,12 @@ public struct DesiredResource: Sendable, Equatable {
         }
         out["externalId"] = .string(localID)
         let extensionsSent = Set(out.keys.filter { $0.hasPrefix("urn:") }.map { $0.lowercased() })
-        out.updateValue(.array(schemas.filter { urn in
-            guard let name = urn.stringValue else { return false }
-            return name.lowercased().contains(":core:") || extensionsSent.contains(name.lowercased())
-        }), forKey: "schemas", insertingAt: 0)
+        out.updateValue(
+            .array(
+                schemas.filter { urn in
+                    guard let name = urn.stringValue else { return false }
+                    return name.lowercased().contains(":core:") || extensionsSent.contains(name.lowercased())
+                }), forKey: "schemas", insertingAt: 0)
 
         var memberIDs: [String]?
         var unresolved: [String] = []

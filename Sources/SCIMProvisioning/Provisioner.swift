@@ -21,8 +21,10 @@ public struct Provisioner: Sendable {
     /// False only to play a crashed instance in tests: it stops without giving its lease up.
     public var releasesLease = true
 
-    public init(engine: ProvisioningEngine, holder: String, leaseDuration: Duration = .seconds(15), feedBase: String,
-                logger: Logger) {
+    public init(
+        engine: ProvisioningEngine, holder: String, leaseDuration: Duration = .seconds(15), feedBase: String,
+        logger: Logger
+    ) {
         self.engine = engine
         self.holder = holder
         self.leaseDuration = leaseDuration
@@ -145,9 +147,12 @@ public struct Provisioner: Sendable {
     private func reconcileNow() async -> Bool {
         do {
             let report = try await engine.reconcile()
-            logger.info("provisioning: reconciliation done", metadata: [
-                "target": "\(name)", "seconds": "\(String(format: "%.1f", report.seconds))",
-                "counts": "\(report.counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))"])
+            logger.info(
+                "provisioning: reconciliation done",
+                metadata: [
+                    "target": "\(name)", "seconds": "\(String(format: "%.1f", report.seconds))",
+                    "counts": "\(report.counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))",
+                ])
             return true
         } catch {
             logger.warning("provisioning: reconciliation failed; trying again", metadata: ["target": "\(name)", "error": "\(error)"])
@@ -164,8 +169,9 @@ public struct Provisioner: Sendable {
             }
         }
         let filter: LDAPFilter = filters.count == 1 ? filters[0] : .or(filters)
-        let feed = LDAPChangeFeed(configuration: engine.store.pool.configuration, base: feedBase, filter: filter,
-                                  attributes: ["objectClass"], cookie: saved, retryDelay: .seconds(1), logger: logger)
+        let feed = LDAPChangeFeed(
+            configuration: engine.store.pool.configuration, base: feedBase, filter: filter,
+            attributes: ["objectClass"], cookie: saved, retryDelay: .seconds(1), logger: logger)
         var present = Set<String>()
         var presentPhase = false
         var fullRefresh = saved == nil
@@ -270,8 +276,9 @@ public struct Provisioner: Sendable {
             if due.count > Self.reconcileAbove {
                 // Asked once a minute at most: the reconciliation retries itself while the target is away.
                 if reconciliationAsked.map({ ContinuousClock.now - $0 > .seconds(60) }) ?? true {
-                    logger.info("provisioning: many resources waiting; catching up with a reconciliation",
-                                metadata: ["target": "\(name)", "waiting": "\(due.count)"])
+                    logger.info(
+                        "provisioning: many resources waiting; catching up with a reconciliation",
+                        metadata: ["target": "\(name)", "waiting": "\(due.count)"])
                     reconcile.yield()
                     reconciliationAsked = .now
                 }

@@ -39,8 +39,9 @@ extension ProvisioningEngine {
         }
         knownCapabilities.withLock { $0 = found }
         if !found.patch {
-            logger.notice("provisioning: the target does not support PATCH (its ServiceProviderConfig): updates are sent as PUT",
-                          metadata: ["target": "\(settings.name)"])
+            logger.notice(
+                "provisioning: the target does not support PATCH (its ServiceProviderConfig): updates are sent as PUT",
+                metadata: ["target": "\(settings.name)"])
         }
         return found
     }

@@ -11,13 +11,19 @@ extension ProvisioningEngine {
         if let found = try await ours(type: type, localID: localID) { return found }
         for filter in Self.adoptionFilters(desired: desired, hasMembers: type.hasMembers) {
             if let found = try await first(type, filter, localID: localID) {
-                logger.debug("provisioning: adopting a resource found on the target", metadata: [
-                    "target": "\(settings.name)", "id": "\(localID)", "filter": "\(filter)"])
+                logger.debug(
+                    "provisioning: adopting a resource found on the target",
+                    metadata: [
+                        "target": "\(settings.name)", "id": "\(localID)", "filter": "\(filter)",
+                    ])
                 return found
             }
         }
-        logger.debug("provisioning: no counterpart on the target", metadata: [
-            "target": "\(settings.name)", "id": "\(localID)", "tried": "\(Self.adoptionFilters(desired: desired, hasMembers: type.hasMembers))"])
+        logger.debug(
+            "provisioning: no counterpart on the target",
+            metadata: [
+                "target": "\(settings.name)", "id": "\(localID)", "tried": "\(Self.adoptionFilters(desired: desired, hasMembers: type.hasMembers))",
+            ])
         return nil
     }
 

@@ -91,8 +91,12 @@ extension ProvisioningEngine {
                     let item = next.0
                     let known = next.1
                     group.addTask {
-                        (item.id, await self.sync(localID: item.id, typeName: item.type.name, force: true, hint: item.hint, dryRun: dryRun,
-                                                  known: known, bulk: bulk))
+                        (
+                            item.id,
+                            await self.sync(
+                                localID: item.id, typeName: item.type.name, force: true, hint: item.hint, dryRun: dryRun,
+                                known: known, bulk: bulk)
+                        )
                     }
                     return true
                 }
@@ -155,8 +159,9 @@ extension ProvisioningEngine {
     private func render(_ chunk: ArraySlice<WorkItem>, type: ProvisionedType, records: [String: ProvisioningRecord])
         async throws -> [(WorkItem, Known?)]
     {
-        let rendered: [StoredResource] = try await store.render(ids: chunk.map { $0.id }, type: type.resolved, matching: type.selection,
-                                                                projection: Self.rendering, batch: Self.renderBatch)
+        let rendered: [StoredResource] = try await store.render(
+            ids: chunk.map { $0.id }, type: type.resolved, matching: type.selection,
+            projection: Self.rendering, batch: Self.renderBatch)
         var byID: [String: StoredResource] = [:]
         for resource in rendered {
             if let id = resource.resource["id"]?.stringValue { byID[id] = resource }

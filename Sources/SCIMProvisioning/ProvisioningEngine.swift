@@ -77,8 +77,10 @@ public final class ProvisioningEngine: Sendable {
         case present(JSONValue)
     }
 
-    public init(settings: TargetSettings, store: LDAPResourceStore, state: ProvisioningStateStore, client: TargetClient,
-                types: [ProvisionedType], logger: Logger, metrics: ProvisioningMetrics = .disabled) {
+    public init(
+        settings: TargetSettings, store: LDAPResourceStore, state: ProvisioningStateStore, client: TargetClient,
+        types: [ProvisionedType], logger: Logger, metrics: ProvisioningMetrics = .disabled
+    ) {
         self.metrics = metrics
         self.settings = settings
         self.store = store
@@ -100,23 +102,30 @@ public final class ProvisioningEngine: Sendable {
     /// reconciliation already read, not read again per resource. `bulk`: a reconciliation's batcher, through which
     /// a create goes in a `/Bulk` request.
     @discardableResult
-    public func sync(localID: String, typeName: String?, force: Bool = false, hint: RemoteHint = .unknown,
-                     dryRun: Bool = false, known: Known? = nil) async -> Action {
+    public func sync(
+        localID: String, typeName: String?, force: Bool = false, hint: RemoteHint = .unknown,
+        dryRun: Bool = false, known: Known? = nil
+    ) async -> Action {
         await sync(localID: localID, typeName: typeName, force: force, hint: hint, dryRun: dryRun, known: known, bulk: nil)
     }
 
-    func sync(localID: String, typeName: String?, force: Bool, hint: RemoteHint, dryRun: Bool, known: Known?,
-              bulk: BulkBatcher?) async -> Action {
+    func sync(
+        localID: String, typeName: String?, force: Bool, hint: RemoteHint, dryRun: Bool, known: Known?,
+        bulk: BulkBatcher?
+    ) async -> Action {
         await locks.acquire(localID)
-        let action = await syncLocked(localID: localID, typeName: typeName, force: force, hint: hint, dryRun: dryRun, known: known,
-                                      depth: 0, bulk: bulk)
+        let action = await syncLocked(
+            localID: localID, typeName: typeName, force: force, hint: hint, dryRun: dryRun, known: known,
+            depth: 0, bulk: bulk)
         await locks.release(localID)
         if !dryRun { metrics.count(action) }
         return action
     }
 
-    private func syncLocked(localID: String, typeName: String?, force: Bool, hint: RemoteHint, dryRun: Bool,
-                            known: Known?, depth: Int, bulk: BulkBatcher? = nil) async -> Action {
+    private func syncLocked(
+        localID: String, typeName: String?, force: Bool, hint: RemoteHint, dryRun: Bool,
+        known: Known?, depth: Int, bulk: BulkBatcher? = nil
+    ) async -> Action {
         var record: ProvisioningRecord?
         var hint = hint
         var known = known
@@ -138,8 +147,9 @@ public final class ProvisioningEngine: Sendable {
                 try await defer_(record: record, localID: localID, type: type, error: "the target is unreachable (circuit open)")
                 return .skip("circuit open")
             }
-            let action = try await push(localID: localID, type: type, record: record, force: force, hint: hint, dryRun: dryRun, depth: depth,
-                                        known: known, bulk: bulk)
+            let action = try await push(
+                localID: localID, type: type, record: record, force: force, hint: hint, dryRun: dryRun, depth: depth,
+                known: known, bulk: bulk)
             if !dryRun, await circuit.succeeded() { recovered.withLock { $0 = true } }
             return action
         } catch let error as TargetError {
@@ -153,8 +163,10 @@ public final class ProvisioningEngine: Sendable {
         }
     }
 
-    private func push(localID: String, type: ProvisionedType, record: ProvisioningRecord?, force: Bool, hint: RemoteHint,
-                      dryRun: Bool, depth: Int, known: Known? = nil, bulk: BulkBatcher? = nil) async throws -> Action {
+    private func push(
+        localID: String, type: ProvisionedType, record: ProvisioningRecord?, force: Bool, hint: RemoteHint,
+        dryRun: Bool, depth: Int, known: Known? = nil, bulk: BulkBatcher? = nil
+    ) async throws -> Action {
         let found: LDAPResourceStore.Identity?
         if let resource = known?.resource {
             found = LDAPResourceStore.Identity(id: localID, version: resource.version)
@@ -184,8 +196,9 @@ public final class ProvisioningEngine: Sendable {
             local = resource
         } else {
             do {
-                local = try await store.get(id: localID, type: type.resolved, projection: Self.rendering,
-                                           context: StoreContext(logger: logger))
+                local = try await store.get(
+                    id: localID, type: type.resolved, projection: Self.rendering,
+                    context: StoreContext(logger: logger))
             } catch let error as SCIMError where error.status == 404 {
                 return .skip("gone while reading")
             }
@@ -224,14 +237,18 @@ public final class ProvisioningEngine: Sendable {
         remember(localID, remoteID)
         if busy > 0 {
             // Some members were being pushed by another worker: this group is pushed again in a moment.
-            try await state.save(ProvisioningRecord(localID: localID, resourceType: type.name, remoteID: remoteID,
-                                                    version: identity.version, status: .pending, lastAttempt: Date(),
-                                                    lastError: "\(busy) member(s) not on the target yet", nextAttempt: Date()),
-                                 exists: record != nil)
+            try await state.save(
+                ProvisioningRecord(
+                    localID: localID, resourceType: type.name, remoteID: remoteID,
+                    version: identity.version, status: .pending, lastAttempt: Date(),
+                    lastError: "\(busy) member(s) not on the target yet", nextAttempt: Date()),
+                exists: record != nil)
         } else {
-            try await state.save(ProvisioningRecord(localID: localID, resourceType: type.name, remoteID: remoteID,
-                                                    version: identity.version, status: .synced, lastAttempt: Date()),
-                                 exists: record != nil)
+            try await state.save(
+                ProvisioningRecord(
+                    localID: localID, resourceType: type.name, remoteID: remoteID,
+                    version: identity.version, status: .synced, lastAttempt: Date()),
+                exists: record != nil)
         }
         return action
     }
@@ -260,7 +277,7 @@ public final class ProvisioningEngine: Sendable {
             return created["id"]?.stringValue
         case .failure(let error):
             guard error.status == 409, let existing = try await ours(type: type, localID: localID),
-                  let id = existing["id"]?.stringValue
+                let id = existing["id"]?.stringValue
             else { throw error }
             _ = try await update(type: type, remoteID: id, remote: existing, desired: desired, dryRun: false)
             return id
@@ -289,8 +306,9 @@ public final class ProvisioningEngine: Sendable {
         if await updateMethod() == .put, !type.hasMembers || patchRefused {
             let covered: Bool = ResourceDiff.covers(remote, .object(desired.attributes.filter { $0.key != "schemas" }))
             let operations: [JSONValue] = ResourceDiff.operations(remote: remote, desired: desired, managed: type.managed)
-            let memberChanges: [[JSONValue]] = ResourceDiff.memberOperations(remote: ResourceDiff.memberIDs(of: remote),
-                                                                            desired: desired.memberIDs ?? [])
+            let memberChanges: [[JSONValue]] = ResourceDiff.memberOperations(
+                remote: ResourceDiff.memberIDs(of: remote),
+                desired: desired.memberIDs ?? [])
             let same = covered && operations.isEmpty && memberChanges.isEmpty
             if !same {
                 if !dryRun { _ = try await client.replace(path, desired.body) }
@@ -336,13 +354,15 @@ public final class ProvisioningEngine: Sendable {
     func desiredResource(_ local: JSONValue, localID: String, type: ProvisionedType, dryRun: Bool, depth: Int) async throws
         -> (DesiredResource, busy: Int)
     {
-        var (desired, unresolved) = DesiredResource.make(from: local, localID: localID, attributes: type.attributes,
-                                                         translate: knownRemoteID)
+        var (desired, unresolved) = DesiredResource.make(
+            from: local, localID: localID, attributes: type.attributes,
+            translate: knownRemoteID)
         guard !unresolved.isEmpty else { return (desired, 0) }
-        let memberTypes = Dictionary((local["members"]?.arrayValue ?? []).compactMap { member -> (String, String)? in
-            guard let value = member["value"]?.stringValue else { return nil }
-            return (value, member["type"]?.stringValue ?? "User")
-        }, uniquingKeysWith: { first, _ in first })
+        let memberTypes = Dictionary(
+            (local["members"]?.arrayValue ?? []).compactMap { member -> (String, String)? in
+                guard let value = member["value"]?.stringValue else { return nil }
+                return (value, member["type"]?.stringValue ?? "User")
+            }, uniquingKeysWith: { first, _ in first })
         var busy = 0
         for memberID in unresolved {
             if let record = try await state.record(memberID), let remoteID = record.remoteID {
@@ -355,8 +375,9 @@ public final class ProvisioningEngine: Sendable {
                 busy += 1
                 continue
             }
-            _ = await syncLocked(localID: memberID, typeName: memberType.name, force: true, hint: .unknown, dryRun: false,
-                                 known: nil, depth: depth + 1)
+            _ = await syncLocked(
+                localID: memberID, typeName: memberType.name, force: true, hint: .unknown, dryRun: false,
+                known: nil, depth: depth + 1)
             await locks.release(memberID)
         }
         (desired, _) = DesiredResource.make(from: local, localID: localID, attributes: type.attributes, translate: knownRemoteID)
@@ -380,8 +401,12 @@ public final class ProvisioningEngine: Sendable {
             next.status = .failed
             next.nextAttempt = nil
         }
-        logger.warning("provisioning failed", metadata: ["target": "\(settings.name)", "id": "\(localID)",
-                                                         "status": "\(next.status.rawValue)", "error": "\(error)"])
+        logger.warning(
+            "provisioning failed",
+            metadata: [
+                "target": "\(settings.name)", "id": "\(localID)",
+                "status": "\(next.status.rawValue)", "error": "\(error)",
+            ])
         do { try await state.save(next) } catch {
             logger.error("provisioning: cannot record a failure", metadata: ["target": "\(settings.name)", "error": "\(error)"])
         }

@@ -22,8 +22,9 @@ public final class ProvisioningMetrics: Sendable {
     public init(target: String, factory: any MetricsFactory) {
         var pushes: [String: Counter] = [:]
         for result in Self.results {
-            pushes[result] = Counter(label: "scim_gateway_provisioning_pushes_total", dimensions: [("target", target), ("result", result)],
-                                     factory: factory)
+            pushes[result] = Counter(
+                label: "scim_gateway_provisioning_pushes_total", dimensions: [("target", target), ("result", result)],
+                factory: factory)
         }
         self.pushes = pushes
         lag = Timer(label: "scim_gateway_provisioning_lag_seconds", dimensions: [("target", target)], factory: factory)

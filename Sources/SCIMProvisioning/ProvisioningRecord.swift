@@ -23,9 +23,11 @@ public struct ProvisioningRecord: Sendable, Equatable {
     public var failures: Int
     public var nextAttempt: Date?
 
-    public init(localID: String, resourceType: String, remoteID: String? = nil, version: String? = nil,
-                status: Status = .pending, lastAttempt: Date? = nil, lastError: String? = nil, failures: Int = 0,
-                nextAttempt: Date? = nil) {
+    public init(
+        localID: String, resourceType: String, remoteID: String? = nil, version: String? = nil,
+        status: Status = .pending, lastAttempt: Date? = nil, lastError: String? = nil, failures: Int = 0,
+        nextAttempt: Date? = nil
+    ) {
         self.localID = localID
         self.resourceType = resourceType
         self.remoteID = remoteID
@@ -50,17 +52,21 @@ public struct ProvisioningRecord: Sendable, Equatable {
         nextAttempt = entry.string("scimProvNextAttempt").flatMap(LDAPGeneralizedTime.date(from:))
     }
 
-    static let attributes = ["scimProvResourceId", "scimProvResourceType", "scimProvRemoteId", "scimProvVersion",
-                             "scimProvStatus", "scimProvLastAttempt", "scimProvLastError", "scimProvFailures",
-                             "scimProvNextAttempt"]
+    static let attributes = [
+        "scimProvResourceId", "scimProvResourceType", "scimProvRemoteId", "scimProvVersion",
+        "scimProvStatus", "scimProvLastAttempt", "scimProvLastError", "scimProvFailures",
+        "scimProvNextAttempt",
+    ]
 
     /// Every attribute with its values (empty: absent), for an add or a whole replace.
     var values: [(String, [String])] {
-        [("scimProvResourceType", [resourceType]), ("scimProvRemoteId", remoteID.map { [$0] } ?? []),
-         ("scimProvVersion", version.map { [$0] } ?? []), ("scimProvStatus", [status.rawValue]),
-         ("scimProvLastAttempt", lastAttempt.map { [LDAPGeneralizedTime.string(from: $0)] } ?? []),
-         ("scimProvLastError", lastError.map { [String($0.prefix(1000))] } ?? []),
-         ("scimProvFailures", [String(failures)]),
-         ("scimProvNextAttempt", nextAttempt.map { [LDAPGeneralizedTime.string(from: $0)] } ?? [])]
+        [
+            ("scimProvResourceType", [resourceType]), ("scimProvRemoteId", remoteID.map { [$0] } ?? []),
+            ("scimProvVersion", version.map { [$0] } ?? []), ("scimProvStatus", [status.rawValue]),
+            ("scimProvLastAttempt", lastAttempt.map { [LDAPGeneralizedTime.string(from: $0)] } ?? []),
+            ("scimProvLastError", lastError.map { [String($0.prefix(1000))] } ?? []),
+            ("scimProvFailures", [String(failures)]),
+            ("scimProvNextAttempt", nextAttempt.map { [LDAPGeneralizedTime.string(from: $0)] } ?? []),
+        ]
     }
 }

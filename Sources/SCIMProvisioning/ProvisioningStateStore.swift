@@ -73,8 +73,10 @@ public struct ProvisioningStateStore: Sendable {
 
     private func add(_ record: ProvisioningRecord) async throws {
         let dn = dn(record.localID)
-        var attributes: [(String, [[UInt8]])] = [("objectClass", [Array("scimProvisionedResource".utf8)]),
-                                                 ("scimProvResourceId", [Array(record.localID.utf8)])]
+        var attributes: [(String, [[UInt8]])] = [
+            ("objectClass", [Array("scimProvisionedResource".utf8)]),
+            ("scimProvResourceId", [Array(record.localID.utf8)]),
+        ]
         attributes += record.values.filter { !$0.1.isEmpty }.map { ($0.0, $0.1.map { Array($0.utf8) }) }
         do {
             _ = try await pool.withConnection { connection in try await connection.add(dn: dn, attributes: attributes, controls: []) }
@@ -98,8 +100,10 @@ public struct ProvisioningStateStore: Sendable {
         var out: [ProvisioningRecord] = []
         do {
             try await pool.withConnection { connection in
-                try await connection.searchAllPages(base: targetDN, scope: .oneLevel, filter: filter,
-                                                    attributes: ProvisioningRecord.attributes) { entries in
+                try await connection.searchAllPages(
+                    base: targetDN, scope: .oneLevel, filter: filter,
+                    attributes: ProvisioningRecord.attributes
+                ) { entries in
                     out += entries.compactMap(ProvisioningRecord.init(entry:))
                 }
             }
@@ -120,13 +124,18 @@ public struct ProvisioningStateStore: Sendable {
 
     public func targetState() async throws -> TargetState {
         do {
-            let entry = try await pool.search(base: targetDN, scope: .base,
-                                              attributes: ["scimProvCookie", "scimProvLeaseHolder", "scimProvLeaseExpires",
-                                                           "scimProvLastAttempt"]).entries.first
-            return TargetState(cookie: entry?.values("scimProvCookie").first,
-                               leaseHolder: entry?.string("scimProvLeaseHolder"),
-                               leaseExpires: entry?.string("scimProvLeaseExpires").flatMap(LDAPGeneralizedTime.date(from:)),
-                               lastAttempt: entry?.string("scimProvLastAttempt").flatMap(LDAPGeneralizedTime.date(from:)))
+            let entry = try await pool.search(
+                base: targetDN, scope: .base,
+                attributes: [
+                    "scimProvCookie", "scimProvLeaseHolder", "scimProvLeaseExpires",
+                    "scimProvLastAttempt",
+                ]
+            ).entries.first
+            return TargetState(
+                cookie: entry?.values("scimProvCookie").first,
+                leaseHolder: entry?.string("scimProvLeaseHolder"),
+                leaseExpires: entry?.string("scimProvLeaseExpires").flatMap(LDAPGeneralizedTime.date(from:)),
+                lastAttempt: entry?.string("scimProvLastAttempt").flatMap(LDAPGeneralizedTime.date(from:)))
         } catch let error as LDAPError where error.code == .noSuchObject {
             return TargetState()
         }
@@ -140,8 +149,10 @@ public struct ProvisioningStateStore: Sendable {
         if let current = state.leaseHolder, current != holder, let expires = state.leaseExpires, expires > now { return false }
         let assertion: LDAPFilter
         if let current = state.leaseHolder, let expires = state.leaseExpires {
-            assertion = .and([.equal("scimProvLeaseHolder", Array(current.utf8)),
-                              .equal("scimProvLeaseExpires", Array(LDAPGeneralizedTime.string(from: expires).utf8))])
+            assertion = .and([
+                .equal("scimProvLeaseHolder", Array(current.utf8)),
+                .equal("scimProvLeaseExpires", Array(LDAPGeneralizedTime.string(from: expires).utf8)),
+            ])
         } else if let current = state.leaseHolder {
             assertion = .equal("scimProvLeaseHolder", Array(current.utf8))
         } else {
@@ -150,9 +161,13 @@ public struct ProvisioningStateStore: Sendable {
         let until = now.addingTimeInterval(Double(duration.components.seconds))
         do {
             _ = try await pool.withConnection { connection in
-                try await connection.modify(dn: targetDN, [.replace("scimProvLeaseHolder", [holder]),
-                                                           .replace("scimProvLeaseExpires", [LDAPGeneralizedTime.string(from: until)])],
-                                            controls: [.assertion(assertion)])
+                try await connection.modify(
+                    dn: targetDN,
+                    [
+                        .replace("scimProvLeaseHolder", [holder]),
+                        .replace("scimProvLeaseExpires", [LDAPGeneralizedTime.string(from: until)]),
+                    ],
+                    controls: [.assertion(assertion)])
             }
             return true
         } catch let error as LDAPError where error.code == .assertionFailed {
@@ -164,8 +179,9 @@ public struct ProvisioningStateStore: Sendable {
     public func releaseLease(holder: String) async throws {
         do {
             _ = try await pool.withConnection { connection in
-                try await connection.modify(dn: targetDN, [.replace("scimProvLeaseHolder", []), .replace("scimProvLeaseExpires", [])],
-                                            controls: [.assertion(.equal("scimProvLeaseHolder", Array(holder.utf8)))])
+                try await connection.modify(
+                    dn: targetDN, [.replace("scimProvLeaseHolder", []), .replace("scimProvLeaseExpires", [])],
+                    controls: [.assertion(.equal("scimProvLeaseHolder", Array(holder.utf8)))])
             }
         } catch let error as LDAPError where error.code == .assertionFailed {}
     }
@@ -175,9 +191,13 @@ public struct ProvisioningStateStore: Sendable {
     public func saveCookie(_ cookie: [UInt8]?, holder: String, now: Date = Date()) async throws -> Bool {
         do {
             _ = try await pool.withConnection { connection in
-                try await connection.modify(dn: targetDN, [LDAPModification(.replace, "scimProvCookie", cookie.map { [$0] } ?? []),
-                                                           .replace("scimProvLastAttempt", [LDAPGeneralizedTime.string(from: now)])],
-                                            controls: [.assertion(.equal("scimProvLeaseHolder", Array(holder.utf8)))])
+                try await connection.modify(
+                    dn: targetDN,
+                    [
+                        LDAPModification(.replace, "scimProvCookie", cookie.map { [$0] } ?? []),
+                        .replace("scimProvLastAttempt", [LDAPGeneralizedTime.string(from: now)]),
+                    ],
+                    controls: [.assertion(.equal("scimProvLeaseHolder", Array(holder.utf8)))])
             }
             return true
         } catch let error as LDAPError where error.code == .assertionFailed {

@@ -77,9 +77,10 @@ public enum ResourceDiff {
             requests.append([op("add", path: "members", value: .array(values))])
         }
         for start in stride(from: 0, to: removed.count, by: chunk) {
-            requests.append(removed[start..<min(start + chunk, removed.count)].map {
-                op("remove", path: "members[value eq \(quoted($0))]")
-            })
+            requests.append(
+                removed[start..<min(start + chunk, removed.count)].map {
+                    op("remove", path: "members[value eq \(quoted($0))]")
+                })
         }
         return requests
     }
@@ -101,7 +102,9 @@ public enum ResourceDiff {
     }
 
     public static func patchBody(_ operations: [JSONValue]) -> JSONValue {
-        .object(["schemas": .array([.string("urn:ietf:params:scim:api:messages:2.0:PatchOp")]),
-                 "Operations": .array(operations)])
+        .object([
+            "schemas": .array([.string("urn:ietf:params:scim:api:messages:2.0:PatchOp")]),
+            "Operations": .array(operations),
+        ])
     }
 }

@@ -122,8 +122,10 @@ public final class TargetClient: Sendable {
     /// A Bulk request (RFC 7644 §3.7) of `operations`; the answers of its operations, in the target's order. Like
     /// a POST it is never repeated after a lost answer (only after 429/503, when nothing was processed).
     public func bulk(_ operations: [JSONValue]) async throws(TargetError) -> [JSONValue] {
-        let body: JSONValue = .object(["schemas": .array([.string("urn:ietf:params:scim:api:messages:2.0:BulkRequest")]),
-                                       "Operations": .array(operations)])
+        let body: JSONValue = .object([
+            "schemas": .array([.string("urn:ietf:params:scim:api:messages:2.0:BulkRequest")]),
+            "Operations": .array(operations),
+        ])
         guard let answer = try await send(.POST, "/Bulk", body: body), let results = answer["Operations"]?.arrayValue else {
             throw TargetError(status: 200, detail: "the target's Bulk response has no Operations")
         }
@@ -150,8 +152,11 @@ public final class TargetClient: Sendable {
                 attempt -= 1
             } catch let error where error.retryable && attempt < attempts && (Self.idempotent(method) || error.refusedUnprocessed) {
                 let delay = Backoff.delay(attempt: attempt, base: .milliseconds(200), cap: .seconds(10), retryAfter: error.retryAfter)
-                logger.debug("target request failed, retrying", metadata: [
-                    "target": "\(settings.name)", "method": "\(method.rawValue)", "error": "\(error)", "delay": "\(delay)"])
+                logger.debug(
+                    "target request failed, retrying",
+                    metadata: [
+                        "target": "\(settings.name)", "method": "\(method.rawValue)", "error": "\(error)", "delay": "\(delay)",
+                    ])
                 do { try await Task.sleep(for: delay) } catch { throw TargetError(status: nil, detail: "cancelled") }
             }
         }
@@ -191,9 +196,10 @@ public final class TargetClient: Sendable {
         var json: JSONValue?
         if bytes.readableBytes > 0 { json = try? JSONValue.parse(Data(buffer: bytes), maxDepth: 64, maxBytes: maxResponseBytes) }
         guard (200..<300).contains(status) else {
-            throw TargetError(status: status, scimType: json?["scimType"]?.stringValue,
-                              detail: String((json?["detail"]?.stringValue ?? response.status.reasonPhrase).prefix(500)),
-                              retryAfter: response.headers.first(name: "Retry-After").flatMap(Backoff.parseRetryAfter))
+            throw TargetError(
+                status: status, scimType: json?["scimType"]?.stringValue,
+                detail: String((json?["detail"]?.stringValue ?? response.status.reasonPhrase).prefix(500)),
+                retryAfter: response.headers.first(name: "Retry-After").flatMap(Backoff.parseRetryAfter))
         }
         return json
     }

@@ -59,12 +59,14 @@ public struct TargetSettings: Sendable, Hashable {
     /// Per-request timeout.
     public var requestTimeout: Duration
 
-    public init(name: String, baseURL: String, authentication: Authentication = .none, caFile: String? = nil,
-                resourceTypes: [String] = ["User", "Group"], selection: [String: LDAPFilter] = [:],
-                removal: Removal = .delete, update: UpdateMethod = .patch, attributes: [String: [String]]? = nil,
-                excludedAttributes: [String] = TargetSettings.defaultExcluded, concurrency: Int = 4,
-                requestsPerSecond: Double? = nil, reconcileInterval: Duration? = .seconds(3600),
-                requestTimeout: Duration = .seconds(30), bulk: Bool = true) {
+    public init(
+        name: String, baseURL: String, authentication: Authentication = .none, caFile: String? = nil,
+        resourceTypes: [String] = ["User", "Group"], selection: [String: LDAPFilter] = [:],
+        removal: Removal = .delete, update: UpdateMethod = .patch, attributes: [String: [String]]? = nil,
+        excludedAttributes: [String] = TargetSettings.defaultExcluded, concurrency: Int = 4,
+        requestsPerSecond: Double? = nil, reconcileInterval: Duration? = .seconds(3600),
+        requestTimeout: Duration = .seconds(30), bulk: Bool = true
+    ) {
         self.name = name
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.authentication = authentication
@@ -84,8 +86,10 @@ public struct TargetSettings: Sendable, Hashable {
 
     /// Never sent by default: secrets and what only the source directory can vouch for. The password-state
     /// extension is server-computed and never sent either.
-    public static let defaultExcluded = ["password", "x509Certificates", "groups",
-                                         "urn:scim-gateway:params:scim:schemas:extension:ppolicy:2.0:User"]
+    public static let defaultExcluded = [
+        "password", "x509Certificates", "groups",
+        "urn:scim-gateway:params:scim:schemas:extension:ppolicy:2.0:User",
+    ]
 
     /// Target names become part of a DN and of metric labels: letters, digits, `-`, `_` and `.` only.
     public static func isValidName(_ name: String) -> Bool {

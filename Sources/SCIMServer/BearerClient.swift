@@ -44,4 +44,3 @@ public struct BearerClient: Sendable {
         "sha256:" + SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 }
-

@@ -37,8 +37,9 @@ struct BulkController<Store: ResourceStore> {
         }
         guard let raw = body["Operations"]?.arrayValue else { throw SCIMError.invalidSyntax("Operations is required.") }
         guard raw.count <= configuration.bulkMaxOperations else {
-            throw SCIMError(status: 413, scimType: .tooMany,
-                            detail: "A bulk request holds at most \(configuration.bulkMaxOperations) operations.")
+            throw SCIMError(
+                status: 413, scimType: .tooMany,
+                detail: "A bulk request holds at most \(configuration.bulkMaxOperations) operations.")
         }
         let failOnErrors = body["failOnErrors"]?.int64Value.map { max(1, Int($0)) }
         var operations: [Operation] = []
@@ -52,8 +53,10 @@ struct BulkController<Store: ResourceStore> {
                 guard let bulkID, !bulkID.isEmpty else { throw SCIMError.invalidSyntax("Operation \(index + 1): POST needs a bulkId.") }
                 guard declared.insert(bulkID).inserted else { throw SCIMError.invalidSyntax("bulkId \(bulkID) is used twice.") }
             }
-            operations.append(Operation(index: index, method: method, bulkID: bulkID, version: item["version"]?.stringValue,
-                                        path: path, data: item["data"]))
+            operations.append(
+                Operation(
+                    index: index, method: method, bulkID: bulkID, version: item["version"]?.stringValue,
+                    path: path, data: item["data"]))
         }
 
         var ids: [String: String] = [:]  // bulkId → created id
@@ -74,7 +77,7 @@ struct BulkController<Store: ResourceStore> {
                 if resolvable {
                     // Only group members may wait (circular references); anything else runs once its targets exist.
                     if operation.method == "POST", let members = data?["members"]?.arrayValue,
-                       Self.bulkReferences(in: data.map { Self.removingMembers($0) }).isEmpty
+                        Self.bulkReferences(in: data.map { Self.removingMembers($0) }).isEmpty
                     {
                         postponeMembers = members.compactMap { Self.bulkID(in: $0["value"]) }
                         data = data.map { Self.keepingMembers($0) { Self.bulkID(in: $0["value"]) == nil } }
@@ -83,8 +86,10 @@ struct BulkController<Store: ResourceStore> {
                         continue
                     }
                 } else if !unresolved.isEmpty {
-                    results[operation.index] = Self.result(operation, error: .conflict(
-                        "Operation refers to bulkId \(unresolved.sorted().joined(separator: ", ")) that no POST in this request defines."),
+                    results[operation.index] = Self.result(
+                        operation,
+                        error: .conflict(
+                            "Operation refers to bulkId \(unresolved.sorted().joined(separator: ", ")) that no POST in this request defines."),
                         scimType: .invalidValue)
                     errors += 1
                     progress = true
@@ -106,18 +111,23 @@ struct BulkController<Store: ResourceStore> {
             queue = waiting
         }
         for operation in queue where results[operation.index] == nil && failOnErrors.map({ errors < $0 }) ?? true {
-            results[operation.index] = Self.result(operation, error: .conflict("Circular bulkId references that cannot be resolved."),
-                                                   scimType: .invalidValue)
+            results[operation.index] = Self.result(
+                operation, error: .conflict("Circular bulkId references that cannot be resolved."),
+                scimType: .invalidValue)
             errors += 1
         }
         for deferred in deferredMembers {
             let members = deferred.bulkIDs.compactMap { ids[$0] }
             do {
-                let patch = PatchRequest(operations: [.init(op: .add, path: try AttributePath(parsing: "members"),
-                                                            value: .array(members.map { .object(["value": .string($0)]) }))])
+                let patch = PatchRequest(operations: [
+                    .init(
+                        op: .add, path: try AttributePath(parsing: "members"),
+                        value: .array(members.map { .object(["value": .string($0)]) }))
+                ])
                 let stored = try await ResourceOperations(store: store, type: deferred.type, configuration: configuration)
-                    .patch(id: deferred.groupID, request: patch, projection: Projection(excludedAttributes: ["members"]),
-                           ifMatch: nil, context)
+                    .patch(
+                        id: deferred.groupID, request: patch, projection: Projection(excludedAttributes: ["members"]),
+                        ifMatch: nil, context)
                 if case .object(var object)? = results[deferred.index] {
                     object["version"] = .string(stored.etag)
                     results[deferred.index] = .object(object)
@@ -135,17 +145,20 @@ struct BulkController<Store: ResourceStore> {
     }
 
     /// Runs one operation through `body` and records it in the audit stream and the bulk metrics, success or failure.
-    private func audited(_ operation: Operation, _ context: SCIMRequestContext,
-                         _ body: () async throws -> (Int, StoredResource?, ResolvedResourceType?)) async throws
+    private func audited(
+        _ operation: Operation, _ context: SCIMRequestContext,
+        _ body: () async throws -> (Int, StoredResource?, ResolvedResourceType?)
+    ) async throws
         -> (Int, StoredResource?, ResolvedResourceType?)
     {
         let parts = operation.path.split(separator: "/").map(String.init)
         func record(_ status: Int, _ id: String?, _ scimType: String?) {
             configuration.metrics.recordBulkOperation(method: operation.method, status: status)
-            configuration.audit.record(.init(
-                requestID: context.requestID, client: context.clientName, actingUser: context.actingUserID,
-                operation: "bulk.\(operation.method.lowercased())", resourceType: parts.first, resourceID: id, status: status,
-                scimType: scimType, bulkIndex: operation.index + 1))
+            configuration.audit.record(
+                .init(
+                    requestID: context.requestID, client: context.clientName, actingUser: context.actingUserID,
+                    operation: "bulk.\(operation.method.lowercased())", resourceType: parts.first, resourceID: id, status: status,
+                    scimType: scimType, bulkIndex: operation.index + 1))
         }
         do {
             let result = try await body()
@@ -165,7 +178,7 @@ struct BulkController<Store: ResourceStore> {
     {
         let parts = operation.path.split(separator: "/").map(String.init)
         guard let endpoint = parts.first,
-              let type = types.first(where: { $0.resourceType.endpoint.trimmingCharacters(in: ["/"]).caseInsensitiveEquals(endpoint) })
+            let type = types.first(where: { $0.resourceType.endpoint.trimmingCharacters(in: ["/"]).caseInsensitiveEquals(endpoint) })
         else { throw SCIMError.invalidPath("Unknown path \(operation.path).") }
         let version = ETagHeaders.versions(operation.version)?.first.flatMap { $0 == "*" ? nil : $0 }
         let name = type.resourceType.name
@@ -247,8 +260,8 @@ struct BulkController<Store: ResourceStore> {
 
     static func keepingMembers(_ value: JSONValue, where keep: (JSONValue) -> Bool) -> JSONValue {
         guard case .object(var fields) = value,
-              let key = fields.keys.first(where: { $0.caseInsensitiveEquals("members") }),
-              let members = fields[key]?.arrayValue
+            let key = fields.keys.first(where: { $0.caseInsensitiveEquals("members") }),
+            let members = fields[key]?.arrayValue
         else { return value }
         fields[key] = .array(members.filter(keep))
         return .object(fields)

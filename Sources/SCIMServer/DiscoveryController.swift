@@ -30,7 +30,7 @@ struct DiscoveryController {
         group.get("ResourceTypes/:id") { _, context in
             let id = try context.parameters.require("id")
             guard servedTypes.contains(where: { $0.resourceType.id.caseInsensitiveEquals(id) }),
-                  let json = documents.resourceTypeJSON(id: id, baseURL: base)
+                let json = documents.resourceTypeJSON(id: id, baseURL: base)
             else { throw SCIMError.notFound("No resource type \(id).") }
             return SCIMResponse.json(json)
         }
@@ -40,7 +40,7 @@ struct DiscoveryController {
         group.get("Schemas/:id") { _, context in
             let id = try context.parameters.require("id")
             guard servedSchemaIDs.contains(where: { $0.caseInsensitiveEquals(id) }),
-                  let json = documents.schemaJSON(id: id, baseURL: base)
+                let json = documents.schemaJSON(id: id, baseURL: base)
             else { throw SCIMError.notFound("No schema \(id).") }
             return SCIMResponse.json(json)
         }
@@ -76,12 +76,14 @@ struct DiscoveryController {
             "changePassword": supported(true),
             "sort": supported(sort),
             "etag": supported(true),
-            "authenticationSchemes": .array([.object([
-                "type": .string("oauthbearertoken"),
-                "name": .string("Bearer token"),
-                "description": .string("Static bearer token per client (RFC 6750), configured as a SHA-256 hash."),
-                "primary": .bool(true),
-            ])]),
+            "authenticationSchemes": .array([
+                .object([
+                    "type": .string("oauthbearertoken"),
+                    "name": .string("Bearer token"),
+                    "description": .string("Static bearer token per client (RFC 6750), configured as a SHA-256 hash."),
+                    "primary": .bool(true),
+                ])
+            ]),
             "meta": .object([
                 "resourceType": .string("ServiceProviderConfig"),
                 "location": .string("\(base)/ServiceProviderConfig"),

@@ -7,8 +7,10 @@ import Synchronization
 struct EventLoopAffinityMiddleware: RouterMiddleware {
     typealias Context = SCIMRequestContext
 
-    func handle(_ request: Request, context: SCIMRequestContext,
-                next: (Request, SCIMRequestContext) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: SCIMRequestContext,
+        next: (Request, SCIMRequestContext) async throws -> Response
+    ) async throws -> Response {
         guard let loop = context.eventLoop else { return try await next(request, context) }
         return try await withTaskExecutorPreference(EventLoopExecutor.for(loop)) {
             try await next(request, context)

@@ -25,8 +25,9 @@ struct PasswordActionsController<Store: ResourceStore> {
                 throw SCIMError.invalidValue("mustChange is true or false.")
             }
             return try await users.audited("passwordReset", context, id: id) {
-                try await actions.resetPassword(id: id, type: users.type, password: password, mustChange: mustChange,
-                                           context: context.storeContext)
+                try await actions.resetPassword(
+                    id: id, type: users.type, password: password, mustChange: mustChange,
+                    context: context.storeContext)
                 return (Response(status: .noContent), nil)
             }
         }
@@ -49,8 +50,9 @@ struct PasswordActionsController<Store: ResourceStore> {
             let current = try Self.string(body, "currentPassword")
             let password = try Self.string(body, "password")
             return try await users.audited("passwordChange", context, id: id) {
-                try await actions.changeOwnPassword(id: id, type: users.type, currentPassword: current, newPassword: password,
-                                               context: context.storeContext)
+                try await actions.changeOwnPassword(
+                    id: id, type: users.type, currentPassword: current, newPassword: password,
+                    context: context.storeContext)
                 return (Response(status: .noContent), nil)
             }
         }

@@ -25,14 +25,20 @@ struct PasswordPoliciesController {
                 throw SCIMError.invalidFilter("\(type.resourceType.endpoint) takes no filter: the directory holds few policies; read them all.")
             }
             let projection = try projection(request)
-            let resources = try await store.passwordPolicies(type: type, context: context.storeContext).map { projection.apply(to: $0.resource, type: type) }
+            let resources = try await store.passwordPolicies(type: type, context: context.storeContext).map {
+                projection.apply(to: $0.resource, type: type)
+            }
             return SCIMResponse.json(ListResponse(resources: resources).json)
         }
         group.get(RouterPath("\(endpoint)/:id")) { request, context in
             try context.policy.authorize(.read, type: type.resourceType.name)
             let id = try context.parameters.require("id")
             let projection = try projection(request)
-            guard let found = try await store.passwordPolicies(type: type, context: context.storeContext).first(where: { $0.id?.caseInsensitiveEquals(id) == true }) else {
+            guard
+                let found = try await store.passwordPolicies(type: type, context: context.storeContext).first(where: {
+                    $0.id?.caseInsensitiveEquals(id) == true
+                })
+            else {
                 throw SCIMError.notFound("No password policy \(id).")
             }
             return SCIMResponse.json(projection.apply(to: found.resource, type: type), headers: [.eTag: found.etag])
@@ -40,8 +46,9 @@ struct PasswordPoliciesController {
     }
 
     private func projection(_ request: Request) throws -> Projection {
-        let projection = Projection(attributes: request.uri.queryParameters.get("attributes"),
-                                    excludedAttributes: request.uri.queryParameters.get("excludedAttributes"))
+        let projection = Projection(
+            attributes: request.uri.queryParameters.get("attributes"),
+            excludedAttributes: request.uri.queryParameters.get("excludedAttributes"))
         try projection.validate(against: type)
         return projection
     }

@@ -39,19 +39,25 @@ struct ResourceController<Store: ResourceStore> {
     var typeName: String { type.resourceType.name }
 
     /// Runs a write and records it in the audit stream, success or failure.
-    func audited(_ operation: String, _ context: SCIMRequestContext, id: String?,
-                 _ body: () async throws -> (Response, String?)) async throws -> Response {
+    func audited(
+        _ operation: String, _ context: SCIMRequestContext, id: String?,
+        _ body: () async throws -> (Response, String?)
+    ) async throws -> Response {
         do {
             let (response, createdID) = try await body()
-            configuration.audit.record(.init(requestID: context.requestID, client: context.clientName,
-                                             actingUser: context.actingUserID, operation: operation, resourceType: typeName,
-                                             resourceID: id ?? createdID, status: Int(response.status.code)))
+            configuration.audit.record(
+                .init(
+                    requestID: context.requestID, client: context.clientName,
+                    actingUser: context.actingUserID, operation: operation, resourceType: typeName,
+                    resourceID: id ?? createdID, status: Int(response.status.code)))
             return response
         } catch {
             let scim = error as? SCIMError
-            configuration.audit.record(.init(requestID: context.requestID, client: context.clientName,
-                                             actingUser: context.actingUserID, operation: operation, resourceType: typeName,
-                                             resourceID: id, status: scim?.status ?? 500, scimType: scim?.scimType?.rawValue))
+            configuration.audit.record(
+                .init(
+                    requestID: context.requestID, client: context.clientName,
+                    actingUser: context.actingUserID, operation: operation, resourceType: typeName,
+                    resourceID: id, status: scim?.status ?? 500, scimType: scim?.scimType?.rawValue))
             throw error
         }
     }
@@ -89,8 +95,9 @@ struct ResourceController<Store: ResourceStore> {
     private func respond(to search: SearchRequest, _ context: SCIMRequestContext) async throws -> Response {
         let (page, resolved) = try await operations.search(search, context)
         let resources = page.resources.map { resolved.projection.apply(to: $0.resource, type: type) }
-        let list = ListResponse(resources: resources, totalResults: page.totalResults, startIndex: page.startIndex,
-                                itemsPerPage: resources.count)
+        let list = ListResponse(
+            resources: resources, totalResults: page.totalResults, startIndex: page.startIndex,
+            itemsPerPage: resources.count)
         return SCIMResponse.json(list.json)
     }
 
@@ -131,7 +138,7 @@ struct ResourceController<Store: ResourceStore> {
         let projection = try projection(request)
         let stored = try await operations.get(id: id, projection: projection, context)
         if let wanted = ETagHeaders.versions(request.headers[.ifNoneMatch]),
-           wanted.contains("*") || wanted.contains(stored.version)
+            wanted.contains("*") || wanted.contains(stored.version)
         {
             return Response(status: .notModified, headers: [.eTag: stored.etag])
         }

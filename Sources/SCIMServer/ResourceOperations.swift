@@ -57,8 +57,9 @@ struct ResourceOperations<Store: ResourceStore>: Sendable {
         async throws -> StoredResource
     {
         try context.policy.checkWritable(patch, type: type)
-        let stored = try await store.patch(id: id, request: patch, type: type, projection: projection, ifMatch: ifMatch,
-                                           validator: validator, context: context.storeContext)
+        let stored = try await store.patch(
+            id: id, request: patch, type: type, projection: projection, ifMatch: ifMatch,
+            validator: validator, context: context.storeContext)
         context.logger.info("patched", metadata: ["resourceType": "\(typeName)", "id": "\(id)"])
         return stored
     }

@@ -57,8 +57,9 @@ struct RootSearchController<Store: ResourceStore> {
             let found = try await store.search(page, type: type, context: context.storeContext)
             resources += found.resources.map { resolved.projection.apply(to: $0.resource, type: type) }
         }
-        let list = ListResponse(resources: resources, totalResults: totals.reduce(0, +), startIndex: search.startIndex,
-                                itemsPerPage: resources.count)
+        let list = ListResponse(
+            resources: resources, totalResults: totals.reduce(0, +), startIndex: search.startIndex,
+            itemsPerPage: resources.count)
         return SCIMResponse.json(list.json)
     }
 }

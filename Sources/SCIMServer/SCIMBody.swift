@@ -20,8 +20,8 @@ enum SCIMBody {
         } catch is NIOTooManyBytesError {
             throw SCIMError.payloadTooLarge("The body exceeds \(configuration.maxBodyBytes) bytes.")
         }
-        return try JSONValue.parse(Data(buffer.readableBytesView), maxDepth: configuration.maxJSONDepth,
-                                   maxBytes: configuration.maxBodyBytes)
+        return try JSONValue.parse(
+            Data(buffer.readableBytesView), maxDepth: configuration.maxJSONDepth,
+            maxBytes: configuration.maxBodyBytes)
     }
 }
-

@@ -48,9 +48,11 @@ struct SCIMErrorMiddleware: RouterMiddleware {
         }
         response.headers[Self.requestIDHeader] = context.requestID
         // One line per request at debug (writes are logged at info by the controllers, and audited).
-        context.logger.debug("request", metadata: [
-            "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)",
-        ])
+        context.logger.debug(
+            "request",
+            metadata: [
+                "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)",
+            ])
         return response
     }
 

@@ -6,9 +6,10 @@ import SCIMCore
 
 /// Builds the gateway's router: SCIM endpoints under the base path, health endpoints, one error renderer.
 public enum SCIMRouter {
-    public static func build<Store: ResourceStore>(store: Store, registry: SchemaRegistry, servedTypes: [String],
-                                                   configuration: SCIMServerConfiguration) -> Router<SCIMRequestContext>
-    {
+    public static func build<Store: ResourceStore>(
+        store: Store, registry: SchemaRegistry, servedTypes: [String],
+        configuration: SCIMServerConfiguration
+    ) -> Router<SCIMRequestContext> {
         let router = Router(context: SCIMRequestContext.self)
         router.add(middleware: EventLoopAffinityMiddleware())
         configuration.metrics.prepare(clients: configuration.clients.map(\.name))
@@ -17,27 +18,31 @@ public enum SCIMRouter {
         let directory = UserDirectory(
             lookup: { attribute, value, logger in
                 guard let users = registry.resourceType(named: "User"),
-                      let path = try? AttributePath(parsing: attribute).resolved(against: users)
+                    let path = try? AttributePath(parsing: attribute).resolved(against: users)
                 else { return nil }
-                let search = SearchRequest(filter: .compare(path, .eq, .string(value)), projection: Projection(attributes: ["id"]),
-                                           count: 2)
+                let search = SearchRequest(
+                    filter: .compare(path, .eq, .string(value)), projection: Projection(attributes: ["id"]),
+                    count: 2)
                 let page = try await store.search(search, type: users, context: StoreContext(logger: logger))
                 return page.resources.count == 1 ? page.resources[0].id : nil
             },
             verifyPassword: (store as? any CredentialVerifier).flatMap { verifier in
                 guard let users = registry.resourceType(named: "User") else { return nil }
                 return { userName, password, logger in
-                    try await verifier.verifyPassword(userName: userName, password: password, type: users,
-                                                      context: StoreContext(logger: logger))
+                    try await verifier.verifyPassword(
+                        userName: userName, password: password, type: users,
+                        context: StoreContext(logger: logger))
                 }
             })
         let usersEndpoint = registry.resourceType(named: "User").map { String($0.resourceType.endpoint.trimmingPrefix("/")) } ?? "Users"
         var openPaths: Set<String> = ["/healthz", "/readyz", OIDCProfile.discoveryPath]
         if configuration.metricsEndpoint != nil { openPaths.insert("/metrics") }
-        router.add(middleware: AuthenticationMiddleware(clients: configuration.clients, users: configuration.users,
-                                                        directory: directory, limiter: RateLimiter(), openPaths: openPaths,
-                                                        basePath: configuration.basePath, metrics: configuration.metrics,
-                                                        usersURL: "\(configuration.publicBaseURL)/\(usersEndpoint)"))
+        router.add(
+            middleware: AuthenticationMiddleware(
+                clients: configuration.clients, users: configuration.users,
+                directory: directory, limiter: RateLimiter(), openPaths: openPaths,
+                basePath: configuration.basePath, metrics: configuration.metrics,
+                usersURL: "\(configuration.publicBaseURL)/\(usersEndpoint)"))
         // Scrapers use the metrics token (if any), never a SCIM client's: see MetricsEndpoint.
         configuration.metricsEndpoint?.register(on: router)
         // The OpenID Connect profile's discovery member (`scim_endpoint`), for the OP to publish and clients to read.

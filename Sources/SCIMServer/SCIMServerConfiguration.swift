@@ -37,8 +37,10 @@ public struct SCIMServerConfiguration: Sendable {
     /// `GET /metrics` on this router; nil when metrics are off or served on a listener of their own.
     public var metricsEndpoint: MetricsEndpoint?
 
-    public init(basePath: String = "/scim/v2", publicBaseURL: String, maxBodyBytes: Int = 1 << 20,
-                maxJSONDepth: Int = 32, filterLimits: FilterLimits = .default, clients: [BearerClient]) {
+    public init(
+        basePath: String = "/scim/v2", publicBaseURL: String, maxBodyBytes: Int = 1 << 20,
+        maxJSONDepth: Int = 32, filterLimits: FilterLimits = .default, clients: [BearerClient]
+    ) {
         self.basePath = basePath.hasSuffix("/") ? String(basePath.dropLast()) : basePath
         self.publicBaseURL = publicBaseURL.hasSuffix("/") ? String(publicBaseURL.dropLast()) : publicBaseURL
         self.maxBodyBytes = maxBodyBytes

@@ -28,9 +28,11 @@ public struct PlainDirectory: Sendable {
     /// `olcPasswordHash` on the frontend (e.g. `{SSHA}`); nil leaves slapd's default.
     public var passwordHash: String?
 
-    public init(overlays: Set<Overlay> = [], serviceLimits: String? = nil,
-                indexes: [String] = ["objectClass eq", "entryUUID eq", "uid eq", "cn eq", "member eq", "memberUid eq"],
-                extraAccess: [String] = [], passwordHash: String? = nil) {
+    public init(
+        overlays: Set<Overlay> = [], serviceLimits: String? = nil,
+        indexes: [String] = ["objectClass eq", "entryUUID eq", "uid eq", "cn eq", "member eq", "memberUid eq"],
+        extraAccess: [String] = [], passwordHash: String? = nil
+    ) {
         self.overlays = overlays
         self.serviceLimits = serviceLimits
         self.indexes = indexes
@@ -54,40 +56,53 @@ public struct PlainDirectory: Sendable {
         for schema in ["core", "cosine", "nis", "inetorgperson"] {
             lines += ["include: file:///etc/ldap/schema/\(schema).ldif", ""]
         }
-        lines += ["dn: olcDatabase={-1}frontend,cn=config", "objectClass: olcDatabaseConfig", "objectClass: olcFrontendConfig",
-                  "olcDatabase: {-1}frontend"]
+        lines += [
+            "dn: olcDatabase={-1}frontend,cn=config", "objectClass: olcDatabaseConfig", "objectClass: olcFrontendConfig",
+            "olcDatabase: {-1}frontend",
+        ]
         if let passwordHash { lines.append("olcPasswordHash: \(passwordHash)") }
-        lines += ["", "dn: olcDatabase={0}config,cn=config", "objectClass: olcDatabaseConfig", "olcDatabase: {0}config",
-                  "olcAccess: {0}to * by dn.exact=\"\(peercredDN)\" manage by * break", ""]
-        lines += ["dn: olcDatabase={1}mdb,cn=config", "objectClass: olcDatabaseConfig", "objectClass: olcMdbConfig",
-                  "olcDatabase: {1}mdb", "olcSuffix: \(suffix)", "olcRootDN: cn=admin,\(suffix)", "olcRootPW: \(rootPasswordHash)",
-                  "olcDbDirectory: \(dataDirectory)", "olcDbMaxSize: 1073741824", "olcDbNoSync: \(noSync ? "TRUE" : "FALSE")"]
+        lines += [
+            "", "dn: olcDatabase={0}config,cn=config", "objectClass: olcDatabaseConfig", "olcDatabase: {0}config",
+            "olcAccess: {0}to * by dn.exact=\"\(peercredDN)\" manage by * break", "",
+        ]
+        lines += [
+            "dn: olcDatabase={1}mdb,cn=config", "objectClass: olcDatabaseConfig", "objectClass: olcMdbConfig",
+            "olcDatabase: {1}mdb", "olcSuffix: \(suffix)", "olcRootDN: cn=admin,\(suffix)", "olcRootPW: \(rootPasswordHash)",
+            "olcDbDirectory: \(dataDirectory)", "olcDbMaxSize: 1073741824", "olcDbNoSync: \(noSync ? "TRUE" : "FALSE")",
+        ]
         lines += indexes.map { "olcDbIndex: \($0)" }
         if let serviceLimits { lines.append("olcLimits: {0}dn.exact=\"\(service)\" \(serviceLimits)") }
-        let access = extraAccess + [
-            "to * by dn.exact=\"\(peercredDN)\" manage by * break",
-            "to attrs=userPassword by dn.exact=\"\(service)\" =w by self write by anonymous auth by * none",
-            "to * by dn.exact=\"\(service)\" write by users read by * none",
-        ]
+        let access =
+            extraAccess + [
+                "to * by dn.exact=\"\(peercredDN)\" manage by * break",
+                "to attrs=userPassword by dn.exact=\"\(service)\" =w by self write by anonymous auth by * none",
+                "to * by dn.exact=\"\(service)\" write by users read by * none",
+            ]
         lines += access.enumerated().map { "olcAccess: {\($0.offset)}\($0.element)" }
         lines.append("")
         var index = 0
         if overlays.contains(.memberof) {
-            lines += ["dn: olcOverlay={\(index)}memberof,olcDatabase={1}mdb,cn=config", "objectClass: olcOverlayConfig",
-                      "objectClass: olcMemberOf", "olcOverlay: {\(index)}memberof", "olcMemberOfRefInt: TRUE", ""]
+            lines += [
+                "dn: olcOverlay={\(index)}memberof,olcDatabase={1}mdb,cn=config", "objectClass: olcOverlayConfig",
+                "objectClass: olcMemberOf", "olcOverlay: {\(index)}memberof", "olcMemberOfRefInt: TRUE", "",
+            ]
             index += 1
         }
         for overlay in overlays {
             guard case .ppolicy(let hashCleartext) = overlay else { continue }
-            lines += ["dn: olcOverlay={\(index)}ppolicy,olcDatabase={1}mdb,cn=config", "objectClass: olcOverlayConfig",
-                      "objectClass: olcPPolicyConfig", "olcOverlay: {\(index)}ppolicy",
-                      "olcPPolicyDefault: cn=default,ou=policies,\(suffix)",
-                      "olcPPolicyHashCleartext: \(hashCleartext ? "TRUE" : "FALSE")", "olcPPolicyUseLockout: TRUE", ""]
+            lines += [
+                "dn: olcOverlay={\(index)}ppolicy,olcDatabase={1}mdb,cn=config", "objectClass: olcOverlayConfig",
+                "objectClass: olcPPolicyConfig", "olcOverlay: {\(index)}ppolicy",
+                "olcPPolicyDefault: cn=default,ou=policies,\(suffix)",
+                "olcPPolicyHashCleartext: \(hashCleartext ? "TRUE" : "FALSE")", "olcPPolicyUseLockout: TRUE", "",
+            ]
             index += 1
         }
         if overlays.contains(.sssvlv) {
-            lines += ["dn: olcOverlay={\(index)}sssvlv,olcDatabase={1}mdb,cn=config", "objectClass: olcOverlayConfig",
-                      "objectClass: olcSssVlvConfig", "olcOverlay: {\(index)}sssvlv", ""]
+            lines += [
+                "dn: olcOverlay={\(index)}sssvlv,olcDatabase={1}mdb,cn=config", "objectClass: olcOverlayConfig",
+                "objectClass: olcSssVlvConfig", "olcOverlay: {\(index)}sssvlv", "",
+            ]
             index += 1
         }
         return lines.joined(separator: "\n") + "\n"
@@ -97,19 +112,19 @@ public struct PlainDirectory: Sendable {
     func initialLDIF(suffix: String, servicePasswordHash: String) -> String {
         let dc = suffix.split(separator: ",").first.flatMap { $0.split(separator: "=").last }.map(String.init) ?? "example"
         return """
-        dn: \(suffix)
-        objectClass: top
-        objectClass: dcObject
-        objectClass: organization
-        dc: \(dc)
-        o: \(dc)
+            dn: \(suffix)
+            objectClass: top
+            objectClass: dcObject
+            objectClass: organization
+            dc: \(dc)
+            o: \(dc)
 
-        dn: cn=scim-gateway,\(suffix)
-        objectClass: applicationProcess
-        objectClass: simpleSecurityObject
-        cn: scim-gateway
-        userPassword: \(servicePasswordHash)
+            dn: cn=scim-gateway,\(suffix)
+            objectClass: applicationProcess
+            objectClass: simpleSecurityObject
+            cn: scim-gateway
+            userPassword: \(servicePasswordHash)
 
-        """
+            """
     }
 }

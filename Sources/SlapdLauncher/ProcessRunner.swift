@@ -40,8 +40,9 @@ public enum ProcessRunner {
     /// (never on the command line, where `ps` would show it).
     static func hashPassword(_ password: String, in directory: URL) throws -> String {
         let file = directory.appendingPathComponent(".pw-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: file.path, contents: Data(password.utf8),
-                                       attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(
+            atPath: file.path, contents: Data(password.utf8),
+            attributes: [.posixPermissions: 0o600])
         defer { try? FileManager.default.removeItem(at: file) }
         return try run("slappasswd", ["-h", "{SSHA}", "-T", file.path])
             .trimmingCharacters(in: .whitespacesAndNewlines)

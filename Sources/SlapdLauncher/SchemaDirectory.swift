@@ -7,8 +7,10 @@ import Foundation
 /// `<checkout>/schema` whatever the working directory); the executable's `../share/scim-gateway/schema`; then
 /// `/usr/share/scim-gateway/schema`.
 public enum SchemaDirectory {
-    public static func locate(startingAt start: String = FileManager.default.currentDirectoryPath,
-                              executable: URL? = SchemaDirectory.executableURL()) -> URL? {
+    public static func locate(
+        startingAt start: String = FileManager.default.currentDirectoryPath,
+        executable: URL? = SchemaDirectory.executableURL()
+    ) -> URL? {
         if let env = ProcessInfo.processInfo.environment["SCIM_GATEWAY_SCHEMA_DIR"], !env.isEmpty {
             let url = URL(fileURLWithPath: env)
             return isSchemaDirectory(url) ? url : nil
@@ -48,9 +50,9 @@ public enum SchemaDirectory {
     /// by its real location).
     public static func executableURL() -> URL? {
         #if os(Linux)
-        if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            return URL(fileURLWithPath: path)
-        }
+            if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+                return URL(fileURLWithPath: path)
+            }
         #endif
         if let url = Bundle.main.executableURL { return url }
         guard let first = CommandLine.arguments.first, !first.isEmpty else { return nil }

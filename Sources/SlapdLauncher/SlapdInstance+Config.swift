@@ -24,8 +24,10 @@ extension SlapdInstance {
     /// hashes passwords.
     public func grantServiceConfigRead() async throws {
         let config = try await configConnection()
-        _ = try await config.modify(dn: "olcDatabase={0}config,cn=config", [
-            .add("olcAccess", ["{1}to * by dn.exact=\"\(serviceDN)\" read by * break"]),
-        ])
+        _ = try await config.modify(
+            dn: "olcDatabase={0}config,cn=config",
+            [
+                .add("olcAccess", ["{1}to * by dn.exact=\"\(serviceDN)\" read by * break"])
+            ])
     }
 }

@@ -36,19 +36,23 @@ public final class SlapdInstance: @unchecked Sendable {
 
     /// Configuration for binding as the gateway's service account (what the gateway and tests use).
     public func serviceConfiguration(poolSize: Int = 4) -> LDAPConfiguration {
-        LDAPConfiguration(uris: [url], bind: .simple(dn: serviceDN, password: LDAPSecret(options.servicePassword)),
-                          networkTimeout: .seconds(2), operationTimeout: .seconds(20), poolSize: poolSize,
-                          reconnectBackoff: .milliseconds(200))
+        LDAPConfiguration(
+            uris: [url], bind: .simple(dn: serviceDN, password: LDAPSecret(options.servicePassword)),
+            networkTimeout: .seconds(2), operationTimeout: .seconds(20), poolSize: poolSize,
+            reconnectBackoff: .milliseconds(200))
     }
 
     /// Configuration for binding as the rootDN: setup only.
     public func adminConfiguration() -> LDAPConfiguration {
-        LDAPConfiguration(uris: [url], bind: .simple(dn: adminDN, password: LDAPSecret(options.adminPassword)),
-                          poolSize: 1)
+        LDAPConfiguration(
+            uris: [url], bind: .simple(dn: adminDN, password: LDAPSecret(options.adminPassword)),
+            poolSize: 1)
     }
 
-    public static func start(_ options: SlapdOptions = SlapdOptions(), schemaDirectory: URL? = nil,
-                             logger: Logger = Logger(label: "slapd")) async throws -> SlapdInstance {
+    public static func start(
+        _ options: SlapdOptions = SlapdOptions(), schemaDirectory: URL? = nil,
+        logger: Logger = Logger(label: "slapd")
+    ) async throws -> SlapdInstance {
         guard ProcessRunner.locate("slapd") != nil, ProcessRunner.locate("slapadd") != nil else {
             throw SlapdError("slapd is not installed: run `apt-get install -y slapd ldap-utils` (Debian 12)")
         }
@@ -131,27 +135,31 @@ public final class SlapdInstance: @unchecked Sendable {
             let config = directory.appendingPathComponent("cn-config.ldif")
             var text = try renderer.render("cn-config.ldif.in")
             if let tls {
-                text = text.replacingOccurrences(of: "dn: cn=config\nobjectClass: olcGlobal\n", with: """
-                    dn: cn=config
-                    objectClass: olcGlobal
-                    olcTLSCertificateFile: \(tls.cert)
-                    olcTLSCertificateKeyFile: \(tls.key)
-                    olcTLSCACertificateFile: \(tls.cert)
-                    olcTLSVerifyClient: try
+                text = text.replacingOccurrences(
+                    of: "dn: cn=config\nobjectClass: olcGlobal\n",
+                    with: """
+                        dn: cn=config
+                        objectClass: olcGlobal
+                        olcTLSCertificateFile: \(tls.cert)
+                        olcTLSCertificateKeyFile: \(tls.key)
+                        olcTLSCACertificateFile: \(tls.cert)
+                        olcTLSVerifyClient: try
 
-                    """)
+                        """)
             }
             try text.write(to: config, atomically: true, encoding: .utf8)
             try ProcessRunner.run("slapadd", ["-q", "-n0", "-F", configDirectory.path, "-l", config.path])
         case .slapdConf:
             var text = try renderer.render("slapd.conf.in")
             if let tls {
-                text = "TLSCertificateFile \(tls.cert)\nTLSCertificateKeyFile \(tls.key)\nTLSCACertificateFile \(tls.cert)\n"
+                text =
+                    "TLSCertificateFile \(tls.cert)\nTLSCertificateKeyFile \(tls.key)\nTLSCACertificateFile \(tls.cert)\n"
                     + "TLSVerifyClient try\n" + text
             }
             try text.write(to: configFile, atomically: true, encoding: .utf8)
         }
-        let entries = try renderer.render("suffix.ldif.in") + "\n" + renderer.render("directory.ldif.in") + "\n"
+        let entries =
+            try renderer.render("suffix.ldif.in") + "\n" + renderer.render("directory.ldif.in") + "\n"
             + options.offlineLDIF
         let ldif = directory.appendingPathComponent("initial.ldif")
         try entries.write(to: ldif, atomically: true, encoding: .utf8)
@@ -164,9 +172,11 @@ public final class SlapdInstance: @unchecked Sendable {
     private func preparePlain(_ plain: PlainDirectory, renderer: SlapdConfigRenderer) throws {
         let config = directory.appendingPathComponent("cn-config.ldif")
         let peercred = "gidNumber=\(getegid())+uidNumber=\(geteuid()),cn=peercred,cn=external,cn=auth"
-        try plain.configLDIF(suffix: options.suffix, rootPasswordHash: renderer.rootPasswordHash,
-                             dataDirectory: dataDirectory.path, noSync: options.noSync, peercredDN: peercred)
-            .write(to: config, atomically: true, encoding: .utf8)
+        try plain.configLDIF(
+            suffix: options.suffix, rootPasswordHash: renderer.rootPasswordHash,
+            dataDirectory: dataDirectory.path, noSync: options.noSync, peercredDN: peercred
+        )
+        .write(to: config, atomically: true, encoding: .utf8)
         try ProcessRunner.run("slapadd", ["-q", "-n0", "-F", configDirectory.path, "-l", config.path])
         let ldif = directory.appendingPathComponent("initial.ldif")
         try (plain.initialLDIF(suffix: options.suffix, servicePasswordHash: renderer.servicePasswordHash) + "\n" + options.offlineLDIF)
@@ -195,9 +205,10 @@ public final class SlapdInstance: @unchecked Sendable {
         let listeners = "ldap://127.0.0.1:\(port)/ " + ldapiURL + (tlsPort.map { " ldaps://127.0.0.1:\($0)/" } ?? "")
         // SLAPD_DEBUG=stats logs every operation to slapd.log in the instance directory (useful when CI fails).
         let debug = ProcessInfo.processInfo.environment["SLAPD_DEBUG"] ?? "0"
-        let process = try SpawnedProcess(executable: ProcessRunner.locate("slapd") ?? "/usr/sbin/slapd",
-                                         arguments: configArguments + ["-h", listeners, "-d", debug],
-                                         outputPath: logFile.path)
+        let process = try SpawnedProcess(
+            executable: ProcessRunner.locate("slapd") ?? "/usr/sbin/slapd",
+            arguments: configArguments + ["-h", listeners, "-d", debug],
+            outputPath: logFile.path)
         self.process = process
         startWatchdog(slapdPID: process.pid)
         let deadline = ContinuousClock.now + options.startTimeout
@@ -208,10 +219,10 @@ public final class SlapdInstance: @unchecked Sendable {
                 throw SlapdError("slapd exited during start-up (\(process.terminationStatus)); log: \(logTail())")
             }
             if let local = try? await LDAPConnection.connect(own),
-               (try? await local.search(base: "", scope: .base, attributes: ["1.1"])) != nil,
-               process.isRunning,
-               let connection = try? await LDAPConnection.connect(probe),
-               (try? await connection.search(base: "", scope: .base, attributes: ["1.1"])) != nil
+                (try? await local.search(base: "", scope: .base, attributes: ["1.1"])) != nil,
+                process.isRunning,
+                let connection = try? await LDAPConnection.connect(probe),
+                (try? await connection.search(base: "", scope: .base, attributes: ["1.1"])) != nil
             {
                 logger.debug("slapd ready", metadata: ["port": "\(port)", "pid": "\(process.pid)"])
                 return
@@ -227,10 +238,12 @@ public final class SlapdInstance: @unchecked Sendable {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let cert = folder.appendingPathComponent("cert.pem").path
         let key = folder.appendingPathComponent("key.pem").path
-        try ProcessRunner.run("openssl", [
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2",
-            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-        ])
+        try ProcessRunner.run(
+            "openssl",
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2",
+                "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            ])
         return (cert, key)
     }
 
@@ -241,11 +254,19 @@ public final class SlapdInstance: @unchecked Sendable {
         let key = folder.appendingPathComponent("\(commonName).key").path
         let request = folder.appendingPathComponent("\(commonName).csr").path
         let cert = folder.appendingPathComponent("\(commonName).pem").path
-        try ProcessRunner.run("openssl", ["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", request,
-                                          "-subj", "/CN=\(commonName)"])
-        try ProcessRunner.run("openssl", ["x509", "-req", "-in", request, "-CA", caFile,
-                                          "-CAkey", folder.appendingPathComponent("key.pem").path, "-CAcreateserial",
-                                          "-out", cert, "-days", "2"])
+        try ProcessRunner.run(
+            "openssl",
+            [
+                "req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", request,
+                "-subj", "/CN=\(commonName)",
+            ])
+        try ProcessRunner.run(
+            "openssl",
+            [
+                "x509", "-req", "-in", request, "-CA", caFile,
+                "-CAkey", folder.appendingPathComponent("key.pem").path, "-CAcreateserial",
+                "-out", cert, "-days", "2",
+            ])
         return (cert, key)
     }
 
@@ -253,7 +274,8 @@ public final class SlapdInstance: @unchecked Sendable {
     /// calling stop(), so test runs and demos never leave a slapd behind.
     private func startWatchdog(slapdPID: Int32) {
         let cleanup = ownsDirectory ? "; rm -rf '\(directory.path)'" : ""
-        let script = "while kill -0 \(getpid()) 2>/dev/null && kill -0 \(slapdPID) 2>/dev/null; do sleep 1; done; "
+        let script =
+            "while kill -0 \(getpid()) 2>/dev/null && kill -0 \(slapdPID) 2>/dev/null; do sleep 1; done; "
             + "if kill -0 \(slapdPID) 2>/dev/null; then kill -TERM \(slapdPID)\(cleanup); fi"
         let watchdog = Process()
         watchdog.executableURL = URL(fileURLWithPath: "/bin/sh")

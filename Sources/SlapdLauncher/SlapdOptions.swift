@@ -34,11 +34,13 @@ public struct SlapdOptions: Sendable {
     /// bundled configuration; `configStyle` is then ignored (cn=config).
     public var plain: PlainDirectory?
 
-    public init(port: Int = 0, dataDirectory: URL? = nil, suffix: String = "dc=example,dc=org",
-                adminPassword: String = SlapdOptions.randomPassword(), servicePassword: String = SlapdOptions.randomPassword(),
-                configStyle: ConfigStyle = .cnConfig, uncheckedLimit: Int = 1_000_000, noSync: Bool = true,
-                offlineLDIF: String = "", onlineLDIF: String = "", startTimeout: Duration = .seconds(30),
-                tls: Bool = false, plain: PlainDirectory? = nil) {
+    public init(
+        port: Int = 0, dataDirectory: URL? = nil, suffix: String = "dc=example,dc=org",
+        adminPassword: String = SlapdOptions.randomPassword(), servicePassword: String = SlapdOptions.randomPassword(),
+        configStyle: ConfigStyle = .cnConfig, uncheckedLimit: Int = 1_000_000, noSync: Bool = true,
+        offlineLDIF: String = "", onlineLDIF: String = "", startTimeout: Duration = .seconds(30),
+        tls: Bool = false, plain: PlainDirectory? = nil
+    ) {
         self.port = port
         self.dataDirectory = dataDirectory
         self.suffix = suffix

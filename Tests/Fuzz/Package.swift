@@ -15,7 +15,7 @@ let package = Package(
                 .product(name: "SCIMFuzzEntryPoints", package: "scim-gateway"),
             ],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
-        ),
+        )
     ],
     swiftLanguageModes: [.v6]
 )

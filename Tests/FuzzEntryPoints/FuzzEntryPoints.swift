@@ -18,12 +18,14 @@ public enum FuzzEntryPoints {
             let registry = try SchemaRegistry.load(directory: schemaDirectory)
             guard let user = registry.resourceType(named: "User") else { throw SchemaLoadError("no User resource type") }
             self.user = user
-            sample = try JSONValue.parse(Data(#"""
-                {"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":"2819c223-7f76-453a-919d-413861904646",
-                 "userName":"bjensen","name":{"givenName":"Barbara","familyName":"Jensen"},"active":true,
-                 "emails":[{"value":"bjensen@example.com","type":"work","primary":true},{"value":"babs@jensen.org","type":"home"}],
-                 "meta":{"created":"2011-08-01T18:29:49.793Z","lastModified":"2011-08-01T18:29:49.793Z"}}
-                """#.utf8), maxDepth: 16, maxBytes: 4096)
+            sample = try JSONValue.parse(
+                Data(
+                    #"""
+                    {"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":"2819c223-7f76-453a-919d-413861904646",
+                     "userName":"bjensen","name":{"givenName":"Barbara","familyName":"Jensen"},"active":true,
+                     "emails":[{"value":"bjensen@example.com","type":"work","primary":true},{"value":"babs@jensen.org","type":"home"}],
+                     "meta":{"created":"2011-08-01T18:29:49.793Z","lastModified":"2011-08-01T18:29:49.793Z"}}
+                    """#.utf8), maxDepth: 16, maxBytes: 4096)
         }
     }
 

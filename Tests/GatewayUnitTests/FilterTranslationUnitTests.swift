@@ -41,8 +41,10 @@ struct FilterTranslationUnitTests {
         (#"userName co "ens""#, "(uid=*ens*)"),
         (#"userName ew "sen""#, "(uid=*sen)"),
         ("title pr", "(title=*)"),
-        (#"title eq "a" and (displayName co "b" or not (userName eq "c"))"#,
-         "(&(title=a)(|(displayName=*b*)(!(uid=c))))"),
+        (
+            #"title eq "a" and (displayName co "b" or not (userName eq "c"))"#,
+            "(&(title=a)(|(displayName=*b*)(!(uid=c))))"
+        ),
         // Every value is escaped (RFC 4515): no filter injection through a SCIM value.
         (#"userName eq "*)(uid=*""#, #"(uid=\2a\29\28uid=\2a)"#),
         (#"userName eq "a\\b""#, #"(uid=a\5cb)"#),

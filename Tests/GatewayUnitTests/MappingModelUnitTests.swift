@@ -9,7 +9,8 @@ import Testing
 @Suite("Mapping model (unit)")
 struct MappingModelUnitTests {
     static func mapping(_ attributes: String) throws -> Mapping {
-        try Mapping.parse("""
+        try Mapping.parse(
+            """
             version: 1
             resourceTypes:
               User:
@@ -43,14 +44,18 @@ struct MappingModelUnitTests {
         #expect(settings.marker == "scimActive")
         let manager = try #require(users.attributes.first { $0.scim.hasSuffix(":manager") })
         #expect(manager.kind.name == .reference)
-        #expect(manager.path == AttributePath(schemaURN: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
-                                              attribute: "manager"))
+        #expect(
+            manager.path
+                == AttributePath(
+                    schemaURN: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+                    attribute: "manager"))
         let givenName = try #require(users.attributes.first { $0.scim == "name.givenName" })
         #expect(givenName.path == AttributePath(attribute: "name", subAttribute: "givenName"))
     }
 
     @Test func aTypedAttributeTakesItsLDAPAttributeFromThePrimaryType() throws {
-        let mapping = try Self.mapping("""
+        let mapping = try Self.mapping(
+            """
                   - { scim: emails, kind: typed, primaryType: Work, types: { home: homeMail, work: mail } }
             """)
         let emails = try Self.attribute("emails", in: mapping)
@@ -61,7 +66,8 @@ struct MappingModelUnitTests {
     }
 
     @Test func aPlainActiveAttributeCarriesBothValues() throws {
-        let mapping = try Self.mapping("""
+        let mapping = try Self.mapping(
+            """
                   - { scim: active, ldap: shadowExpire, kind: active, strategy: attribute, inactiveValue: "1", activeValue: "-1" }
             """)
         let active = try Self.attribute("active", in: mapping)
@@ -73,11 +79,15 @@ struct MappingModelUnitTests {
     }
 
     @Test(arguments: [
-        ("  - { scim: active, ldap: shadowExpire, kind: active, strategy: attribute }",
-         "User.active: strategy attribute needs `inactiveValue`"),
+        (
+            "  - { scim: active, ldap: shadowExpire, kind: active, strategy: attribute }",
+            "User.active: strategy attribute needs `inactiveValue`"
+        ),
         ("  - { scim: emails, kind: typed }", "User.emails: a typed attribute needs `types` (type: ldap attribute)"),
-        ("  - { scim: emails, kind: typed, types: { work: mail }, primaryType: home }",
-         "User.emails: primaryType home is not one of its types"),
+        (
+            "  - { scim: emails, kind: typed, types: { work: mail }, primaryType: home }",
+            "User.emails: primaryType home is not one of its types"
+        ),
     ])
     func aKindMissingWhatItNeedsIsRefused(attribute: String, message: String) throws {
         let error = try #require(throws: MappingError.self) { try Self.mapping("      " + attribute) }

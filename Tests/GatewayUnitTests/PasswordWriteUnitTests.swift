@@ -22,8 +22,12 @@ struct PasswordWriteUnitTests {
         for (attribute, evidence, reason) in [
             ("userPassword", Self.nothing, "no Password Modify"),
             ("scimSecret", Self.exopOnly, "scimSecret"),
-            ("userPassword", PasswordWriteEvidence(supportsPasswordModify: true, configReadable: true, ppolicyHashesCleartext: true,
-                                                   directoryHashIsCleartext: true), "{CLEARTEXT}"),
+            (
+                "userPassword",
+                PasswordWriteEvidence(
+                    supportsPasswordModify: true, configReadable: true, ppolicyHashesCleartext: true,
+                    directoryHashIsCleartext: true), "{CLEARTEXT}"
+            ),
         ] {
             var text = ""
             do {
@@ -81,18 +85,21 @@ struct PasswordWriteUnitTests {
     }
 
     @Test func undoRestoresEveryTouchedDescription() {
-        let current = LDAPEntry(dn: "uid=a,ou=people,dc=example,dc=org", attributes: [
-            .init(description: "objectClass", values: [Array("inetOrgPerson".utf8)]),
-            .init(description: "displayName", values: [Array("Old".utf8)]),
-            .init(description: "scimEmail;x-scim-type-work", values: [Array("a@example.org".utf8)]),
-        ])
+        let current = LDAPEntry(
+            dn: "uid=a,ou=people,dc=example,dc=org",
+            attributes: [
+                .init(description: "objectClass", values: [Array("inetOrgPerson".utf8)]),
+                .init(description: "displayName", values: [Array("Old".utf8)]),
+                .init(description: "scimEmail;x-scim-type-work", values: [Array("a@example.org".utf8)]),
+            ])
         let forward: [LDAPModification] = [
             .add("objectClass", ["scimUser"]), .replace("displayName", ["New"]), .add("title", ["Boss"]),
             .delete("scimEmail;x-scim-type-work", ["a@example.org"]), .add("SCIMEMAIL;X-SCIM-TYPE-WORK", ["b@example.org"]),
         ]
-        #expect(ModificationUndo.inverse(of: forward, current: current) == [
-            .replace("objectClass", ["inetOrgPerson"]), .replace("displayName", ["Old"]), .replace("title", []),
-            .replace("scimEmail;x-scim-type-work", ["a@example.org"]),
-        ])
+        #expect(
+            ModificationUndo.inverse(of: forward, current: current) == [
+                .replace("objectClass", ["inetOrgPerson"]), .replace("displayName", ["Old"]), .replace("title", []),
+                .replace("scimEmail;x-scim-type-work", ["a@example.org"]),
+            ])
     }
 }

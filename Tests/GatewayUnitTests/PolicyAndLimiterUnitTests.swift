@@ -25,10 +25,13 @@ struct PolicyAndLimiterUnitTests {
         ] {
             #expect(throws: SCIMError.self, "\(text)") { try policy.checkWritable(try Self.patch(text), type: users) }
         }
-        try policy.checkWritable(try Self.patch(
-            #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"x"}]}"#), type: users)
-        let body = try JSONValue.parse(Data(#"{"userName":"a","\#("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")":{"manager":{"value":"m"}}}"#.utf8),
-                                       maxDepth: 8, maxBytes: 4096)
+        try policy.checkWritable(
+            try Self.patch(
+                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"x"}]}"#),
+            type: users)
+        let body = try JSONValue.parse(
+            Data(#"{"userName":"a","\#("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")":{"manager":{"value":"m"}}}"#.utf8),
+            maxDepth: 8, maxBytes: 4096)
         #expect(throws: SCIMError.self) { try policy.checkWritable(body, type: users) }
     }
 

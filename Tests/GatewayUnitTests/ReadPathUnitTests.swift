@@ -9,8 +9,10 @@ import Testing
 @Suite("Read path: pure helpers")
 struct ReadPathUnitTests {
     @Test func plainDNKeysEqualParsedKeys() throws {
-        let plain = ["uid=bjensen,ou=People,dc=Example,dc=org", "CN=Everyone,OU=groups,DC=example,DC=org",
-                     "cn=a-b_c.d,dc=x", "2.5.4.3=Nobody,dc=example,dc=org"]
+        let plain = [
+            "uid=bjensen,ou=People,dc=Example,dc=org", "CN=Everyone,OU=groups,DC=example,DC=org",
+            "cn=a-b_c.d,dc=x", "2.5.4.3=Nobody,dc=example,dc=org",
+        ]
         for dn in plain {
             #expect(DistinguishedNameKey.key(dn) == (try DistinguishedName(dn).normalized), "\(dn)")
         }

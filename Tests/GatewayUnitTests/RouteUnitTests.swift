@@ -24,14 +24,17 @@ struct RouteUnitTests {
 
     static func gateway(maxPageSize: Int = 1000, defaultPageSize: Int = 100) -> Gateway {
         let store = InMemoryResourceStore()
-        let client = BearerClient(name: "unit", tokenSHA256: BearerClient(name: "unit", hashString: BearerClient.hashString(of: token))!
-            .tokenSHA256)
+        let client = BearerClient(
+            name: "unit",
+            tokenSHA256: BearerClient(name: "unit", hashString: BearerClient.hashString(of: token))!
+                .tokenSHA256)
         var configuration = SCIMServerConfiguration(publicBaseURL: "https://scim.example.test/scim/v2", clients: [client])
         configuration.features.patch = true
         configuration.features.filter = true
         configuration.pageLimits = PageLimits(defaultCount: defaultPageSize, maxCount: maxPageSize)
-        let router = SCIMRouter.build(store: store, registry: UnitFixtures.registry, servedTypes: ["User", "Group"],
-                                      configuration: configuration)
+        let router = SCIMRouter.build(
+            store: store, registry: UnitFixtures.registry, servedTypes: ["User", "Group"],
+            configuration: configuration)
         var logger = Logger(label: "unit")
         logger.logLevel = .critical
         return Gateway(store: store, application: Application(router: router, logger: logger))
@@ -46,8 +49,9 @@ struct RouteUnitTests {
     @Test func createReadReplaceDelete() async throws {
         let gateway = Self.gateway()
         try await gateway.application.test(.router) { client in
-            let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: Self.auth,
-                                                   body: Self.user("bjensen", #","displayName":"Babs""#))
+            let created = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: Self.auth,
+                body: Self.user("bjensen", #","displayName":"Babs""#))
             #expect(created.status == .created)
             #expect(created.headers[.contentType]?.hasPrefix("application/scim+json") == true)
             let resource = try #require(created.json)
@@ -65,8 +69,9 @@ struct RouteUnitTests {
             conditional[.ifNoneMatch] = created.headers[.eTag] ?? ""
             #expect(try await client.execute(uri: "/scim/v2/Users/\(id)", method: .get, headers: conditional).status == .notModified)
 
-            let replaced = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .put, headers: Self.auth,
-                                                    body: Self.user("bjensen", #","title":"Tour Guide""#))
+            let replaced = try await client.execute(
+                uri: "/scim/v2/Users/\(id)", method: .put, headers: Self.auth,
+                body: Self.user("bjensen", #","title":"Tour Guide""#))
             #expect(replaced.status == .ok)
             #expect(replaced.json?["title"] == "Tour Guide")
             #expect(replaced.json?["displayName"] == nil)  // PUT replaces
@@ -88,7 +93,8 @@ struct RouteUnitTests {
             let id = try #require(created.json?["id"]?.stringValue)
             var stale = Self.auth
             stale[.ifMatch] = #"W/"not-the-version""#
-            let patch = Self.body(#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"title","value":"x"}]}"#)
+            let patch = Self.body(
+                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"title","value":"x"}]}"#)
             let answers = [
                 try await client.execute(uri: "/scim/v2/Users/\(id)", method: .put, headers: stale, body: Self.user("stale")),
                 try await client.execute(uri: "/scim/v2/Users/\(id)", method: .patch, headers: stale, body: patch),
@@ -114,15 +120,19 @@ struct RouteUnitTests {
         ("GET", "/scim/v2/Users?filter=userName%20eq", "", 400, "invalidFilter"),
         ("GET", "/scim/v2/Users?filter=nope%20eq%20%22x%22", "", 400, "invalidFilter"),
         ("GET", "/scim/v2/Users?attributes=emails[", "", 400, "invalidPath"),
-        ("PATCH", "/scim/v2/Users/missing", #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"jump"}]}"#, 400, "invalidSyntax"),
+        (
+            "PATCH", "/scim/v2/Users/missing", #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"jump"}]}"#, 400,
+            "invalidSyntax"
+        ),
         ("GET", "/scim/v2/Nothing", "", 404, ""),
         ("GET", "/scim/v2/Users/no-such-id", "", 404, ""),
     ])
     func badInputIsASCIMError(method: String, uri: String, body: String, status: Int, scimType: String) async throws {
         let gateway = Self.gateway()
         try await gateway.application.test(.router) { client in
-            let answer = try await client.execute(uri: uri, method: HTTPRequest.Method(method)!, headers: Self.auth,
-                                                  body: body.isEmpty ? nil : Self.body(body))
+            let answer = try await client.execute(
+                uri: uri, method: HTTPRequest.Method(method)!, headers: Self.auth,
+                body: body.isEmpty ? nil : Self.body(body))
             #expect(Int(answer.status.code) == status, "\(method) \(uri): \(answer.json?["detail"] ?? nil)")
             #expect(answer.headers[.contentType]?.hasPrefix("application/scim+json") == true)
             #expect(answer.json?["status"]?.stringValue == String(status))
@@ -145,28 +155,35 @@ struct RouteUnitTests {
         let gateway = Self.gateway(maxPageSize: 3, defaultPageSize: 2)
         try await gateway.application.test(.router) { client in
             for name in ["dave", "alice", "carol", "bob", "eve"] {
-                let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: Self.auth,
-                                                       body: Self.user(name, #","title":"Guide""#))
+                let created = try await client.execute(
+                    uri: "/scim/v2/Users", method: .post, headers: Self.auth,
+                    body: Self.user(name, #","title":"Guide""#))
                 #expect(created.status == .created)
             }
             let byDefault = try await client.execute(uri: "/scim/v2/Users?sortBy=userName", method: .get, headers: Self.auth)
             #expect(byDefault.json?["totalResults"] == 5)
             #expect(byDefault.json?["itemsPerPage"] == 2)
             #expect(byDefault.json?["Resources"]?.arrayValue?.compactMap { $0["userName"]?.stringValue } == ["alice", "bob"])
-            let clamped = try await client.execute(uri: "/scim/v2/Users?sortBy=userName&sortOrder=descending&count=50&startIndex=2",
-                                                   method: .get, headers: Self.auth)
+            let clamped = try await client.execute(
+                uri: "/scim/v2/Users?sortBy=userName&sortOrder=descending&count=50&startIndex=2",
+                method: .get, headers: Self.auth)
             #expect(clamped.json?["Resources"]?.arrayValue?.compactMap { $0["userName"]?.stringValue } == ["dave", "carol", "bob"])
             #expect(clamped.json?["startIndex"] == 2)
-            let filtered = try await client.execute(uri: "/scim/v2/Users?filter=userName+sw+%22c%22+or+userName+eq+%22EVE%22",
-                                                    method: .get, headers: Self.auth)
+            let filtered = try await client.execute(
+                uri: "/scim/v2/Users?filter=userName+sw+%22c%22+or+userName+eq+%22EVE%22",
+                method: .get, headers: Self.auth)
             #expect(filtered.json?["totalResults"] == 2)
-            let searched = try await client.execute(uri: "/scim/v2/Users/.search", method: .post, headers: Self.auth, body: Self.body(
-                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"userName eq \"bob\"","attributes":["userName"]}"#))
+            let searched = try await client.execute(
+                uri: "/scim/v2/Users/.search", method: .post, headers: Self.auth,
+                body: Self.body(
+                    #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"userName eq \"bob\"","attributes":["userName"]}"#))
             #expect(searched.json?["Resources"]?[0]?["userName"] == "bob")
             #expect(searched.json?["Resources"]?[0]?["title"] == nil)
             #expect(searched.json?["Resources"]?[0]?["id"] != nil)
-            let root = try await client.execute(uri: "/scim/v2/.search", method: .post, headers: Self.auth, body: Self.body(
-                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"userName pr","count":1}"#))
+            let root = try await client.execute(
+                uri: "/scim/v2/.search", method: .post, headers: Self.auth,
+                body: Self.body(
+                    #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"userName pr","count":1}"#))
             #expect(root.json?["totalResults"] == 5)
             #expect(root.json?["itemsPerPage"] == 1)
         }
@@ -219,8 +236,10 @@ extension RouteUnitTests {
             let answer = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .patch, headers: Self.auth, body: patch)
             #expect(answer.status == .badRequest)
             #expect(answer.json?["scimType"] == "invalidValue")
-            let put = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .put, headers: Self.auth, body: Self.body(
-                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"]}"#))
+            let put = try await client.execute(
+                uri: "/scim/v2/Users/\(id)", method: .put, headers: Self.auth,
+                body: Self.body(
+                    #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"]}"#))
             #expect(put.json?["scimType"] == answer.json?["scimType"])
         }
         #expect(await gateway.store.all("User").first?.resource["userName"] == "valid")

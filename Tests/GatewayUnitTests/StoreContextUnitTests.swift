@@ -51,18 +51,22 @@ struct StoreContextUnitTests {
     @Test func everyStoreCallOfARequestGetsItsLoggerAndScope() async throws {
         let gateway = RouteUnitTests.gateway()
         try await gateway.application.test(.router) { client in
-            let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: Self.headers("ctx-create"),
-                                                   body: RouteUnitTests.user("bjensen"))
+            let created = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: Self.headers("ctx-create"),
+                body: RouteUnitTests.user("bjensen"))
             #expect(created.status == .created)
             let id = try #require(created.json?["id"]?.stringValue)
             _ = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .get, headers: Self.headers("ctx-get"))
-            _ = try await client.execute(uri: "/scim/v2/Users?filter=userName%20eq%20%22bjensen%22", method: .get,
-                                         headers: Self.headers("ctx-list"))
-            _ = try await client.execute(uri: "/scim/v2/.search", method: .post, headers: Self.headers("ctx-root"),
-                                         body: RouteUnitTests.body(#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]}"#))
+            _ = try await client.execute(
+                uri: "/scim/v2/Users?filter=userName%20eq%20%22bjensen%22", method: .get,
+                headers: Self.headers("ctx-list"))
+            _ = try await client.execute(
+                uri: "/scim/v2/.search", method: .post, headers: Self.headers("ctx-root"),
+                body: RouteUnitTests.body(#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]}"#))
             let bulk = #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[{"method":"DELETE","path":"/Users/\#(id)"}]}"#
-            _ = try await client.execute(uri: "/scim/v2/Bulk", method: .post, headers: Self.headers("ctx-bulk"),
-                                         body: RouteUnitTests.body(bulk))
+            _ = try await client.execute(
+                uri: "/scim/v2/Bulk", method: .post, headers: Self.headers("ctx-bulk"),
+                body: RouteUnitTests.body(bulk))
         }
         let contexts = await gateway.store.contexts
         let ids = contexts.compactMap { $0.logger[metadataKey: "request.id"].map { "\($0)" } }
@@ -82,11 +86,13 @@ struct StoreContextUnitTests {
         let pool = LDAPPool(configuration: ldap, logger: Logger(label: "pool") { _ in SwiftLogNoOpLogHandler() })
         defer { pool.shutdown() }
         let mapping = try Mapping.load(UnitFixtures.bundledMapping, suffix: "dc=example,dc=org")
-        let store = LDAPResourceStore(pool: pool, mapping: mapping, baseURL: "https://scim.example.test/scim/v2",
-                                      logger: Logger(label: "store") { _ in SwiftLogNoOpLogHandler() })
+        let store = LDAPResourceStore(
+            pool: pool, mapping: mapping, baseURL: "https://scim.example.test/scim/v2",
+            logger: Logger(label: "store") { _ in SwiftLogNoOpLogHandler() })
         let configuration = SCIMServerConfiguration(publicBaseURL: "https://scim.example.test/scim/v2", clients: [])
-        let router = SCIMRouter.build(store: store, registry: UnitFixtures.registry, servedTypes: ["User", "Group"],
-                                      configuration: configuration)
+        let router = SCIMRouter.build(
+            store: store, registry: UnitFixtures.registry, servedTypes: ["User", "Group"],
+            configuration: configuration)
         try await Application(router: router, logger: logger).test(.router) { client in
             let ready = try await client.execute(uri: "/readyz", method: .get, headers: Self.headers("ctx-ready"))
             #expect(ready.status == .serviceUnavailable)

@@ -16,12 +16,17 @@ struct WritePlanTableUnitTests {
         pairs.map { ($0.0, $0.1.map { Array($0.utf8) }) }
     }
 
-    static let current = LDAPEntry(dn: "uid=bjensen,ou=people,dc=example,dc=org", attributes: [
-        .init(description: "uid", values: [Array("bjensen".utf8)]), .init(description: "cn", values: [Array("Barbara".utf8)]),
-        .init(description: "sn", values: [Array("Jensen".utf8)]), .init(description: "title", values: [Array("Guide".utf8)]),
-    ])
-    static let view = EntryEncoder.Encoded(attributes: values([("uid", ["bjensen"]), ("cn", ["Barbara"]), ("sn", ["Jensen"]),
-                                                               ("title", ["Guide"])]), rdnValue: "bjensen")
+    static let current = LDAPEntry(
+        dn: "uid=bjensen,ou=people,dc=example,dc=org",
+        attributes: [
+            .init(description: "uid", values: [Array("bjensen".utf8)]), .init(description: "cn", values: [Array("Barbara".utf8)]),
+            .init(description: "sn", values: [Array("Jensen".utf8)]), .init(description: "title", values: [Array("Guide".utf8)]),
+        ])
+    static let view = EntryEncoder.Encoded(
+        attributes: values([
+            ("uid", ["bjensen"]), ("cn", ["Barbara"]), ("sn", ["Jensen"]),
+            ("title", ["Guide"]),
+        ]), rdnValue: "bjensen")
 
     static func plan(_ wanted: [(String, [String])], resource: JSONValue = ["userName": "bjensen"]) throws -> WritePlan {
         let encoded = EntryEncoder.Encoded(attributes: values(wanted), rdnValue: wanted.first { $0.0 == "uid" }?.1.first ?? "")
@@ -55,15 +60,22 @@ struct WritePlanTableUnitTests {
         let mapping = try #require(Self.users.attributes.first { $0.kind.name == .active })
         guard case .active(let active) = mapping.kind else { throw CancellationError() }
         let unlocked = LDAPEntry(dn: "uid=a", attributes: [])
-        let locked = LDAPEntry(dn: "uid=a", attributes: [.init(description: "pwdAccountLockedTime", values: [Array("000001010000Z".utf8)]),
-                                                          .init(description: "scimActive", values: [Array("FALSE".utf8)])])
-        #expect(Self.described(WritePlan.activeModifications(mapping.ldap, active, wanted: false, current: unlocked))
-            == [#"replace pwdAccountLockedTime ["000001010000Z"]"#, #"replace scimActive ["FALSE"]"#])
-        #expect(Self.described(WritePlan.activeModifications(mapping.ldap, active, wanted: true, current: locked))
-            == [#"delete pwdAccountLockedTime ["000001010000Z"]"#, #"replace scimActive ["TRUE"]"#])
+        let locked = LDAPEntry(
+            dn: "uid=a",
+            attributes: [
+                .init(description: "pwdAccountLockedTime", values: [Array("000001010000Z".utf8)]),
+                .init(description: "scimActive", values: [Array("FALSE".utf8)]),
+            ])
+        #expect(
+            Self.described(WritePlan.activeModifications(mapping.ldap, active, wanted: false, current: unlocked))
+                == [#"replace pwdAccountLockedTime ["000001010000Z"]"#, #"replace scimActive ["FALSE"]"#])
+        #expect(
+            Self.described(WritePlan.activeModifications(mapping.ldap, active, wanted: true, current: locked))
+                == [#"delete pwdAccountLockedTime ["000001010000Z"]"#, #"replace scimActive ["TRUE"]"#])
         #expect(WritePlan.activeModifications(mapping.ldap, active, wanted: false, current: locked).isEmpty)
         // Removed by the client (PATCH remove active): the permanent lock and the marker go.
-        #expect(Self.described(WritePlan.activeModifications(mapping.ldap, active, wanted: nil, current: locked))
-            == [#"delete pwdAccountLockedTime ["000001010000Z"]"#, #"delete scimActive []"#])
+        #expect(
+            Self.described(WritePlan.activeModifications(mapping.ldap, active, wanted: nil, current: locked))
+                == [#"delete pwdAccountLockedTime ["000001010000Z"]"#, #"delete scimActive []"#])
     }
 }

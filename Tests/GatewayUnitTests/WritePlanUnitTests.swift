@@ -23,8 +23,9 @@ struct WritePlanUnitTests {
     @Test func singleValuedSCIMAttributeKeepsTheOtherLDAPValues() {
         let current = Self.entry("uid=jdoe,ou=People,dc=example,dc=org", [("cn", ["John Doe", "Johnny", "J. Doe"]), ("title", ["Eng"])])
         var planner = ModificationPlanner(ownedTypes: ["cn", "title"], singleValuedTypes: ["cn", "title"])
-        planner.visible = VisibleValues.compute(current: current, view: [("cn", Self.bytes(["John Doe"])), ("title", Self.bytes(["Eng"]))],
-                                                dnValued: [])
+        planner.visible = VisibleValues.compute(
+            current: current, view: [("cn", Self.bytes(["John Doe"])), ("title", Self.bytes(["Eng"]))],
+            dnValued: [])
         #expect(planner.visible["cn"] == Self.bytes(["John Doe"]))
         #expect(planner.visible["title"] == nil)  // every value is visible
         // Unchanged: nothing to do.
@@ -41,10 +42,17 @@ struct WritePlanUnitTests {
     }
 
     @Test func membersSCIMCannotSeeStayAndDNsCompareAsDNs() {
-        let current = Self.entry("cn=staff,ou=Groups,dc=example,dc=org", [("member", [
-            "uid=jdoe,ou=People,dc=example,dc=org", #"cn=Smith\, John,ou=People,dc=example,dc=org"#,
-            "uid=alum,ou=Alumni,dc=example,dc=org", "uid=gone,ou=People,dc=example,dc=org",
-        ])])
+        let current = Self.entry(
+            "cn=staff,ou=Groups,dc=example,dc=org",
+            [
+                (
+                    "member",
+                    [
+                        "uid=jdoe,ou=People,dc=example,dc=org", #"cn=Smith\, John,ou=People,dc=example,dc=org"#,
+                        "uid=alum,ou=Alumni,dc=example,dc=org", "uid=gone,ou=People,dc=example,dc=org",
+                    ]
+                )
+            ])
         // The view spells the DNs as the directory returns entries: cn=Smith\2C John.
         let view = [("member", Self.bytes(["uid=jdoe,ou=people,dc=example,dc=org", #"cn=Smith\2C John,ou=People,dc=example,dc=org"#]))]
         var planner = ModificationPlanner(ownedTypes: ["member"], singleValuedTypes: [])
@@ -55,7 +63,8 @@ struct WritePlanUnitTests {
         let without = planner.plan(current: current, desired: [("member", Self.bytes([#"cn=Smith\2C John,ou=People,dc=example,dc=org"#]))])
         #expect(Self.describe(without) == [#"delete member ["uid=jdoe,ou=People,dc=example,dc=org"]"#])
         let cleared = planner.plan(current: current, desired: [])
-        #expect(Self.describe(cleared) == [#"delete member ["uid=jdoe,ou=People,dc=example,dc=org", "cn=Smith\\, John,ou=People,dc=example,dc=org"]"#])
+        #expect(
+            Self.describe(cleared) == [#"delete member ["uid=jdoe,ou=People,dc=example,dc=org", "cn=Smith\\, John,ou=People,dc=example,dc=org"]"#])
     }
 
     @Test func renamesOnlyWhenANamingValueGoesAndKeepTheRDNShape() throws {
@@ -63,8 +72,10 @@ struct WritePlanUnitTests {
         #expect(try RDNChange.plan(current: smith, modifications: [.replace("uid", ["john.smith"])], preferred: [])?.newRDN == nil)
 
         let jane = Self.entry("cn=Jane Doe+uid=jane,ou=People,dc=example,dc=org", [("cn", ["Jane Doe", "Jane"]), ("uid", ["jane"])])
-        let change = try #require(try RDNChange.plan(current: jane, modifications: [.replace("uid", ["jane.doe"])],
-                                                     preferred: [("uid", Self.bytes(["jane.doe"]))]))
+        let change = try #require(
+            try RDNChange.plan(
+                current: jane, modifications: [.replace("uid", ["jane.doe"])],
+                preferred: [("uid", Self.bytes(["jane.doe"]))]))
         #expect(change.newRDN == "cn=Jane Doe+uid=jane.doe")
         #expect(change.oldRDN == "cn=Jane Doe+uid=jane")
         #expect(change.newDN == "cn=Jane Doe+uid=jane.doe,ou=People,dc=example,dc=org")
@@ -81,8 +92,10 @@ struct WritePlanUnitTests {
         }
         // With several values left, the wanted one names the entry.
         let admins = Self.entry("cn=admins,ou=Groups,dc=example,dc=org", [("cn", ["admins", "Administrators"])])
-        let renamed = try #require(try RDNChange.plan(current: admins, modifications: [.replace("cn", ["admin-team", "Administrators"])],
-                                                      preferred: [("cn", Self.bytes(["admin-team"]))]))
+        let renamed = try #require(
+            try RDNChange.plan(
+                current: admins, modifications: [.replace("cn", ["admin-team", "Administrators"])],
+                preferred: [("cn", Self.bytes(["admin-team"]))]))
         #expect(renamed.newRDN == "cn=admin-team")
     }
 

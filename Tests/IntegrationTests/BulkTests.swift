@@ -9,8 +9,10 @@ import Testing
 struct BulkTests {
     static func bulk(_ client: some TestClientProtocol, _ operations: String, failOnErrors: Int? = nil) async throws -> TestResponse {
         let fail = failOnErrors.map { #""failOnErrors":\#($0),"# } ?? ""
-        return try await client.execute(uri: "/scim/v2/Bulk", method: .post, headers: GatewayHarness.auth, body: jsonBody(
-            #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],\#(fail)"Operations":[\#(operations)]}"#))
+        return try await client.execute(
+            uri: "/scim/v2/Bulk", method: .post, headers: GatewayHarness.auth,
+            body: jsonBody(
+                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],\#(fail)"Operations":[\#(operations)]}"#))
     }
 
     @Test func forwardAndCircularReferencesResolve() async throws {
@@ -18,7 +20,9 @@ struct BulkTests {
         defer { harness.stop() }
         try await harness.application().test(.router) { client in
             // Group A lists group B (defined later) and a user defined later; B lists A: a cycle.
-            let response = try await Self.bulk(client, """
+            let response = try await Self.bulk(
+                client,
+                """
                 {"method":"POST","path":"/Groups","bulkId":"a","data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"A","members":[{"value":"bulkId:b"},{"value":"bulkId:u"}]}},
                 {"method":"POST","path":"/Groups","bulkId":"b","data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"B","members":[{"value":"bulkId:a"}]}},
                 {"method":"POST","path":"/Users","bulkId":"u","data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bulk.user"}}
@@ -40,7 +44,9 @@ struct BulkTests {
         let harness = try await GatewayHarness.start()
         defer { harness.stop() }
         try await harness.application().test(.router) { client in
-            let response = try await Self.bulk(client, """
+            let response = try await Self.bulk(
+                client,
+                """
                 {"method":"POST","path":"/Users","bulkId":"ok","data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bulk.ok"}},
                 {"method":"POST","path":"/Users","bulkId":"dup","data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bulk.ok"}},
                 {"method":"POST","path":"/Groups","bulkId":"g","data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"G","members":[{"value":"bulkId:nowhere"}]}},

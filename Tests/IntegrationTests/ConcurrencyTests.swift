@@ -34,8 +34,9 @@ struct ConcurrencyTests {
         let pool = harness.gateway.pool
         let peopleDN = harness.slapd.peopleDN
         try await harness.application().test(.live) { client in
-            let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                                   body: jsonBody(userJSON("concurrency.probe")))
+            let created = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(userJSON("concurrency.probe")))
             let id = try #require(created.json?["id"]?.stringValue)
             let started = ContinuousClock.now
             let searches = Task {
@@ -43,7 +44,9 @@ struct ConcurrencyTests {
                     for index in 0..<64 {
                         group.addTask {
                             let slow = index % 4 == 0  // 16 slow: unindexed substring scans returning every entry
-                            let filter: LDAPFilter = slow ? .substrings("description", any: ["filler"])
+                            let filter: LDAPFilter =
+                                slow
+                                ? .substrings("description", any: ["filler"])
                                 : .equal("uid", "load\(index + 1)")
                             let result = try await pool.search(base: peopleDN, filter: filter, attributes: ["*"])
                             return result.entries.count
@@ -84,20 +87,26 @@ struct PoolExhaustionTests {
         try await harness.application().test(.router) { client in
             var ids: [String] = []
             for index in 0..<4 {
-                let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                                       body: jsonBody(userJSON("exhaust\(index)")))
+                let created = try await client.execute(
+                    uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                    body: jsonBody(userJSON("exhaust\(index)")))
                 ids.append(try #require(created.json?["id"]?.stringValue))
             }
             let members = ids.map { #"{"value":"\#($0)"}"# }.joined(separator: ",")
-            let group = try await client.execute(uri: "/scim/v2/Groups", method: .post, headers: GatewayHarness.auth, body: jsonBody(
-                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Exhaust","members":[\#(members)]}"#))
+            let group = try await client.execute(
+                uri: "/scim/v2/Groups", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(
+                    #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Exhaust","members":[\#(members)]}"#))
             #expect(group.status == .created)
             let store = harness.gateway.store
             let registry = try SchemaRegistry.load(directory: GatewayHarness.repository.appendingPathComponent("schema/scim"))
             let users = try #require(registry.resourceType(named: "User"))
-            let patch = try PatchRequest(json: try JSONValue.parse(Data(
-                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"T"}]}"#.utf8),
-                maxDepth: 16, maxBytes: 4096))
+            let patch = try PatchRequest(
+                json: try JSONValue.parse(
+                    Data(
+                        #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"T"}]}"#
+                            .utf8),
+                    maxDepth: 16, maxBytes: 4096))
             let created = ids
             let finished = try await withThrowingTaskGroup(of: Int.self) { race in
                 race.addTask {
@@ -106,14 +115,17 @@ struct PoolExhaustionTests {
                             let id = created[round % created.count]
                             writes.addTask {
                                 if round % 2 == 0 {
-                                    let done = try await store.patch(id: id, request: patch, type: users, projection: .all, ifMatch: nil,
-                                                                     context: StoreContext(logger: Logger(label: "tests")))
+                                    let done = try await store.patch(
+                                        id: id, request: patch, type: users, projection: .all, ifMatch: nil,
+                                        context: StoreContext(logger: Logger(label: "tests")))
                                     return done.resource["title"]?.stringValue == "T"
                                 }
-                                let resource = try JSONValue.parse(Data(userJSON("exhaust\(round % created.count)", extra: #""title":"P""#).utf8),
-                                                                   maxDepth: 16, maxBytes: 4096)
-                                let done = try await store.replace(id: id, with: resource, type: users, ifMatch: nil,
-                                                                   context: StoreContext(logger: Logger(label: "tests")))
+                                let resource = try JSONValue.parse(
+                                    Data(userJSON("exhaust\(round % created.count)", extra: #""title":"P""#).utf8),
+                                    maxDepth: 16, maxBytes: 4096)
+                                let done = try await store.replace(
+                                    id: id, with: resource, type: users, ifMatch: nil,
+                                    context: StoreContext(logger: Logger(label: "tests")))
                                 return done.resource["title"]?.stringValue == "P"
                             }
                         }

@@ -10,8 +10,9 @@ struct ConfigTests {
     static let example = GatewayHarness.repository.appendingPathComponent("Config/scim-gateway.example.yaml").path
 
     @Test func exampleConfigLoads() throws {
-        let (config, directory) = try GatewayConfig.load(path: Self.example,
-                                                         environment: ["SCIM_GATEWAY_LDAP_BIND_PASSWORD": "pw"])
+        let (config, directory) = try GatewayConfig.load(
+            path: Self.example,
+            environment: ["SCIM_GATEWAY_LDAP_BIND_PASSWORD": "pw"])
         #expect(config.server.publicBaseURL == "https://scim.example.org/scim/v2")
         #expect(config.ldap.uris == ["ldap://ldap1.example.org", "ldap://ldap2.example.org"])
         #expect(config.ldap.startTLS)
@@ -32,12 +33,14 @@ struct ConfigTests {
         let secret = FileManager.default.temporaryDirectory.appendingPathComponent("secret-\(UUID().uuidString)")
         try "s3cret-from-file\n".write(to: secret, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: secret) }
-        let (config, _) = try GatewayConfig.load(path: Self.example, environment: [
-            "SCIM_GATEWAY_SERVER_PORT": "9443",
-            "SCIM_GATEWAY_LDAP_URIS": "ldaps://a.example.org ldaps://b.example.org",
-            "SCIM_GATEWAY_LDAP_BIND_PASSWORD_FILE": secret.path,
-            "SCIM_GATEWAY_CLIENTS": "okta=sha256:" + String(repeating: "ab", count: 32),
-        ])
+        let (config, _) = try GatewayConfig.load(
+            path: Self.example,
+            environment: [
+                "SCIM_GATEWAY_SERVER_PORT": "9443",
+                "SCIM_GATEWAY_LDAP_URIS": "ldaps://a.example.org ldaps://b.example.org",
+                "SCIM_GATEWAY_LDAP_BIND_PASSWORD_FILE": secret.path,
+                "SCIM_GATEWAY_CLIENTS": "okta=sha256:" + String(repeating: "ab", count: 32),
+            ])
         #expect(config.server.port == 9443)
         #expect(config.ldap.uris == ["ldaps://a.example.org", "ldaps://b.example.org"])
         #expect(config.ldap.bindPassword == "s3cret-from-file")

@@ -19,13 +19,13 @@ struct CustomExtensionTests {
         let bundled = try String(contentsOf: repository.appendingPathComponent("Config/mapping/bundled.yaml"), encoding: .utf8)
         let schema = repository.appendingPathComponent("Config/mapping/extensions/example-badge.json").path
         let addition = """
-              - { scim: "\(urn):badgeNumber", ldap: carLicense, kind: string }
-              - { scim: "\(urn):rooms", ldap: roomNumber, kind: strings }
-            extensions:
-              - { schema: "\(schema)" }
-            delete: delete
-          Group:
-        """
+                  - { scim: "\(urn):badgeNumber", ldap: carLicense, kind: string }
+                  - { scim: "\(urn):rooms", ldap: roomNumber, kind: strings }
+                extensions:
+                  - { schema: "\(schema)" }
+                delete: delete
+              Group:
+            """
         let text = bundled.replacingOccurrences(of: "    delete: delete\n  Group:", with: addition)
         #expect(text != bundled)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ext-\(UUID().uuidString.prefix(8))")
@@ -49,25 +49,34 @@ struct CustomExtensionTests {
             #expect(schema.status == .ok)
             #expect(schema.json?["attributes"]?.arrayValue?.count == 2)
 
-            let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: auth, body: jsonBody("""
-                {"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","\(Self.urn)"],"userName":"badge.holder",
-                 "\(Self.urn)":{"badgeNumber":"B-1234","rooms":["2.14","3.01"]}}
-                """))
+            let created = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: auth,
+                body: jsonBody(
+                    """
+                    {"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","\(Self.urn)"],"userName":"badge.holder",
+                     "\(Self.urn)":{"badgeNumber":"B-1234","rooms":["2.14","3.01"]}}
+                    """))
             #expect(created.status == .created, "\(String(buffer: created.body))")
             let id = try #require(created.json?["id"]?.stringValue)
             #expect(created.json?["schemas"]?.arrayValue?.contains(.string(Self.urn)) == true)
             #expect(created.json?[Self.urn]?["badgeNumber"]?.stringValue == "B-1234")
             #expect(created.json?[Self.urn]?["rooms"] == .array(["2.14", "3.01"]))
 
-            let entry = try #require(try await harness.ldap().search(base: harness.slapd.peopleDN, filter: .equal("uid", "badge.holder"),
-                                                                      attributes: ["carLicense", "roomNumber"]).entries.first)
+            let entry = try #require(
+                try await harness.ldap().search(
+                    base: harness.slapd.peopleDN, filter: .equal("uid", "badge.holder"),
+                    attributes: ["carLicense", "roomNumber"]
+                ).entries.first)
             #expect(entry.string("carLicense") == "B-1234")
             #expect(entry.strings("roomNumber") == ["2.14", "3.01"])
 
             let found = try await client.execute(uri: filterURI("Users", "\(Self.urn):rooms eq \"3.01\""), method: .get, headers: auth)
             #expect(found.json?["Resources"]?[0]?["id"]?.stringValue == id)
-            let patched = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .patch, headers: auth, body: jsonBody(
-                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"\#(Self.urn):rooms","value":["4.02"]}]}"#))
+            let patched = try await client.execute(
+                uri: "/scim/v2/Users/\(id)", method: .patch, headers: auth,
+                body: jsonBody(
+                    #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"\#(Self.urn):rooms","value":["4.02"]}]}"#
+                ))
             #expect(patched.json?[Self.urn]?["rooms"] == .array(["2.14", "3.01", "4.02"]))
         }
     }

@@ -38,15 +38,17 @@ struct DeleteActionTests {
             let after = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .get, headers: auth)
             if action == "move" {
                 #expect(after.status == .notFound)
-                #expect(try await client.execute(uri: filterURI("Users", #"userName eq "leaver""#), method: .get, headers: auth)
-                    .json?["totalResults"] == .integer(0))
+                #expect(
+                    try await client.execute(uri: filterURI("Users", #"userName eq "leaver""#), method: .get, headers: auth)
+                        .json?["totalResults"] == .integer(0))
             } else {
                 #expect(after.json?["active"] == .bool(false))
             }
         }
         let ldap = try await harness.ldap()
-        let found = try await ldap.search(base: harness.slapd.suffix, filter: .equal("uid", "leaver"),
-                                          attributes: ["pwdAccountLockedTime"])
+        let found = try await ldap.search(
+            base: harness.slapd.suffix, filter: .equal("uid", "leaver"),
+            attributes: ["pwdAccountLockedTime"])
         #expect(found.entries.count == 1)
         if action == "move" {
             #expect(found.entries.first?.dn.lowercased() == "uid=leaver,ou=former,dc=example,dc=org")

@@ -35,7 +35,9 @@ struct EntraIDSequenceTests {
             #expect(miss.json?["totalResults"] == .integer(0))
 
             // 2. Create, as Entra sends it.
-            let created = try await Self.call(client, .post, "/Users", #"""
+            let created = try await Self.call(
+                client, .post, "/Users",
+                #"""
                 {"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
                  "externalId":"0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef","userName":"Test_User_ab6490ee@contoso.test","active":true,
                  "emails":[{"primary":true,"type":"work","value":"Test_User_fd0ea19b@contoso.test"}],
@@ -46,8 +48,10 @@ struct EntraIDSequenceTests {
             let id = try #require(created.json?["id"]?.stringValue)
 
             // 3. Lookups Entra uses: userName (case-insensitive), externalId, work email.
-            for filter in [#"userName eq "test_user_ab6490ee@contoso.test""#, #"externalId eq "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef""#,
-                           #"emails[type eq "work"].value eq "Test_User_fd0ea19b@contoso.test""#] {
+            for filter in [
+                #"userName eq "test_user_ab6490ee@contoso.test""#, #"externalId eq "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef""#,
+                #"emails[type eq "work"].value eq "Test_User_fd0ea19b@contoso.test""#,
+            ] {
                 let query = filter.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
                 let found = try await Self.call(client, .get, "/Users?filter=\(query)")
                 #expect(found.json?["totalResults"] == .integer(1), "\(filter)")
@@ -57,11 +61,14 @@ struct EntraIDSequenceTests {
             // 4. Updates: PascalCase ops, dotted keys, a manager as a bare id, a replace that adds a work email.
             let manager = try await Self.call(client, .post, "/Users", userJSON("Manager_1@contoso.test"))
             let managerID = try #require(manager.json?["id"]?.stringValue)
-            let updated = try await Self.call(client, .patch, "/Users/\(id)", Self.patch(#"""
-                {"op":"Replace","value":{"name.givenName":"Updated","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department":"Marketing"}},
-                {"op":"Add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":"\#(managerID)"},
-                {"op":"Replace","path":"emails[type eq \"work\"].value","value":"updated@contoso.test"}
-                """#))
+            let updated = try await Self.call(
+                client, .patch, "/Users/\(id)",
+                Self.patch(
+                    #"""
+                    {"op":"Replace","value":{"name.givenName":"Updated","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department":"Marketing"}},
+                    {"op":"Add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":"\#(managerID)"},
+                    {"op":"Replace","path":"emails[type eq \"work\"].value","value":"updated@contoso.test"}
+                    """#))
             #expect(updated.status == .ok, "\(updated.json?["detail"]?.stringValue ?? "")")
             #expect(updated.json?["name"]?["givenName"]?.stringValue == "Updated")
             #expect(updated.json?["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]?["manager"]?["value"]?.stringValue == managerID)
@@ -70,8 +77,11 @@ struct EntraIDSequenceTests {
             let disabled = try await Self.call(client, .patch, "/Users/\(id)", Self.patch(#"{"op":"Replace","path":"active","value":"False"}"#))
             #expect(disabled.json?["active"]?.boolValue == false)
             let ldap = try await harness.ldap()
-            let entry = try #require(try await ldap.search(base: harness.slapd.peopleDN, filter: .equal("entryUUID", id),
-                                                           attributes: ["pwdAccountLockedTime", "mail", "manager", "departmentNumber", "givenName"]).entries.first)
+            let entry = try #require(
+                try await ldap.search(
+                    base: harness.slapd.peopleDN, filter: .equal("entryUUID", id),
+                    attributes: ["pwdAccountLockedTime", "mail", "manager", "departmentNumber", "givenName"]
+                ).entries.first)
             #expect(entry.string("pwdAccountLockedTime") == "000001010000Z")
             #expect(entry.strings("mail") == ["updated@contoso.test"])
             #expect(entry.string("manager")?.lowercased() == "uid=manager_1@contoso.test,\(harness.slapd.peopleDN)".lowercased())
@@ -80,13 +90,18 @@ struct EntraIDSequenceTests {
             // 6. Groups: lookup, create, add and remove members, read without members.
             let groupMiss = try await Self.call(client, .get, "/Groups?excludedAttributes=members&filter=displayName%20eq%20%22Sales%20Team%22")
             #expect(groupMiss.json?["totalResults"] == .integer(0))
-            let group = try await Self.call(client, .post, "/Groups", #"""
+            let group = try await Self.call(
+                client, .post, "/Groups",
+                #"""
                 {"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"externalId":"8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159","displayName":"Sales Team","members":[]}
                 """#)
             let gid = try #require(group.json?["id"]?.stringValue)
-            let added = try await Self.call(client, .patch, "/Groups/\(gid)", Self.patch(#"{"op":"Add","path":"members","value":[{"value":"\#(id)"},{"value":"\#(managerID)"}]}"#))
+            let added = try await Self.call(
+                client, .patch, "/Groups/\(gid)", Self.patch(#"{"op":"Add","path":"members","value":[{"value":"\#(id)"},{"value":"\#(managerID)"}]}"#)
+            )
             #expect(added.status == .ok)
-            let removed = try await Self.call(client, .patch, "/Groups/\(gid)", Self.patch(#"{"op":"Remove","path":"members","value":[{"value":"\#(managerID)"}]}"#))
+            let removed = try await Self.call(
+                client, .patch, "/Groups/\(gid)", Self.patch(#"{"op":"Remove","path":"members","value":[{"value":"\#(managerID)"}]}"#))
             #expect(removed.json?["members"]?.arrayValue?.compactMap { $0["value"]?.stringValue } == [id])
             let light = try await Self.call(client, .get, "/Groups/\(gid)?excludedAttributes=members")
             #expect(light.json?["members"] == nil)

@@ -15,15 +15,19 @@ import Testing
 /// after: it changed exactly what it targeted, byte for byte.
 @Suite("Existing directory: writes touch only what they target")
 struct ExistingDirectoryTests {
-    static let ldif = (try? String(contentsOf: GatewayHarness.repository
-        .appendingPathComponent("Tests/IntegrationTests/Fixtures/existing-directory.ldif"), encoding: .utf8)) ?? ""
+    static let ldif =
+        (try? String(
+            contentsOf: GatewayHarness.repository
+                .appendingPathComponent("Tests/IntegrationTests/Fixtures/existing-directory.ldif"), encoding: .utf8)) ?? ""
 
     static func options() -> SlapdOptions {
-        SlapdOptions(offlineLDIF: ldif, plain: PlainDirectory(
-            overlays: [.sssvlv],
-            serviceLimits: "size.soft=unlimited size.hard=unlimited size.pr=unlimited size.prtotal=unlimited",
-            // The service account cannot read ou=Hidden (members there are invisible to SCIM).
-            extraAccess: ["to dn.subtree=\"ou=Hidden,dc=example,dc=org\" by dn.exact=\"cn=scim-gateway,dc=example,dc=org\" none by * break"]))
+        SlapdOptions(
+            offlineLDIF: ldif,
+            plain: PlainDirectory(
+                overlays: [.sssvlv],
+                serviceLimits: "size.soft=unlimited size.hard=unlimited size.pr=unlimited size.prtotal=unlimited",
+                // The service account cannot read ou=Hidden (members there are invisible to SCIM).
+                extraAccess: ["to dn.subtree=\"ou=Hidden,dc=example,dc=org\" by dn.exact=\"cn=scim-gateway,dc=example,dc=org\" none by * break"]))
     }
 
     static let patchOp = #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":["#
@@ -41,14 +45,16 @@ struct ExistingDirectoryTests {
             return try #require(page["Resources"]?[0])
         }
         func patch(_ type: String, _ id: String, _ operations: String) async throws -> JSONValue? {
-            let response = try await client.execute(uri: "/scim/v2/\(type)/\(id)", method: .patch, headers: GatewayHarness.auth,
-                                                    body: jsonBody(ExistingDirectoryTests.patchOp + operations + "]}"))
+            let response = try await client.execute(
+                uri: "/scim/v2/\(type)/\(id)", method: .patch, headers: GatewayHarness.auth,
+                body: jsonBody(ExistingDirectoryTests.patchOp + operations + "]}"))
             #expect(response.status == .ok, "PATCH \(operations): \(String(buffer: response.body))")
             return response.json
         }
         func put(_ type: String, _ id: String, _ body: JSONValue) async throws -> JSONValue? {
-            let response = try await client.execute(uri: "/scim/v2/\(type)/\(id)", method: .put, headers: GatewayHarness.auth,
-                                                    body: ByteBuffer(bytes: body.jsonBytes()))
+            let response = try await client.execute(
+                uri: "/scim/v2/\(type)/\(id)", method: .put, headers: GatewayHarness.auth,
+                body: ByteBuffer(bytes: body.jsonBytes()))
             #expect(response.status == .ok, "PUT: \(String(buffer: response.body))")
             return response.json
         }
@@ -186,14 +192,20 @@ struct ExistingDirectoryTests {
             let kept = (staff["members"]?.arrayValue ?? []).filter { $0["value"]?.stringValue != jdoeID }
             body = Self.setting("members", .array(kept + [.object(["value": .string(anaID)])]), in: body)
             var changed = try await Self.changes(harness) { _ = try await scim.put("Groups", staffID, body) }
-            #expect(changed == ["cn=staff,ou=Groups,dc=example,dc=org member -[\"uid=jdoe,ou=People,dc=example,dc=org\"] +[\"uid=ana,ou=Staff,ou=People,dc=example,dc=org\"]"])
+            #expect(
+                changed == [
+                    "cn=staff,ou=Groups,dc=example,dc=org member -[\"uid=jdoe,ou=People,dc=example,dc=org\"] +[\"uid=ana,ou=Staff,ou=People,dc=example,dc=org\"]"
+                ])
 
             // Removing every member SCIM shows leaves the others, and no placeholder beside them.
             changed = try await Self.changes(harness) {
                 let patched = try await scim.patch("Groups", staffID, #"{"op":"remove","path":"members"}"#)
                 #expect(patched?["members"] == nil)
             }
-            #expect(changed == [#"cn=staff,ou=Groups,dc=example,dc=org member -["cn=Smith\\, John,ou=People,dc=example,dc=org", "uid=ana,ou=Staff,ou=People,dc=example,dc=org"] +[]"#])
+            #expect(
+                changed == [
+                    #"cn=staff,ou=Groups,dc=example,dc=org member -["cn=Smith\\, John,ou=People,dc=example,dc=org", "uid=ana,ou=Staff,ou=People,dc=example,dc=org"] +[]"#
+                ])
             let after = try await DirectorySnapshot.read(harness.slapd)
             #expect(after.entries["cn=staff,ou=groups,dc=example,dc=org"]?["member"]?.count == 4)
 
@@ -206,7 +218,10 @@ struct ExistingDirectoryTests {
             }
             #expect(Set(changed) == ["+cn=admin-team,ou=Groups,dc=example,dc=org", "-cn=admins,ou=Groups,dc=example,dc=org"])
             let renamed = try await DirectorySnapshot.read(harness.slapd)
-            #expect(Set(renamed.entries["cn=admin-team,ou=groups,dc=example,dc=org"]?["cn"] ?? []) == [Array("Administrators".utf8), Array("admin-team".utf8)])
+            #expect(
+                Set(renamed.entries["cn=admin-team,ou=groups,dc=example,dc=org"]?["cn"] ?? []) == [
+                    Array("Administrators".utf8), Array("admin-team".utf8),
+                ])
         }
     }
 
@@ -215,12 +230,17 @@ struct ExistingDirectoryTests {
         defer { harness.stop() }
         try await harness.application().test(.router) { client in
             let auth = GatewayHarness.auth
-            let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: auth, body: jsonBody(
-                userJSON("newbie", extra: #""name":{"givenName":"New","familyName":"Bie"}"#)))
+            let created = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: auth,
+                body: jsonBody(
+                    userJSON("newbie", extra: #""name":{"givenName":"New","familyName":"Bie"}"#)))
             #expect(created.status == .created, "\(String(buffer: created.body))")
             let ldap = try await harness.ldap()
-            let entry = try #require(try await ldap.search(base: "ou=People,dc=example,dc=org", filter: .equal("uid", "newbie"),
-                                                            attributes: ["*"]).entries.first)
+            let entry = try #require(
+                try await ldap.search(
+                    base: "ou=People,dc=example,dc=org", filter: .equal("uid", "newbie"),
+                    attributes: ["*"]
+                ).entries.first)
             #expect(entry.dn == "uid=newbie,ou=People,dc=example,dc=org")
             #expect(entry.strings("objectClass").contains { $0.caseInsensitiveEquals("posixAccount") })
             // 10001 and 10002 belong to entries written by other tools: skipped.
@@ -234,8 +254,9 @@ struct ExistingDirectoryTests {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<8 {
                     group.addTask {
-                        let response = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: auth,
-                                                                body: jsonBody(userJSON("parallel\(index)")))
+                        let response = try await client.execute(
+                            uri: "/scim/v2/Users", method: .post, headers: auth,
+                            body: jsonBody(userJSON("parallel\(index)")))
                         #expect(response.status == .created, "\(String(buffer: response.body))")
                     }
                 }
@@ -282,8 +303,11 @@ struct ExistingDirectoryTests {
             changed = try await Self.changes(harness) {
                 _ = try await scim.patch("Users", jdoeID, #"{"op":"replace","path":"userName","value":"john.doe"}"#)
             }
-            #expect(Set(changed) == ["+uid=john.doe,ou=People,dc=example,dc=org", "-uid=jdoe,ou=People,dc=example,dc=org",
-                                     #"cn=developers,ou=Groups,dc=example,dc=org memberuid -["JDoe"] +["john.doe"]"#])
+            #expect(
+                Set(changed) == [
+                    "+uid=john.doe,ou=People,dc=example,dc=org", "-uid=jdoe,ou=People,dc=example,dc=org",
+                    #"cn=developers,ou=Groups,dc=example,dc=org memberuid -["JDoe"] +["john.doe"]"#,
+                ])
             #expect(try await scim.get("/scim/v2/Groups/\(developersID)")["members"]?.arrayValue?.count == 3)
             // Clearing the members SCIM shows leaves alum and ghost.
             changed = try await Self.changes(harness) {
@@ -292,12 +316,15 @@ struct ExistingDirectoryTests {
             #expect(changed == [#"cn=developers,ou=Groups,dc=example,dc=org memberuid -["ana", "john.doe", "jsmith"] +[]"#])
 
             // A new posixGroup gets its gidNumber from the counter and members by uid.
-            let created = try await client.execute(uri: "/scim/v2/Groups", method: .post, headers: GatewayHarness.auth, body: jsonBody(
-                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"ops","members":[{"value":"\#(anaID)"}]}"#))
+            let created = try await client.execute(
+                uri: "/scim/v2/Groups", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(
+                    #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"ops","members":[{"value":"\#(anaID)"}]}"#))
             #expect(created.status == .created, "\(String(buffer: created.body))")
             #expect(created.json?["members"]?[0]?["value"]?.stringValue == anaID)
             let ldap = try await harness.ldap()
-            let ops = try #require(try await ldap.search(base: "ou=Groups,dc=example,dc=org", filter: .equal("cn", "ops"), attributes: ["*"]).entries.first)
+            let ops = try #require(
+                try await ldap.search(base: "ou=Groups,dc=example,dc=org", filter: .equal("cn", "ops"), attributes: ["*"]).entries.first)
             #expect(ops.strings("memberUid") == ["ana"])
             #expect(ops.string("gidNumber") == "20000")
         }
@@ -307,12 +334,16 @@ struct ExistingDirectoryTests {
     /// writes `1` (adding shadowAccount where the entry lacks it), active=true removes only that `1`.
     @Test func activeMapsToShadowExpireWithoutPPolicy() async throws {
         let standard = try String(contentsOf: GatewayHarness.repository.appendingPathComponent("Config/mapping/standard.yaml"), encoding: .utf8)
-        let mapping = standard
-            .replacingOccurrences(of: "objectClasses: [top, person, organizationalPerson, inetOrgPerson, posixAccount]",
-                                  with: "objectClasses: [top, person, organizationalPerson, inetOrgPerson, posixAccount, shadowAccount]")
-            .replacingOccurrences(of: "      - { scim: password, ldap: userPassword, kind: password }",
-                                  with: "      - { scim: password, ldap: userPassword, kind: password }\n"
-                                      + "      - { scim: active, ldap: shadowExpire, kind: active, strategy: attribute, inactiveValue: \"1\" }")
+        let mapping =
+            standard
+            .replacingOccurrences(
+                of: "objectClasses: [top, person, organizationalPerson, inetOrgPerson, posixAccount]",
+                with: "objectClasses: [top, person, organizationalPerson, inetOrgPerson, posixAccount, shadowAccount]"
+            )
+            .replacingOccurrences(
+                of: "      - { scim: password, ldap: userPassword, kind: password }",
+                with: "      - { scim: password, ldap: userPassword, kind: password }\n"
+                    + "      - { scim: active, ldap: shadowExpire, kind: active, strategy: attribute, inactiveValue: \"1\" }")
         #expect(mapping.contains("shadowExpire"))
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("shadow-\(UUID().uuidString).yaml")
         try mapping.write(to: file, atomically: true, encoding: .utf8)
@@ -329,8 +360,11 @@ struct ExistingDirectoryTests {
                 let patched = try await scim.patch("Users", smithID, #"{"op":"replace","path":"active","value":false}"#)
                 #expect(patched?["active"] == .bool(false))
             }
-            #expect(Set(changed) == [#"cn=Smith\2C John,ou=People,dc=example,dc=org objectclass -[] +["shadowAccount"]"#,
-                                     #"cn=Smith\2C John,ou=People,dc=example,dc=org shadowexpire -[] +["1"]"#])
+            #expect(
+                Set(changed) == [
+                    #"cn=Smith\2C John,ou=People,dc=example,dc=org objectclass -[] +["shadowAccount"]"#,
+                    #"cn=Smith\2C John,ou=People,dc=example,dc=org shadowexpire -[] +["1"]"#,
+                ])
             changed = try await Self.changes(harness) {
                 let patched = try await scim.patch("Users", smithID, #"{"op":"replace","path":"active","value":true}"#)
                 #expect(patched?["active"] == .bool(true))

@@ -11,11 +11,26 @@ import Testing
 @Suite("Filters pushed down to LDAP")
 struct FilterQueryTests {
     static let people: [(String, String)] = [
-        ("alice", #""name":{"givenName":"Alice","familyName":"Archer"},"externalId":"A-1","title":"Engineer","emails":[{"value":"alice@example.org","type":"work","primary":true},{"value":"alice@home.test","type":"home"}],"active":true"#),
-        ("bob", #""name":{"givenName":"Bob","familyName":"Baker"},"externalId":"B-2","title":"Manager","emails":[{"value":"bob@home.test","type":"home"}],"active":false"#),
-        ("carol", #""name":{"givenName":"Carol","familyName":"Cooper"},"title":"Engineer","emails":[{"value":"carol@example.org","type":"work"}],"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"R&D","employeeNumber":"42"}"#),
-        ("dave*", #""name":{"givenName":"Dave","familyName":"Dunn"},"displayName":"Dave (ops)","phoneNumbers":[{"value":"+1 555 0100","type":"work"}]"#),
-        ("Eve.Example", #""name":{"givenName":"Eve","familyName":"Evans"},"nickName":"eve","addresses":[{"locality":"Paris","country":"FR","type":"work"},{"locality":"Lyon","country":"FR","type":"home"}]"#),
+        (
+            "alice",
+            #""name":{"givenName":"Alice","familyName":"Archer"},"externalId":"A-1","title":"Engineer","emails":[{"value":"alice@example.org","type":"work","primary":true},{"value":"alice@home.test","type":"home"}],"active":true"#
+        ),
+        (
+            "bob",
+            #""name":{"givenName":"Bob","familyName":"Baker"},"externalId":"B-2","title":"Manager","emails":[{"value":"bob@home.test","type":"home"}],"active":false"#
+        ),
+        (
+            "carol",
+            #""name":{"givenName":"Carol","familyName":"Cooper"},"title":"Engineer","emails":[{"value":"carol@example.org","type":"work"}],"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"R&D","employeeNumber":"42"}"#
+        ),
+        (
+            "dave*",
+            #""name":{"givenName":"Dave","familyName":"Dunn"},"displayName":"Dave (ops)","phoneNumbers":[{"value":"+1 555 0100","type":"work"}]"#
+        ),
+        (
+            "Eve.Example",
+            #""name":{"givenName":"Eve","familyName":"Evans"},"nickName":"eve","addresses":[{"locality":"Paris","country":"FR","type":"work"},{"locality":"Lyon","country":"FR","type":"home"}]"#
+        ),
     ]
 
     static let filters = [
@@ -37,13 +52,15 @@ struct FilterQueryTests {
     @Test func everyFilterMatchesTheOracle() async throws {
         let harness = try await GatewayHarness.start()
         defer { harness.stop() }
-        let type = try #require(try SchemaRegistry.load(directory: GatewayHarness.repository.appendingPathComponent("schema/scim"))
-            .resourceType(named: "User"))
+        let type = try #require(
+            try SchemaRegistry.load(directory: GatewayHarness.repository.appendingPathComponent("schema/scim"))
+                .resourceType(named: "User"))
         try await harness.application().test(.router) { client in
             var resources: [JSONValue] = []
             for (name, extra) in Self.people {
-                let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                                       body: jsonBody(userJSON(name, extra: extra)))
+                let created = try await client.execute(
+                    uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                    body: jsonBody(userJSON(name, extra: extra)))
                 #expect(created.status == .created, "\(name)")
                 let id = try #require(created.json?["id"]?.stringValue)
                 let fetched = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .get, headers: GatewayHarness.auth)
@@ -53,8 +70,9 @@ struct FilterQueryTests {
                 let filter = try SCIMFilter.parse(text).resolved(against: type)
                 let expected = Set(resources.filter { filter.matches($0, type: type) }.compactMap { $0["userName"]?.stringValue })
                 let query = text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-                let response = try await client.execute(uri: "/scim/v2/Users?count=1000&filter=\(query)", method: .get,
-                                                        headers: GatewayHarness.auth)
+                let response = try await client.execute(
+                    uri: "/scim/v2/Users?count=1000&filter=\(query)", method: .get,
+                    headers: GatewayHarness.auth)
                 #expect(response.status == .ok, "\(text): \(response.json?["detail"]?.stringValue ?? "")")
                 let found = Set(response.json?["Resources"]?.arrayValue?.compactMap { $0["userName"]?.stringValue } ?? [])
                 #expect(found == expected, "\(text)")
@@ -86,8 +104,10 @@ struct FilterQueryTests {
     }
 
     @Test func unboundedScanIsTooMany() async throws {
-        let ldif = (1...400).map { "dn: uid=scan\($0),ou=people,dc=example,dc=org\nobjectClass: inetOrgPerson\nobjectClass: scimUser\nuid: scan\($0)\ncn: Scan \($0)\nsn: Scan\ntitle: T\($0)\n" }
-            .joined(separator: "\n")
+        let ldif = (1...400).map {
+            "dn: uid=scan\($0),ou=people,dc=example,dc=org\nobjectClass: inetOrgPerson\nobjectClass: scimUser\nuid: scan\($0)\ncn: Scan \($0)\nsn: Scan\ntitle: T\($0)\n"
+        }
+        .joined(separator: "\n")
         let harness = try await GatewayHarness.start(options: SlapdOptions(uncheckedLimit: 300, offlineLDIF: ldif))
         defer { harness.stop() }
         try await harness.application().test(.router) { client in

@@ -22,9 +22,11 @@ struct GatewayHarness: @unchecked Sendable {  // test-only; the router is used f
     let slapd: SlapdInstance
     let gateway: GatewayApplication
 
-    static func start(poolSize: Int = 4, options: SlapdOptions = SlapdOptions(),
-                      mapping: String = "Config/mapping/bundled.yaml", schema: URL? = nil,
-                      configure: (inout GatewayConfig) throws -> Void = { _ in }) async throws -> GatewayHarness {
+    static func start(
+        poolSize: Int = 4, options: SlapdOptions = SlapdOptions(),
+        mapping: String = "Config/mapping/bundled.yaml", schema: URL? = nil,
+        configure: (inout GatewayConfig) throws -> Void = { _ in }
+    ) async throws -> GatewayHarness {
         let slapd = try await SlapdInstance.start(options, schemaDirectory: schema ?? repository.appendingPathComponent("schema"))
         var config = GatewayConfig()
         config.server.port = 0
@@ -37,8 +39,10 @@ struct GatewayHarness: @unchecked Sendable {  // test-only; the router is used f
         config.mapping = mapping.hasPrefix("/") ? mapping : repository.appendingPathComponent(mapping).path
         config.schemaDirectory = repository.appendingPathComponent("schema").path
         config.server.publicBaseURL = "https://scim.example.test/scim/v2"
-        config.clients = [.init(name: "tests", tokenHash: BearerClientHash.of(token)),
-                          .init(name: "strict", tokenHash: BearerClientHash.of(strictToken), strictNoTarget: true)]
+        config.clients = [
+            .init(name: "tests", tokenHash: BearerClientHash.of(token)),
+            .init(name: "strict", tokenHash: BearerClientHash.of(strictToken), strictNoTarget: true),
+        ]
         try configure(&config)
         var logger = Logger(label: "test")
         logger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG"] == nil ? .critical : .debug
@@ -49,8 +53,9 @@ struct GatewayHarness: @unchecked Sendable {  // test-only; the router is used f
     func application() -> some ApplicationProtocol {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        return Application(router: gateway.router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                           logger: logger)
+        return Application(
+            router: gateway.router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            logger: logger)
     }
 
     func stop() {

@@ -15,31 +15,37 @@ final class GatewayProcess: @unchecked Sendable {  // test-only; used from one t
 
     /// Starts the gateway against `uris` as the service account of `slapd` and waits until `/readyz` answers.
     /// `extra` is appended to the config's `server:` and `ldap:` sections (indented YAML lines).
-    static func start(slapd: SlapdInstance, uris: [String]? = nil, server extraServer: [String] = [],
-                      ldap extraLDAP: [String] = []) async throws -> GatewayProcess {
-        try await start(uris: uris ?? [slapd.url], suffix: slapd.suffix, servicePassword: slapd.options.servicePassword,
-                        server: extraServer, ldap: extraLDAP)
+    static func start(
+        slapd: SlapdInstance, uris: [String]? = nil, server extraServer: [String] = [],
+        ldap extraLDAP: [String] = []
+    ) async throws -> GatewayProcess {
+        try await start(
+            uris: uris ?? [slapd.url], suffix: slapd.suffix, servicePassword: slapd.options.servicePassword,
+            server: extraServer, ldap: extraLDAP)
     }
 
     /// The same against any directory with the bundled service account (`cn=scim-gateway,<suffix>`).
-    static func start(uris: [String], suffix: String, servicePassword: String, server extraServer: [String] = [],
-                      ldap extraLDAP: [String] = []) async throws -> GatewayProcess {
+    static func start(
+        uris: [String], suffix: String, servicePassword: String, server extraServer: [String] = [],
+        ldap extraLDAP: [String] = []
+    ) async throws -> GatewayProcess {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("scim-gw-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let passwordFile = directory.appendingPathComponent("ldap-password")
         try servicePassword.write(to: passwordFile, atomically: true, encoding: .utf8)
         let port = try FreePort.pick()
         let repository = GatewayHarness.repository
-        let lines = [
-            "server:", "  host: 127.0.0.1", "  port: \(port)",
-        ] + extraServer.map { "  " + $0 } + [
-            "ldap:", "  uris: [\(uris.joined(separator: ", "))]", "  suffix: \(suffix)",
-            "  bindDN: cn=scim-gateway,\(suffix)", "  bindPasswordFile: \(passwordFile.path)", "  startTLS: false",
-        ] + extraLDAP.map { "  " + $0 } + [
-            "mapping: \(repository.appendingPathComponent("Config/mapping/bundled.yaml").path)",
-            "schemaDirectory: \(repository.appendingPathComponent("schema").path)",
-            "clients:", "  - name: tests", "    tokenHash: \(BearerClientHash.of(token))",
-        ]
+        let lines =
+            [
+                "server:", "  host: 127.0.0.1", "  port: \(port)",
+            ] + extraServer.map { "  " + $0 } + [
+                "ldap:", "  uris: [\(uris.joined(separator: ", "))]", "  suffix: \(suffix)",
+                "  bindDN: cn=scim-gateway,\(suffix)", "  bindPasswordFile: \(passwordFile.path)", "  startTLS: false",
+            ] + extraLDAP.map { "  " + $0 } + [
+                "mapping: \(repository.appendingPathComponent("Config/mapping/bundled.yaml").path)",
+                "schemaDirectory: \(repository.appendingPathComponent("schema").path)",
+                "clients:", "  - name: tests", "    tokenHash: \(BearerClientHash.of(token))",
+            ]
         let config = directory.appendingPathComponent("gateway.yaml")
         try (lines.joined(separator: "\n") + "\n").write(to: config, atomically: true, encoding: .utf8)
         let process = Process()
@@ -77,17 +83,21 @@ final class GatewayProcess: @unchecked Sendable {  // test-only; used from one t
     /// One request with curl: the HTTP status (curl's `%{http_code}`, "000" when none came) and curl's exit code
     /// (0 a complete response; 7 connection refused; 52 empty reply; 56 connection reset).
     func curl(_ arguments: [String], maxTime: Int = 30) async throws -> (status: String, exit: Int32) {
-        let (exit, output) = try await CommandRunner.run("/usr/bin/curl", [
-            "-s", "--max-time", "\(maxTime)", "-w", "%{http_code}", "-H", "Authorization: Bearer \(Self.token)",
-            "-H", "Content-Type: application/scim+json",
-        ] + arguments)
+        let (exit, output) = try await CommandRunner.run(
+            "/usr/bin/curl",
+            [
+                "-s", "--max-time", "\(maxTime)", "-w", "%{http_code}", "-H", "Authorization: Bearer \(Self.token)",
+                "-H", "Content-Type: application/scim+json",
+            ] + arguments)
         return (String(output.suffix(3)), exit)
     }
 
     /// One SCIM request: status and parsed JSON body (nil when none or not JSON).
     func send(_ method: String, _ path: String, _ body: String? = nil) async throws -> (status: Int, json: [String: Any]?) {
-        var arguments = ["-s", "--max-time", "30", "-w", "\n%{http_code}", "-X", method,
-                         "-H", "Authorization: Bearer \(Self.token)", "-H", "Content-Type: application/scim+json"]
+        var arguments = [
+            "-s", "--max-time", "30", "-w", "\n%{http_code}", "-X", method,
+            "-H", "Authorization: Bearer \(Self.token)", "-H", "Content-Type: application/scim+json",
+        ]
         if let body { arguments += ["--data-binary", body] }
         let (_, output) = try await CommandRunner.run("/usr/bin/curl", arguments + [baseURL + path])
         let lines = output.split(separator: "\n", omittingEmptySubsequences: false)

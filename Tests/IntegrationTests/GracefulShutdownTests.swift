@@ -2,7 +2,7 @@ import Foundation
 import SlapdHarness
 import Testing
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// SIGTERM while requests are in flight, against the real binary: they finish with their responses (no reset),
@@ -46,8 +46,9 @@ struct GracefulShutdownTests {
         var answered = 0
         for request in requests {
             let result = try await request.value
-            #expect(result.exit == 0 && result.status == "200",
-                    "a request in flight at SIGTERM: curl exit \(result.exit) (56 = reset, 52 = empty reply), status \(result.status)")
+            #expect(
+                result.exit == 0 && result.status == "200",
+                "a request in flight at SIGTERM: curl exit \(result.exit) (56 = reset, 52 = empty reply), status \(result.status)")
             if result.exit == 0 && result.status == "200" { answered += 1 }
         }
         let status = await gateway.waitForExit(within: .seconds(drainSeconds + 5))

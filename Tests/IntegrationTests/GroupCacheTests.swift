@@ -18,18 +18,28 @@ struct GroupCacheTests {
         defer { harness.stop() }
         try await harness.application().test(.router) { client in
             let auth = GatewayHarness.auth
-            let user = try #require(try await client.execute(uri: "/scim/v2/Users", method: .post, headers: auth,
-                                                             body: jsonBody(userJSON("cached"))).json?["id"]?.stringValue)
-            let group = try #require(try await client.execute(uri: "/scim/v2/Groups", method: .post, headers: auth, body: jsonBody(
-                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"before","members":[{"value":"\#(user)"}]}"#))
+            let user = try #require(
+                try await client.execute(
+                    uri: "/scim/v2/Users", method: .post, headers: auth,
+                    body: jsonBody(userJSON("cached"))
+                ).json?["id"]?.stringValue)
+            let group = try #require(
+                try await client.execute(
+                    uri: "/scim/v2/Groups", method: .post, headers: auth,
+                    body: jsonBody(
+                        #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"before","members":[{"value":"\#(user)"}]}"#)
+                )
                 .json?["id"]?.stringValue)
             func groups() async throws -> JSONValue? {
                 try await client.execute(uri: "/scim/v2/Users/\(user)", method: .get, headers: auth).json?["groups"]
             }
             #expect(try await groups()?[0]?["display"]?.stringValue == "before")
             #expect(try await groups()?[0]?["display"]?.stringValue == "before")  // now from the cache
-            _ = try await client.execute(uri: "/scim/v2/Groups/\(group)", method: .patch, headers: auth, body: jsonBody(
-                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"after"}]}"#))
+            _ = try await client.execute(
+                uri: "/scim/v2/Groups/\(group)", method: .patch, headers: auth,
+                body: jsonBody(
+                    #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"after"}]}"#
+                ))
             #expect(try await groups()?[0]?["display"]?.stringValue == "after")
             _ = try await client.execute(uri: "/scim/v2/Groups/\(group)", method: .delete, headers: auth)
             #expect(try await groups() == nil)
@@ -50,10 +60,17 @@ struct GroupCacheTests {
         #expect(harness.gateway.store.groupCache.isFollowing)
         try await harness.application().test(.router) { client in
             let auth = GatewayHarness.auth
-            let user = try #require(try await client.execute(uri: "/scim/v2/Users", method: .post, headers: auth,
-                                                             body: jsonBody(userJSON("followed"))).json?["id"]?.stringValue)
-            _ = try #require(try await client.execute(uri: "/scim/v2/Groups", method: .post, headers: auth, body: jsonBody(
-                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"old-name","members":[{"value":"\#(user)"}]}"#))
+            let user = try #require(
+                try await client.execute(
+                    uri: "/scim/v2/Users", method: .post, headers: auth,
+                    body: jsonBody(userJSON("followed"))
+                ).json?["id"]?.stringValue)
+            _ = try #require(
+                try await client.execute(
+                    uri: "/scim/v2/Groups", method: .post, headers: auth,
+                    body: jsonBody(
+                        #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"old-name","members":[{"value":"\#(user)"}]}"#)
+                )
                 .json?["id"]?.stringValue)
             func groups() async throws -> JSONValue? {
                 try await client.execute(uri: "/scim/v2/Users/\(user)", method: .get, headers: auth).json?["groups"]

@@ -15,16 +15,18 @@ struct GroupsEndToEndTests {
         try await harness.application().test(.router) { client in
             var ids: [String] = []
             for name in ["member.one", "member.two"] {
-                let user = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                                    body: jsonBody(userJSON(name, extra: #""displayName":"Display \#(name)""#)))
+                let user = try await client.execute(
+                    uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                    body: jsonBody(userJSON(name, extra: #""displayName":"Display \#(name)""#)))
                 ids.append(try #require(user.json?["id"]?.stringValue))
             }
             let body = """
                 {"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Team",
                  "members":[{"value":"\(ids[0])"},{"value":"\(ids[1])","display":"ignored"}]}
                 """
-            let group = try await client.execute(uri: "/scim/v2/Groups", method: .post, headers: GatewayHarness.auth,
-                                                 body: jsonBody(body))
+            let group = try await client.execute(
+                uri: "/scim/v2/Groups", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(body))
             #expect(group.status == .created)
             let members = group.json?["members"]?.arrayValue ?? []
             #expect(Set(members.compactMap { $0["value"]?.stringValue }) == Set(ids))
@@ -33,29 +35,36 @@ struct GroupsEndToEndTests {
             #expect(members.allSatisfy { $0["$ref"]?.stringValue?.hasPrefix("https://scim.example.test/scim/v2/Users/") == true })
             let groupID = try #require(group.json?["id"]?.stringValue)
 
-            let light = try await client.execute(uri: "/scim/v2/Groups/\(groupID)?excludedAttributes=members", method: .get,
-                                                 headers: GatewayHarness.auth)
+            let light = try await client.execute(
+                uri: "/scim/v2/Groups/\(groupID)?excludedAttributes=members", method: .get,
+                headers: GatewayHarness.auth)
             #expect(light.json?["members"] == nil)
             #expect(light.json?["displayName"]?.stringValue == "Team")
 
-            let twin = try await client.execute(uri: "/scim/v2/Groups", method: .post, headers: GatewayHarness.auth,
-                                                body: jsonBody(#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Team"}"#))
+            let twin = try await client.execute(
+                uri: "/scim/v2/Groups", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Team"}"#))
             #expect(twin.status == .created)
             #expect(twin.json?["members"] == nil)  // the placeholder member stays hidden
             #expect(twin.json?["id"]?.stringValue != groupID)
 
             // LDAP sees an ordinary groupOfNames; memberOf appears on the users (memberof overlay).
             let ldap = try await harness.ldap()
-            let user = try await ldap.search(base: harness.slapd.peopleDN, filter: .equal("entryUUID", ids[0]),
-                                             attributes: ["memberOf"])
+            let user = try await ldap.search(
+                base: harness.slapd.peopleDN, filter: .equal("entryUUID", ids[0]),
+                attributes: ["memberOf"])
             #expect(user.entries.first?.strings("memberOf").count == 1)
-            let empty = try await ldap.search(base: harness.slapd.groupsDN,
-                                              filter: .equal("entryUUID", twin.json?["id"]?.stringValue ?? ""),
-                                              attributes: ["member"])
+            let empty = try await ldap.search(
+                base: harness.slapd.groupsDN,
+                filter: .equal("entryUUID", twin.json?["id"]?.stringValue ?? ""),
+                attributes: ["member"])
             #expect(empty.entries.first?.strings("member") == ["cn=nobody,\(harness.slapd.suffix)"])
 
-            let unknown = try await client.execute(uri: "/scim/v2/Groups", method: .post, headers: GatewayHarness.auth,
-                                                   body: jsonBody(#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Bad","members":[{"value":"00000000-0000-0000-0000-000000000000"}]}"#))
+            let unknown = try await client.execute(
+                uri: "/scim/v2/Groups", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(
+                    #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Bad","members":[{"value":"00000000-0000-0000-0000-000000000000"}]}"#
+                ))
             #expect(unknown.status == .badRequest)
             #expect(unknown.json?["scimType"]?.stringValue == "invalidValue")
         }
@@ -65,13 +74,15 @@ struct GroupsEndToEndTests {
         let harness = try await GatewayHarness.start()
         defer { harness.stop() }
         try await harness.application().test(.router) { client in
-            let user = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                                body: jsonBody(userJSON("nested.member")))
+            let user = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(userJSON("nested.member")))
             let userID = try #require(user.json?["id"]?.stringValue)
             func group(_ name: String, _ members: [String]) async throws -> String {
                 let list = members.map { #"{"value":"\#($0)"}"# }.joined(separator: ",")
-                let response = try await client.execute(uri: "/scim/v2/Groups", method: .post, headers: GatewayHarness.auth,
-                                                        body: jsonBody(#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"\#(name)","members":[\#(list)]}"#))
+                let response = try await client.execute(
+                    uri: "/scim/v2/Groups", method: .post, headers: GatewayHarness.auth,
+                    body: jsonBody(#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"\#(name)","members":[\#(list)]}"#))
                 #expect(response.status == .created)
                 return try #require(response.json?["id"]?.stringValue)
             }
@@ -98,12 +109,16 @@ struct GroupsEndToEndTests {
         try await harness.application().test(.router) { client in
             var ids: [String] = []
             for name in ["leaver", "stayer"] {
-                let user = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                                    body: jsonBody(userJSON(name)))
+                let user = try await client.execute(
+                    uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                    body: jsonBody(userJSON(name)))
                 ids.append(try #require(user.json?["id"]?.stringValue))
             }
-            let group = try await client.execute(uri: "/scim/v2/Groups", method: .post, headers: GatewayHarness.auth, body: jsonBody(
-                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Team","members":[{"value":"\#(ids[0])"},{"value":"\#(ids[1])"}]}"#))
+            let group = try await client.execute(
+                uri: "/scim/v2/Groups", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(
+                    #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Team","members":[{"value":"\#(ids[0])"},{"value":"\#(ids[1])"}]}"#
+                ))
             let groupID = try #require(group.json?["id"]?.stringValue)
             let deleted = try await client.execute(uri: "/scim/v2/Users/\(ids[0])", method: .delete, headers: GatewayHarness.auth)
             #expect(deleted.status == .noContent)

@@ -61,8 +61,9 @@ struct JWTAuthenticationTests {
         func router() -> Router<BasicRequestContext> {
             let router = Router()
             router.get("jwks") { _, _ in
-                Response(status: .ok, headers: [.contentType: "application/json"],
-                         body: .init(byteBuffer: ByteBuffer(string: self.document.withLock { $0 })))
+                Response(
+                    status: .ok, headers: [.contentType: "application/json"],
+                    body: .init(byteBuffer: ByteBuffer(string: self.document.withLock { $0 })))
             }
             return router
         }

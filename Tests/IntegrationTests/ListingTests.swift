@@ -87,14 +87,16 @@ struct ListingTests {
     }
 
     @Test func concurrentSortedPagingNeverBusy() async throws {
-        let harness = try await GatewayHarness.start(poolSize: 8, options: SlapdOptions(offlineLDIF: Self.users(peopleDN: "ou=people,dc=example,dc=org")))
+        let harness = try await GatewayHarness.start(
+            poolSize: 8, options: SlapdOptions(offlineLDIF: Self.users(peopleDN: "ou=people,dc=example,dc=org")))
         defer { harness.stop() }
         try await harness.application().test(.live) { client in
             try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for index in 0..<64 {
                     group.addTask {
-                        let response = try await client.execute(uri: "/scim/v2/Users?sortBy=userName&startIndex=\(index % 50 + 1)&count=5",
-                                                                method: .get, headers: GatewayHarness.auth)
+                        let response = try await client.execute(
+                            uri: "/scim/v2/Users?sortBy=userName&startIndex=\(index % 50 + 1)&count=5",
+                            method: .get, headers: GatewayHarness.auth)
                         return response.status
                     }
                 }
@@ -111,8 +113,9 @@ struct ListingTests {
         defer { harness.stop() }
         try await harness.application().test(.router) { client in
             let before = try await Self.list(client, "count=0")
-            _ = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                         body: jsonBody(userJSON("fresh.write")))
+            _ = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(userJSON("fresh.write")))
             let after = try await Self.list(client, "count=0")
             #expect(after["totalResults"]?.int64Value == (before["totalResults"]?.int64Value ?? -1) + 1)
         }

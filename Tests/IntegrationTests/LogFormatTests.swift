@@ -67,8 +67,9 @@ struct LogFormatTests {
             JSONLogHandler(label: label, metadataProvider: RequestLogMetadata.provider) { line in lines.lines.withLock { $0.append(line) } }
         }
         logger.logLevel = .debug
-        let gateway = try GatewayApplication.build(config: harness.gateway.config, configDirectory: GatewayHarness.repository,
-                                                   logger: logger)
+        let gateway = try GatewayApplication.build(
+            config: harness.gateway.config, configDirectory: GatewayHarness.repository,
+            logger: logger)
         defer { gateway.pool.shutdown() }
         try await Application(router: gateway.router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
             .test(.router) { client in
@@ -88,11 +89,13 @@ struct LogFormatTests {
                 let text = PrometheusText(String(buffer: metrics.body))
                 #expect(text.value("scim_gateway_ldap_directory_up") == 0)
                 #expect(text.value("scim_gateway_ldap_operations_total", ["operation": "bind", "result": "unavailable"]) >= 1)
-                #expect(text.value(ServerMetrics.requestsName, ["method": "GET", "route": "/scim/v2/Users", "status": "503", "client": "tests"]) == 2)
+                #expect(
+                    text.value(ServerMetrics.requestsName, ["method": "GET", "route": "/scim/v2/Users", "status": "503", "client": "tests"]) == 2)
             }
         let objects = try Self.objects(lines.all)
-        let warning = try #require(objects.first { $0["message"] as? String == "cannot connect to the directory" },
-                                   "the pool's warning was logged")
+        let warning = try #require(
+            objects.first { $0["message"] as? String == "cannot connect to the directory" },
+            "the pool's warning was logged")
         #expect(warning["level"] as? String == "warning")
         #expect((warning["metadata"] as? [String: Any])?["request.id"] as? String == "down-request-1")
     }

@@ -14,23 +14,25 @@ struct MappingCheckTests {
         try await harness.gateway.verifyMapping(wait: .seconds(2))
         let schema = try await DirectorySchemaRules.load(from: harness.gateway.pool)
         for file in ["bundled.yaml", "classic.yaml"] {
-            let mapping = try Mapping.load(GatewayHarness.repository.appendingPathComponent("Config/mapping/\(file)"),
-                                           suffix: harness.slapd.suffix)
+            let mapping = try Mapping.load(
+                GatewayHarness.repository.appendingPathComponent("Config/mapping/\(file)"),
+                suffix: harness.slapd.suffix)
             #expect(MappingSchemaCheck.problems(mapping, schema: schema) == [], "\(file)")
         }
-        let broken = try Mapping.parse("""
-        version: 1
-        resourceTypes:
-          User:
-            baseDN: ou=people,dc=example,dc=org
-            scope: one
-            objectClasses: [top, person, organizationalPerson, inetOrgPerzon]
-            rdnAttribute: uid
-            attributes:
-              - { scim: userName, ldap: uid, kind: string }
-              - { scim: name.givenName, ldap: givenNme, kind: string }
-              - { scim: nickName, ldap: scimNickName, kind: string }
-        """, suffix: harness.slapd.suffix)
+        let broken = try Mapping.parse(
+            """
+            version: 1
+            resourceTypes:
+              User:
+                baseDN: ou=people,dc=example,dc=org
+                scope: one
+                objectClasses: [top, person, organizationalPerson, inetOrgPerzon]
+                rdnAttribute: uid
+                attributes:
+                  - { scim: userName, ldap: uid, kind: string }
+                  - { scim: name.givenName, ldap: givenNme, kind: string }
+                  - { scim: nickName, ldap: scimNickName, kind: string }
+            """, suffix: harness.slapd.suffix)
         let problems = MappingSchemaCheck.problems(broken, schema: schema)
         #expect(problems.contains("User.objectClasses: the directory has no object class inetOrgPerzon"))
         #expect(problems.contains("User.attributes[name.givenName]: the directory has no attribute type givenNme"))

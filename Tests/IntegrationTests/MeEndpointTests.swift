@@ -32,8 +32,10 @@ struct MeEndpointTests {
         }
         defer { harness.stop() }
         try await harness.application().test(.router) { client in
-            let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth, body: jsonBody(
-                userJSON("alice", extra: #""displayName":"Alice","password":"alice-Password-1""#)))
+            let created = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(
+                    userJSON("alice", extra: #""displayName":"Alice","password":"alice-Password-1""#)))
             let id = try #require(created.json?["id"]?.stringValue)
             let token = try await users.token(issuer: "https://login.test", subject: "alice")
             let bearer: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/scim+json"]
@@ -44,12 +46,18 @@ struct MeEndpointTests {
             #expect(me.headers[.location] == "https://scim.example.test/scim/v2/Users/\(id)")
 
             // Her own password, through the policy as her own change: too short is refused naming the rule.
-            let short = try await client.execute(uri: "/scim/v2/Me", method: .patch, headers: bearer, body: jsonBody(
-                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"password","value":"short"}]}"#))
+            let short = try await client.execute(
+                uri: "/scim/v2/Me", method: .patch, headers: bearer,
+                body: jsonBody(
+                    #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"password","value":"short"}]}"#
+                ))
             #expect(short.status == .badRequest)
             #expect(short.json?["detail"]?.stringValue?.contains("too short") == true)
-            let changed = try await client.execute(uri: "/scim/v2/Me", method: .patch, headers: bearer, body: jsonBody(
-                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"password","value":"alice-Password-2"}]}"#))
+            let changed = try await client.execute(
+                uri: "/scim/v2/Me", method: .patch, headers: bearer,
+                body: jsonBody(
+                    #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"password","value":"alice-Password-2"}]}"#
+                ))
             #expect(changed.status == .ok, "\(String(buffer: changed.body))")
             #expect(changed.json?["password"] == nil)
 
@@ -61,8 +69,11 @@ struct MeEndpointTests {
             #expect(try await client.execute(uri: "/scim/v2/Me", method: .get, headers: Self.basic("alice", "")).status == .unauthorized)
 
             // What users may not do.
-            let rename = try await client.execute(uri: "/scim/v2/Me", method: .patch, headers: bearer, body: jsonBody(
-                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"userName","value":"mallory"}]}"#))
+            let rename = try await client.execute(
+                uri: "/scim/v2/Me", method: .patch, headers: bearer,
+                body: jsonBody(
+                    #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"userName","value":"mallory"}]}"#
+                ))
             #expect(rename.status == .forbidden)
             #expect(try await client.execute(uri: "/scim/v2/Me", method: .delete, headers: bearer).status == .forbidden)
             #expect(try await client.execute(uri: "/scim/v2/Users", method: .get, headers: bearer).status == .forbidden)
@@ -71,11 +82,17 @@ struct MeEndpointTests {
             // A client credential names no user; a user without a resource has none.
             #expect(try await client.execute(uri: "/scim/v2/Me", method: .get, headers: GatewayHarness.auth).status == .notImplemented)
             let ghost = try await users.token(issuer: "https://login.test", subject: "ghost")
-            #expect(try await client.execute(uri: "/scim/v2/Me", method: .get,
-                                             headers: [.authorization: "Bearer \(ghost)"]).status == .notFound)
+            #expect(
+                try await client.execute(
+                    uri: "/scim/v2/Me", method: .get,
+                    headers: [.authorization: "Bearer \(ghost)"]
+                ).status == .notFound)
         }
-        let entry = try #require(try await harness.ldap().search(base: harness.slapd.peopleDN, filter: .equal("uid", "alice"),
-                                                                  attributes: ["pwdChangedTime"]).entries.first)
+        let entry = try #require(
+            try await harness.ldap().search(
+                base: harness.slapd.peopleDN, filter: .equal("uid", "alice"),
+                attributes: ["pwdChangedTime"]
+            ).entries.first)
         #expect(entry.string("pwdChangedTime") != nil)
     }
 }

@@ -44,8 +44,9 @@ struct MetricsTests {
         defer { harness.stop() }
         try await harness.application().test(.live) { client in
             let auth = GatewayHarness.auth
-            let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: auth,
-                                                   body: jsonBody(userJSON("metrics-one")))
+            let created = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: auth,
+                body: jsonBody(userJSON("metrics-one")))
             #expect(created.status == .created)
             let id = try #require(created.json?["id"]?.stringValue)
             let before = try await Self.scrape(client)
@@ -54,30 +55,36 @@ struct MetricsTests {
             #expect(read.status == .ok)
             let unknown = try await client.execute(uri: "/scim/v2/Nowhere/\(id)", method: .get, headers: auth)
             #expect(unknown.status == .notFound)
-            let bulk = try await client.execute(uri: "/scim/v2/Bulk", method: .post, headers: auth, body: jsonBody("""
-                {"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[
-                 {"method":"POST","path":"/Users","bulkId":"b1","data":\(userJSON("metrics-two"))}]}
-                """))
+            let bulk = try await client.execute(
+                uri: "/scim/v2/Bulk", method: .post, headers: auth,
+                body: jsonBody(
+                    """
+                    {"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[
+                     {"method":"POST","path":"/Users","bulkId":"b1","data":\(userJSON("metrics-two"))}]}
+                    """))
             #expect(bulk.status == .ok)
             let after = try await Self.scrape(client)
 
             // The GET counts once under its route template and its client; the id is in no label.
             let get = ["method": "GET", "route": "/scim/v2/Users/{id}", "status": "200", "client": "tests"]
             #expect(after.value(Self.requests, get) == before.value(Self.requests, get) + 1)
-            #expect(after.value(ServerMetrics.durationName + "_count", ["method": "GET", "route": "/scim/v2/Users/{id}"])
+            #expect(
+                after.value(ServerMetrics.durationName + "_count", ["method": "GET", "route": "/scim/v2/Users/{id}"])
                     == before.value(ServerMetrics.durationName + "_count", ["method": "GET", "route": "/scim/v2/Users/{id}"]) + 1)
             #expect(!after.samples.contains { $0.labels.values.contains { $0.contains(id) } }, "an id in a label")
             #expect(after.value(Self.requests, ["method": "GET", "route": "unmatched", "status": "404", "client": "tests"]) == 1)
             #expect(after.value(Self.requests, ["method": "POST", "route": "/scim/v2/Users", "status": "201", "client": "tests"]) == 1)
-            #expect(Set(after.samples.filter { $0.name == Self.requests }.compactMap { $0.labels["route"] })
-                        .allSatisfy { $0 == "unmatched" || $0.hasPrefix("/") && !$0.contains("metrics-") })
+            #expect(
+                Set(after.samples.filter { $0.name == Self.requests }.compactMap { $0.labels["route"] })
+                    .allSatisfy { $0 == "unmatched" || $0.hasPrefix("/") && !$0.contains("metrics-") })
 
             // LDAP operations by kind and result class, with latency; the pool and the directory.
             let searches = ["operation": "search", "result": "success"]
             #expect(after.value("scim_gateway_ldap_operations_total", searches) > before.value("scim_gateway_ldap_operations_total", searches))
             #expect(after.value("scim_gateway_ldap_operations_total", ["operation": "add", "result": "success"]) >= 2)
             #expect(after.value("scim_gateway_ldap_operations_total", ["operation": "bind", "result": "success"]) >= 1)
-            #expect(after.value("scim_gateway_ldap_operation_duration_seconds_count", ["operation": "search"])
+            #expect(
+                after.value("scim_gateway_ldap_operation_duration_seconds_count", ["operation": "search"])
                     > before.value("scim_gateway_ldap_operation_duration_seconds_count", ["operation": "search"]))
             #expect(after.value("scim_gateway_ldap_directory_up") == 1)
             #expect(after.value("scim_gateway_ldap_pool_connections_in_use") + after.value("scim_gateway_ldap_pool_connections_idle") >= 1)
@@ -109,14 +116,16 @@ struct MetricsTests {
         defer { harness.stop() }
         try await harness.application().test(.router) { client in
             let auth = GatewayHarness.auth
-            let missing = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: auth,
-                                                   body: jsonBody(userJSON("limited")))
+            let missing = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: auth,
+                body: jsonBody(userJSON("limited")))
             #expect(missing.status == .created)
             let refused = try await client.execute(uri: "/scim/v2/Users", method: .get, headers: auth)
             #expect(refused.status == .tooManyRequests)
             let strict: HTTPFields = [.authorization: "Bearer \(GatewayHarness.strictToken)", .contentType: "application/scim+json"]
-            let duplicate = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: strict,
-                                                     body: jsonBody(userJSON("limited")))
+            let duplicate = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: strict,
+                body: jsonBody(userJSON("limited")))
             #expect(duplicate.status == .conflict)
             let metrics = try await Self.scrape(client)
             #expect(metrics.value("scim_gateway_rate_limit_refusals_total", ["client": "tests"]) == 1)
@@ -186,8 +195,10 @@ struct MetricsConfigTests {
         defer { try? FileManager.default.removeItem(at: secret) }
         var config = GatewayConfig()
         #expect(config.metrics.enabled == nil && config.metrics.port == nil && config.metrics.token == nil)
-        try config.applyEnvironment(["SCIM_GATEWAY_METRICS_PORT": "9464", "SCIM_GATEWAY_METRICS_HOST": "10.0.0.5",
-                                     "SCIM_GATEWAY_METRICS_TOKEN_FILE": secret.path])
+        try config.applyEnvironment([
+            "SCIM_GATEWAY_METRICS_PORT": "9464", "SCIM_GATEWAY_METRICS_HOST": "10.0.0.5",
+            "SCIM_GATEWAY_METRICS_TOKEN_FILE": secret.path,
+        ])
         #expect(config.metrics.port == 9464 && config.metrics.host == "10.0.0.5")
         #expect(config.metrics.token == "scrape-secret")
         try config.checkMetrics()

@@ -24,10 +24,12 @@ struct OIDCProfileTests {
         }
         defer { harness.stop() }
         try await harness.application().test(.router) { client in
-            let alice = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                                 body: jsonBody(userJSON("alice.oidc")))
-            let bob = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                               body: jsonBody(userJSON("bob.oidc")))
+            let alice = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(userJSON("alice.oidc")))
+            let bob = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(userJSON("bob.oidc")))
             let aliceID = try #require(alice.json?["id"]?.stringValue)
             let bobID = try #require(bob.json?["id"]?.stringValue)
             let aliceLocation = try #require(alice.json?["meta"]?["location"]?.stringValue)
@@ -51,14 +53,19 @@ struct OIDCProfileTests {
             #expect(byLocation.status == .ok)
             #expect(byLocation.json?["id"]?.stringValue == aliceID)
             // Both claims, agreeing.
-            let both = try await me(try await users.token(issuer: "https://login.test", subject: "nobody", scimID: bobID,
-                                                          scimLocation: bobLocation))
+            let both = try await me(
+                try await users.token(
+                    issuer: "https://login.test", subject: "nobody", scimID: bobID,
+                    scimLocation: bobLocation))
             #expect(both.json?["id"]?.stringValue == bobID)
             // Refused: claims that disagree, a resource of another service, a resource that is not a user.
-            for location in [(bobID, aliceLocation), (nil, "https://elsewhere.example/scim/v2/Users/\(aliceID)"),
-                             (nil, "\(base)/Groups/\(aliceID)"), (nil, "\(base)/Users/\(aliceID)/password")] {
-                let token = try await users.token(issuer: "https://login.test", subject: "alice.oidc", scimID: location.0,
-                                                  scimLocation: location.1)
+            for location in [
+                (bobID, aliceLocation), (nil, "https://elsewhere.example/scim/v2/Users/\(aliceID)"),
+                (nil, "\(base)/Groups/\(aliceID)"), (nil, "\(base)/Users/\(aliceID)/password"),
+            ] {
+                let token = try await users.token(
+                    issuer: "https://login.test", subject: "alice.oidc", scimID: location.0,
+                    scimLocation: location.1)
                 let refused = try await me(token)
                 #expect(refused.status == .unauthorized, "\(location)")
                 #expect(refused.json?["id"] == nil)

@@ -31,12 +31,18 @@ struct OperationsConfigTests {
         }
         config.server.drainTimeoutSeconds = 2.5
         #expect(try config.drainTimeout() == .milliseconds(2500))
-        let (fromEnvironment, _) = try GatewayConfig.load(path: ConfigTests.example, environment: [
-            "SCIM_GATEWAY_LDAP_BIND_PASSWORD": "pw", "SCIM_GATEWAY_SERVER_DRAIN_TIMEOUT_SECONDS": "12"])
+        let (fromEnvironment, _) = try GatewayConfig.load(
+            path: ConfigTests.example,
+            environment: [
+                "SCIM_GATEWAY_LDAP_BIND_PASSWORD": "pw", "SCIM_GATEWAY_SERVER_DRAIN_TIMEOUT_SECONDS": "12",
+            ])
         #expect(fromEnvironment.server.drainTimeoutSeconds == 12)
         #expect(throws: ConfigError.self) {
-            try GatewayConfig.load(path: ConfigTests.example, environment: [
-                "SCIM_GATEWAY_LDAP_BIND_PASSWORD": "pw", "SCIM_GATEWAY_SERVER_DRAIN_TIMEOUT_SECONDS": "soon"])
+            try GatewayConfig.load(
+                path: ConfigTests.example,
+                environment: [
+                    "SCIM_GATEWAY_LDAP_BIND_PASSWORD": "pw", "SCIM_GATEWAY_SERVER_DRAIN_TIMEOUT_SECONDS": "soon",
+                ])
         }
     }
 
@@ -50,8 +56,11 @@ struct OperationsConfigTests {
         #expect(try Self.config(uris: ["ldap://a"]).ldapConfiguration().readBarrier == nil)
         #expect(try Self.config(uris: ["ldap://a"], readYourWrites: true).ldapConfiguration().readBarrier == nil)
         #expect(try Self.config(uris: ["ldap://a", "ldap://b"], readYourWrites: false).ldapConfiguration().readBarrier == nil)
-        let (off, _) = try GatewayConfig.load(path: ConfigTests.example, environment: [
-            "SCIM_GATEWAY_LDAP_BIND_PASSWORD": "pw", "SCIM_GATEWAY_LDAP_READ_YOUR_WRITES": "false"])
+        let (off, _) = try GatewayConfig.load(
+            path: ConfigTests.example,
+            environment: [
+                "SCIM_GATEWAY_LDAP_BIND_PASSWORD": "pw", "SCIM_GATEWAY_LDAP_READ_YOUR_WRITES": "false",
+            ])
         #expect(try off.ldapConfiguration().readBarrier == nil)
     }
 

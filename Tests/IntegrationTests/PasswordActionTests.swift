@@ -14,7 +14,8 @@ import Testing
 @Suite("Password actions on ppolicy")
 struct PasswordActionTests {
     static func post(_ client: some TestClientProtocol, _ uri: String, _ body: String, headers: HTTPFields = GatewayHarness.auth)
-        async throws -> TestResponse {
+        async throws -> TestResponse
+    {
         try await client.execute(uri: uri, method: .post, headers: headers, body: jsonBody(body))
     }
 
@@ -28,7 +29,8 @@ struct PasswordActionTests {
         try await harness.application().test(.router) { client in
             let id = try await PasswordStateTests.create(client, "reset.me", password: "Start-Pass-1")
             #expect(try await PasswordStateTests.state(client, id)?["mustChange"] == .bool(false))
-            let reset = try await Self.post(client, "/scim/v2/Users/\(id)/password",
+            let reset = try await Self.post(
+                client, "/scim/v2/Users/\(id)/password",
                 #"{"schemas":["urn:scim-gateway:params:scim:api:messages:2.0:PasswordReset"],"password":"Reset-Pass-2"}"#)
             #expect(reset.status == .noContent, "\(String(buffer: reset.body))")
             #expect(try await PasswordStateTests.state(client, id)?["mustChange"] == .bool(true))
@@ -50,15 +52,20 @@ struct PasswordActionTests {
 
             // An inactive user stays inactive (ppolicy would lift its lock on a reset).
             let off = try await PasswordStateTests.create(client, "reset.off", password: "Start-Pass-5")
-            let deactivated = try await client.execute(uri: "/scim/v2/Users/\(off)", method: .patch, headers: GatewayHarness.auth, body: jsonBody(
-                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}"#))
+            let deactivated = try await client.execute(
+                uri: "/scim/v2/Users/\(off)", method: .patch, headers: GatewayHarness.auth,
+                body: jsonBody(
+                    #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}"#))
             #expect(deactivated.status == .ok)
             #expect(try await Self.post(client, "/scim/v2/Users/\(off)/password", #"{"password":"Reset-Pass-6"}"#).status == .noContent)
             let after = try await client.execute(uri: "/scim/v2/Users/\(off)", method: .get, headers: GatewayHarness.auth)
             #expect(after.json?["active"] == .bool(false))
             #expect(try await !Self.binds(harness, "reset.off", "Reset-Pass-6"))
-            #expect(try await Self.post(client, "/scim/v2/Users/00000000-0000-0000-0000-000000000000/password",
-                                        #"{"password":"Reset-Pass-7"}"#).status == .notFound)
+            #expect(
+                try await Self.post(
+                    client, "/scim/v2/Users/00000000-0000-0000-0000-000000000000/password",
+                    #"{"password":"Reset-Pass-7"}"#
+                ).status == .notFound)
         }
     }
 
@@ -72,8 +79,9 @@ struct PasswordActionTests {
             #expect(try await PasswordStateTests.state(client, id)?["locked"] == .bool(true))
 
             // Other writes never lift it.
-            let put = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .put, headers: GatewayHarness.auth,
-                                               body: jsonBody(userJSON("unlock.me", extra: #""active":true,"title":"Still locked""#)))
+            let put = try await client.execute(
+                uri: "/scim/v2/Users/\(id)", method: .put, headers: GatewayHarness.auth,
+                body: jsonBody(userJSON("unlock.me", extra: #""active":true,"title":"Still locked""#)))
             #expect(put.status == .ok)
             #expect(try await PasswordStateTests.state(client, id)?["locked"] == .bool(true))
             #expect(try await !Self.binds(harness, "unlock.me", "Right-Pass-1"))
@@ -86,8 +94,10 @@ struct PasswordActionTests {
             #expect(try await Self.binds(harness, "unlock.me", "Right-Pass-1"))
 
             // The administrative lock is not a lockout: unlock leaves it.
-            let deactivated = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .patch, headers: GatewayHarness.auth, body: jsonBody(
-                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}"#))
+            let deactivated = try await client.execute(
+                uri: "/scim/v2/Users/\(id)", method: .patch, headers: GatewayHarness.auth,
+                body: jsonBody(
+                    #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}"#))
             #expect(deactivated.status == .ok)
             #expect(try await Self.post(client, "/scim/v2/Users/\(id)/unlock", "{}").status == .noContent)
             let after = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .get, headers: GatewayHarness.auth)
@@ -123,26 +133,32 @@ struct PasswordActionTests {
             let bearer: HTTPFields = [.authorization: "Bearer \(token)", .contentType: "application/scim+json"]
             let change = "urn:scim-gateway:params:scim:api:messages:2.0:PasswordChange"
 
-            let wrong = try await Self.post(client, "/scim/v2/Me/password",
+            let wrong = try await Self.post(
+                client, "/scim/v2/Me/password",
                 #"{"schemas":["\#(change)"],"currentPassword":"not-it-1","password":"Mine-Pass-2"}"#, headers: bearer)
             #expect(wrong.status == .badRequest)
             #expect(wrong.json?["detail"]?.stringValue?.contains("current password") == true, "\(String(buffer: wrong.body))")
             #expect(try await Self.binds(harness, "self.changer", "Given-Pass-1"))
             let missing = try await Self.post(client, "/scim/v2/Me/password", #"{"password":"Mine-Pass-2"}"#, headers: bearer)
             #expect(missing.status == .badRequest)
-            let short = try await Self.post(client, "/scim/v2/Me/password",
+            let short = try await Self.post(
+                client, "/scim/v2/Me/password",
                 #"{"currentPassword":"Given-Pass-1","password":"short"}"#, headers: bearer)
             #expect(short.status == .badRequest)
             #expect(short.json?["detail"]?.stringValue?.contains("too short") == true, "\(String(buffer: short.body))")
 
-            let changed = try await Self.post(client, "/scim/v2/Me/password",
+            let changed = try await Self.post(
+                client, "/scim/v2/Me/password",
                 #"{"schemas":["\#(change)"],"currentPassword":"Given-Pass-1","password":"Mine-Pass-2"}"#, headers: bearer)
             #expect(changed.status == .noContent, "\(String(buffer: changed.body))")
             #expect(try await Self.binds(harness, "self.changer", "Mine-Pass-2"))
             #expect(try await PasswordStateTests.state(client, id)?["mustChange"] == .bool(false))
             // The user's own change is the user's: a user credential reaches no other user's action.
-            #expect(try await Self.post(client, "/scim/v2/Users/\(other)/password", #"{"password":"Taken-Pass-3"}"#,
-                                        headers: bearer).status == .forbidden)
+            #expect(
+                try await Self.post(
+                    client, "/scim/v2/Users/\(other)/password", #"{"password":"Taken-Pass-3"}"#,
+                    headers: bearer
+                ).status == .forbidden)
             // A provisioning client has no /Me.
             #expect(try await Self.post(client, "/scim/v2/Me/password", #"{"currentPassword":"a","password":"b"}"#).status == .notImplemented)
 
@@ -151,8 +167,9 @@ struct PasswordActionTests {
             let me = try await client.execute(uri: "/scim/v2/Me", method: .get, headers: [.authorization: "Bearer \(byID)"])
             #expect(me.status == .ok)
             #expect(me.json?["id"]?.stringValue == other)
-            let nobody = try await users.token(issuer: "https://login.test", subject: "self.changer",
-                                               scimID: "00000000-0000-0000-0000-000000000000")
+            let nobody = try await users.token(
+                issuer: "https://login.test", subject: "self.changer",
+                scimID: "00000000-0000-0000-0000-000000000000")
             #expect(try await client.execute(uri: "/scim/v2/Me", method: .get, headers: [.authorization: "Bearer \(nobody)"]).status == .notFound)
         }
     }

@@ -21,11 +21,13 @@ struct PasswordPolicyResourceTests {
         defer { harness.stop() }
         let strictDN = "cn=strict,ou=policies,\(harness.slapd.suffix)"
         let admin = try await LDAPConnection.connect(harness.slapd.adminConfiguration())
-        _ = try await admin.add(dn: strictDN, attributes: [
-            ("objectClass", [Array("device".utf8), Array("pwdPolicy".utf8)]), ("cn", [Array("strict".utf8)]),
-            ("pwdAttribute", [Array("userPassword".utf8)]), ("pwdMaxAge", [Array("3600".utf8)]),
-            ("pwdMinLength", [Array("12".utf8)]), ("pwdCheckQuality", [Array("2".utf8)]), ("pwdAllowUserChange", [Array("FALSE".utf8)]),
-        ])
+        _ = try await admin.add(
+            dn: strictDN,
+            attributes: [
+                ("objectClass", [Array("device".utf8), Array("pwdPolicy".utf8)]), ("cn", [Array("strict".utf8)]),
+                ("pwdAttribute", [Array("userPassword".utf8)]), ("pwdMaxAge", [Array("3600".utf8)]),
+                ("pwdMinLength", [Array("12".utf8)]), ("pwdCheckQuality", [Array("2".utf8)]), ("pwdAllowUserChange", [Array("FALSE".utf8)]),
+            ])
         try await harness.application().test(.router) { client in
             let list = try await client.execute(uri: "/scim/v2/PasswordPolicies", method: .get, headers: GatewayHarness.auth)
             #expect(list.status == .ok)
@@ -51,8 +53,10 @@ struct PasswordPolicyResourceTests {
             #expect(try await client.execute(uri: "/scim/v2/PasswordPolicies/nope", method: .get, headers: GatewayHarness.auth).status == .notFound)
 
             // Writes are refused, and the entry is unchanged.
-            for (method, uri) in [(HTTPRequest.Method.post, "/scim/v2/PasswordPolicies"), (.put, "/scim/v2/PasswordPolicies/\(strictID)"),
-                                  (.patch, "/scim/v2/PasswordPolicies/\(strictID)"), (.delete, "/scim/v2/PasswordPolicies/\(strictID)")] {
+            for (method, uri) in [
+                (HTTPRequest.Method.post, "/scim/v2/PasswordPolicies"), (.put, "/scim/v2/PasswordPolicies/\(strictID)"),
+                (.patch, "/scim/v2/PasswordPolicies/\(strictID)"), (.delete, "/scim/v2/PasswordPolicies/\(strictID)"),
+            ] {
                 let refused = try await client.execute(uri: uri, method: method, headers: GatewayHarness.auth, body: jsonBody(#"{"minLength":1}"#))
                 #expect(refused.status == .methodNotAllowed, "\(method)")
                 #expect(refused.json?["detail"]?.stringValue?.contains("read-only") == true)
@@ -63,7 +67,8 @@ struct PasswordPolicyResourceTests {
             let types = try await client.execute(uri: "/scim/v2/ResourceTypes/PasswordPolicy", method: .get, headers: GatewayHarness.auth)
             #expect(types.status == .ok)
             #expect(types.json?["endpoint"]?.stringValue == "/PasswordPolicies")
-            let schema = try await client.execute(uri: "/scim/v2/Schemas/\(PasswordPolicyResource.schema)", method: .get, headers: GatewayHarness.auth)
+            let schema = try await client.execute(
+                uri: "/scim/v2/Schemas/\(PasswordPolicyResource.schema)", method: .get, headers: GatewayHarness.auth)
             #expect(schema.status == .ok)
 
             // A user under the strict policy is judged by it; others by the default.

@@ -42,23 +42,27 @@ struct PasswordStateTests {
     }
 
     static func create(_ client: some TestClientProtocol, _ userName: String, password: String) async throws -> String {
-        let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                               body: jsonBody(userJSON(userName, extra: #""password":"\#(password)""#)))
+        let created = try await client.execute(
+            uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+            body: jsonBody(userJSON(userName, extra: #""password":"\#(password)""#)))
         #expect(created.status == .created, "\(String(buffer: created.body))")
         return try #require(created.json?["id"]?.stringValue)
     }
 
     static func state(_ client: some TestClientProtocol, _ id: String) async throws -> JSONValue? {
         let attributes = "\(urn):passwordState".addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
-        let response = try await client.execute(uri: "/scim/v2/Users/\(id)?attributes=\(attributes)", method: .get,
-                                                headers: GatewayHarness.auth)
+        let response = try await client.execute(
+            uri: "/scim/v2/Users/\(id)?attributes=\(attributes)", method: .get,
+            headers: GatewayHarness.auth)
         #expect(response.status == .ok)
         #expect(response.json?["schemas"]?.arrayValue?.contains(.string(urn)) == true)
         return response.json?[urn]?["passwordState"]
     }
 
     /// The ids of the users `filter` finds.
-    static func find(_ client: some TestClientProtocol, _ filter: String) async throws -> (status: HTTPResponse.Status, ids: Set<String>, body: JSONValue?) {
+    static func find(_ client: some TestClientProtocol, _ filter: String) async throws -> (
+        status: HTTPResponse.Status, ids: Set<String>, body: JSONValue?
+    ) {
         let query = filter.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
         let response = try await client.execute(uri: "/scim/v2/Users?filter=\(query)&count=50", method: .get, headers: GatewayHarness.auth)
         let ids = Set((response.json?["Resources"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue })
@@ -92,8 +96,9 @@ struct PasswordStateTests {
             #expect(narrow.json?["userName"] == .string("lock.me"))
             #expect(narrow.json?[Self.urn] == nil)
             #expect(narrow.json?["schemas"]?.arrayValue?.contains(.string(Self.urn)) == false)
-            let excluded = try await client.execute(uri: "/scim/v2/Users/\(id)?excludedAttributes=\(Self.urn)", method: .get,
-                                                    headers: GatewayHarness.auth)
+            let excluded = try await client.execute(
+                uri: "/scim/v2/Users/\(id)?excludedAttributes=\(Self.urn)", method: .get,
+                headers: GatewayHarness.auth)
             #expect(excluded.status == .ok)
             #expect(excluded.json?[Self.urn] == nil)
             #expect(excluded.json?["userName"] == .string("lock.me"))
@@ -129,22 +134,27 @@ struct PasswordStateTests {
             #expect(until.timeIntervalSinceNow > 500 && until.timeIntervalSinceNow <= 600)
 
             // The administrative lock (active=false) is not a temporary lock.
-            let deactivated = try await client.execute(uri: "/scim/v2/Users/\(off)", method: .patch, headers: GatewayHarness.auth, body: jsonBody(
-                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}"#))
+            let deactivated = try await client.execute(
+                uri: "/scim/v2/Users/\(off)", method: .patch, headers: GatewayHarness.auth,
+                body: jsonBody(
+                    #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}"#))
             #expect(deactivated.status == .ok)
             #expect(try await Self.state(client, off)?["locked"] == .bool(false))
 
             let locked = try await Self.find(client, "\(Self.urn):passwordState.locked eq true")
             #expect(locked.status == .ok)
             #expect(locked.ids == [id])
-            let unlocked = try await Self.find(client, "urn:scim-gateway:params:scim:schemas:extension:ppolicy:2.0:User:passwordState.locked eq false and userName sw \"o\"")
+            let unlocked = try await Self.find(
+                client, "urn:scim-gateway:params:scim:schemas:extension:ppolicy:2.0:User:passwordState.locked eq false and userName sw \"o\"")
             #expect(unlocked.ids == [off])
             let failing = try await Self.find(client, "\(Self.urn):passwordState.locked ne false or userName eq \"free.user\"")
             #expect(failing.ids == [id, other])
 
             // Filters the directory cannot answer exactly are refused, naming the attribute.
-            for filter in ["\(Self.urn):passwordState.failedAttempts gt 1", "\(Self.urn):passwordState.lockedUntil pr",
-                           "\(Self.urn):passwordState.locked eq \"yes\""] {
+            for filter in [
+                "\(Self.urn):passwordState.failedAttempts gt 1", "\(Self.urn):passwordState.lockedUntil pr",
+                "\(Self.urn):passwordState.locked eq \"yes\"",
+            ] {
                 let refused = try await Self.find(client, filter)
                 #expect(refused.status == .badRequest, "\(filter)")
                 #expect(refused.body?["scimType"]?.stringValue == "invalidFilter")
@@ -152,12 +162,17 @@ struct PasswordStateTests {
             }
 
             // Read-only: a PUT carrying it changes nothing, a PATCH of it is refused.
-            let put = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .put, headers: GatewayHarness.auth, body: jsonBody(
-                userJSON("lock.me", extra: #""title":"T","\#(Self.urn)":{"passwordState":{"locked":false,"failedAttempts":0}}"#)))
+            let put = try await client.execute(
+                uri: "/scim/v2/Users/\(id)", method: .put, headers: GatewayHarness.auth,
+                body: jsonBody(
+                    userJSON("lock.me", extra: #""title":"T","\#(Self.urn)":{"passwordState":{"locked":false,"failedAttempts":0}}"#)))
             #expect(put.status == .ok, "\(String(buffer: put.body))")
             #expect(try await Self.state(client, id)?["locked"] == .bool(true))
-            let patched = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .patch, headers: GatewayHarness.auth, body: jsonBody(
-                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"\#(Self.urn):passwordState.locked","value":false}]}"#))
+            let patched = try await client.execute(
+                uri: "/scim/v2/Users/\(id)", method: .patch, headers: GatewayHarness.auth,
+                body: jsonBody(
+                    #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"\#(Self.urn):passwordState.locked","value":false}]}"#
+                ))
             #expect(patched.status == .badRequest)
             #expect(patched.json?["scimType"]?.stringValue == "mutability")
             #expect(try await Self.state(client, id)?["locked"] == .bool(true))
@@ -251,7 +266,8 @@ struct PasswordStateTests {
             #expect(user.status == .ok)
             #expect(user.json?[Self.urn] == nil)
             #expect(user.json?["schemas"]?.arrayValue?.contains(.string(Self.urn)) == false)
-            let unlock = try await client.execute(uri: "/scim/v2/Users/\(id)/unlock", method: .post, headers: GatewayHarness.auth, body: jsonBody("{}"))
+            let unlock = try await client.execute(
+                uri: "/scim/v2/Users/\(id)/unlock", method: .post, headers: GatewayHarness.auth, body: jsonBody("{}"))
             #expect(unlock.status == .noContent, "\(String(buffer: unlock.body))")
         }
     }
@@ -263,8 +279,9 @@ struct PasswordStateTests {
         defer { harness.stop() }
         try await harness.application().test(.router) { client in
             // A plain user, no password: the state shows what the directory knows (nothing set, nothing failed).
-            let plain = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                                 body: jsonBody(userJSON("plain.user")))
+            let plain = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(userJSON("plain.user")))
             #expect(plain.status == .created, "\(String(buffer: plain.body))")
             let state = try #require(plain.json?[Self.urn]?["passwordState"])
             #expect(state["mustChange"] == .bool(false))
@@ -275,10 +292,13 @@ struct PasswordStateTests {
             let plainID = try #require(plain.json?["id"]?.stringValue)
 
             // Forged state in a create is dropped, with or without the URN in `schemas`.
-            let forged = #""\#(Self.urn)":{"passwordState":{"mustChange":true,"locked":true,"failedAttempts":7,"#
+            let forged =
+                #""\#(Self.urn)":{"passwordState":{"mustChange":true,"locked":true,"failedAttempts":7,"#
                 + #""lastSetDateTime":"2001-01-01T00:00:00Z","policy":"x"}}"#
-            for (index, schemas) in [#"["urn:ietf:params:scim:schemas:core:2.0:User"]"#,
-                                     #"["urn:ietf:params:scim:schemas:core:2.0:User","\#(Self.urn)"]"#].enumerated() {
+            for (index, schemas) in [
+                #"["urn:ietf:params:scim:schemas:core:2.0:User"]"#,
+                #"["urn:ietf:params:scim:schemas:core:2.0:User","\#(Self.urn)"]"#,
+            ].enumerated() {
                 let body = #"{"schemas":\#(schemas),"userName":"forged.\#(index)","password":"Forged-Pass-1",\#(forged)}"#
                 let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth, body: jsonBody(body))
                 #expect(created.status == .created, "\(String(buffer: created.body))")
@@ -292,27 +312,34 @@ struct PasswordStateTests {
             }
             // Nothing of it reached the directory.
             let admin = try await LDAPConnection.connect(harness.slapd.adminConfiguration())
-            let entry = try await admin.search(base: Self.dn(harness, "forged.0"), scope: .base, filter: .present("objectClass"),
-                                               attributes: ["pwdReset", "pwdAccountLockedTime", "pwdFailureTime"]).entries.first
+            let entry = try await admin.search(
+                base: Self.dn(harness, "forged.0"), scope: .base, filter: .present("objectClass"),
+                attributes: ["pwdReset", "pwdAccountLockedTime", "pwdFailureTime"]
+            ).entries.first
             #expect(entry != nil)
             #expect(entry?.string("pwdReset") == nil)
             #expect(entry?.strings("pwdAccountLockedTime").isEmpty == true)
             #expect(entry?.strings("pwdFailureTime").isEmpty == true)
 
             // A PUT without the extension is accepted and leaves the state as it was.
-            let put = try await client.execute(uri: "/scim/v2/Users/\(plainID)", method: .put, headers: GatewayHarness.auth,
-                                               body: jsonBody(userJSON("plain.user", extra: #""title":"Replaced""#)))
+            let put = try await client.execute(
+                uri: "/scim/v2/Users/\(plainID)", method: .put, headers: GatewayHarness.auth,
+                body: jsonBody(userJSON("plain.user", extra: #""title":"Replaced""#)))
             #expect(put.status == .ok, "\(String(buffer: put.body))")
             #expect(put.json?["title"] == .string("Replaced"))
             #expect(put.json?[Self.urn]?["passwordState"]?["locked"] == .bool(false))
 
             // PATCH at the extension root, as generic testers send it: adding nothing or removing the server's values
             // changes nothing and the state stays shown; a value for it is refused.
-            for (operation, status) in [(#"{"op":"add","path":"\#(Self.urn)","value":{"schemas":["\#(Self.urn)"]}}"#, HTTPResponse.Status.ok),
-                                        (#"{"op":"replace","path":"\#(Self.urn)","value":{"passwordState":{"locked":true}}}"#, .badRequest),
-                                        (#"{"op":"remove","path":"\#(Self.urn)"}"#, .ok)] {
-                let patched = try await client.execute(uri: "/scim/v2/Users/\(plainID)", method: .patch, headers: GatewayHarness.auth, body: jsonBody(
-                    #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[\#(operation)]}"#))
+            for (operation, status) in [
+                (#"{"op":"add","path":"\#(Self.urn)","value":{"schemas":["\#(Self.urn)"]}}"#, HTTPResponse.Status.ok),
+                (#"{"op":"replace","path":"\#(Self.urn)","value":{"passwordState":{"locked":true}}}"#, .badRequest),
+                (#"{"op":"remove","path":"\#(Self.urn)"}"#, .ok),
+            ] {
+                let patched = try await client.execute(
+                    uri: "/scim/v2/Users/\(plainID)", method: .patch, headers: GatewayHarness.auth,
+                    body: jsonBody(
+                        #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[\#(operation)]}"#))
                 #expect(patched.status == status, "\(operation): \(String(buffer: patched.body))")
                 if status == .ok {
                     #expect(patched.json?[Self.urn]?["passwordState"]?["locked"] == .bool(false), "\(operation)")
@@ -341,8 +368,9 @@ struct PasswordStateTests {
             let sortBy = "\(Self.urn):passwordState.lastSetDateTime".addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
             let filter = "userName sw \"sort.\"".addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
             for (order, expected) in [("ascending", [first, second]), ("descending", [second, first])] {
-                let response = try await client.execute(uri: "/scim/v2/Users?filter=\(filter)&sortBy=\(sortBy)&sortOrder=\(order)",
-                                                        method: .get, headers: GatewayHarness.auth)
+                let response = try await client.execute(
+                    uri: "/scim/v2/Users?filter=\(filter)&sortBy=\(sortBy)&sortOrder=\(order)",
+                    method: .get, headers: GatewayHarness.auth)
                 #expect(response.status == .ok, "\(String(buffer: response.body))")
                 #expect(response.json?["Resources"]?.arrayValue?.compactMap { $0["id"]?.stringValue } == expected, "\(order)")
             }

@@ -18,8 +18,10 @@ struct PasswordStorageTests {
     static func user(_ userName: String, _ extra: String) -> ByteBuffer { jsonBody(userJSON(userName, extra: extra)) }
 
     static func patch(_ client: some TestClientProtocol, _ id: String, _ operations: String) async throws -> TestResponse {
-        try await client.execute(uri: "/scim/v2/Users/\(id)", method: .patch, headers: GatewayHarness.auth, body: jsonBody(
-            #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[\#(operations)]}"#))
+        try await client.execute(
+            uri: "/scim/v2/Users/\(id)", method: .patch, headers: GatewayHarness.auth,
+            body: jsonBody(
+                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[\#(operations)]}"#))
     }
 
     /// The entry's DN and every user attribute (passwords included), as the admin reads them.
@@ -32,8 +34,10 @@ struct PasswordStorageTests {
         return (entry.dn.lowercased(), attributes)
     }
 
-    static func expectUnchanged(_ harness: GatewayHarness, _ id: String, _ before: (dn: String, attributes: [String: Set<[UInt8]>]),
-                                sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    static func expectUnchanged(
+        _ harness: GatewayHarness, _ id: String, _ before: (dn: String, attributes: [String: Set<[UInt8]>]),
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
         let after = try await snapshot(harness, id)
         #expect(after.dn == before.dn, sourceLocation: sourceLocation)
         #expect(after.attributes == before.attributes, sourceLocation: sourceLocation)
@@ -53,8 +57,10 @@ struct PasswordStorageTests {
     }
 
     /// The stored value is a hash of `password` in `scheme` (never the cleartext), and the directory accepts it.
-    static func expectHashed(_ harness: GatewayHarness, _ id: String, _ password: String, scheme: String,
-                             sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    static func expectHashed(
+        _ harness: GatewayHarness, _ id: String, _ password: String, scheme: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) async throws {
         let stored = try await harness.storedPassword(.equal("entryUUID", id)) ?? ""
         #expect(stored.hasPrefix(scheme), "stored \(stored.prefix(9))…", sourceLocation: sourceLocation)
         #expect(!stored.contains(password), sourceLocation: sourceLocation)
@@ -69,8 +75,12 @@ struct PasswordStorageTests {
         // The premise, shown with the service account's own modify.
         let service = try await harness.ldap()
         let dn = "uid=premise,\(harness.slapd.peopleDN)"
-        _ = try await service.add(dn: dn, attributes: [("objectClass", [Array("inetOrgPerson".utf8)]), ("uid", [Array("premise".utf8)]),
-                                                       ("cn", [Array("Premise".utf8)]), ("sn", [Array("Premise".utf8)])])
+        _ = try await service.add(
+            dn: dn,
+            attributes: [
+                ("objectClass", [Array("inetOrgPerson".utf8)]), ("uid", [Array("premise".utf8)]),
+                ("cn", [Array("Premise".utf8)]), ("sn", [Array("Premise".utf8)]),
+            ])
         _ = try await service.modify(dn: dn, [.replace("userPassword", ["Premise-Pass-1"])])
         #expect(try await harness.storedPassword(.equal("uid", "premise")) == "Premise-Pass-1")
         _ = try await service.delete(dn: dn)
@@ -83,8 +93,9 @@ struct PasswordStorageTests {
         // Config unreadable to the service account, Password Modify offered: auto picks it.
         #expect(try await harness.gateway.store.verifyPasswordWrites() == ["User": .exop])
         try await harness.application().test(.router) { client in
-            let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                                   body: Self.user("pw.post", #""password":"Post-Pass-1","title":"T""#))
+            let created = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                body: Self.user("pw.post", #""password":"Post-Pass-1","title":"T""#))
             #expect(created.status == .created)
             let id = try #require(created.json?["id"]?.stringValue)
             #expect(created.json?["password"] == nil)
@@ -93,8 +104,9 @@ struct PasswordStorageTests {
             let fetched = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .get, headers: GatewayHarness.auth)
             #expect(fetched.headers[.eTag] == created.headers[.eTag])
 
-            let put = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .put, headers: GatewayHarness.auth,
-                                               body: Self.user("pw.put", #""password":"Put-Pass-2","title":"Put""#))
+            let put = try await client.execute(
+                uri: "/scim/v2/Users/\(id)", method: .put, headers: GatewayHarness.auth,
+                body: Self.user("pw.put", #""password":"Put-Pass-2","title":"Put""#))
             #expect(put.status == .ok)
             #expect(put.json?["userName"]?.stringValue == "pw.put" && put.json?["title"]?.stringValue == "Put")
             let reread = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .get, headers: GatewayHarness.auth)
@@ -111,18 +123,22 @@ struct PasswordStorageTests {
 
             // Clients resend the current password with every PUT: the other changes apply, the hash stays.
             let hash = try await harness.storedPassword(.equal("entryUUID", id))
-            let resent = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .put, headers: GatewayHarness.auth,
-                                                  body: Self.user("pw.put", #""password":"Patch-Pass-3","title":"Resent""#))
+            let resent = try await client.execute(
+                uri: "/scim/v2/Users/\(id)", method: .put, headers: GatewayHarness.auth,
+                body: Self.user("pw.put", #""password":"Patch-Pass-3","title":"Resent""#))
             #expect(resent.status == .ok, "\(String(buffer: resent.body))")
             #expect(resent.json?["title"]?.stringValue == "Resent")
             #expect(try await harness.storedPassword(.equal("entryUUID", id)) == hash)
 
-            let bulk = try await client.execute(uri: "/scim/v2/Bulk", method: .post, headers: GatewayHarness.auth, body: jsonBody("""
-                {"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[
-                {"method":"POST","path":"/Users","bulkId":"u","data":\(userJSON("pw.bulk", extra: #""password":"Bulk-Pass-4""#))},
-                {"method":"PATCH","path":"/Users/\(id)","data":{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                 "Operations":[{"op":"replace","value":{"password":"Bulk-Pass-5"}}]}}]}
-                """))
+            let bulk = try await client.execute(
+                uri: "/scim/v2/Bulk", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(
+                    """
+                    {"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[
+                    {"method":"POST","path":"/Users","bulkId":"u","data":\(userJSON("pw.bulk", extra: #""password":"Bulk-Pass-4""#))},
+                    {"method":"PATCH","path":"/Users/\(id)","data":{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                     "Operations":[{"op":"replace","value":{"password":"Bulk-Pass-5"}}]}}]}
+                    """))
             let results = bulk.json?["Operations"]?.arrayValue ?? []
             #expect(results.map { $0["status"]?.stringValue } == ["201", "200"])
             let bulkID = try #require(results.first?["location"]?.stringValue?.split(separator: "/").last.map(String.init))
@@ -130,16 +146,20 @@ struct PasswordStorageTests {
             try await Self.expectHashed(harness, id, "Bulk-Pass-5", scheme: "{ARGON2}")
 
             // ppolicy unlocks an account whose password is reset: a deactivating write that sets a password stays locked.
-            let locked = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .put, headers: GatewayHarness.auth,
-                                                  body: Self.user("pw.put", #""password":"Locked-Pass-6","active":false"#))
+            let locked = try await client.execute(
+                uri: "/scim/v2/Users/\(id)", method: .put, headers: GatewayHarness.auth,
+                body: Self.user("pw.put", #""password":"Locked-Pass-6","active":false"#))
             #expect(locked.status == .ok && locked.json?["active"]?.boolValue == false)
-            let lockedNew = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                                     body: Self.user("pw.inactive", #""password":"Locked-Pass-7","active":false"#))
+            let lockedNew = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                body: Self.user("pw.inactive", #""password":"Locked-Pass-7","active":false"#))
             #expect(lockedNew.status == .created && lockedNew.json?["active"]?.boolValue == false)
             let admin = try await LDAPConnection.connect(harness.slapd.adminConfiguration())
             for uid in ["pw.put", "pw.inactive"] {
-                let entry = try await admin.search(base: harness.slapd.peopleDN, filter: .equal("uid", uid),
-                                                   attributes: ["pwdAccountLockedTime"]).entries.first
+                let entry = try await admin.search(
+                    base: harness.slapd.peopleDN, filter: .equal("uid", uid),
+                    attributes: ["pwdAccountLockedTime"]
+                ).entries.first
                 #expect(entry?.strings("pwdAccountLockedTime") == ["000001010000Z"], "\(uid)")
             }
         }
@@ -150,29 +170,32 @@ struct PasswordStorageTests {
         defer { harness.stop() }
         try await harness.application().test(.router) { client in
             // A create whose password is refused leaves no entry behind.
-            let short = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                                 body: Self.user("pw.refused", #""password":"abc""#))
+            let short = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                body: Self.user("pw.refused", #""password":"abc""#))
             #expect(short.status == .badRequest)
             #expect(short.json?["detail"]?.stringValue?.contains("too short") == true)
             let admin = try await LDAPConnection.connect(harness.slapd.adminConfiguration())
             #expect(try await admin.search(base: harness.slapd.peopleDN, filter: .equal("uid", "pw.refused"), attributes: ["1.1"]).entries.isEmpty)
 
-            let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                                   body: Self.user("pw.atomic", #""password":"First-Pass-1","title":"Kept","displayName":"Before""#))
+            let created = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                body: Self.user("pw.atomic", #""password":"First-Pass-1","title":"Kept","displayName":"Before""#))
             let id = try #require(created.json?["id"]?.stringValue)
             #expect(try await Self.patch(client, id, #"{"op":"replace","path":"password","value":"Second-Pass-2"}"#).status == .ok)
             let before = try await Self.snapshot(harness, id)
 
             // PUT: rename, other changes, a too-short password: all undone.
-            let put = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .put, headers: GatewayHarness.auth,
-                                               body: Self.user("pw.renamed", #""password":"abc","displayName":"After""#))
+            let put = try await client.execute(
+                uri: "/scim/v2/Users/\(id)", method: .put, headers: GatewayHarness.auth,
+                body: Self.user("pw.renamed", #""password":"abc","displayName":"After""#))
             #expect(put.status == .badRequest)
             #expect(put.json?["detail"]?.stringValue?.contains("too short") == true)
             try await Self.expectUnchanged(harness, id, before)
 
             // PATCH: other changes and a password from the history.
-            let reused = try await Self.patch(client, id, #"{"op":"replace","path":"title","value":"Changed"},"# +
-                                                          #"{"op":"replace","path":"password","value":"First-Pass-1"}"#)
+            let reused = try await Self.patch(
+                client, id, #"{"op":"replace","path":"title","value":"Changed"},"# + #"{"op":"replace","path":"password","value":"First-Pass-1"}"#)
             #expect(reused.status == .badRequest)
             #expect(reused.json?["detail"]?.stringValue?.contains("used recently") == true)
             try await Self.expectUnchanged(harness, id, before)
@@ -194,41 +217,51 @@ struct PasswordStorageTests {
         let people = "ou=People,\(harness.slapd.suffix)"
         // The premise: a plain modify stores the value as sent.
         let service = try await harness.ldap()
-        let premise = try #require(try await service.search(base: people, filter: .equal("objectClass", "inetOrgPerson"),
-                                                            attributes: ["1.1"], sizeLimit: 1).entries.first?.dn)
+        let premise = try #require(
+            try await service.search(
+                base: people, filter: .equal("objectClass", "inetOrgPerson"),
+                attributes: ["1.1"], sizeLimit: 1
+            ).entries.first?.dn)
         _ = try await service.modify(dn: premise, [.replace("userPassword", ["Premise-Pass-1"])])
         let admin = try await LDAPConnection.connect(harness.slapd.adminConfiguration())
-        #expect(try await admin.search(base: premise, scope: .base, attributes: ["userPassword"]).entries.first?
-            .string("userPassword") == "Premise-Pass-1")
+        #expect(
+            try await admin.search(base: premise, scope: .base, attributes: ["userPassword"]).entries.first?
+                .string("userPassword") == "Premise-Pass-1")
         try await harness.gateway.verifyMapping()
         #expect(try await harness.gateway.store.verifyPasswordWrites() == ["User": passwordWrite == "hash" ? .hash : .exop])
 
         @Sendable func expectHashed(_ id: String, _ password: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-            let entry = try #require(try await admin.search(base: people, filter: .equal("entryUUID", id), attributes: ["userPassword"])
-                .entries.first, sourceLocation: sourceLocation)
+            let entry = try #require(
+                try await admin.search(base: people, filter: .equal("entryUUID", id), attributes: ["userPassword"])
+                    .entries.first, sourceLocation: sourceLocation)
             let stored = entry.string("userPassword") ?? ""
             #expect(stored.hasPrefix("{SSHA}") && !stored.contains(password), "\(stored.prefix(6))…", sourceLocation: sourceLocation)
             let binds = try await Self.binds(harness, entry.dn, password)
             #expect(binds, sourceLocation: sourceLocation)
         }
         try await harness.application().test(.router) { client in
-            let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                                   body: Self.user("plain.pw", #""password":"Plain-Pass-1","name":{"familyName":"Pw"}"#))
+            let created = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                body: Self.user("plain.pw", #""password":"Plain-Pass-1","name":{"familyName":"Pw"}"#))
             #expect(created.status == .created, "\(String(buffer: created.body))")
             let id = try #require(created.json?["id"]?.stringValue)
             try await expectHashed(id, "Plain-Pass-1")
-            let put = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .put, headers: GatewayHarness.auth,
-                                               body: Self.user("plain.pw", #""password":"Plain-Pass-2","name":{"familyName":"Pw"}"#))
+            let put = try await client.execute(
+                uri: "/scim/v2/Users/\(id)", method: .put, headers: GatewayHarness.auth,
+                body: Self.user("plain.pw", #""password":"Plain-Pass-2","name":{"familyName":"Pw"}"#))
             #expect(put.status == .ok, "\(String(buffer: put.body))")
             try await expectHashed(id, "Plain-Pass-2")
             #expect(try await Self.patch(client, id, #"{"op":"replace","path":"password","value":"Plain-Pass-3"}"#).status == .ok)
             try await expectHashed(id, "Plain-Pass-3")
-            let bulk = try await client.execute(uri: "/scim/v2/Bulk", method: .post, headers: GatewayHarness.auth, body: jsonBody("""
-                {"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[
-                {"method":"POST","path":"/Users","bulkId":"u","data":\(userJSON("plain.bulk", extra: #""password":"Plain-Pass-4""#))},
-                {"method":"PATCH","path":"/Users/\(id)","data":{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                 "Operations":[{"op":"replace","value":{"password":"Plain-Pass-5"}}]}}]}
-                """))
+            let bulk = try await client.execute(
+                uri: "/scim/v2/Bulk", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(
+                    """
+                    {"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[
+                    {"method":"POST","path":"/Users","bulkId":"u","data":\(userJSON("plain.bulk", extra: #""password":"Plain-Pass-4""#))},
+                    {"method":"PATCH","path":"/Users/\(id)","data":{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                     "Operations":[{"op":"replace","value":{"password":"Plain-Pass-5"}}]}}]}
+                    """))
             let results = bulk.json?["Operations"]?.arrayValue ?? []
             #expect(results.map { $0["status"]?.stringValue } == ["201", "200"], "\(String(buffer: bulk.body))")
             if let bulkID = results.first?["location"]?.stringValue?.split(separator: "/").last.map(String.init) {
@@ -243,13 +276,15 @@ struct PasswordStorageTests {
         let harness = try await Self.directoryThatDoesNotHash(passwordWrite: "hash", defaultPolicy: false)
         defer { harness.stop() }
         try await harness.application().test(.router) { client in
-            let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                                   body: Self.user("pw.ssha", #""password":"Ssha-Pass-1""#))
+            let created = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                body: Self.user("pw.ssha", #""password":"Ssha-Pass-1""#))
             let id = try #require(created.json?["id"]?.stringValue)
             try await Self.expectHashed(harness, id, "Ssha-Pass-1", scheme: "{SSHA}")
             #expect(SaltedSHA.verify("Ssha-Pass-1", against: try await harness.storedPassword(.equal("entryUUID", id)) ?? ""))
-            let put = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .put, headers: GatewayHarness.auth,
-                                               body: Self.user("pw.ssha", #""password":"Ssha-Pass-2""#))
+            let put = try await client.execute(
+                uri: "/scim/v2/Users/\(id)", method: .put, headers: GatewayHarness.auth,
+                body: Self.user("pw.ssha", #""password":"Ssha-Pass-2""#))
             #expect(put.status == .ok)
             try await Self.expectHashed(harness, id, "Ssha-Pass-2", scheme: "{SSHA}")
             #expect(try await Self.patch(client, id, #"{"op":"replace","path":"password","value":"Ssha-Pass-3"}"#).status == .ok)
@@ -279,8 +314,9 @@ struct PasswordStorageTests {
         } catch {
             refusal = "\(error)"
         }
-        #expect(refusal.contains("ldap.passwordWrite") && refusal.contains("olcPPolicyHashCleartext") && refusal.contains("`hash`"),
-                "\(refusal)")
+        #expect(
+            refusal.contains("ldap.passwordWrite") && refusal.contains("olcPPolicyHashCleartext") && refusal.contains("`hash`"),
+            "\(refusal)")
     }
 
     static func readableConfigWithoutHashing(_ setting: String) async throws -> GatewayHarness {

@@ -19,19 +19,20 @@ struct PlainListingTests {
 
     static func directory(users: Int, suffix: String = "dc=example,dc=org") -> String {
         var ldif = """
-        dn: ou=People,\(suffix)
-        objectClass: organizationalUnit
-        ou: People
+            dn: ou=People,\(suffix)
+            objectClass: organizationalUnit
+            ou: People
 
-        dn: ou=Groups,\(suffix)
-        objectClass: organizationalUnit
-        ou: Groups
+            dn: ou=Groups,\(suffix)
+            objectClass: organizationalUnit
+            ou: Groups
 
 
-        """
+            """
         for index in 1...users {
             let uid = "p" + String(format: "%03d", index)
-            ldif += "dn: uid=\(uid),ou=People,\(suffix)\nobjectClass: inetOrgPerson\nuid: \(uid)\ncn: Plain \(index)\n"
+            ldif +=
+                "dn: uid=\(uid),ou=People,\(suffix)\nobjectClass: inetOrgPerson\nuid: \(uid)\ncn: Plain \(index)\n"
                 + "sn: Person\(index % 7)\ndisplayName: Plain \(index)\n\n"
         }
         return ldif
@@ -115,8 +116,9 @@ struct PlainListingTests {
             #expect(sorted.status == .badRequest)
             #expect(sorted.json["scimType"] == .string("invalidValue"))
             #expect(sorted.json["detail"]?.stringValue?.contains("sssvlv") == true)
-            let searched = try await client.execute(uri: "/scim/v2/Users/.search", method: .post, headers: GatewayHarness.auth,
-                                                    body: jsonBody(#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"sortBy":"displayName","count":5}"#))
+            let searched = try await client.execute(
+                uri: "/scim/v2/Users/.search", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"sortBy":"displayName","count":5}"#))
             #expect(searched.status == .badRequest)
             #expect(searched.json?["scimType"] == .string("invalidValue"))
         }

@@ -65,8 +65,9 @@ struct ProtocolSurfaceTests {
             #expect(badID.status == .notFound)
 
             let huge = String(repeating: "a", count: 2 << 20)
-            let tooLarge = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                                    body: jsonBody(userJSON(huge)))
+            let tooLarge = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(userJSON(huge)))
             #expect(tooLarge.status == .contentTooLarge)
             #expect(tooLarge.json?["status"]?.stringValue == "413")
         }
@@ -82,8 +83,9 @@ struct ProtocolSurfaceTests {
             let down = try await client.execute(uri: "/readyz", method: .get)
             #expect(down.status == .serviceUnavailable)
             #expect(down.headers[.retryAfter] != nil)
-            let api = try await client.execute(uri: "/scim/v2/Users/00000000-0000-0000-0000-000000000000", method: .get,
-                                               headers: GatewayHarness.auth)
+            let api = try await client.execute(
+                uri: "/scim/v2/Users/00000000-0000-0000-0000-000000000000", method: .get,
+                headers: GatewayHarness.auth)
             #expect(api.status == .serviceUnavailable)
             #expect(api.json?["status"]?.stringValue == "503")
             #expect(api.json?["detail"]?.stringValue?.contains("ldap") == false)

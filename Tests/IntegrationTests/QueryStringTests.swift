@@ -17,8 +17,9 @@ struct QueryStringTests {
         #expect(QueryString.decode("%C3%A9t%C3%A9") == "été")
         #expect(QueryString.decode("100%") == "100%")
         #expect(QueryString.decode("%zz%4") == "%zz%4")
-        let parameters = QueryString.dictionary("filter=displayName+co+%22a+b%22&attributes=userName,name.givenName"
-            + "&excludedAttributes=emails&sortBy=name.familyName&sort%4Frder=descending&count=5&empty=&flag")
+        let parameters = QueryString.dictionary(
+            "filter=displayName+co+%22a+b%22&attributes=userName,name.givenName"
+                + "&excludedAttributes=emails&sortBy=name.familyName&sort%4Frder=descending&count=5&empty=&flag")
         #expect(parameters["filter"] == #"displayName co "a b""#)
         #expect(parameters["attributes"] == "userName,name.givenName")
         #expect(parameters["excludedAttributes"] == "emails")
@@ -37,12 +38,14 @@ struct QueryStringTests {
             for (name, display) in [("bjensen", "Barbara Jensen"), ("jsmith", "John Smith"), ("ajones", "Ann Jones")] {
                 let created = try await client.execute(
                     uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                    body: jsonBody(userJSON(name, extra: #""displayName":"\#(display)","name":{"familyName":"\#(display.split(separator: " ")[1])"}"#)))
+                    body: jsonBody(
+                        userJSON(name, extra: #""displayName":"\#(display)","name":{"familyName":"\#(display.split(separator: " ")[1])"}"#)))
                 #expect(created.status == .created)
             }
             // As requests/httpx send `params={"filter": 'userName eq "bjensen"'}`.
-            let byName = try await client.execute(uri: "/scim/v2/Users?filter=userName+eq+%22bjensen%22", method: .get,
-                                                  headers: GatewayHarness.auth)
+            let byName = try await client.execute(
+                uri: "/scim/v2/Users?filter=userName+eq+%22bjensen%22", method: .get,
+                headers: GatewayHarness.auth)
             #expect(byName.status == .ok, "\(byName.json?["detail"]?.stringValue ?? "")")
             #expect(byName.json?["totalResults"] == .integer(1))
             #expect(byName.json?["Resources"]?[0]?["userName"]?.stringValue == "bjensen")
@@ -66,14 +69,16 @@ struct QueryStringTests {
             #expect(sorted.json?["Resources"]?.arrayValue?.compactMap { $0["userName"]?.stringValue } == ["ajones", "bjensen"])
 
             // A literal plus sign is %2B.
-            let plus = try await client.execute(uri: "/scim/v2/Users?filter=displayName+eq+%22John%2BSmith%22", method: .get,
-                                                headers: GatewayHarness.auth)
+            let plus = try await client.execute(
+                uri: "/scim/v2/Users?filter=displayName+eq+%22John%2BSmith%22", method: .get,
+                headers: GatewayHarness.auth)
             #expect(plus.json?["totalResults"] == .integer(0))
 
             // GET of one resource: attributes with + as well.
             let id = try #require(byName.json?["Resources"]?[0]?["id"]?.stringValue)
-            let one = try await client.execute(uri: "/scim/v2/Users/\(id)?attributes=+displayName", method: .get,
-                                               headers: GatewayHarness.auth)
+            let one = try await client.execute(
+                uri: "/scim/v2/Users/\(id)?attributes=+displayName", method: .get,
+                headers: GatewayHarness.auth)
             #expect(one.status == .ok)
             #expect(one.json?["displayName"]?.stringValue == "Barbara Jensen")
             #expect(one.json?["name"] == nil)

@@ -44,16 +44,24 @@ struct RateLimitAndAuditTests {
         defer { harness.stop() }
         try await harness.application().test(.router) { client in
             let auth = GatewayHarness.auth
-            let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: auth, body: jsonBody(
-                userJSON("audited", extra: #""password":"audit-Password-1""#)))
+            let created = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: auth,
+                body: jsonBody(
+                    userJSON("audited", extra: #""password":"audit-Password-1""#)))
             let id = try #require(created.json?["id"]?.stringValue)
             _ = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: auth, body: jsonBody(userJSON("audited")))  // 409
             var traced = auth
             traced[HTTPField.Name("X-Request-ID")!] = "trace-42"
-            _ = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .patch, headers: traced, body: jsonBody(
-                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"password","value":"audit-Password-2"}]}"#))
-            _ = try await client.execute(uri: "/scim/v2/Bulk", method: .post, headers: auth, body: jsonBody(
-                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[{"method":"POST","path":"/Groups","bulkId":"g","data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"audit-group"}}]}"#))
+            _ = try await client.execute(
+                uri: "/scim/v2/Users/\(id)", method: .patch, headers: traced,
+                body: jsonBody(
+                    #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"password","value":"audit-Password-2"}]}"#
+                ))
+            _ = try await client.execute(
+                uri: "/scim/v2/Bulk", method: .post, headers: auth,
+                body: jsonBody(
+                    #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[{"method":"POST","path":"/Groups","bulkId":"g","data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"audit-group"}}]}"#
+                ))
             _ = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .delete, headers: auth)
             _ = try await client.execute(uri: "/scim/v2/Users", method: .get, headers: auth)  // reads are not audited
         }

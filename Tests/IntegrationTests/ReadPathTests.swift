@@ -22,8 +22,11 @@ struct ReadPathTests {
         #expect(lists.first == "*")
         let named = Set(lists.dropFirst().map { $0.lowercased() })
         // Operational attributes stay named (`*` does not return them); user attributes go.
-        #expect(named.isSuperset(of: ["entryuuid", "entrycsn", "createtimestamp", "modifytimestamp", "memberof",
-                                      "pwdaccountlockedtime"]))
+        #expect(
+            named.isSuperset(of: [
+                "entryuuid", "entrycsn", "createtimestamp", "modifytimestamp", "memberof",
+                "pwdaccountlockedtime",
+            ]))
         #expect(!named.contains("uid") && !named.contains("mail") && !named.contains("scimemail"))
         // Groups name their attributes (`listed`): without members the list has no `member`.
         let groups = try #require(store.mapping.resourceTypes["Group"])
@@ -43,15 +46,17 @@ struct ReadPathTests {
 
             // The bundled ACL lets the service account set passwords but never read them: `*` brings no hash.
             let plain = try await harness.ldap()
-            let direct = try await plain.search(base: harness.slapd.peopleDN, filter: .equal("entryUUID", id),
-                                                attributes: ["*", "userPassword"])
+            let direct = try await plain.search(
+                base: harness.slapd.peopleDN, filter: .equal("entryUUID", id),
+                attributes: ["*", "userPassword"])
             let entry = try #require(direct.entries.first)
             #expect(entry.string("uid") == "pwholder" && entry.values("userPassword").isEmpty)
             // And where a directory's ACLs do let the gateway's identity read them, its connections still never
             // copy the values: shown here with an identity that can read them (the admin).
             let admin = try await LDAPConnection.connect(harness.slapd.adminConfiguration())
-            #expect(try await admin.search(base: entry.dn, scope: .base, attributes: ["*"]).entries.first?
-                .string("userPassword")?.hasPrefix("{") == true)
+            #expect(
+                try await admin.search(base: entry.dn, scope: .base, attributes: ["*"]).entries.first?
+                    .string("userPassword")?.hasPrefix("{") == true)
             var guarded = harness.slapd.adminConfiguration()
             guarded.neverRead = store.mapping.passwordAttributes
             let careful = try await LDAPConnection.connect(guarded)
@@ -73,15 +78,19 @@ struct ReadPathTests {
         let admin = try await LDAPConnection.connect(harness.slapd.adminConfiguration())
         let people = harness.slapd.peopleDN
         // A device with a uid lives among the people, but is no inetOrgPerson.
-        _ = try await admin.add(dn: "uid=printer7,\(people)", attributes: [
-            ("objectClass", [Array("device".utf8), Array("uidObject".utf8)]), ("cn", [Array("printer7".utf8)]),
-            ("uid", [Array("printer7".utf8)]),
-        ])
+        _ = try await admin.add(
+            dn: "uid=printer7,\(people)",
+            attributes: [
+                ("objectClass", [Array("device".utf8), Array("uidObject".utf8)]), ("cn", [Array("printer7".utf8)]),
+                ("uid", [Array("printer7".utf8)]),
+            ])
         // A person whose classes are stored by OID: only the server's filter can tell it is an inetOrgPerson.
-        _ = try await admin.add(dn: "uid=oidperson,\(people)", attributes: [
-            ("objectClass", ["top", "person", "organizationalPerson", "2.16.840.1.113730.3.2.2"].map { Array($0.utf8) }),
-            ("cn", [Array("Oid Person".utf8)]), ("sn", [Array("Person".utf8)]), ("uid", [Array("oidperson".utf8)]),
-        ])
+        _ = try await admin.add(
+            dn: "uid=oidperson,\(people)",
+            attributes: [
+                ("objectClass", ["top", "person", "organizationalPerson", "2.16.840.1.113730.3.2.2"].map { Array($0.utf8) }),
+                ("cn", [Array("Oid Person".utf8)]), ("sn", [Array("Person".utf8)]), ("uid", [Array("oidperson".utf8)]),
+            ])
         func uuid(_ uid: String) async throws -> String {
             let found = try await admin.search(base: people, filter: .equal("uid", uid), attributes: ["entryUUID"])
             return try #require(found.entries.first?.string("entryUUID"))
@@ -91,16 +100,18 @@ struct ReadPathTests {
         try await harness.application().test(.router) { client in
             let device = try await client.execute(uri: "/scim/v2/Users/\(printer)", method: .get, headers: GatewayHarness.auth)
             #expect(device.status == .notFound)
-            let deviceLookup = try await client.execute(uri: "/scim/v2/Users?filter=userName%20eq%20%22printer7%22",
-                                                        method: .get, headers: GatewayHarness.auth)
+            let deviceLookup = try await client.execute(
+                uri: "/scim/v2/Users?filter=userName%20eq%20%22printer7%22",
+                method: .get, headers: GatewayHarness.auth)
             #expect(deviceLookup.status == .ok)
             #expect(deviceLookup.json?["totalResults"] == .integer(0))
 
             let person = try await client.execute(uri: "/scim/v2/Users/\(oidPerson)", method: .get, headers: GatewayHarness.auth)
             #expect(person.status == .ok)
             #expect(person.json?["userName"]?.stringValue == "oidperson")
-            let personLookup = try await client.execute(uri: "/scim/v2/Users?filter=userName%20eq%20%22oidperson%22",
-                                                        method: .get, headers: GatewayHarness.auth)
+            let personLookup = try await client.execute(
+                uri: "/scim/v2/Users?filter=userName%20eq%20%22oidperson%22",
+                method: .get, headers: GatewayHarness.auth)
             #expect(personLookup.json?["totalResults"] == .integer(1))
             #expect(personLookup.json?["Resources"]?[0]?["id"]?.stringValue == oidPerson)
 

@@ -19,8 +19,10 @@ struct ReplaceTests {
         let harness = try await GatewayHarness.start()
         defer { harness.stop() }
         try await harness.application().test(.router) { client in
-            let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth, body: jsonBody(
-                userJSON("put.user", extra: #""displayName":"Before","title":"Engineer","password":"Initial-Pass-1","active":false"#)))
+            let created = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(
+                    userJSON("put.user", extra: #""displayName":"Before","title":"Engineer","password":"Initial-Pass-1","active":false"#)))
             let id = try #require(created.json?["id"]?.stringValue)
             let ldap = try await harness.ldap()
             let hash = try await harness.storedPassword(.equal("entryUUID", id))
@@ -35,8 +37,9 @@ struct ReplaceTests {
             #expect(replaced.json?["active"]?.boolValue == false)  // omitted active: unchanged
             #expect(replaced.headers[.eTag] != created.headers[.eTag])
 
-            let after = try await ldap.search(base: harness.slapd.peopleDN, filter: .equal("entryUUID", id),
-                                              attributes: ["userPassword", "uid"])
+            let after = try await ldap.search(
+                base: harness.slapd.peopleDN, filter: .equal("entryUUID", id),
+                attributes: ["userPassword", "uid"])
             let entry = try #require(after.entries.first)
             #expect(entry.dn.lowercased() == "uid=put.renamed,\(harness.slapd.peopleDN)".lowercased())
             #expect(entry.strings("uid") == ["put.renamed"])  // old RDN value removed
@@ -48,8 +51,9 @@ struct ReplaceTests {
         let harness = try await GatewayHarness.start()
         defer { harness.stop() }
         try await harness.application().test(.router) { client in
-            let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                                   body: jsonBody(userJSON("undo.user", extra: #""title":"Kept""#)))
+            let created = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(userJSON("undo.user", extra: #""title":"Kept""#)))
             let id = try #require(created.json?["id"]?.stringValue)
             // The rename succeeds, then ppolicy refuses the short password in the modify: the rename is undone.
             let response = try await Self.put(client, id, userJSON("undo.renamed", extra: #""password":"abc""#))
@@ -67,8 +71,9 @@ struct ReplaceTests {
         let harness = try await GatewayHarness.start()
         defer { harness.stop() }
         try await harness.application().test(.router) { client in
-            let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                                   body: jsonBody(userJSON("ifmatch.user")))
+            let created = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(userJSON("ifmatch.user")))
             let id = try #require(created.json?["id"]?.stringValue)
             let etag = try #require(created.headers[.eTag])
             var headers = GatewayHarness.auth
@@ -91,25 +96,29 @@ struct ReplaceTests {
         try await harness.application().test(.router) { client in
             var ids: [String] = []
             for index in 0..<4 {
-                let user = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                                    body: jsonBody(userJSON("gm\(index)")))
+                let user = try await client.execute(
+                    uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                    body: jsonBody(userJSON("gm\(index)")))
                 ids.append(try #require(user.json?["id"]?.stringValue))
             }
             func groupBody(_ members: [String], name: String = "PutGroup") -> String {
                 let list = members.map { #"{"value":"\#($0)"}"# }.joined(separator: ",")
                 return #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"\#(name)","members":[\#(list)]}"#
             }
-            let group = try await client.execute(uri: "/scim/v2/Groups", method: .post, headers: GatewayHarness.auth,
-                                                 body: jsonBody(groupBody(Array(ids[0...2]))))
+            let group = try await client.execute(
+                uri: "/scim/v2/Groups", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(groupBody(Array(ids[0...2]))))
             let groupID = try #require(group.json?["id"]?.stringValue)
-            let replaced = try await client.execute(uri: "/scim/v2/Groups/\(groupID)", method: .put, headers: GatewayHarness.auth,
-                                                    body: jsonBody(groupBody([ids[1], ids[3]], name: "Renamed Group")))
+            let replaced = try await client.execute(
+                uri: "/scim/v2/Groups/\(groupID)", method: .put, headers: GatewayHarness.auth,
+                body: jsonBody(groupBody([ids[1], ids[3]], name: "Renamed Group")))
             #expect(replaced.status == .ok)
             #expect(Set(replaced.json?["members"]?.arrayValue?.compactMap { $0["value"]?.stringValue } ?? []) == [ids[1], ids[3]])
             #expect(replaced.json?["displayName"]?.stringValue == "Renamed Group")
             #expect(replaced.json?["id"]?.stringValue == groupID)
-            let emptied = try await client.execute(uri: "/scim/v2/Groups/\(groupID)", method: .put, headers: GatewayHarness.auth,
-                                                   body: jsonBody(groupBody([], name: "Renamed Group")))
+            let emptied = try await client.execute(
+                uri: "/scim/v2/Groups/\(groupID)", method: .put, headers: GatewayHarness.auth,
+                body: jsonBody(groupBody([], name: "Renamed Group")))
             #expect(emptied.status == .ok)
             #expect(emptied.json?["members"] == nil)
             let ldap = try await harness.ldap()

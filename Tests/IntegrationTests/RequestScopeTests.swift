@@ -21,8 +21,9 @@ struct RequestScopeTests {
     static func fixture() async throws -> Fixture {
         let harness = try await GatewayHarness.start()
         let repository = GatewayHarness.repository
-        let mapping = try Mapping.load(repository.appendingPathComponent("Config/mapping/bundled.yaml"),
-                                       suffix: harness.slapd.suffix)
+        let mapping = try Mapping.load(
+            repository.appendingPathComponent("Config/mapping/bundled.yaml"),
+            suffix: harness.slapd.suffix)
         let registry = try SchemaRegistry.load(directory: repository.appendingPathComponent("schema/scim"))
         let suffix = harness.slapd.suffix, people = harness.slapd.peopleDN
         let scopes: [String: DirectoryScope] = [
@@ -31,8 +32,9 @@ struct RequestScopeTests {
             "reader": DirectoryScope(proxiedAuthorizationID: "dn:uid=reader,\(people)"),
             "admin-proxy": DirectoryScope(proxiedAuthorizationID: "dn:cn=admin,\(suffix)"),
         ]
-        let store = LDAPResourceStore(pool: harness.gateway.pool, mapping: mapping, baseURL: "https://scim.test/scim/v2",
-                                      clientScopes: scopes)
+        let store = LDAPResourceStore(
+            pool: harness.gateway.pool, mapping: mapping, baseURL: "https://scim.test/scim/v2",
+            clientScopes: scopes)
         return Fixture(harness: harness, store: store, users: try #require(registry.resourceType(named: "User")))
     }
 
@@ -132,15 +134,17 @@ struct RequestScopeTests {
         do {
             let context = StoreContext(logger: Self.logger, scope: RequestScope(actingUserID: danaID))
             // Her own password: allowed by the directory (self write), checked by its policy as her change.
-            _ = try await f.store.replace(id: danaID, with: Self.user("dana", password: "second-Password-2"), type: f.users,
-                                          ifMatch: nil, context: context)
+            _ = try await f.store.replace(
+                id: danaID, with: Self.user("dana", password: "second-Password-2"), type: f.users,
+                ifMatch: nil, context: context)
             let status8 = await Self.status {
                 _ = try await f.store.replace(id: danaID, with: Self.user("dana", password: "short"), type: f.users, ifMatch: nil, context: context)
             }
             #expect(status8 == 400)
             // Other attributes of her entry: the bundled ACLs give users read only.
-            let renamed = try JSONValue.parse(Data(#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"dana","title":"Boss"}"#.utf8),
-                                              maxDepth: 16, maxBytes: 4096)
+            let renamed = try JSONValue.parse(
+                Data(#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"dana","title":"Boss"}"#.utf8),
+                maxDepth: 16, maxBytes: 4096)
             let status9 = await Self.status {
                 _ = try await f.store.replace(id: danaID, with: renamed, type: f.users, ifMatch: nil, context: context)
             }
@@ -150,11 +154,13 @@ struct RequestScopeTests {
         // The old password is gone (a change replaces, it never adds a second value).
         #expect(try await f.store.verifyPassword(userName: "dana", password: "first-Password-1", type: f.users, context: Self.gateway) == nil)
         // A client's PUT with a new password (no /Me) replaces it too.
-        _ = try await f.store.replace(id: danaID, with: Self.user("dana", password: "third-Password-3"), type: f.users, ifMatch: nil, context: Self.gateway)
+        _ = try await f.store.replace(
+            id: danaID, with: Self.user("dana", password: "third-Password-3"), type: f.users, ifMatch: nil, context: Self.gateway)
         #expect(try await f.store.verifyPassword(userName: "dana", password: "second-Password-2", type: f.users, context: Self.gateway) == nil)
         #expect(try await f.store.verifyPassword(userName: "dana", password: "third-Password-3", type: f.users, context: Self.gateway) == danaID)
-        let entry = try await f.harness.ldap().search(base: f.harness.slapd.peopleDN, filter: .equal("uid", "dana"),
-                                                      attributes: ["title"])
+        let entry = try await f.harness.ldap().search(
+            base: f.harness.slapd.peopleDN, filter: .equal("uid", "dana"),
+            attributes: ["title"])
         #expect(entry.entries.first?.string("title") == nil)
     }
 }

@@ -61,24 +61,35 @@ struct RoundTripTests {
         try await harness.application().test(.router) { client in
             let auth = GatewayHarness.auth
             func post(_ path: String, _ body: JSONValue) async throws -> JSONValue {
-                let response = try await client.execute(uri: "/scim/v2/\(path)", method: .post, headers: auth,
-                                                        body: ByteBuffer(string: body.jsonString()))
+                let response = try await client.execute(
+                    uri: "/scim/v2/\(path)", method: .post, headers: auth,
+                    body: ByteBuffer(string: body.jsonString()))
                 #expect(response.status == .created, "\(String(buffer: response.body))")
                 return try #require(response.json)
             }
             func get(_ path: String) async throws -> JSONValue {
                 try #require(try await client.execute(uri: "/scim/v2/\(path)", method: .get, headers: auth).json)
             }
-            let manager = try #require(try await post("Users", try JSONValue.parse(Data(
-                userJSON("jsmith", extra: #""displayName":"John Smith""#).utf8), maxDepth: 8, maxBytes: 4096))["id"]?.stringValue)
-            let mandy = try #require(try await post("Users", try JSONValue.parse(Data(
-                userJSON("mandy", extra: #""displayName":"Mandy Pepperidge""#).utf8), maxDepth: 8, maxBytes: 4096))["id"]?.stringValue)
+            let manager = try #require(
+                try await post(
+                    "Users",
+                    try JSONValue.parse(
+                        Data(
+                            userJSON("jsmith", extra: #""displayName":"John Smith""#).utf8), maxDepth: 8, maxBytes: 4096))["id"]?.stringValue)
+            let mandy = try #require(
+                try await post(
+                    "Users",
+                    try JSONValue.parse(
+                        Data(
+                            userJSON("mandy", extra: #""displayName":"Mandy Pepperidge""#).utf8), maxDepth: 8, maxBytes: 4096))["id"]?.stringValue)
 
             // The user: the manager is John Smith's new id.
             let enterpriseURN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
             var user = try Self.fixture("rfc7643-8.3-enterprise-user.json")
-            let managerRef: JSONValue = .object(["value": .string(manager), "$ref": .string("\(Self.base)/Users/\(manager)"),
-                                                 "displayName": .string("John Smith")])
+            let managerRef: JSONValue = .object([
+                "value": .string(manager), "$ref": .string("\(Self.base)/Users/\(manager)"),
+                "displayName": .string("John Smith"),
+            ])
             user = Self.setting(user, enterpriseURN, Self.setting(try #require(user[enterpriseURN]), "manager", managerRef))
             let sent = Self.without(user, ["id", "meta", "groups"])
             let created = try await post("Users", sent)
@@ -88,10 +99,15 @@ struct RoundTripTests {
             #expect(Self.differences(expected, Self.without(try await get("Users/\(userID)"), Self.ignored)) == [])
             #expect(created["password"] == nil)
             // Other LDAP consumers find the usual attributes: work/primary e-mail, phones and addresses by type.
-            let mirrors = ["mail", "telephoneNumber", "mobile", "street", "l", "st", "postalCode", "postalAddress",
-                           "homePostalAddress", "manager", "userPassword"]
-            let entry = try #require(try await harness.ldap().search(base: harness.slapd.peopleDN, filter: .equal("entryUUID", userID),
-                                                                      attributes: mirrors).entries.first)
+            let mirrors = [
+                "mail", "telephoneNumber", "mobile", "street", "l", "st", "postalCode", "postalAddress",
+                "homePostalAddress", "manager", "userPassword",
+            ]
+            let entry = try #require(
+                try await harness.ldap().search(
+                    base: harness.slapd.peopleDN, filter: .equal("entryUUID", userID),
+                    attributes: mirrors
+                ).entries.first)
             #expect(entry.strings("mail") == ["bjensen@example.com"])
             #expect(entry.strings("telephoneNumber") == ["555-555-5555"])
             #expect(entry.strings("mobile") == ["555-555-4444"])
@@ -103,23 +119,29 @@ struct RoundTripTests {
             #expect(try await harness.storedPassword(.equal("entryUUID", userID))?.hasPrefix("{ARGON2}") == true)
 
             // PUT a changed representation: primary moves to the home e-mail, an address and a phone go.
-            var changed = Self.setting(sent, "emails", .array([
-                .object(["value": "bjensen@example.com", "type": "work"]),
-                .object(["value": "babs@jensen.org", "type": "home", "primary": true]),
-                // mail (IA5String) refuses this one; it is still kept, losslessly.
-                .object(["value": "bäbs@jensen.org", "type": "other", "display": "Bäbs"]),
-            ]))
+            var changed = Self.setting(
+                sent, "emails",
+                .array([
+                    .object(["value": "bjensen@example.com", "type": "work"]),
+                    .object(["value": "babs@jensen.org", "type": "home", "primary": true]),
+                    // mail (IA5String) refuses this one; it is still kept, losslessly.
+                    .object(["value": "bäbs@jensen.org", "type": "other", "display": "Bäbs"]),
+                ]))
             changed = Self.setting(changed, "addresses", .array([try #require(sent["addresses"]?[1])]))
             changed = Self.setting(changed, "phoneNumbers", .array([try #require(sent["phoneNumbers"]?[1])]))
             changed = Self.setting(changed, "nickName", "Barbie")
-            let put = try await client.execute(uri: "/scim/v2/Users/\(userID)", method: .put, headers: auth,
-                                               body: ByteBuffer(string: changed.jsonString()))
+            let put = try await client.execute(
+                uri: "/scim/v2/Users/\(userID)", method: .put, headers: auth,
+                body: ByteBuffer(string: changed.jsonString()))
             #expect(put.status == .ok, "\(String(buffer: put.body))")
             let expectedAfterPut = Self.without(changed, Self.ignored)
             #expect(Self.differences(expectedAfterPut, Self.without(try #require(put.json), Self.ignored)) == [])
             #expect(Self.differences(expectedAfterPut, Self.without(try await get("Users/\(userID)"), Self.ignored)) == [])
-            let after = try #require(try await harness.ldap().search(base: harness.slapd.peopleDN, filter: .equal("entryUUID", userID),
-                                                                      attributes: mirrors).entries.first)
+            let after = try #require(
+                try await harness.ldap().search(
+                    base: harness.slapd.peopleDN, filter: .equal("entryUUID", userID),
+                    attributes: mirrors
+                ).entries.first)
             #expect(after.strings("mail") == ["babs@jensen.org"])
             #expect(after.strings("telephoneNumber") == [] && after.strings("mobile") == ["555-555-4444"])
             #expect(after.string("street") == nil && after.string("postalAddress") == nil)
@@ -128,10 +150,14 @@ struct RoundTripTests {
             // The group: Babs (the user above) and Mandy.
             let group = try Self.fixture("rfc7643-8.4-group.json")
             let members: JSONValue = .array([
-                .object(["value": .string(userID), "$ref": .string("\(Self.base)/Users/\(userID)"), "display": "Babs Jensen",
-                         "type": "User"]),
-                .object(["value": .string(mandy), "$ref": .string("\(Self.base)/Users/\(mandy)"), "display": "Mandy Pepperidge",
-                         "type": "User"]),
+                .object([
+                    "value": .string(userID), "$ref": .string("\(Self.base)/Users/\(userID)"), "display": "Babs Jensen",
+                    "type": "User",
+                ]),
+                .object([
+                    "value": .string(mandy), "$ref": .string("\(Self.base)/Users/\(mandy)"), "display": "Mandy Pepperidge",
+                    "type": "User",
+                ]),
             ])
             let groupSent = Self.setting(Self.without(group, ["id", "meta"]), "members", members)
             let groupCreated = try await post("Groups", groupSent)

@@ -17,8 +17,9 @@ struct SchemaDirectoryTests {
         let real = root.appendingPathComponent(".build/x86_64-unknown-linux-gnu/debug")
         try fm.createDirectory(at: real, withIntermediateDirectories: true)
         _ = fm.createFile(atPath: real.appendingPathComponent("scim-gateway").path, contents: Data())
-        try fm.createSymbolicLink(atPath: root.appendingPathComponent(".build/debug").path,
-                                  withDestinationPath: "x86_64-unknown-linux-gnu/debug")
+        try fm.createSymbolicLink(
+            atPath: root.appendingPathComponent(".build/debug").path,
+            withDestinationPath: "x86_64-unknown-linux-gnu/debug")
         return (root, root.appendingPathComponent(".build/debug/scim-gateway"))
     }
 

@@ -37,8 +37,12 @@ struct SchemaUpgradeTests {
     }
 
     static func upgradeScript(_ url: String) async throws -> (status: Int32, output: String) {
-        try await CommandRunner.run("/bin/bash", [GatewayHarness.repository.appendingPathComponent("scripts/upgrade-ldap-schema.sh").path,
-                                                  "--ldapi", url])
+        try await CommandRunner.run(
+            "/bin/bash",
+            [
+                GatewayHarness.repository.appendingPathComponent("scripts/upgrade-ldap-schema.sh").path,
+                "--ldapi", url,
+            ])
     }
 
     @Test func upgradeAppliesOnlineAndVersion2MappingWorks() async throws {
@@ -53,16 +57,22 @@ struct SchemaUpgradeTests {
         let harness = try await GatewayHarness.start(schema: schema)
         defer { harness.stop() }
         try await harness.application().test(.router) { client in
-            let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth, body: jsonBody(
-                userJSON("before.upgrade", extra: #""nickName":"Old","emails":[{"value":"old@example.org","type":"work"}]"#)))
+            let created = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(
+                    userJSON("before.upgrade", extra: #""nickName":"Old","emails":[{"value":"old@example.org","type":"work"}]"#)))
             #expect(created.status == .created)
         }
-        let beforeID = try #require(try await harness.ldap().search(base: harness.slapd.peopleDN, filter: .equal("uid", "before.upgrade"),
-                                                                     attributes: ["entryUUID"]).entries.first?.string("entryUUID"))
+        let beforeID = try #require(
+            try await harness.ldap().search(
+                base: harness.slapd.peopleDN, filter: .equal("uid", "before.upgrade"),
+                attributes: ["entryUUID"]
+            ).entries.first?.string("entryUUID"))
         let v2 = try Mapping.load(mappingFile, suffix: harness.slapd.suffix)
         let before = try await DirectorySchemaRules.load(from: harness.gateway.pool)
-        #expect(MappingSchemaCheck.problems(v2, schema: before).contains(
-            "User.attributes[active]: the directory has no attribute type scimAccountDisabled"))
+        #expect(
+            MappingSchemaCheck.problems(v2, schema: before).contains(
+                "User.attributes[active]: the directory has no attribute type scimAccountDisabled"))
 
         // The upgrade, as an admin applies it (twice: the second run finds nothing to do).
         let applied = try await Self.upgradeScript(harness.slapd.ldapiURL)
@@ -83,18 +93,26 @@ struct SchemaUpgradeTests {
             #expect(old.json?["nickName"]?.stringValue == "Old")
             #expect(old.json?["emails"]?[0]?["value"]?.stringValue == "old@example.org")
             // active=false now lands in the version-2 attribute; the entry gains the new class.
-            let patched = try await client.execute(uri: "/scim/v2/Users/\(beforeID)", method: .patch, headers: auth, body: jsonBody(
-                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}"#))
+            let patched = try await client.execute(
+                uri: "/scim/v2/Users/\(beforeID)", method: .patch, headers: auth,
+                body: jsonBody(
+                    #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}"#))
             #expect(patched.status == .ok, "\(String(buffer: patched.body))")
             #expect(patched.json?["active"] == .bool(false))
-            #expect(try await client.execute(uri: filterURI("Users", "active eq false"), method: .get, headers: auth)
-                .json?["Resources"]?[0]?["id"]?.stringValue == beforeID)
-            let reactivated = try await client.execute(uri: "/scim/v2/Users/\(beforeID)", method: .patch, headers: auth, body: jsonBody(
-                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":true}]}"#))
+            #expect(
+                try await client.execute(uri: filterURI("Users", "active eq false"), method: .get, headers: auth)
+                    .json?["Resources"]?[0]?["id"]?.stringValue == beforeID)
+            let reactivated = try await client.execute(
+                uri: "/scim/v2/Users/\(beforeID)", method: .patch, headers: auth,
+                body: jsonBody(
+                    #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":true}]}"#))
             #expect(reactivated.json?["active"] == .bool(true))
         }
-        let entry = try #require(try await harness.ldap().search(base: harness.slapd.peopleDN, filter: .equal("uid", "before.upgrade"),
-                                                                  attributes: ["objectClass", "scimAccountDisabled", "pwdAccountLockedTime"]).entries.first)
+        let entry = try #require(
+            try await harness.ldap().search(
+                base: harness.slapd.peopleDN, filter: .equal("uid", "before.upgrade"),
+                attributes: ["objectClass", "scimAccountDisabled", "pwdAccountLockedTime"]
+            ).entries.first)
         #expect(entry.strings("objectClass").contains { $0.caseInsensitiveEquals("scimAccount") })
         #expect(entry.string("scimAccountDisabled") == "FALSE")
         #expect(entry.string("pwdAccountLockedTime") == nil)

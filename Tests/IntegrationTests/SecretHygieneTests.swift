@@ -44,20 +44,28 @@ struct SecretHygieneTests {
         try await Application(router: gateway.router, configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
             .test(.router) { client in
                 let auth = GatewayHarness.auth
-                let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: auth, body: jsonBody(
-                    userJSON("hygiene", extra: #""password":"\#(password)""#)))
+                let created = try await client.execute(
+                    uri: "/scim/v2/Users", method: .post, headers: auth,
+                    body: jsonBody(
+                        userJSON("hygiene", extra: #""password":"\#(password)""#)))
                 #expect(created.status == .created)
                 let id = try #require(created.json?["id"]?.stringValue)
-                let weak = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .patch, headers: auth, body: jsonBody(
-                    #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"password","value":"weak"}]}"#))
+                let weak = try await client.execute(
+                    uri: "/scim/v2/Users/\(id)", method: .patch, headers: auth,
+                    body: jsonBody(
+                        #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"password","value":"weak"}]}"#
+                    ))
                 #expect(weak.status == .badRequest)
                 // A directory refusal (value the schema rejects) and a wrong token.
-                let refused = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: auth, body: jsonBody(
-                    userJSON("hygiene")))
+                let refused = try await client.execute(
+                    uri: "/scim/v2/Users", method: .post, headers: auth,
+                    body: jsonBody(
+                        userJSON("hygiene")))
                 #expect(refused.status == .conflict)
                 for response in [created, weak, refused] {
                     let body = String(buffer: response.body)
-                    #expect(!body.contains(password) && !body.contains("weak\"") && !body.lowercased().contains("dc=example")
+                    #expect(
+                        !body.contains(password) && !body.contains("weak\"") && !body.lowercased().contains("dc=example")
                             && !body.contains("LDAP"), "\(body)")
                 }
                 let wrong = try await client.execute(uri: "/scim/v2/Users", method: .get, headers: [.authorization: "Bearer wrong-\(password)"])

@@ -42,13 +42,15 @@ struct StartupCapabilityTests {
 
         // The list that hits the limit is a 400 tooMany, logged at warning with the same clause (by the store, to the
         // request's logger: the application's, as `serve` gives it).
-        try await Application(router: gateway.router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              logger: gateway.logger)
-            .test(.router) { client in
-                let response = try await client.execute(uri: "/scim/v2/Users", method: .get, headers: GatewayHarness.auth)
-                #expect(response.status == .badRequest)
-                #expect(response.json?["scimType"] == .string("tooMany"))
-            }
+        try await Application(
+            router: gateway.router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            logger: gateway.logger
+        )
+        .test(.router) { client in
+            let response = try await client.execute(uri: "/scim/v2/Users", method: .get, headers: GatewayHarness.auth)
+            #expect(response.status == .badRequest)
+            #expect(response.json?["scimType"] == .string("tooMany"))
+        }
         #expect(capture.text.contains("cut a list short; answered 400 tooMany"))
     }
 

@@ -34,15 +34,18 @@ struct TokenFactory {
         return #"{"keys":[\#(keys.joined(separator: ","))]}"#
     }
 
-    func token(issuer: String = "https://idp.test", subject: String = "provisioner", audience: [String] = ["scim-gateway"],
-               expiresIn: TimeInterval = 300, scope: String? = "scim", azp: String? = nil, kid: String? = nil,
-               scimID: String? = nil, scimLocation: String? = nil) async throws -> String
-    {
+    func token(
+        issuer: String = "https://idp.test", subject: String = "provisioner", audience: [String] = ["scim-gateway"],
+        expiresIn: TimeInterval = 300, scope: String? = "scim", azp: String? = nil, kid: String? = nil,
+        scimID: String? = nil, scimLocation: String? = nil
+    ) async throws -> String {
         let keys = JWTKeyCollection()
         await keys.add(ecdsa: key, kid: JWKIdentifier(string: kid ?? self.kid))
         let now = Date().timeIntervalSince1970
-        return try await keys.sign(Claims(iss: issuer, sub: subject, aud: audience, exp: now + expiresIn, nbf: now - 5, iat: now - 5,
-                                          scope: scope, azp: azp, scim_id: scimID,
-                                          scim_location: scimLocation), kid: JWKIdentifier(string: kid ?? self.kid))
+        return try await keys.sign(
+            Claims(
+                iss: issuer, sub: subject, aud: audience, exp: now + expiresIn, nbf: now - 5, iat: now - 5,
+                scope: scope, azp: azp, scim_id: scimID,
+                scim_location: scimLocation), kid: JWKIdentifier(string: kid ?? self.kid))
     }
 }

@@ -4,7 +4,7 @@ import HummingbirdTesting
 import SCIMApp
 import Testing
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// HTTPS with a certificate from files, client certificates (mTLS), and the bounds that keep slow or oversized
@@ -58,13 +58,19 @@ struct TransportTests {
         try await harness.gateway.httpApplication(port: 0).test(.live) { client in
             let url = "https://127.0.0.1:\(client.port!)/scim/v2/ServiceProviderConfig"
             let auth = ["-H", "Authorization: Bearer \(GatewayHarness.token)"]
-            let ok = try await Self.curl(["--cacert", path("ca.pem"), "--cert", path("client.pem"), "--key", path("client.key"),
-                                    "-o", "/dev/null", "-w", "%{http_code}"] + auth + [url])
+            let ok = try await Self.curl(
+                [
+                    "--cacert", path("ca.pem"), "--cert", path("client.pem"), "--key", path("client.key"),
+                    "-o", "/dev/null", "-w", "%{http_code}",
+                ] + auth + [url])
             #expect(ok.output == "200", "\(ok.output)")
             let noCertificate = try await Self.curl(["--cacert", path("ca.pem"), "-o", "/dev/null", "-w", "%{http_code}"] + auth + [url])
             #expect(noCertificate.status != 0 || noCertificate.output == "000")
-            let rogue = try await Self.curl(["--cacert", path("ca.pem"), "--cert", path("rogue.pem"), "--key", path("rogue.key"),
-                                       "-o", "/dev/null", "-w", "%{http_code}"] + auth + [url])
+            let rogue = try await Self.curl(
+                [
+                    "--cacert", path("ca.pem"), "--cert", path("rogue.pem"), "--key", path("rogue.key"),
+                    "-o", "/dev/null", "-w", "%{http_code}",
+                ] + auth + [url])
             #expect(rogue.status != 0 || rogue.output == "000")
             let plain = try await Self.curl(["-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(client.port!)/healthz"])
             #expect(plain.output != "200")
@@ -116,9 +122,11 @@ struct TransportTests {
             let head = try #require(try await Self.secondsUntilClosed(port: port, sending: "GET /healthz HTTP/1.1\r\nHost: x\r\n"))
             #expect(head >= 0.8 && head < 4, "\(head)")
             // A head, then a body that never comes.
-            let body = try #require(try await Self.secondsUntilClosed(
-                port: port, sending: "POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(GatewayHarness.token)\r\n"
-                    + "Content-Type: application/scim+json\r\nContent-Length: 100\r\n\r\n{"))
+            let body = try #require(
+                try await Self.secondsUntilClosed(
+                    port: port,
+                    sending: "POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(GatewayHarness.token)\r\n"
+                        + "Content-Type: application/scim+json\r\nContent-Length: 100\r\n\r\n{"))
             #expect(body >= 1.5 && body < 5, "\(body)")
             // An oversized header is refused (the connection is dropped; it never waits longer than the head timeout).
             let big = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 20_000))\r\n\r\n"

@@ -14,14 +14,17 @@ struct UsersEndToEndTests {
         let harness = try await GatewayHarness.start()
         defer { harness.stop() }
         try await harness.application().test(.router) { client in
-            let body = userJSON("bjensen", extra: """
-                "name":{"givenName":"Barbara","familyName":"Jensen"},"displayName":"Babs",
-                "emails":[{"value":"bjensen@example.com","type":"work","primary":true},{"value":"jörg@example.com","type":"home"}],
-                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"employeeNumber":"701984"},
-                "password":"Correct-Horse-42"
-                """)
-            let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                                   body: jsonBody(body))
+            let body = userJSON(
+                "bjensen",
+                extra: """
+                    "name":{"givenName":"Barbara","familyName":"Jensen"},"displayName":"Babs",
+                    "emails":[{"value":"bjensen@example.com","type":"work","primary":true},{"value":"jörg@example.com","type":"home"}],
+                    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"employeeNumber":"701984"},
+                    "password":"Correct-Horse-42"
+                    """)
+            let created = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(body))
             #expect(created.status == .created)
             #expect(created.headers[.contentType]?.hasPrefix("application/scim+json") == true)
             let resource = try #require(created.json)
@@ -38,8 +41,9 @@ struct UsersEndToEndTests {
 
             // The entry LDAP clients see: inetOrgPerson plus our auxiliary class, mail mirrored, password hashed.
             let ldap = try await harness.ldap()
-            let entries = try await ldap.search(base: harness.slapd.peopleDN, scope: .oneLevel, filter: .equal("entryUUID", id),
-                                                attributes: ["objectClass", "uid", "mail", "userPassword", "scimEmail"])
+            let entries = try await ldap.search(
+                base: harness.slapd.peopleDN, scope: .oneLevel, filter: .equal("entryUUID", id),
+                attributes: ["objectClass", "uid", "mail", "userPassword", "scimEmail"])
             let entry = try #require(entries.entries.first)
             #expect(entry.dn.lowercased() == "uid=bjensen,\(harness.slapd.peopleDN)".lowercased())
             #expect(Set(entry.strings("objectClass").map { $0.lowercased() }).isSuperset(of: ["inetorgperson", "scimuser"]))
@@ -47,8 +51,9 @@ struct UsersEndToEndTests {
             #expect(entry.string("userPassword") == nil)  // the service account may set it, never read it
             #expect(try await harness.storedPassword(.equal("entryUUID", id))?.hasPrefix("{ARGON2}") == true)
 
-            let projected = try await client.execute(uri: "/scim/v2/Users/\(id)?attributes=userName", method: .get,
-                                                     headers: GatewayHarness.auth)
+            let projected = try await client.execute(
+                uri: "/scim/v2/Users/\(id)?attributes=userName", method: .get,
+                headers: GatewayHarness.auth)
             #expect(projected.json?["emails"] == nil)
             #expect(projected.json?["userName"]?.stringValue == "bjensen")
             #expect(projected.json?["id"]?.stringValue == id)
@@ -67,8 +72,9 @@ struct UsersEndToEndTests {
         let harness = try await GatewayHarness.start()
         defer { harness.stop() }
         try await harness.application().test(.router) { client in
-            let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                                   body: jsonBody(userJSON("etag.user")))
+            let created = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(userJSON("etag.user")))
             let id = try #require(created.json?["id"]?.stringValue)
             let etag = try #require(created.headers[.eTag])
             var headers = GatewayHarness.auth
@@ -101,8 +107,9 @@ struct UsersEndToEndTests {
         let harness = try await GatewayHarness.start()
         defer { harness.stop() }
         try await harness.application().test(.router) { client in
-            let response = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                                    body: jsonBody(body))
+            let response = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(body))
             #expect(Int(response.status.code) == status)
             #expect(response.headers[.contentType]?.hasPrefix("application/scim+json") == true)
             #expect(response.json?["scimType"]?.stringValue == scimType)
@@ -114,12 +121,14 @@ struct UsersEndToEndTests {
         let harness = try await GatewayHarness.start()
         defer { harness.stop() }
         try await harness.application().test(.router) { client in
-            let first = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                                 body: jsonBody(userJSON("Dup.User")))
+            let first = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(userJSON("Dup.User")))
             #expect(first.status == .created)
             for name in ["Dup.User", "dup.user", "DUP.USER"] {
-                let again = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                                     body: jsonBody(userJSON(name)))
+                let again = try await client.execute(
+                    uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                    body: jsonBody(userJSON(name)))
                 #expect(again.status == .conflict)
                 #expect(again.json?["scimType"]?.stringValue == "uniqueness")
             }
@@ -130,16 +139,19 @@ struct UsersEndToEndTests {
         let harness = try await GatewayHarness.start()
         defer { harness.stop() }
         try await harness.application().test(.router) { client in
-            let first = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                                 body: jsonBody(userJSON("ext.one", extra: #""externalId":"E-42""#)))
+            let first = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(userJSON("ext.one", extra: #""externalId":"E-42""#)))
             #expect(first.status == .created)
-            let duplicate = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                                     body: jsonBody(userJSON("ext.two", extra: #""externalId":"E-42""#)))
+            let duplicate = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(userJSON("ext.two", extra: #""externalId":"E-42""#)))
             #expect(duplicate.status == .conflict)
             #expect(duplicate.json?["scimType"]?.stringValue == "uniqueness")
             // externalId is caseExact (RFC 7643): another case is another value
-            let otherCase = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                                     body: jsonBody(userJSON("ext.three", extra: #""externalId":"e-42""#)))
+            let otherCase = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(userJSON("ext.three", extra: #""externalId":"e-42""#)))
             #expect(otherCase.status == .created)
         }
     }
@@ -150,8 +162,9 @@ struct UsersEndToEndTests {
         try await harness.application().test(.router) { client in
             for name in ["a,b=c+d", "#lead", " space ", "x\\y", "*)(uid=*", "Jörg;<>\\\"", "nul\u{0}byte"] {
                 let body = JSONValue.object(["schemas": .array([.string(SCIMURN.user)]), "userName": .string(name)])
-                let response = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                                        body: ByteBuffer(bytes: body.encoded()))
+                let response = try await client.execute(
+                    uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                    body: ByteBuffer(bytes: body.encoded()))
                 #expect(response.status == .created, "userName \(name)")
                 guard let id = response.json?["id"]?.stringValue else { continue }
                 let fetched = try await client.execute(uri: "/scim/v2/Users/\(id)", method: .get, headers: GatewayHarness.auth)

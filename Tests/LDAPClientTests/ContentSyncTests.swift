@@ -14,8 +14,10 @@ struct ContentSyncTests {
     }
 
     /// Reads events until `stop` says so (or `limit` passes), returning them.
-    static func collect(_ iterator: inout AsyncThrowingStream<LDAPSyncEvent, any Error>.AsyncIterator,
-                        limit: Duration = .seconds(10), until stop: (LDAPSyncEvent) -> Bool) async throws -> [LDAPSyncEvent] {
+    static func collect(
+        _ iterator: inout AsyncThrowingStream<LDAPSyncEvent, any Error>.AsyncIterator,
+        limit: Duration = .seconds(10), until stop: (LDAPSyncEvent) -> Bool
+    ) async throws -> [LDAPSyncEvent] {
         var events: [LDAPSyncEvent] = []
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline, let event = try await Self.next(&iterator) {
@@ -43,8 +45,10 @@ struct ContentSyncTests {
         defer { slapd.stop() }
         try await slapd.addOnline(Self.people(5, prefix: "r", in: slapd))
         let connection = try await LDAPConnection.connect(slapd.serviceConfiguration(poolSize: 1))
-        var iterator = connection.contentSync(base: slapd.peopleDN, scope: .oneLevel, filter: .equal("objectClass", "inetOrgPerson"),
-                                              attributes: ["uid", "entryUUID"], mode: .refreshOnly).makeAsyncIterator()
+        var iterator = connection.contentSync(
+            base: slapd.peopleDN, scope: .oneLevel, filter: .equal("objectClass", "inetOrgPerson"),
+            attributes: ["uid", "entryUUID"], mode: .refreshOnly
+        ).makeAsyncIterator()
         let events = try await Self.collect(&iterator) { if case .done = $0 { true } else { false } }
         var uids: Set<String> = []
         for event in events {
@@ -67,8 +71,10 @@ struct ContentSyncTests {
         defer { slapd.stop() }
         try await slapd.addOnline(Self.people(3, prefix: "p", in: slapd))
         let connection = try await LDAPConnection.connect(slapd.serviceConfiguration(poolSize: 1))
-        var iterator = connection.contentSync(base: slapd.peopleDN, scope: .oneLevel, attributes: ["uid", "title"],
-                                              mode: .refreshAndPersist).makeAsyncIterator()
+        var iterator = connection.contentSync(
+            base: slapd.peopleDN, scope: .oneLevel, attributes: ["uid", "title"],
+            mode: .refreshAndPersist
+        ).makeAsyncIterator()
         let refresh = try await Self.collect(&iterator) { if case .refreshDone = $0 { true } else { false } }
         #expect(refresh.filter { if case .entry = $0 { true } else { false } }.count == 3)
         guard case .refreshDone = try #require(refresh.last) else {
@@ -78,9 +84,11 @@ struct ContentSyncTests {
 
         let admin = try await LDAPConnection.connect(slapd.adminConfiguration())
         let started = ContinuousClock.now
-        _ = try await admin.add(dn: "uid=p9,\(slapd.peopleDN)", attributes: [
-            ("objectClass", [Array("inetOrgPerson".utf8)]), ("uid", [Array("p9".utf8)]), ("cn", [Array("p 9".utf8)]), ("sn", [Array("S".utf8)]),
-        ])
+        _ = try await admin.add(
+            dn: "uid=p9,\(slapd.peopleDN)",
+            attributes: [
+                ("objectClass", [Array("inetOrgPerson".utf8)]), ("uid", [Array("p9".utf8)]), ("cn", [Array("p 9".utf8)]), ("sn", [Array("S".utf8)]),
+            ])
         let added = try await Self.collect(&iterator) { if case .entry = $0 { true } else { false } }
         let p9 = try await Self.uuid(of: "uid=p9,\(slapd.peopleDN)", admin)
         guard case .entry(let state, let uuid, let entry, _) = try #require(added.last) else {
@@ -121,8 +129,10 @@ struct ContentSyncTests {
         var cookie: [UInt8]?
         do {
             let connection = try await LDAPConnection.connect(slapd.serviceConfiguration(poolSize: 1))
-            var iterator = connection.contentSync(base: slapd.peopleDN, scope: .oneLevel, attributes: ["uid"],
-                                                  mode: .refreshOnly).makeAsyncIterator()
+            var iterator = connection.contentSync(
+                base: slapd.peopleDN, scope: .oneLevel, attributes: ["uid"],
+                mode: .refreshOnly
+            ).makeAsyncIterator()
             let events = try await Self.collect(&iterator) { if case .done = $0 { true } else { false } }
             if case .done(let last, _)? = events.last { cookie = last }
         }
@@ -133,8 +143,10 @@ struct ContentSyncTests {
         try await slapd.restart()
 
         let connection = try await LDAPConnection.connect(slapd.serviceConfiguration(poolSize: 1))
-        var iterator = connection.contentSync(base: slapd.peopleDN, scope: .oneLevel, attributes: ["uid", "title"],
-                                              mode: .refreshAndPersist, cookie: saved).makeAsyncIterator()
+        var iterator = connection.contentSync(
+            base: slapd.peopleDN, scope: .oneLevel, attributes: ["uid", "title"],
+            mode: .refreshAndPersist, cookie: saved
+        ).makeAsyncIterator()
         let resumed = try await Self.collect(&iterator) { if case .refreshDone = $0 { true } else { false } }
         let changed = resumed.compactMap { event -> String? in
             guard case .entry(let state, _, let entry, _) = event, state == .add || state == .modify else { return nil }
@@ -152,8 +164,9 @@ struct ContentSyncTests {
         try await slapd.addOnline(Self.people(30, prefix: "f", in: slapd))
         var configuration = slapd.serviceConfiguration(poolSize: 1)
         configuration.networkTimeout = .seconds(1)
-        let feed = LDAPChangeFeed(configuration: configuration, base: slapd.peopleDN, scope: .oneLevel, attributes: ["uid", "title"],
-                                  retryDelay: .milliseconds(100))
+        let feed = LDAPChangeFeed(
+            configuration: configuration, base: slapd.peopleDN, scope: .oneLevel, attributes: ["uid", "title"],
+            retryDelay: .milliseconds(100))
         var iterator = feed.makeAsyncIterator()
         var initial: [LDAPChangeFeed.Element] = []
         while let element = try await iterator.next() {
@@ -181,8 +194,9 @@ struct ContentSyncTests {
         // A cookie the server cannot use: everything comes again, either because the feed starts over from
         // nothing (the server refused the cookie) or because slapd itself sends every entry again (slapd 2.5 does
         // that for a cookie it cannot parse).
-        let refused = LDAPChangeFeed(configuration: configuration, base: slapd.peopleDN, scope: .oneLevel, attributes: ["uid"],
-                                     cookie: Array("rid=999,csn=garbage".utf8), retryDelay: .milliseconds(100))
+        let refused = LDAPChangeFeed(
+            configuration: configuration, base: slapd.peopleDN, scope: .oneLevel, attributes: ["uid"],
+            cookie: Array("rid=999,csn=garbage".utf8), retryDelay: .milliseconds(100))
         var refusedIterator = refused.makeAsyncIterator()
         var entries = 0
         while let element = try await refusedIterator.next() {

@@ -21,10 +21,12 @@ enum ControlDataset {
         let ou = try await LDAPTestSupport.addOU(TestDirectory.unique("controls"), in: slapd, connection: connection)
         let uids = (0..<count).map { index in (index % 2 == 0 ? "m" : "M") + String(format: "%02d", index) }
         for uid in uids.shuffled() {
-            _ = try await connection.add(dn: "uid=\(uid),\(ou)", attributes: [
-                ("objectClass", [Array("inetOrgPerson".utf8)]), ("uid", [Array(uid.utf8)]), ("cn", [Array(uid.utf8)]),
-                ("sn", [Array("Tester".utf8)]),
-            ])
+            _ = try await connection.add(
+                dn: "uid=\(uid),\(ou)",
+                attributes: [
+                    ("objectClass", [Array("inetOrgPerson".utf8)]), ("uid", [Array(uid.utf8)]), ("cn", [Array(uid.utf8)]),
+                    ("sn", [Array("Tester".utf8)]),
+                ])
         }
         return Dataset(ou: ou, sortedUIDs: uids)
     }
@@ -44,8 +46,9 @@ struct PagingSortVLVTests {
         var pageSizes: [Int] = []
         var seen: [String] = []
         repeat {
-            let page = try await connection.search(base: data.ou, scope: .oneLevel, filter: ControlDataset.filter,
-                                                   attributes: ["uid"], controls: [.pagedResults(size: 7, cookie: cookie)])
+            let page = try await connection.search(
+                base: data.ou, scope: .oneLevel, filter: ControlDataset.filter,
+                attributes: ["uid"], controls: [.pagedResults(size: 7, cookie: cookie)])
             pageSizes.append(page.entries.count)
             seen += page.entries.compactMap { $0.string("uid") }
             cookie = try #require(page.controls.pagedResultsCookie, "every page carries the paged results response")
@@ -60,8 +63,9 @@ struct PagingSortVLVTests {
     @Test func serverSideSortAscendingAndReverse() async throws {
         let data = try await ControlDataset.shared()
         let ascending = try await TestDirectory.serviceConnection()
-        let up = try await ascending.search(base: data.ou, scope: .oneLevel, filter: ControlDataset.filter,
-                                            attributes: ["uid"], controls: [.serverSideSort([ControlDataset.uidSort])])
+        let up = try await ascending.search(
+            base: data.ou, scope: .oneLevel, filter: ControlDataset.filter,
+            attributes: ["uid"], controls: [.serverSideSort([ControlDataset.uidSort])])
         #expect(up.entries.compactMap { $0.string("uid") } == data.sortedUIDs)
         #expect(up.controls.sortResult == .success)
 
@@ -78,8 +82,9 @@ struct PagingSortVLVTests {
         let data = try await ControlDataset.shared()
         let connection = try await TestDirectory.serviceConnection()
         let error = await LDAPTestSupport.expectLDAPError(.inappropriateMatching) {
-            try await connection.search(base: data.ou, scope: .oneLevel, filter: ControlDataset.filter,
-                                        attributes: ["uid"], controls: [.serverSideSort([LDAPSortKey("uid")])])
+            try await connection.search(
+                base: data.ou, scope: .oneLevel, filter: ControlDataset.filter,
+                attributes: ["uid"], controls: [.serverSideSort([LDAPSortKey("uid")])])
         }
         print("sort without ordering rule: \(error?.logDescription ?? "-")")
     }
@@ -89,8 +94,10 @@ struct PagingSortVLVTests {
         let connection = try await TestDirectory.serviceConnection()
         let window = try await connection.search(
             base: data.ou, scope: .oneLevel, filter: ControlDataset.filter, attributes: ["uid"],
-            controls: [.serverSideSort([ControlDataset.uidSort]),
-                       .virtualListView(before: 0, after: 4, offset: 11, contentCount: 0)])
+            controls: [
+                .serverSideSort([ControlDataset.uidSort]),
+                .virtualListView(before: 0, after: 4, offset: 11, contentCount: 0),
+            ])
         #expect(window.entries.compactMap { $0.string("uid") } == Array(data.sortedUIDs[10..<15]))
         #expect(window.controls.vlvContentCount == ControlDataset.count)
         #expect(window.controls.vlvTargetPosition == 11)
@@ -103,8 +110,10 @@ struct PagingSortVLVTests {
         let connection = try await TestDirectory.serviceConnection()
         let window = try await connection.search(
             base: data.ou, scope: .oneLevel, filter: ControlDataset.filter, attributes: ["uid"],
-            controls: [.serverSideSort([ControlDataset.uidSort]),
-                       .virtualListView(before: 0, after: 9, offset: 36, contentCount: 0)])
+            controls: [
+                .serverSideSort([ControlDataset.uidSort]),
+                .virtualListView(before: 0, after: 9, offset: 36, contentCount: 0),
+            ])
         #expect(window.entries.compactMap { $0.string("uid") } == Array(data.sortedUIDs[35..<40]))
         #expect(window.controls.vlvContentCount == ControlDataset.count)
     }
@@ -116,8 +125,10 @@ struct PagingSortVLVTests {
         let error = await LDAPTestSupport.expectLDAPError(.vlvError) {
             try await connection.search(
                 base: data.ou, scope: .oneLevel, filter: ControlDataset.filter, attributes: ["uid"],
-                controls: [.serverSideSort([ControlDataset.uidSort]),
-                           .virtualListView(before: 0, after: 4, offset: ControlDataset.count + 5, contentCount: 0)])
+                controls: [
+                    .serverSideSort([ControlDataset.uidSort]),
+                    .virtualListView(before: 0, after: 4, offset: ControlDataset.count + 5, contentCount: 0),
+                ])
         }
         // the VLV response control carries sssvlv's own range error, 0x4D (77), not the result code
         #expect(error?.controls.vlvResult?.rawValue == 77)
@@ -145,8 +156,9 @@ struct WriteControlTests {
     @Test func assertionOnEntryCSN() async throws {
         let (_, connection, dn) = try await newUser("assert", extra: [("title", ["First"])])
         let before = try #require(try await read(connection, dn, ["entryCSN"]).string("entryCSN"))
-        _ = try await connection.modify(dn: dn, [.replace("title", ["Second"])],
-                                        controls: [.assertion(.equal("entryCSN", before))])
+        _ = try await connection.modify(
+            dn: dn, [.replace("title", ["Second"])],
+            controls: [.assertion(.equal("entryCSN", before))])
         let after = try await read(connection, dn, ["title", "entryCSN"])
         #expect(after.string("title") == "Second")
         let current = try #require(after.string("entryCSN"))
@@ -154,8 +166,9 @@ struct WriteControlTests {
 
         // the old version is stale now
         let error = await LDAPTestSupport.expectLDAPError(.assertionFailed) {
-            try await connection.modify(dn: dn, [.replace("title", ["Third"])],
-                                        controls: [.assertion(.equal("entryCSN", before))])
+            try await connection.modify(
+                dn: dn, [.replace("title", ["Third"])],
+                controls: [.assertion(.equal("entryCSN", before))])
         }
         #expect(error?.code.rawValue == 122)
         let unchanged = try await read(connection, dn, ["title", "entryCSN"])
@@ -193,8 +206,9 @@ struct WriteControlTests {
         let slapd = try await TestDirectory.shared()
         let connection = try await TestDirectory.serviceConnection()
         let person = TestDirectory.person(TestDirectory.unique("postadd"), in: slapd)
-        let written = try await connection.add(dn: person.dn, attributes: person.attributes,
-                                               controls: [.postRead(["entryUUID", "entryCSN", "uid"])])
+        let written = try await connection.add(
+            dn: person.dn, attributes: person.attributes,
+            controls: [.postRead(["entryUUID", "entryCSN", "uid"])])
         let post = try #require(written.controls.postRead)
         let uuid = try #require(post.string("entryUUID"))
         #expect(uuid.count == 36)
@@ -236,8 +250,9 @@ struct WriteControlTests {
         }
         #expect(denied?.code.rawValue == 123)
         await LDAPTestSupport.expectLDAPError(.proxiedAuthorizationDenied) {
-            try await connection.modify(dn: dn, [.replace("title", ["Denied"])],
-                                        controls: [.proxiedAuthorization(authzID: "dn:\(slapd.adminDN)")])
+            try await connection.modify(
+                dn: dn, [.replace("title", ["Denied"])],
+                controls: [.proxiedAuthorization(authzID: "dn:\(slapd.adminDN)")])
         }
         #expect(try await read(connection, dn, ["title"]).string("title") == nil)
         _ = try await connection.delete(dn: dn)
@@ -273,8 +288,9 @@ struct WriteControlTests {
         #expect(reused?.controls.passwordPolicy?.failure == .passwordInHistory)
         // the policy applies through proxied authorization as the user too
         let proxied = await LDAPTestSupport.expectLDAPError(.constraintViolation) {
-            try await connection.modify(dn: dn, [.replace("userPassword", ["Sh0rt!"])],
-                                        controls: [.proxiedAuthorization(authzID: "dn:\(dn)"), .passwordPolicy])
+            try await connection.modify(
+                dn: dn, [.replace("userPassword", ["Sh0rt!"])],
+                controls: [.proxiedAuthorization(authzID: "dn:\(dn)"), .passwordPolicy])
         }
         #expect(proxied?.controls.passwordPolicy?.failure == .passwordTooShort)
         // the second password is still the valid one

@@ -22,9 +22,11 @@ struct DistinguishedNameTests {
     }
 
     @Test func specialCharactersRoundTrip() throws {
-        let values = ["#lead", "mid#hash", "a+b", "a,b", "a=b", #"a\b"#, #"a"b"#, "a;b", "a<b", "a>b", " lead", "trail ",
-                      "  both  ", " ", "in  side", #"+,=\";<>#"#, "Jörg Müller", "東京", "🙂", "a\u{7F}b", "tab\there",
-                      "new\nline", #"\41"#, "#", ""]
+        let values = [
+            "#lead", "mid#hash", "a+b", "a,b", "a=b", #"a\b"#, #"a"b"#, "a;b", "a<b", "a>b", " lead", "trail ",
+            "  both  ", " ", "in  side", #"+,=\";<>#"#, "Jörg Müller", "東京", "🙂", "a\u{7F}b", "tab\there",
+            "new\nline", #"\41"#, "#", "",
+        ]
         for value in values {
             let escaped = DistinguishedName.escape(value)
             let parsed = try DistinguishedName("uid=\(escaped),ou=people,dc=example,dc=org")
@@ -47,8 +49,10 @@ struct DistinguishedNameTests {
     /// Any byte string survives escape → parse, including bytes that are not UTF-8.
     @Test func arbitraryBytesRoundTrip() throws {
         var generator = SystemRandomNumberGenerator()
-        var samples: [[UInt8]] = [(0...255).map { UInt8($0) }, [0xC0, 0xAF], [0xFF], [0xC3], [0x20, 0xC3, 0xA9, 0x20],
-                                  [0x23, 0x30, 0x34]]
+        var samples: [[UInt8]] = [
+            (0...255).map { UInt8($0) }, [0xC0, 0xAF], [0xFF], [0xC3], [0x20, 0xC3, 0xA9, 0x20],
+            [0x23, 0x30, 0x34],
+        ]
         for _ in 0..<300 {
             let length = Int(generator.next(upperBound: UInt64(12)))
             samples.append((0..<length).map { _ in UInt8(truncatingIfNeeded: generator.next()) })
@@ -88,8 +92,9 @@ struct DistinguishedNameTests {
         // kept as the raw bytes of the BER encoding (an OCTET STRING holding "Hi")
         #expect(dn.rdns[0].assertions[0].value == [0x04, 0x02, 0x48, 0x69])
         #expect(dn.rdns[1].assertions[0].stringValue == "x")
-        #expect(try DistinguishedName("cn=#04024869+uid=#0401ff,dc=x").rdns[0].assertions.map(\.value)
-            == [[0x04, 0x02, 0x48, 0x69], [0x04, 0x01, 0xFF]])
+        #expect(
+            try DistinguishedName("cn=#04024869+uid=#0401ff,dc=x").rdns[0].assertions.map(\.value)
+                == [[0x04, 0x02, 0x48, 0x69], [0x04, 0x01, 0xFF]])
         // the rendered form re-parses to the same bytes
         #expect(try DistinguishedName(dn.description) == dn)
         #expect(throws: DNParseError.self) { try DistinguishedName("cn=#,dc=x") }
@@ -97,8 +102,10 @@ struct DistinguishedNameTests {
         #expect(throws: DNParseError.self) { try DistinguishedName("cn=#04zz,dc=x") }
     }
 
-    @Test(arguments: ["cn=a,", "=x", "cn", "cn=a\\", "cn=a,,dc=x", ",cn=a", "cn=a+", "cn=a\"b", "cn=a<b", "cn=a>b",
-                      "c n=a", "cn=a\\zz", "cn=a,dc", "cn=a\u{0}b"])
+    @Test(arguments: [
+        "cn=a,", "=x", "cn", "cn=a\\", "cn=a,,dc=x", ",cn=a", "cn=a+", "cn=a\"b", "cn=a<b", "cn=a>b",
+        "c n=a", "cn=a\\zz", "cn=a,dc", "cn=a\u{0}b",
+    ])
     func invalidInputThrows(_ text: String) {
         #expect(throws: DNParseError.self, "\(text.debugDescription)") { try DistinguishedName(text) }
     }
@@ -127,8 +134,9 @@ struct DistinguishedNameTests {
         #expect(try DistinguishedName("dc=org").parent == nil)
         #expect(people.child(DistinguishedName.RDN("uid", "a,b")) == user)
         #expect(people.child(DistinguishedName.RDN("uid", "a,b")).description == #"uid=a\,b,ou=people,dc=example,dc=org"#)
-        #expect(people.child(DistinguishedName.RDN([AVA("cn", "x"), AVA("uid", "y")])).description
-            == "cn=x+uid=y,ou=people,dc=example,dc=org")
+        #expect(
+            people.child(DistinguishedName.RDN([AVA("cn", "x"), AVA("uid", "y")])).description
+                == "cn=x+uid=y,ou=people,dc=example,dc=org")
 
         #expect(user.isDescendant(of: people))
         #expect(people.isDescendant(of: people))
@@ -152,16 +160,20 @@ struct DistinguishedNameIntegrationTests {
         let ouDN = try DistinguishedName(ou)
         let token = UUID().uuidString.prefix(6).lowercased()
         // each value distinct even after insignificant-space folding (" x" and "x " are the same uid to slapd)
-        let uids = ["#\(token)a", "\(token)b+x", "\(token)c,x", "\(token)d=x", #"\#(token)e\x"#, #"\#(token)f"x"#,
-                    "\(token)g;x", "\(token)h<x>", " \(token)i", "\(token)j ", "Jörg Müller \(token)k", "\(token)l 東京",
-                    #"\#(token)m+,=\";<>#"#, "\(token)n\\41", "  \(token)o  p  "]
+        let uids = [
+            "#\(token)a", "\(token)b+x", "\(token)c,x", "\(token)d=x", #"\#(token)e\x"#, #"\#(token)f"x"#,
+            "\(token)g;x", "\(token)h<x>", " \(token)i", "\(token)j ", "Jörg Müller \(token)k", "\(token)l 東京",
+            #"\#(token)m+,=\";<>#"#, "\(token)n\\41", "  \(token)o  p  ",
+        ]
         var dns: [String] = []
         for uid in uids {
             let dn = ouDN.child(DistinguishedName.RDN("uid", uid)).description
-            _ = try await connection.add(dn: dn, attributes: [
-                ("objectClass", [Array("inetOrgPerson".utf8)]), ("uid", [Array(uid.utf8)]), ("cn", [Array(uid.utf8)]),
-                ("sn", [Array("Tester".utf8)]),
-            ])
+            _ = try await connection.add(
+                dn: dn,
+                attributes: [
+                    ("objectClass", [Array("inetOrgPerson".utf8)]), ("uid", [Array(uid.utf8)]), ("cn", [Array(uid.utf8)]),
+                    ("sn", [Array("Tester".utf8)]),
+                ])
             dns.append(dn)
         }
         for (uid, dn) in zip(uids, dns) {

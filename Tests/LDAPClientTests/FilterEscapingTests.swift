@@ -24,8 +24,9 @@ enum HostileValues {
 struct FilterRenderingTests {
     @Test func everyCaseRenders() {
         #expect(LDAPFilter.equal("uid", "bjensen").description == "(uid=bjensen)")
-        #expect(LDAPFilter.greaterOrEqual("createTimestamp", "20240101000000Z").description
-            == "(createTimestamp>=20240101000000Z)")
+        #expect(
+            LDAPFilter.greaterOrEqual("createTimestamp", "20240101000000Z").description
+                == "(createTimestamp>=20240101000000Z)")
         #expect(LDAPFilter.lessOrEqual("uidNumber", "1000").description == "(uidNumber<=1000)")
         #expect(LDAPFilter.approx("cn", Array("Babs".utf8)).description == "(cn~=Babs)")
         #expect(LDAPFilter.present("mail").description == "(mail=*)")
@@ -34,12 +35,14 @@ struct FilterRenderingTests {
         #expect(LDAPFilter.substrings("cn", final: "son").description == "(cn=*son)")
         #expect(LDAPFilter.substrings("cn", any: ["en"]).description == "(cn=*en*)")
         #expect(LDAPFilter.substrings("cn", initial: "a", any: ["", "b"], final: nil).description == "(cn=a*b*)")
-        #expect(LDAPFilter.extensible("cn", rule: "caseExactMatch", Array("Foo".utf8)).description
-            == "(cn:caseExactMatch:=Foo)")
+        #expect(
+            LDAPFilter.extensible("cn", rule: "caseExactMatch", Array("Foo".utf8)).description
+                == "(cn:caseExactMatch:=Foo)")
         #expect(LDAPFilter.extensible("cn", rule: "2.5.13.5", Array("Foo".utf8)).description == "(cn:2.5.13.5:=Foo)")
         #expect(LDAPFilter.not(.present("title")).description == "(!(title=*))")
-        #expect(LDAPFilter.and([.equal("objectClass", "inetOrgPerson"), .or([.equal("uid", "a"), .equal("uid", "b")])])
-            .description == "(&(objectClass=inetOrgPerson)(|(uid=a)(uid=b)))")
+        #expect(
+            LDAPFilter.and([.equal("objectClass", "inetOrgPerson"), .or([.equal("uid", "a"), .equal("uid", "b")])])
+                .description == "(&(objectClass=inetOrgPerson)(|(uid=a)(uid=b)))")
         #expect(LDAPFilter.alwaysTrue.description == "(&)")
         #expect(LDAPFilter.alwaysFalse.description == "(|)")
         #expect(LDAPFilter.equal("mail;lang-en", "x").description == "(mail;lang-en=x)")
@@ -61,10 +64,12 @@ struct FilterRenderingTests {
         #expect(LDAPFilter.escape([0x09, 0x0A, 0x0D, 0x1B, 0x7F]) == #"\09\0a\0d\1b\7f"#)
         #expect(LDAPFilter.escape("plain-value_1.2 x=y&|!~<>:") == "plain-value_1.2 x=y&|!~<>:")
         // substring parts and extensible values are escaped too
-        #expect(LDAPFilter.substrings("cn", initial: "*", any: [")("], final: #"\"#).description
-            == #"(cn=\2a*\29\28*\5c)"#)
-        #expect(LDAPFilter.extensible("cn", rule: "caseExactMatch", Array("*)".utf8)).description
-            == #"(cn:caseExactMatch:=\2a\29)"#)
+        #expect(
+            LDAPFilter.substrings("cn", initial: "*", any: [")("], final: #"\"#).description
+                == #"(cn=\2a*\29\28*\5c)"#)
+        #expect(
+            LDAPFilter.extensible("cn", rule: "caseExactMatch", Array("*)".utf8)).description
+                == #"(cn:caseExactMatch:=\2a\29)"#)
         #expect(LDAPFilter.greaterOrEqual("cn", "*)(").description == #"(cn>=\2a\29\28)"#)
         #expect(LDAPFilter.lessOrEqual("cn", "*)(").description == #"(cn<=\2a\29\28)"#)
         #expect(LDAPFilter.approx("cn", Array("*)(".utf8)).description == #"(cn~=\2a\29\28)"#)
@@ -87,21 +92,26 @@ struct FilterRenderingTests {
     }
 
     @Test func illegalAttributeNamesAreNeutralised() {
-        let hostileNames = ["uid=*)(objectClass", "uid)(|(uid=*", "", "cn~", "cn:dn", "uid ", "u*d", "ui\u{0}d", "üid",
-                            "cn>", "cn<", "(cn", "cn\\2a"]
+        let hostileNames = [
+            "uid=*)(objectClass", "uid)(|(uid=*", "", "cn~", "cn:dn", "uid ", "u*d", "ui\u{0}d", "üid",
+            "cn>", "cn<", "(cn", "cn\\2a",
+        ]
         for name in hostileNames {
             #expect(LDAPFilter.equal(name, "x").description == "(x-invalid-attribute=x)", "\(name.debugDescription)")
             #expect(LDAPFilter.present(name).description == "(x-invalid-attribute=*)", "\(name.debugDescription)")
-            #expect(LDAPFilter.substrings(name, initial: "x").description == "(x-invalid-attribute=x*)",
-                    "\(name.debugDescription)")
+            #expect(
+                LDAPFilter.substrings(name, initial: "x").description == "(x-invalid-attribute=x*)",
+                "\(name.debugDescription)")
             #expect(LDAPFilter.greaterOrEqual(name, "x").description == "(x-invalid-attribute>=x)")
             #expect(LDAPFilter.lessOrEqual(name, "x").description == "(x-invalid-attribute<=x)")
             #expect(LDAPFilter.approx(name, [0x78]).description == "(x-invalid-attribute~=x)")
         }
-        #expect(LDAPFilter.extensible("cn", rule: "caseExactMatch:=x)(uid=*", [0x78]).description
-            == "(cn:x-invalid-attribute:=x)")
-        #expect(LDAPFilter.extensible("cn)(uid=*", rule: "caseExactMatch", [0x78]).description
-            == "(x-invalid-attribute:caseExactMatch:=x)")
+        #expect(
+            LDAPFilter.extensible("cn", rule: "caseExactMatch:=x)(uid=*", [0x78]).description
+                == "(cn:x-invalid-attribute:=x)")
+        #expect(
+            LDAPFilter.extensible("cn)(uid=*", rule: "caseExactMatch", [0x78]).description
+                == "(x-invalid-attribute:caseExactMatch:=x)")
     }
 }
 
@@ -124,8 +134,12 @@ struct FilterInjectionIntegrationTests {
             ]
             var refusal: LDAPError?
             do {
-                _ = try await connection.add(dn: dn, attributes: attributes + [("cn", [value.bytes]),
-                                                                               ("description", [value.bytes])])
+                _ = try await connection.add(
+                    dn: dn,
+                    attributes: attributes + [
+                        ("cn", [value.bytes]),
+                        ("description", [value.bytes]),
+                    ])
             } catch {
                 refusal = error
             }
@@ -140,15 +154,17 @@ struct FilterInjectionIntegrationTests {
             _ = try await connection.add(dn: dn, attributes: attributes)
             created.append((value.name, dn, "scimX509Certificate", value.bytes))
             // searching description for such a value: no match, and no error
-            let none = try await connection.search(base: ou, scope: .oneLevel, filter: .equal("description", value.bytes),
-                                                   attributes: ["1.1"])
+            let none = try await connection.search(
+                base: ou, scope: .oneLevel, filter: .equal("description", value.bytes),
+                attributes: ["1.1"])
             #expect(none.entries.isEmpty, "\(value.name)")
         }
         print("values refused by the directoryString syntax: \(refused)")
         #expect(refused == ["overlong-utf8"])
         for item in created {
-            let found = try await connection.search(base: ou, scope: .oneLevel, filter: .equal(item.attribute, item.bytes),
-                                                    attributes: [item.attribute])
+            let found = try await connection.search(
+                base: ou, scope: .oneLevel, filter: .equal(item.attribute, item.bytes),
+                attributes: [item.attribute])
             #expect(found.entries.map { $0.dn.lowercased() } == [item.dn.lowercased()], "\(item.name)")
             #expect(found.entries.first?.values(item.attribute) == [item.bytes], "\(item.name)")
             // inside a compound filter too
@@ -158,27 +174,32 @@ struct FilterInjectionIntegrationTests {
                 attributes: ["1.1"])
             #expect(compound.entries.count == 1, "\(item.name)")
         }
-        let all = try await connection.search(base: ou, scope: .oneLevel, filter: .equal("objectClass", "inetOrgPerson"),
-                                              attributes: ["1.1"])
+        let all = try await connection.search(
+            base: ou, scope: .oneLevel, filter: .equal("objectClass", "inetOrgPerson"),
+            attributes: ["1.1"])
         #expect(all.entries.count == HostileValues.all.count)
         // "*" in an equality value is a literal: it matches no uid at all
         let star = try await connection.search(base: slapd.suffix, filter: .equal("uid", "*"), attributes: ["1.1"])
         #expect(star.entries.isEmpty)
-        let injected = try await connection.search(base: slapd.suffix, filter: .equal("uid", "*)(uid=*"),
-                                                   attributes: ["1.1"])
+        let injected = try await connection.search(
+            base: slapd.suffix, filter: .equal("uid", "*)(uid=*"),
+            attributes: ["1.1"])
         #expect(injected.entries.isEmpty)
         // an attribute name that tries to inject structure matches nothing and is not an error
-        let badName = try await connection.search(base: ou, scope: .oneLevel, filter: .present("uid=*)(objectClass"),
-                                                  attributes: ["1.1"])
+        let badName = try await connection.search(
+            base: ou, scope: .oneLevel, filter: .present("uid=*)(objectClass"),
+            attributes: ["1.1"])
         #expect(badName.entries.isEmpty)
         // hostile substring parts are literals as well
         let injection = try #require(created.first { $0.name == "injection" })
-        let substring = try await connection.search(base: ou, scope: .oneLevel,
-                                                    filter: .substrings("description", any: [")(uid="]), attributes: ["1.1"])
+        let substring = try await connection.search(
+            base: ou, scope: .oneLevel,
+            filter: .substrings("description", any: [")(uid="]), attributes: ["1.1"])
         #expect(substring.entries.map { $0.dn.lowercased() } == [injection.dn.lowercased()])
-        let starPrefix = try await connection.search(base: ou, scope: .oneLevel,
-                                                     filter: .substrings("cn", initial: "*", final: "*"),
-                                                     attributes: ["1.1"])
+        let starPrefix = try await connection.search(
+            base: ou, scope: .oneLevel,
+            filter: .substrings("cn", initial: "*", final: "*"),
+            attributes: ["1.1"])
         #expect(starPrefix.entries.map { $0.dn.lowercased() } == [injection.dn.lowercased()])
         // RFC 4526 absolute true and false
         let everything = try await connection.search(base: ou, scope: .oneLevel, filter: .alwaysTrue, attributes: ["1.1"])

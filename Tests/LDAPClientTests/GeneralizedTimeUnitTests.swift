@@ -28,8 +28,10 @@ struct GeneralizedTimeUnitTests {
     @Test func readsFractionsAndRefusesWhatIsNotADate() {
         #expect(LDAPGeneralizedTime.date(from: "20261203164512.250000Z") == Date(timeIntervalSince1970: 1_796_316_312.25))
         #expect(LDAPGeneralizedTime.string(from: Date(timeIntervalSince1970: 1_796_316_312.9)) == "20261203164512Z")
-        for bad in ["", "2026", "20261203164512", "20260230120000Z", "20261301120000Z", "20261203246000Z", "2026120316451xZ",
-                    "20261203164512.Z", "20261203164512.5x0Z", "20261203164512+0100"] {
+        for bad in [
+            "", "2026", "20261203164512", "20260230120000Z", "20261301120000Z", "20261203246000Z", "2026120316451xZ",
+            "20261203164512.Z", "20261203164512.5x0Z", "20261203164512+0100",
+        ] {
             #expect(LDAPGeneralizedTime.date(from: bad) == nil, "\(bad)")
         }
         // February 29th only in leap years (2000 yes, 1900 and 2100 no).

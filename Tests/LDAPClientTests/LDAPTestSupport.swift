@@ -7,13 +7,15 @@ import Testing
 enum LDAPTestSupport {
     /// Runs `body`, which must fail with an `LDAPError`; records an issue otherwise and returns the error.
     @discardableResult
-    static func expectLDAPError<T>(_ expected: LDAPResultCode? = nil, sourceLocation: SourceLocation = #_sourceLocation,
-                                   _ body: () async throws -> T) async -> LDAPError?
-    {
+    static func expectLDAPError<T>(
+        _ expected: LDAPResultCode? = nil, sourceLocation: SourceLocation = #_sourceLocation,
+        _ body: () async throws -> T
+    ) async -> LDAPError? {
         do {
             _ = try await body()
-            Issue.record("expected an LDAPError\(expected.map { " \($0)" } ?? ""), but the call succeeded",
-                         sourceLocation: sourceLocation)
+            Issue.record(
+                "expected an LDAPError\(expected.map { " \($0)" } ?? ""), but the call succeeded",
+                sourceLocation: sourceLocation)
             return nil
         } catch let error as LDAPError {
             if let expected {
@@ -36,8 +38,12 @@ enum LDAPTestSupport {
     /// Adds an organizational unit `ou=<name>,<suffix>` as the given connection and returns its DN.
     static func addOU(_ name: String, in slapd: SlapdInstance, connection: LDAPConnection) async throws -> String {
         let dn = "ou=\(DistinguishedName.escape(name)),\(slapd.suffix)"
-        _ = try await connection.add(dn: dn, attributes: [("objectClass", [Array("organizationalUnit".utf8)]),
-                                                          ("ou", [Array(name.utf8)])])
+        _ = try await connection.add(
+            dn: dn,
+            attributes: [
+                ("objectClass", [Array("organizationalUnit".utf8)]),
+                ("ou", [Array(name.utf8)]),
+            ])
         return dn
     }
 
@@ -49,7 +55,7 @@ enum LDAPTestSupport {
         while index < bytes.count {
             if bytes[index] == 0x5C {
                 guard index + 2 < bytes.count,
-                      let value = UInt8(String(decoding: bytes[(index + 1)...(index + 2)], as: UTF8.self), radix: 16)
+                    let value = UInt8(String(decoding: bytes[(index + 1)...(index + 2)], as: UTF8.self), radix: 16)
                 else { return nil }
                 out.append(value)
                 index += 3

@@ -31,16 +31,19 @@ struct OperationTests {
         let person = TestDirectory.person(uid, in: slapd, extra: [("mail", ["\(uid)@example.org"])])
         _ = try await connection.add(dn: person.dn, attributes: person.attributes)
 
-        let found = try await connection.search(base: slapd.peopleDN, scope: .oneLevel, filter: .equal("uid", uid),
-                                                attributes: ["uid", "mail", "entryUUID"])
+        let found = try await connection.search(
+            base: slapd.peopleDN, scope: .oneLevel, filter: .equal("uid", uid),
+            attributes: ["uid", "mail", "entryUUID"])
         #expect(found.entries.count == 1)
         #expect(found.entries.first?.string("mail") == "\(uid)@example.org")
         #expect(found.entries.first?.string("entryUUID")?.count == 36)
 
-        _ = try await connection.modify(dn: person.dn, [
-            .add("mail", ["second-\(uid)@example.org"]), .replace("title", ["Engineer"]),
-            .delete("mail", ["\(uid)@example.org"]),
-        ])
+        _ = try await connection.modify(
+            dn: person.dn,
+            [
+                .add("mail", ["second-\(uid)@example.org"]), .replace("title", ["Engineer"]),
+                .delete("mail", ["\(uid)@example.org"]),
+            ])
         #expect(try await connection.compare(dn: person.dn, attribute: "title", value: Array("Engineer".utf8)))
         #expect(try await !connection.compare(dn: person.dn, attribute: "title", value: Array("Manager".utf8)))
 
@@ -68,11 +71,16 @@ struct OperationTests {
         let written = try await connection.add(dn: person.dn, attributes: person.attributes, controls: [.postRead(["entryUUID"])])
         let uuid = try #require(written.controls.postRead?.string("entryUUID"))
         let ou = "ou=\(uid),\(slapd.suffix)"
-        _ = try await connection.add(dn: ou, attributes: [("objectClass", [Array("organizationalUnit".utf8)]),
-                                                          ("ou", [Array(uid.utf8)])])
+        _ = try await connection.add(
+            dn: ou,
+            attributes: [
+                ("objectClass", [Array("organizationalUnit".utf8)]),
+                ("ou", [Array(uid.utf8)]),
+            ])
         _ = try await connection.rename(dn: person.dn, newRDN: "uid=\(uid)", deleteOldRDN: true, newSuperior: ou)
-        let moved = try await connection.search(base: ou, scope: .oneLevel, filter: .equal("entryUUID", uuid),
-                                                attributes: ["entryUUID"])
+        let moved = try await connection.search(
+            base: ou, scope: .oneLevel, filter: .equal("entryUUID", uuid),
+            attributes: ["entryUUID"])
         #expect(moved.entries.first?.dn.lowercased() == "uid=\(uid),\(ou)".lowercased())
         _ = try await connection.delete(dn: "uid=\(uid),\(ou)")
         _ = try await connection.delete(dn: ou)
@@ -88,8 +96,9 @@ struct OperationTests {
         _ = try await connection.add(dn: person.dn, attributes: person.attributes)
         let found = try await connection.search(base: person.dn, scope: .base, attributes: ["scimX509Certificate"])
         #expect(found.entries.first?.values("scimX509Certificate") == [bytes])
-        let byValue = try await connection.search(base: slapd.peopleDN, filter: .equal("scimX509Certificate", bytes),
-                                                  attributes: ["1.1"])
+        let byValue = try await connection.search(
+            base: slapd.peopleDN, filter: .equal("scimX509Certificate", bytes),
+            attributes: ["1.1"])
         #expect(byValue.entries.map { $0.dn.lowercased() } == [person.dn.lowercased()])
         _ = try await connection.delete(dn: person.dn)
     }
@@ -97,8 +106,9 @@ struct OperationTests {
     @Test func sizeLimitReturnsPartialResult() async throws {
         let slapd = try await TestDirectory.shared()
         let connection = try await TestDirectory.serviceConnection()
-        let result = try await connection.search(base: slapd.suffix, filter: .present("objectClass"), attributes: ["1.1"],
-                                                 sizeLimit: 2)
+        let result = try await connection.search(
+            base: slapd.suffix, filter: .present("objectClass"), attributes: ["1.1"],
+            sizeLimit: 2)
         #expect(result.sizeLimitExceeded)
         #expect(result.entries.count == 2)
     }
@@ -157,8 +167,9 @@ struct TransactionTests {
             try await txn.modify(dn: second.dn, [.replace("title", ["Committed Too"])])
         }
         #expect(!fresh.isRetired && !fresh.isBroken)  // a committed transaction leaves the connection usable
-        let literal = try await fresh.search(base: slapd.peopleDN, filter: .equal("title", "Committed*"),
-                                             attributes: ["title"])
+        let literal = try await fresh.search(
+            base: slapd.peopleDN, filter: .equal("title", "Committed*"),
+            attributes: ["title"])
         #expect(literal.entries.isEmpty)  // "*" in an equality value is a literal, never a wildcard
         let titles = try await fresh.search(base: slapd.peopleDN, filter: .present("title"), attributes: ["title"])
         #expect(Set(titles.entries.compactMap { $0.string("title") }) == ["Committed", "Committed Too"])

@@ -39,10 +39,13 @@ struct ReactorTests {
     @Test func aLargeReplyArrivingInPiecesIsReadWhole() async throws {
         // The subschema entry is a few hundred kilobytes: it reaches the socket in many reads.
         let connection = try await TestDirectory.serviceConnection()
-        let result = try await connection.search(base: "cn=Subschema", scope: .base,
-                                                 filter: .equal("objectClass", "subschema"),
-                                                 attributes: ["attributeTypes", "objectClasses", "matchingRules",
-                                                              "matchingRuleUse", "ldapSyntaxes"])
+        let result = try await connection.search(
+            base: "cn=Subschema", scope: .base,
+            filter: .equal("objectClass", "subschema"),
+            attributes: [
+                "attributeTypes", "objectClasses", "matchingRules",
+                "matchingRuleUse", "ldapSyntaxes",
+            ])
         let entry = try #require(result.entries.first)
         let types = entry.values("attributeTypes")
         let size = entry.attributes.reduce(0) { total, attribute in total + attribute.values.reduce(0) { $0 + $1.count } }
@@ -51,8 +54,9 @@ struct ReactorTests {
         #expect(size > 64 * 1024, "\(size) bytes")
         #expect(types.contains { String(decoding: $0, as: UTF8.self).contains("'entryUUID'") })
         // The same connection goes on working after the big reply.
-        let again = try await connection.search(base: "cn=Subschema", scope: .base,
-                                                filter: .equal("objectClass", "subschema"), attributes: ["attributeTypes"])
+        let again = try await connection.search(
+            base: "cn=Subschema", scope: .base,
+            filter: .equal("objectClass", "subschema"), attributes: ["attributeTypes"])
         #expect(again.entries.first?.values("attributeTypes").count == types.count)
     }
 

@@ -19,31 +19,37 @@ struct SchemaLoadingTests {
         #expect(try await connection.whoAmI().lowercased() == "dn:\(slapd.serviceDN)".lowercased())
 
         let uid = TestDirectory.unique("schema")
-        let person = TestDirectory.person(uid, in: slapd, extra: [
-            ("scimEmail;x-scim-type-work", ["Jörg.Work@example.org"]), ("scimEmail;x-scim-type-home", ["home@example.org"]),
-            ("scimExternalId", ["Ext-\(uid)"]),
-        ])
+        let person = TestDirectory.person(
+            uid, in: slapd,
+            extra: [
+                ("scimEmail;x-scim-type-work", ["Jörg.Work@example.org"]), ("scimEmail;x-scim-type-home", ["home@example.org"]),
+                ("scimExternalId", ["Ext-\(uid)"]),
+            ])
         _ = try await connection.add(dn: person.dn, attributes: person.attributes)
-        let found = try await connection.search(base: slapd.peopleDN, scope: .oneLevel,
-                                                filter: .equal("scimEmail;x-scim-type-work", "jörg.work@example.org"),
-                                                attributes: ["scimEmail", "scimExternalId", "objectClass"])
+        let found = try await connection.search(
+            base: slapd.peopleDN, scope: .oneLevel,
+            filter: .equal("scimEmail;x-scim-type-work", "jörg.work@example.org"),
+            attributes: ["scimEmail", "scimExternalId", "objectClass"])
         let entry = try #require(found.entries.first)
         #expect(found.entries.count == 1)
         #expect(entry.dn.lowercased() == person.dn.lowercased())
         #expect(entry.strings("scimEmail;x-scim-type-work") == ["Jörg.Work@example.org"])
         #expect(entry.strings("scimEmail;x-scim-type-home") == ["home@example.org"])
-        #expect(entry.attributes(ofType: "scimEmail").map { $0.options } .sorted { $0.description < $1.description }
-            == [["x-scim-type-home"], ["x-scim-type-work"]])
+        #expect(
+            entry.attributes(ofType: "scimEmail").map { $0.options }.sorted { $0.description < $1.description }
+                == [["x-scim-type-home"], ["x-scim-type-work"]])
         #expect(entry.string("scimExternalId") == "Ext-\(uid)")
         #expect(Set(entry.strings("objectClass").map { $0.lowercased() }).isSuperset(of: ["inetorgperson", "scimuser"]))
         // a work address is not a home address
-        let home = try await connection.search(base: slapd.peopleDN, scope: .oneLevel,
-                                               filter: .equal("scimEmail;x-scim-type-home", "jörg.work@example.org"),
-                                               attributes: ["1.1"])
+        let home = try await connection.search(
+            base: slapd.peopleDN, scope: .oneLevel,
+            filter: .equal("scimEmail;x-scim-type-home", "jörg.work@example.org"),
+            attributes: ["1.1"])
         #expect(home.entries.isEmpty)
         // scimExternalId is case-exact
-        let wrongCase = try await connection.search(base: slapd.peopleDN, scope: .oneLevel,
-                                                    filter: .equal("scimExternalId", "ext-\(uid)"), attributes: ["1.1"])
+        let wrongCase = try await connection.search(
+            base: slapd.peopleDN, scope: .oneLevel,
+            filter: .equal("scimExternalId", "ext-\(uid)"), attributes: ["1.1"])
         #expect(wrongCase.entries.isEmpty)
 
         // the unique overlay is configured both ways too: a second user with the same externalId is refused
@@ -52,8 +58,9 @@ struct SchemaLoadingTests {
             try await connection.add(dn: twin.dn, attributes: twin.attributes)
         }
 
-        let subschema = try await connection.search(base: "cn=Subschema", scope: .base, filter: .present("objectClass"),
-                                                    attributes: ["objectClasses", "attributeTypes"])
+        let subschema = try await connection.search(
+            base: "cn=Subschema", scope: .base, filter: .present("objectClass"),
+            attributes: ["objectClasses", "attributeTypes"])
         let definitions = try #require(subschema.entries.first).strings("objectClasses")
         #expect(definitions.contains { $0.contains("NAME 'scimUser'") && $0.contains("AUXILIARY") })
         #expect(definitions.contains { $0.contains("NAME 'scimGroup'") && $0.contains("AUXILIARY") })

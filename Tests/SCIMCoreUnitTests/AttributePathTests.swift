@@ -3,15 +3,17 @@ import SCIMCore
 
 @Suite("Attribute paths (RFC 7644 §3.10, §3.5.2)")
 struct AttributePathTests {
-    @Test("plain paths", arguments: [
-        ("userName", nil as String?, "userName", nil as String?),
-        ("name.givenName", nil, "name", "givenName"),
-        ("members.$ref", nil, "members", "$ref"),
-        ("urn:ietf:params:scim:schemas:core:2.0:User:userName", SCIMURN.user, "userName", nil),
-        ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value", enterpriseURN, "manager", "value"),
-        ("x509Certificates", nil, "x509Certificates", nil),
-        ("first_name-2", nil, "first_name-2", nil),
-    ])
+    @Test(
+        "plain paths",
+        arguments: [
+            ("userName", nil as String?, "userName", nil as String?),
+            ("name.givenName", nil, "name", "givenName"),
+            ("members.$ref", nil, "members", "$ref"),
+            ("urn:ietf:params:scim:schemas:core:2.0:User:userName", SCIMURN.user, "userName", nil),
+            ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value", enterpriseURN, "manager", "value"),
+            ("x509Certificates", nil, "x509Certificates", nil),
+            ("first_name-2", nil, "first_name-2", nil),
+        ])
     func plain(text: String, urn: String?, attribute: String, sub: String?) throws {
         let path = try AttributePath(parsing: text)
         #expect(path.schemaURN == urn)
@@ -20,54 +22,66 @@ struct AttributePathTests {
         #expect(path.description == text)
     }
 
-    @Test("malformed paths are invalidPath", arguments: [
-        "", "1abc", "name.", ".name", "a.b.c", "user name", "urn:", "urn:x:", "na$me", "emails[", "é",
-    ])
+    @Test(
+        "malformed paths are invalidPath",
+        arguments: [
+            "", "1abc", "name.", ".name", "a.b.c", "user name", "urn:", "urn:x:", "na$me", "emails[", "é",
+        ])
     func malformed(text: String) {
         #expect {
             _ = try AttributePath(parsing: text)
         } throws: { ($0 as? SCIMError)?.scimType == .invalidPath }
     }
 
-    @Test("PATCH paths", arguments: [
-        ("members", "members"),
-        ("name.familyName", "name.familyName"),
-        (#"members[value eq "2819c223"]"#, #"members[value eq "2819c223"]"#),
-        (#"emails[type eq "work"].value"#, #"emails[type eq "work"].value"#),
-        (#"Emails[Type EQ "work" and primary eq true].Value"#, #"Emails[(Type eq "work" and primary eq true)].Value"#),
-        ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
-         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"),
-        (#"addresses[type eq "work"].streetAddress"#, #"addresses[type eq "work"].streetAddress"#),
-    ])
+    @Test(
+        "PATCH paths",
+        arguments: [
+            ("members", "members"),
+            ("name.familyName", "name.familyName"),
+            (#"members[value eq "2819c223"]"#, #"members[value eq "2819c223"]"#),
+            (#"emails[type eq "work"].value"#, #"emails[type eq "work"].value"#),
+            (#"Emails[Type EQ "work" and primary eq true].Value"#, #"Emails[(Type eq "work" and primary eq true)].Value"#),
+            (
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"
+            ),
+            (#"addresses[type eq "work"].streetAddress"#, #"addresses[type eq "work"].streetAddress"#),
+        ])
     func patchPaths(text: String, canonical: String) throws {
         #expect(try AttributePath.parsePatchPath(text).description == canonical)
     }
 
-    @Test("bad PATCH paths", arguments: [
-        ("", SCIMErrorType.invalidPath),
-        ("name.givenName[value eq 1]", .invalidPath),
-        (#"emails[type eq "work"] extra"#, .invalidPath),
-        (#"emails[type eq "work""#, .invalidFilter),
-        (#"emails[type zz "work"]"#, .invalidFilter),
-        ("emails[]", .invalidFilter),
-        (#"emails[type eq "work"].1x"#, .invalidPath),
-    ])
+    @Test(
+        "bad PATCH paths",
+        arguments: [
+            ("", SCIMErrorType.invalidPath),
+            ("name.givenName[value eq 1]", .invalidPath),
+            (#"emails[type eq "work"] extra"#, .invalidPath),
+            (#"emails[type eq "work""#, .invalidFilter),
+            (#"emails[type zz "work"]"#, .invalidFilter),
+            ("emails[]", .invalidFilter),
+            (#"emails[type eq "work"].1x"#, .invalidPath),
+        ])
     func badPatchPaths(text: String, type: SCIMErrorType) {
         #expect {
             _ = try AttributePath.parsePatchPath(text)
         } throws: { ($0 as? SCIMError)?.scimType == type }
     }
 
-    @Test("resolution gives the schema's spelling", arguments: [
-        ("USERNAME", "userName"),
-        ("name.GIVENNAME", "name.givenName"),
-        ("urn:ietf:params:scim:schemas:core:2.0:User:displayName", "displayName"),
-        ("URN:IETF:PARAMS:SCIM:SCHEMAS:EXTENSION:ENTERPRISE:2.0:USER:Manager.Value",
-         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value"),
-        ("meta.LASTMODIFIED", "meta.lastModified"),
-        ("ID", "id"),
-        ("externalid", "externalId"),
-    ])
+    @Test(
+        "resolution gives the schema's spelling",
+        arguments: [
+            ("USERNAME", "userName"),
+            ("name.GIVENNAME", "name.givenName"),
+            ("urn:ietf:params:scim:schemas:core:2.0:User:displayName", "displayName"),
+            (
+                "URN:IETF:PARAMS:SCIM:SCHEMAS:EXTENSION:ENTERPRISE:2.0:USER:Manager.Value",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value"
+            ),
+            ("meta.LASTMODIFIED", "meta.lastModified"),
+            ("ID", "id"),
+            ("externalid", "externalId"),
+        ])
     func resolve(text: String, canonical: String) throws {
         #expect(try AttributePath(parsing: text).resolved(against: userType).description == canonical)
     }
@@ -78,13 +92,17 @@ struct AttributePathTests {
         #expect(path.description == #"emails[type eq "work"].value"#)
     }
 
-    @Test("unknown attributes name themselves", arguments: [
-        ("nickname2", "nickname2"),
-        ("name.nickName", "name.nickName"),
-        ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:userName",
-         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:userName"),
-        ("urn:example:other:1.0:User:foo", "urn:example:other:1.0:User"),
-    ])
+    @Test(
+        "unknown attributes name themselves",
+        arguments: [
+            ("nickname2", "nickname2"),
+            ("name.nickName", "name.nickName"),
+            (
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:userName",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:userName"
+            ),
+            ("urn:example:other:1.0:User:foo", "urn:example:other:1.0:User"),
+        ])
     func unknown(text: String, named: String) {
         #expect {
             _ = try AttributePath(parsing: text).resolved(against: userType)

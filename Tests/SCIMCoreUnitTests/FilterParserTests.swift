@@ -19,17 +19,27 @@ struct FilterParserTests {
         (#"meta.lastModified le "2011-05-13T04:42:34Z""#, #"meta.lastModified le "2011-05-13T04:42:34Z""#),
         (#"title pr and userType eq "Employee""#, #"(title pr and userType eq "Employee")"#),
         (#"title pr or userType eq "Intern""#, #"(title pr or userType eq "Intern")"#),
-        (#"schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User""#,
-         #"schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User""#),
-        (#"userType eq "Employee" and (emails co "example.com" or emails.value co "example.org")"#,
-         #"(userType eq "Employee" and (emails co "example.com" or emails.value co "example.org"))"#),
-        (#"userType ne "Employee" and not (emails co "example.com" or emails.value co "example.org")"#,
-         #"(userType ne "Employee" and not ((emails co "example.com" or emails.value co "example.org")))"#),
+        (
+            #"schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User""#,
+            #"schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User""#
+        ),
+        (
+            #"userType eq "Employee" and (emails co "example.com" or emails.value co "example.org")"#,
+            #"(userType eq "Employee" and (emails co "example.com" or emails.value co "example.org"))"#
+        ),
+        (
+            #"userType ne "Employee" and not (emails co "example.com" or emails.value co "example.org")"#,
+            #"(userType ne "Employee" and not ((emails co "example.com" or emails.value co "example.org")))"#
+        ),
         (#"userType eq "Employee" and (emails.type eq "work")"#, #"(userType eq "Employee" and emails.type eq "work")"#),
-        (#"userType eq "Employee" and emails[type eq "work" and value co "@example.com"]"#,
-         #"(userType eq "Employee" and emails[(type eq "work" and value co "@example.com")])"#),
-        (#"emails[type eq "work" and value co "@example.com"] or ims[type eq "xmpp" and value co "@foo.com"]"#,
-         #"(emails[(type eq "work" and value co "@example.com")] or ims[(type eq "xmpp" and value co "@foo.com")])"#),
+        (
+            #"userType eq "Employee" and emails[type eq "work" and value co "@example.com"]"#,
+            #"(userType eq "Employee" and emails[(type eq "work" and value co "@example.com")])"#
+        ),
+        (
+            #"emails[type eq "work" and value co "@example.com"] or ims[type eq "xmpp" and value co "@foo.com"]"#,
+            #"(emails[(type eq "work" and value co "@example.com")] or ims[(type eq "xmpp" and value co "@foo.com")])"#
+        ),
         // Precedence: not > and > or; left associativity.
         ("a pr or b pr and c pr", "(a pr or (b pr and c pr))"),
         ("a pr and b pr or c pr", "((a pr and b pr) or c pr)"),
@@ -56,12 +66,18 @@ struct FilterParserTests {
         (#"userName eq "with spaces and (parens) [and] brackets""#, #"userName eq "with spaces and (parens) [and] brackets""#),
         (#"userName eq "*""#, #"userName eq "*""#),
         // URN-qualified paths.
-        (#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "26118915""#,
-         #"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "26118915""#),
-        (#"urn:ietf:params:scim:schemas:core:2.0:User:userName sw "J""#,
-         #"urn:ietf:params:scim:schemas:core:2.0:User:userName sw "J""#),
-        (#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "Sales""#,
-         #"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "Sales""#),
+        (
+            #"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "26118915""#,
+            #"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "26118915""#
+        ),
+        (
+            #"urn:ietf:params:scim:schemas:core:2.0:User:userName sw "J""#,
+            #"urn:ietf:params:scim:schemas:core:2.0:User:userName sw "J""#
+        ),
+        (
+            #"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "Sales""#,
+            #"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "Sales""#
+        ),
         // Whitespace.
         ("  title   pr  ", "title pr"),
         ("(title pr)and(userName pr)", "(title pr and userName pr)"),
@@ -147,21 +163,23 @@ struct FilterParserTests {
         var testDescription: String { name }
     }
 
-    @Test("limits", arguments: [
-        LimitCase(name: "length", text: String(repeating: "x", count: 5000) + " pr", fragment: "longer"),
-        LimitCase(name: "parentheses", text: String(repeating: "(", count: 17) + "a pr" + String(repeating: ")", count: 17), fragment: "deeper"),
-        LimitCase(name: "not", text: String(repeating: "not (", count: 17) + "a pr" + String(repeating: ")", count: 17), fragment: "deeper"),
-        LimitCase(name: "terms", text: (1...65).map { "a\($0) pr" }.joined(separator: " or "), fragment: "more than 64"),
-        LimitCase(name: "huge length", text: String(repeating: "(", count: 100_000), fragment: "longer"),
-        LimitCase(
-            name: "hostile nesting under a generous length limit", text: String(repeating: "not (", count: 100_000),
-            limits: FilterLimits(maxLength: 1 << 22), fragment: "deeper"
-        ),
-        LimitCase(
-            name: "value path depth", text: #"((emails[type eq "work"]))"#,
-            limits: FilterLimits(maxDepth: 2), fragment: "deeper"
-        ),
-    ])
+    @Test(
+        "limits",
+        arguments: [
+            LimitCase(name: "length", text: String(repeating: "x", count: 5000) + " pr", fragment: "longer"),
+            LimitCase(name: "parentheses", text: String(repeating: "(", count: 17) + "a pr" + String(repeating: ")", count: 17), fragment: "deeper"),
+            LimitCase(name: "not", text: String(repeating: "not (", count: 17) + "a pr" + String(repeating: ")", count: 17), fragment: "deeper"),
+            LimitCase(name: "terms", text: (1...65).map { "a\($0) pr" }.joined(separator: " or "), fragment: "more than 64"),
+            LimitCase(name: "huge length", text: String(repeating: "(", count: 100_000), fragment: "longer"),
+            LimitCase(
+                name: "hostile nesting under a generous length limit", text: String(repeating: "not (", count: 100_000),
+                limits: FilterLimits(maxLength: 1 << 22), fragment: "deeper"
+            ),
+            LimitCase(
+                name: "value path depth", text: #"((emails[type eq "work"]))"#,
+                limits: FilterLimits(maxDepth: 2), fragment: "deeper"
+            ),
+        ])
     func limits(c: LimitCase) {
         do {
             _ = try SCIMFilter.parse(c.text, limits: c.limits)
@@ -187,7 +205,8 @@ struct FilterParserTests {
         switch Int.random(in: 0..<(depth > 3 ? 3 : 7), using: &generator) {
         case 0: return "\(attributes.randomElement(using: &generator)!) pr"
         case 1, 2:
-            return "\(attributes.randomElement(using: &generator)!) \(operators.randomElement(using: &generator)!) \(values.randomElement(using: &generator)!)"
+            return
+                "\(attributes.randomElement(using: &generator)!) \(operators.randomElement(using: &generator)!) \(values.randomElement(using: &generator)!)"
         case 3: return "not (\(generatedFilter(&generator, depth: depth + 1)))"
         case 4: return "emails[type eq \"work\" and \(generatedFilter(&generator, depth: 4))]"
         case 5: return "(\(generatedFilter(&generator, depth: depth + 1)) and \(generatedFilter(&generator, depth: depth + 1)))"

@@ -11,8 +11,9 @@ struct FuzzCorpusReplayTests {
 
     @Test(arguments: FuzzEntryPoints.Target.allCases)
     func corpusRunsWithoutTrapping(target: FuzzEntryPoints.Target) throws {
-        let fixture = try FuzzEntryPoints.Fixture(schemaDirectory: URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().appendingPathComponent("../../schema/scim").standardizedFileURL)
+        let fixture = try FuzzEntryPoints.Fixture(
+            schemaDirectory: URL(fileURLWithPath: #filePath)
+                .deletingLastPathComponent().appendingPathComponent("../../schema/scim").standardizedFileURL)
         let directory = Self.folder.appendingPathComponent(target.rawValue)
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
         #expect(files.count >= 5, "the \(target.rawValue) corpus is missing")

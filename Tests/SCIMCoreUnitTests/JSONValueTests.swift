@@ -6,16 +6,18 @@ import Testing
 
 @Suite("JSONValue")
 struct JSONValueTests {
-    @Test("integers stay integers, other numbers stay numbers", arguments: [
-        ("42", JSONValue.integer(42)),
-        ("-7", .integer(-7)),
-        ("0", .integer(0)),
-        ("1.5", .number(1.5)),
-        ("1e3", .number(1000)),
-        ("-0.25E-2", .number(-0.0025)),
-        ("9223372036854775807", .integer(Int64.max)),
-        ("9223372036854775808", .number(9223372036854775808)),
-    ])
+    @Test(
+        "integers stay integers, other numbers stay numbers",
+        arguments: [
+            ("42", JSONValue.integer(42)),
+            ("-7", .integer(-7)),
+            ("0", .integer(0)),
+            ("1.5", .number(1.5)),
+            ("1e3", .number(1000)),
+            ("-0.25E-2", .number(-0.0025)),
+            ("9223372036854775807", .integer(Int64.max)),
+            ("9223372036854775808", .number(9223372036854775808)),
+        ])
     func numbers(text: String, expected: JSONValue) throws {
         #expect(try JSONValue.parse(text) == expected)
     }
@@ -62,11 +64,13 @@ struct JSONValueTests {
         #expect(try JSONValue.parse(#""\u00e9\ud83d\ude00\/""#) == .string("é😀/"))
     }
 
-    @Test("malformed documents are 400 invalidSyntax", arguments: [
-        "", " ", "{", "}", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "'x'", "tru", "nul", "01", "1.", ".5",
-        "-", "1e", "\"abc", "\"\\x\"", "\"\\u12\"", "\"\\ud800\"", "\"\\udc00\"", "\"a\u{01}\"", "[1] 2",
-        "{\"a\":1,\"a\":2}", "NaN", "Infinity", "1e999", "[\"\\", "{\"a\":[}",
-    ])
+    @Test(
+        "malformed documents are 400 invalidSyntax",
+        arguments: [
+            "", " ", "{", "}", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "{a:1}", "'x'", "tru", "nul", "01", "1.", ".5",
+            "-", "1e", "\"abc", "\"\\x\"", "\"\\u12\"", "\"\\ud800\"", "\"\\udc00\"", "\"a\u{01}\"", "[1] 2",
+            "{\"a\":1,\"a\":2}", "NaN", "Infinity", "1e999", "[\"\\", "{\"a\":[}",
+        ])
     func malformed(text: String) {
         do {
             _ = try JSONValue.parse(text)
@@ -127,10 +131,12 @@ struct JSONValueTests {
         #expect(accepted > 0, "the generator never produced valid JSON: the round trip went untested")
     }
 
-    @Test("boolValue accepts Entra's strings", arguments: [
-        (JSONValue.bool(true), true as Bool?), (.bool(false), false), (.string("True"), true), (.string("False"), false),
-        (.string("true"), true), (.string("FALSE"), false), (.string("yes"), nil), (.integer(1), nil), (.null, nil),
-    ])
+    @Test(
+        "boolValue accepts Entra's strings",
+        arguments: [
+            (JSONValue.bool(true), true as Bool?), (.bool(false), false), (.string("True"), true), (.string("False"), false),
+            (.string("true"), true), (.string("FALSE"), false), (.string("yes"), nil), (.integer(1), nil), (.null, nil),
+        ])
     func boolValue(value: JSONValue, expected: Bool?) {
         #expect(value.boolValue == expected)
     }

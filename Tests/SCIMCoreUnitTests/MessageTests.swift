@@ -6,19 +6,23 @@ struct MessageTests {
     @Test("ListResponse counters are JSON integers")
     func listResponse() {
         let list = ListResponse(resources: [["id": "a"]], totalResults: 10, startIndex: 3)
-        #expect(list.json.jsonString()
-            == #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":10,"startIndex":3,"itemsPerPage":1,"Resources":[{"id":"a"}]}"#)
+        #expect(
+            list.json.jsonString()
+                == #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:ListResponse"],"totalResults":10,"startIndex":3,"itemsPerPage":1,"Resources":[{"id":"a"}]}"#
+        )
     }
 
-    @Test("search request from a body", arguments: [
-        (#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"startIndex":5,"count":10}"#, 5, 10 as Int?),
-        (#"{"startIndex":"5","count":"10"}"#, 5, 10),
-        (#"{"startIndex":0,"count":-4}"#, 1, 0),
-        (#"{"startIndex":-9}"#, 1, nil),
-        (#"{"count":2.0}"#, 1, 2),
-        (#"{"startIndex":"99999999999999999999999"}"#, Int.max, nil),
-        ("{}", 1, nil),
-    ])
+    @Test(
+        "search request from a body",
+        arguments: [
+            (#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"startIndex":5,"count":10}"#, 5, 10 as Int?),
+            (#"{"startIndex":"5","count":"10"}"#, 5, 10),
+            (#"{"startIndex":0,"count":-4}"#, 1, 0),
+            (#"{"startIndex":-9}"#, 1, nil),
+            (#"{"count":2.0}"#, 1, 2),
+            (#"{"startIndex":"99999999999999999999999"}"#, Int.max, nil),
+            ("{}", 1, nil),
+        ])
     func searchNumbers(body: String, startIndex: Int, count: Int?) throws {
         let request = try SearchRequest(json: json(body))
         #expect(request.startIndex == startIndex)
@@ -27,11 +31,13 @@ struct MessageTests {
 
     @Test("search request fields")
     func searchFields() throws {
-        let request = try SearchRequest(json: json("""
-            {"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
-             "attributes":["displayName","userName"],"excludedAttributes":"emails",
-             "filter":"displayName sw \\"smith\\"","sortBy":"name.familyName","sortOrder":"Descending"}
-            """))
+        let request = try SearchRequest(
+            json: json(
+                """
+                {"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+                 "attributes":["displayName","userName"],"excludedAttributes":"emails",
+                 "filter":"displayName sw \\"smith\\"","sortBy":"name.familyName","sortOrder":"Descending"}
+                """))
         #expect(request.projection.attributes == ["displayName", "userName"])
         #expect(request.projection.excludedAttributes == ["emails"])
         #expect(request.filter?.description == #"displayName sw "smith""#)
@@ -49,17 +55,19 @@ struct MessageTests {
         #expect(try SearchRequest(query: ["filter": " "]).filter == nil)
     }
 
-    @Test("bad search requests", arguments: [
-        (#"{"schemas":["urn:wrong"]}"#, SCIMErrorType.invalidSyntax),
-        (#"{"count":"ten"}"#, .invalidValue),
-        (#"{"count":1.5}"#, .invalidValue),
-        (#"{"startIndex":true}"#, .invalidValue),
-        (#"{"sortOrder":"up"}"#, .invalidValue),
-        (#"{"filter":"userName eq"}"#, .invalidFilter),
-        (#"{"filter":42}"#, .invalidValue),
-        (#"{"sortBy":"a.b.c"}"#, .invalidValue),
-        ("[]", .invalidSyntax),
-    ])
+    @Test(
+        "bad search requests",
+        arguments: [
+            (#"{"schemas":["urn:wrong"]}"#, SCIMErrorType.invalidSyntax),
+            (#"{"count":"ten"}"#, .invalidValue),
+            (#"{"count":1.5}"#, .invalidValue),
+            (#"{"startIndex":true}"#, .invalidValue),
+            (#"{"sortOrder":"up"}"#, .invalidValue),
+            (#"{"filter":"userName eq"}"#, .invalidFilter),
+            (#"{"filter":42}"#, .invalidValue),
+            (#"{"sortBy":"a.b.c"}"#, .invalidValue),
+            ("[]", .invalidSyntax),
+        ])
     func badSearch(body: String, type: SCIMErrorType) {
         #expect { _ = try SearchRequest(json: json(body)) } throws: { ($0 as? SCIMError)?.scimType == type }
     }
@@ -72,14 +80,16 @@ struct MessageTests {
         #expect(throws: SCIMError.self) { try SearchRequest(query: ["sortBy": "bogus"]).resolved(against: userType) }
     }
 
-    @Test("PATCH operations", arguments: [
-        (#"{"op":"add","path":"members","value":[{"value":"2819c223"}]}"#, PatchRequest.Op.add, "members" as String?),
-        (#"{"op":"Replace","value":{"active":false}}"#, .replace, nil),
-        (#"{"op":"REMOVE","path":"members[value eq \"2819c223\"]"}"#, .remove, #"members[value eq "2819c223"]"#),
-        (#"{"op":"replace","path":"emails[type eq \"work\"].value","value":"a@b.c"}"#, .replace, #"emails[type eq "work"].value"#),
-        (#"{"op":"Remove","path":"members","value":[{"value":"u1"}]}"#, .remove, "members"),
-        (#"{"op":"replace","path":"","value":{"displayName":"x"}}"#, .replace, nil),
-    ])
+    @Test(
+        "PATCH operations",
+        arguments: [
+            (#"{"op":"add","path":"members","value":[{"value":"2819c223"}]}"#, PatchRequest.Op.add, "members" as String?),
+            (#"{"op":"Replace","value":{"active":false}}"#, .replace, nil),
+            (#"{"op":"REMOVE","path":"members[value eq \"2819c223\"]"}"#, .remove, #"members[value eq "2819c223"]"#),
+            (#"{"op":"replace","path":"emails[type eq \"work\"].value","value":"a@b.c"}"#, .replace, #"emails[type eq "work"].value"#),
+            (#"{"op":"Remove","path":"members","value":[{"value":"u1"}]}"#, .remove, "members"),
+            (#"{"op":"replace","path":"","value":{"displayName":"x"}}"#, .replace, nil),
+        ])
     func patchOperations(operation: String, op: PatchRequest.Op, path: String?) throws {
         let body = #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":["# + operation + "]}"
         let request = try PatchRequest(json: json(body))
@@ -88,20 +98,25 @@ struct MessageTests {
         #expect(request.operations[0].path?.description == path)
     }
 
-    @Test("bad PATCH requests", arguments: [
-        (#"{"Operations":[{"op":"add","path":"title","value":"x"}]}"#, SCIMErrorType.invalidSyntax),
-        (#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"]}"#, .invalidSyntax),
-        (#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[]}"#, .invalidSyntax),
-        (#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"move","path":"a"}]}"#, .invalidSyntax),
-        (#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"path":"a"}]}"#, .invalidSyntax),
-        (#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":["add"]}"#, .invalidSyntax),
-        (#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"remove"}]}"#, .noTarget),
-        (#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"title"}]}"#, .invalidValue),
-        (#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","value":"x"}]}"#, .invalidValue),
-        (#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"a..b","value":1}]}"#, .invalidPath),
-        (#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":7,"value":1}]}"#, .invalidPath),
-        (#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"remove","path":"emails[type eq]"}]}"#, .invalidFilter),
-    ])
+    @Test(
+        "bad PATCH requests",
+        arguments: [
+            (#"{"Operations":[{"op":"add","path":"title","value":"x"}]}"#, SCIMErrorType.invalidSyntax),
+            (#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"]}"#, .invalidSyntax),
+            (#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[]}"#, .invalidSyntax),
+            (#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"move","path":"a"}]}"#, .invalidSyntax),
+            (#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"path":"a"}]}"#, .invalidSyntax),
+            (#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":["add"]}"#, .invalidSyntax),
+            (#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"remove"}]}"#, .noTarget),
+            (#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"title"}]}"#, .invalidValue),
+            (#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","value":"x"}]}"#, .invalidValue),
+            (#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"a..b","value":1}]}"#, .invalidPath),
+            (#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":7,"value":1}]}"#, .invalidPath),
+            (
+                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"remove","path":"emails[type eq]"}]}"#,
+                .invalidFilter
+            ),
+        ])
     func badPatch(body: String, type: SCIMErrorType) {
         #expect { _ = try PatchRequest(json: json(body)) } throws: { ($0 as? SCIMError)?.scimType == type }
     }

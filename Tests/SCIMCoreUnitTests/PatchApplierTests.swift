@@ -19,64 +19,106 @@ struct PatchApplierTests {
     static let member2 = "902c246b-6245-4190-8e05-00816be7344a"
 
     /// RFC 7643 §8.2's user, trimmed: two e-mails, a work address, a nick name.
-    static let user = json("""
+    static let user = json(
+        """
         {"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":"\(member1)","userName":"bjensen",
          "nickName":"Barbie","title":"Tour Guide",
          "emails":[{"value":"bjensen@example.com","type":"work","primary":true},{"value":"babs@jensen.org","type":"home"}],
          "addresses":[{"type":"work","streetAddress":"100 Universal City Plaza","locality":"Hollywood","primary":true}]}
         """)
 
-    static let group = json("""
+    static let group = json(
+        """
         {"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"id":"e9e30dba-f08f-4109-8486-d5c6a331660a",
          "displayName":"Tour Guides","members":[{"value":"\(member1)"},{"value":"\(member2)"}]}
         """)
 
     static let cases: [Case] = [
-        Case(section: "§3.5.2.1 add a member", operations: """
-            {"op":"add","path":"members","value":[{"display":"James Smith","value":"08e1d05d-121c-4561-8b96-473d93df9210"}]}
-            """, group: true, expected: ["members": [["value": .string(member1)], ["value": .string(member2)],
-                                                     ["value": "08e1d05d-121c-4561-8b96-473d93df9210"]]]),  // by id only
-        Case(section: "§3.5.2.1 add without a path", operations: """
-            {"op":"add","value":{"emails":[{"value":"babs@jensen.org","type":"home"},{"value":"b@example.net","type":"other"}],"nickName":"Babs"}}
-            """, expected: ["nickName": "Babs", "emails": [
-                ["value": "bjensen@example.com", "type": "work", "primary": true], ["value": "babs@jensen.org", "type": "home"],
-                ["value": "b@example.net", "type": "other"],
-            ]]),
-        Case(section: "§3.5.2.1 add replaces a single-valued attribute", operations: """
-            {"op":"add","path":"title","value":"Chief Guide"}
-            """, expected: ["title": "Chief Guide"]),
-        Case(section: "§3.5.2.2 remove one member by filter", operations: """
-            {"op":"remove","path":"members[value eq \\"\(member1)\\"]"}
-            """, group: true, expected: ["members": [["value": .string(member2)]]]),
-        Case(section: "§3.5.2.2 remove every member", operations: """
-            {"op":"remove","path":"members"}
-            """, group: true, expected: ["members": nil]),
-        Case(section: "§3.5.2.2 remove values matching a filter", operations: """
-            {"op":"remove","path":"emails[type eq \\"work\\" and value ew \\"example.com\\"]"}
-            """, expected: ["emails": [["value": "babs@jensen.org", "type": "home"]]]),
-        Case(section: "§3.5.2.2 remove a single-valued attribute", operations: """
-            {"op":"remove","path":"nickName"}
-            """, expected: ["nickName": nil, "title": "Tour Guide"]),
-        Case(section: "§3.5.2.2 remove then add: replace a member", operations: """
-            {"op":"remove","path":"members[value eq \\"\(member1)\\"]"},
-            {"op":"add","path":"members","value":[{"value":"08e1d05d-121c-4561-8b96-473d93df9210"}]}
-            """, group: true, expected: ["members": [["value": .string(member2)], ["value": "08e1d05d-121c-4561-8b96-473d93df9210"]]]),
-        Case(section: "§3.5.2.3 replace every member", operations: """
-            {"op":"replace","path":"members","value":[{"value":"08e1d05d-121c-4561-8b96-473d93df9210"}]}
-            """, group: true, expected: ["members": [["value": "08e1d05d-121c-4561-8b96-473d93df9210"]]]),
-        Case(section: "§3.5.2.3 replace a whole value selected by filter", operations: """
-            {"op":"replace","path":"addresses[type eq \\"work\\"]","value":{"type":"work","streetAddress":"911 Universal City Plaza","primary":true}}
-            """, expected: ["addresses": [["type": "work", "streetAddress": "911 Universal City Plaza", "primary": true]]]),
-        Case(section: "§3.5.2.3 replace a sub-attribute of the value selected by filter", operations: """
-            {"op":"replace","path":"addresses[type eq \\"work\\"].streetAddress","value":"1010 Broadway Ave"}
-            """, expected: ["addresses": [["type": "work", "streetAddress": "1010 Broadway Ave", "locality": "Hollywood", "primary": true]]]),
-        Case(section: "§3.5.2.3 replace without a path", operations: """
-            {"op":"replace","value":{"emails":[{"value":"bjensen@example.com","type":"work"}],"nickName":"Babs"}}
-            """, expected: ["nickName": "Babs", "emails": [["value": "bjensen@example.com", "type": "work"]]]),
-        Case(section: "§3.5.2.3 a new primary clears the old one", operations: """
-            {"op":"replace","path":"emails[type eq \\"home\\"].primary","value":true}
-            """, expected: ["emails": [["value": "bjensen@example.com", "type": "work"],
-                                       ["value": "babs@jensen.org", "type": "home", "primary": true]]]),
+        Case(
+            section: "§3.5.2.1 add a member",
+            operations: """
+                {"op":"add","path":"members","value":[{"display":"James Smith","value":"08e1d05d-121c-4561-8b96-473d93df9210"}]}
+                """, group: true,
+            expected: [
+                "members": [
+                    ["value": .string(member1)], ["value": .string(member2)],
+                    ["value": "08e1d05d-121c-4561-8b96-473d93df9210"],
+                ]
+            ]),  // by id only
+        Case(
+            section: "§3.5.2.1 add without a path",
+            operations: """
+                {"op":"add","value":{"emails":[{"value":"babs@jensen.org","type":"home"},{"value":"b@example.net","type":"other"}],"nickName":"Babs"}}
+                """,
+            expected: [
+                "nickName": "Babs",
+                "emails": [
+                    ["value": "bjensen@example.com", "type": "work", "primary": true], ["value": "babs@jensen.org", "type": "home"],
+                    ["value": "b@example.net", "type": "other"],
+                ],
+            ]),
+        Case(
+            section: "§3.5.2.1 add replaces a single-valued attribute",
+            operations: """
+                {"op":"add","path":"title","value":"Chief Guide"}
+                """, expected: ["title": "Chief Guide"]),
+        Case(
+            section: "§3.5.2.2 remove one member by filter",
+            operations: """
+                {"op":"remove","path":"members[value eq \\"\(member1)\\"]"}
+                """, group: true, expected: ["members": [["value": .string(member2)]]]),
+        Case(
+            section: "§3.5.2.2 remove every member",
+            operations: """
+                {"op":"remove","path":"members"}
+                """, group: true, expected: ["members": nil]),
+        Case(
+            section: "§3.5.2.2 remove values matching a filter",
+            operations: """
+                {"op":"remove","path":"emails[type eq \\"work\\" and value ew \\"example.com\\"]"}
+                """, expected: ["emails": [["value": "babs@jensen.org", "type": "home"]]]),
+        Case(
+            section: "§3.5.2.2 remove a single-valued attribute",
+            operations: """
+                {"op":"remove","path":"nickName"}
+                """, expected: ["nickName": nil, "title": "Tour Guide"]),
+        Case(
+            section: "§3.5.2.2 remove then add: replace a member",
+            operations: """
+                {"op":"remove","path":"members[value eq \\"\(member1)\\"]"},
+                {"op":"add","path":"members","value":[{"value":"08e1d05d-121c-4561-8b96-473d93df9210"}]}
+                """, group: true, expected: ["members": [["value": .string(member2)], ["value": "08e1d05d-121c-4561-8b96-473d93df9210"]]]),
+        Case(
+            section: "§3.5.2.3 replace every member",
+            operations: """
+                {"op":"replace","path":"members","value":[{"value":"08e1d05d-121c-4561-8b96-473d93df9210"}]}
+                """, group: true, expected: ["members": [["value": "08e1d05d-121c-4561-8b96-473d93df9210"]]]),
+        Case(
+            section: "§3.5.2.3 replace a whole value selected by filter",
+            operations: """
+                {"op":"replace","path":"addresses[type eq \\"work\\"]","value":{"type":"work","streetAddress":"911 Universal City Plaza","primary":true}}
+                """, expected: ["addresses": [["type": "work", "streetAddress": "911 Universal City Plaza", "primary": true]]]),
+        Case(
+            section: "§3.5.2.3 replace a sub-attribute of the value selected by filter",
+            operations: """
+                {"op":"replace","path":"addresses[type eq \\"work\\"].streetAddress","value":"1010 Broadway Ave"}
+                """, expected: ["addresses": [["type": "work", "streetAddress": "1010 Broadway Ave", "locality": "Hollywood", "primary": true]]]),
+        Case(
+            section: "§3.5.2.3 replace without a path",
+            operations: """
+                {"op":"replace","value":{"emails":[{"value":"bjensen@example.com","type":"work"}],"nickName":"Babs"}}
+                """, expected: ["nickName": "Babs", "emails": [["value": "bjensen@example.com", "type": "work"]]]),
+        Case(
+            section: "§3.5.2.3 a new primary clears the old one",
+            operations: """
+                {"op":"replace","path":"emails[type eq \\"home\\"].primary","value":true}
+                """,
+            expected: [
+                "emails": [
+                    ["value": "bjensen@example.com", "type": "work"],
+                    ["value": "babs@jensen.org", "type": "home", "primary": true],
+                ]
+            ]),
     ]
 
     static func request(_ operations: String) throws -> PatchRequest {
@@ -99,9 +141,11 @@ struct PatchApplierTests {
 
     /// Membership changes are reported value by value, so a backend can write them without reading the group.
     @Test func memberChangesAreReportedPerValue() throws {
-        let added = try PatchApplier(type: groupType).apply(try Self.request(#"""
-            {"op":"add","path":"members","value":[{"value":"a"},{"value":"b"}]},{"op":"remove","path":"members[value eq \"b\"]"}
-            """#), to: Self.group)
+        let added = try PatchApplier(type: groupType).apply(
+            try Self.request(
+                #"""
+                {"op":"add","path":"members","value":[{"value":"a"},{"value":"b"}]},{"op":"remove","path":"members[value eq \"b\"]"}
+                """#), to: Self.group)
         #expect(added.memberChanges.added == ["a"])
         #expect(added.memberChanges.removed == ["b"])
         #expect(!added.memberChanges.replacedAll && !added.changesOtherAttributes)

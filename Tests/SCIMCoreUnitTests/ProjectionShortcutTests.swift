@@ -9,14 +9,54 @@ struct ProjectionShortcutTests {
     static let variants: [(String, @Sendable (inout OrderedDictionary<String, JSONValue>) -> Void)] = [
         ("as is (holds a password)", { _ in }),
         ("without password", { $0["password"] = nil }),
-        ("empty array", { $0["password"] = nil; $0["photos"] = .array([]) }),
-        ("null member", { $0["password"] = nil; $0["nickName"] = .null }),
-        ("empty extension", { $0["password"] = nil; $0[enterpriseURN] = .object([:]) }),
-        ("empty complex value", { $0["password"] = nil; $0["name"] = .object([:]) }),
-        ("empty element", { $0["password"] = nil; $0["emails"] = .array([.object([:]), .object(["value": .string("a@b.c")])]) }),
-        ("unknown member", { $0["password"] = nil; $0["x-unknown"] = .string("kept") }),
-        ("unknown sub-attribute", { $0["password"] = nil; $0["name"] = .object(["givenName": .string("B"), "nope": .bool(true)]) }),
-        ("non-object element", { $0["password"] = nil; $0["emails"] = .array([.string("odd")]) }),
+        (
+            "empty array",
+            {
+                $0["password"] = nil; $0["photos"] = .array([])
+            }
+        ),
+        (
+            "null member",
+            {
+                $0["password"] = nil; $0["nickName"] = .null
+            }
+        ),
+        (
+            "empty extension",
+            {
+                $0["password"] = nil; $0[enterpriseURN] = .object([:])
+            }
+        ),
+        (
+            "empty complex value",
+            {
+                $0["password"] = nil; $0["name"] = .object([:])
+            }
+        ),
+        (
+            "empty element",
+            {
+                $0["password"] = nil; $0["emails"] = .array([.object([:]), .object(["value": .string("a@b.c")])])
+            }
+        ),
+        (
+            "unknown member",
+            {
+                $0["password"] = nil; $0["x-unknown"] = .string("kept")
+            }
+        ),
+        (
+            "unknown sub-attribute",
+            {
+                $0["password"] = nil; $0["name"] = .object(["givenName": .string("B"), "nope": .bool(true)])
+            }
+        ),
+        (
+            "non-object element",
+            {
+                $0["password"] = nil; $0["emails"] = .array([.string("odd")])
+            }
+        ),
     ]
 
     @Test("agrees with the member-by-member projection", arguments: variants.indices)

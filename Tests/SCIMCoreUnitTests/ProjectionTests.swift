@@ -23,12 +23,14 @@ struct ProjectionTests {
         #expect(Set(out.memberNames ?? []) == Set(keys))
     }
 
-    @Test("excludedAttributes=… drops what it names but never the always-returned ones", arguments: [
-        ("emails", ["emails", "password"]),
-        ("emails,phoneNumbers", ["emails", "phoneNumbers", "password"]),
-        ("id,meta,schemas", ["password"]),
-        ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", [enterpriseURN, "password"]),
-    ])
+    @Test(
+        "excludedAttributes=… drops what it names but never the always-returned ones",
+        arguments: [
+            ("emails", ["emails", "password"]),
+            ("emails,phoneNumbers", ["emails", "phoneNumbers", "password"]),
+            ("id,meta,schemas", ["password"]),
+            ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", [enterpriseURN, "password"]),
+        ])
     func excluded(param: String, missing: [String]) {
         let out = Projection(attributes: nil, excludedAttributes: param).apply(to: bjensen, type: userType)
         let all = Set(bjensen.memberNames!)

@@ -8,17 +8,20 @@ struct ResourceValidatorTests {
 
     @Test("canonical output: names, order, readOnly dropped, nulls dropped")
     func canonical() throws {
-        let out = try users.validate(json("""
-            {"USERNAME":"bjensen","id":"ignored","meta":{"created":"x"},"groups":[{"value":"g"}],
-             "Name":{"GIVENNAME":"Barbara","familyName":null},"title":null,"emails":[],
-             "schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"externalId":"e1","active":"False",
-             "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"DEPARTMENT":"Ops","manager":{"value":"m","displayName":"x"}}}
-            """))
-        #expect(out.jsonString() == """
-            {"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],\
-            "externalId":"e1","userName":"bjensen","name":{"givenName":"Barbara"},"active":false,\
-            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Ops","manager":{"value":"m"}}}
-            """)
+        let out = try users.validate(
+            json(
+                """
+                {"USERNAME":"bjensen","id":"ignored","meta":{"created":"x"},"groups":[{"value":"g"}],
+                 "Name":{"GIVENNAME":"Barbara","familyName":null},"title":null,"emails":[],
+                 "schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"externalId":"e1","active":"False",
+                 "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"DEPARTMENT":"Ops","manager":{"value":"m","displayName":"x"}}}
+                """))
+        #expect(
+            out.jsonString() == """
+                {"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],\
+                "externalId":"e1","userName":"bjensen","name":{"givenName":"Barbara"},"active":false,\
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Ops","manager":{"value":"m"}}}
+                """)
     }
 
     @Test("RFC 7643 §8.2 full user is accepted")
@@ -30,24 +33,26 @@ struct ResourceValidatorTests {
         #expect(out["groups"] == nil)
     }
 
-    @Test("wrong types are invalidValue naming the attribute", arguments: [
-        (#""userName":42"#, "userName"),
-        (#""userName":"u","displayName":{"a":1}"#, "displayName"),
-        (#""userName":"u","active":"yes""#, "active"),
-        (#""userName":"u","active":1"#, "active"),
-        (#""userName":"u","name":"Barbara""#, "name"),
-        (#""userName":"u","name":{"givenName":7}"#, "name.givenName"),
-        (#""userName":"u","emails":[{"value":"a","primary":"maybe"}]"#, "emails.primary"),
-        (#""userName":"u","emails":[[{"value":"a"}]]"#, "emails"),
-        (#""userName":"u","title":["a"]"#, "title"),
-        (#""userName":"u","x509Certificates":[{"value":"%%%"}]"#, "x509Certificates.value"),
-        (#""userName":"u","emails":[{"value":"a","primary":true},{"value":"b","primary":true}]"#, "primary"),
-        (#""userName":"u","emails":[{"value":"a"},{"value":"b"},{"value":"c"},{"value":"d"}]"#, "more than 3"),
-        (#""userName":"u","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":"x""#, enterpriseURN),
-        (#""userName":"u","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":1}"#, "\(enterpriseURN):department"),
-        (#""displayName":"no user name""#, "\"userName\" is required"),
-        (#""userName":null"#, "\"userName\" is required"),
-    ])
+    @Test(
+        "wrong types are invalidValue naming the attribute",
+        arguments: [
+            (#""userName":42"#, "userName"),
+            (#""userName":"u","displayName":{"a":1}"#, "displayName"),
+            (#""userName":"u","active":"yes""#, "active"),
+            (#""userName":"u","active":1"#, "active"),
+            (#""userName":"u","name":"Barbara""#, "name"),
+            (#""userName":"u","name":{"givenName":7}"#, "name.givenName"),
+            (#""userName":"u","emails":[{"value":"a","primary":"maybe"}]"#, "emails.primary"),
+            (#""userName":"u","emails":[[{"value":"a"}]]"#, "emails"),
+            (#""userName":"u","title":["a"]"#, "title"),
+            (#""userName":"u","x509Certificates":[{"value":"%%%"}]"#, "x509Certificates.value"),
+            (#""userName":"u","emails":[{"value":"a","primary":true},{"value":"b","primary":true}]"#, "primary"),
+            (#""userName":"u","emails":[{"value":"a"},{"value":"b"},{"value":"c"},{"value":"d"}]"#, "more than 3"),
+            (#""userName":"u","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":"x""#, enterpriseURN),
+            (#""userName":"u","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":1}"#, "\(enterpriseURN):department"),
+            (#""displayName":"no user name""#, "\"userName\" is required"),
+            (#""userName":null"#, "\"userName\" is required"),
+        ])
     func wrongTypes(members: String, fragment: String) {
         let body = #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"# + members + "}"
         do {
@@ -59,16 +64,21 @@ struct ResourceValidatorTests {
         }
     }
 
-    @Test("bad structure is invalidSyntax", arguments: [
-        (#"{"userName":"u"}"#, "schemas"),
-        (#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"userName":"u"}"#, "not part of User"),
-        (#"{"schemas":["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],"userName":"u"}"#, "must contain"),
-        (#"{"schemas":[1],"userName":"u"}"#, "strings"),
-        (#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"u","shoeSize":44}"#, "shoeSize"),
-        (#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"u","UserName":"v"}"#, "more than once"),
-        (#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"u","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"shoe":1}}"#, "shoe"),
-        ("[1]", "JSON object"),
-    ])
+    @Test(
+        "bad structure is invalidSyntax",
+        arguments: [
+            (#"{"userName":"u"}"#, "schemas"),
+            (#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"userName":"u"}"#, "not part of User"),
+            (#"{"schemas":["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],"userName":"u"}"#, "must contain"),
+            (#"{"schemas":[1],"userName":"u"}"#, "strings"),
+            (#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"u","shoeSize":44}"#, "shoeSize"),
+            (#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"u","UserName":"v"}"#, "more than once"),
+            (
+                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"u","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"shoe":1}}"#,
+                "shoe"
+            ),
+            ("[1]", "JSON object"),
+        ])
     func badStructure(body: String, fragment: String) {
         do {
             _ = try users.validate(json(body))
@@ -88,19 +98,23 @@ struct ResourceValidatorTests {
 
     @Test("an extension object adds its URN to schemas")
     func extensionAddsSchema() throws {
-        let out = try users.validate(json("""
-            {"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"u",
-             "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"employeeNumber":"1"}}
-            """))
+        let out = try users.validate(
+            json(
+                """
+                {"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"u",
+                 "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"employeeNumber":"1"}}
+                """))
         #expect(out["schemas"] == [.string(SCIMURN.user), .string(enterpriseURN)])
     }
 
     @Test("groups: members keep value and type; display is readOnly; unknown sub-attributes are ignored")
     func group() throws {
-        let out = try groups.validate(json("""
-            {"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Admins",
-             "members":[{"value":"u1","display":"A","type":"User"},{"value":"u2","displayName":"B"}]}
-            """))
+        let out = try groups.validate(
+            json(
+                """
+                {"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Admins",
+                 "members":[{"value":"u1","display":"A","type":"User"},{"value":"u2","displayName":"B"}]}
+                """))
         #expect(out["members"] == [["value": "u1", "type": "User"], ["value": "u2"]])
         #expect(throws: SCIMError.self) {
             _ = try groups.validate(json(#"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"]}"#))
@@ -109,11 +123,13 @@ struct ResourceValidatorTests {
 
     @Test("dateTime, integer and decimal checks")
     func scalarTypes() throws {
-        let schema = SCIMSchema(id: "urn:test:Thing", name: "Thing", attributes: [
-            SCIMAttribute(name: "when", type: .dateTime),
-            SCIMAttribute(name: "n", type: .integer),
-            SCIMAttribute(name: "d", type: .decimal),
-        ])
+        let schema = SCIMSchema(
+            id: "urn:test:Thing", name: "Thing",
+            attributes: [
+                SCIMAttribute(name: "when", type: .dateTime),
+                SCIMAttribute(name: "n", type: .integer),
+                SCIMAttribute(name: "d", type: .decimal),
+            ])
         let type = ResolvedResourceType(
             resourceType: SCIMResourceType(id: "Thing", name: "Thing", endpoint: "/Things", schema: schema.id),
             coreSchema: schema, extensions: []
@@ -129,23 +145,29 @@ struct ResourceValidatorTests {
 
     @Test("a required extension is asked of clients only when they can write something in it")
     func requiredExtensions() throws {
-        let computed = SCIMSchema(id: "urn:test:Computed", name: "Computed", attributes: [
-            SCIMAttribute(name: "state", type: .string, required: true, mutability: .readOnly),
-        ])
-        let written = SCIMSchema(id: "urn:test:Written", name: "Written", attributes: [
-            SCIMAttribute(name: "code", type: .string),
-        ])
+        let computed = SCIMSchema(
+            id: "urn:test:Computed", name: "Computed",
+            attributes: [
+                SCIMAttribute(name: "state", type: .string, required: true, mutability: .readOnly)
+            ])
+        let written = SCIMSchema(
+            id: "urn:test:Written", name: "Written",
+            attributes: [
+                SCIMAttribute(name: "code", type: .string)
+            ])
         let core = SCIMSchema(id: "urn:test:Thing", name: "Thing", attributes: [SCIMAttribute(name: "n", type: .integer)])
         func validator(_ ext: SCIMSchema) -> ResourceValidator {
-            ResourceValidator(type: ResolvedResourceType(
-                resourceType: SCIMResourceType(id: "Thing", name: "Thing", endpoint: "/Things", schema: core.id),
-                coreSchema: core, extensions: [.init(schema: ext, required: true)]))
+            ResourceValidator(
+                type: ResolvedResourceType(
+                    resourceType: SCIMResourceType(id: "Thing", name: "Thing", endpoint: "/Things", schema: core.id),
+                    coreSchema: core, extensions: [.init(schema: ext, required: true)]))
         }
         // Server-computed: absent is fine, and a value sent for it is ignored (RFC 7643 §7, readOnly).
         let plain = try validator(computed).validate(json(#"{"schemas":["urn:test:Thing"],"n":1}"#))
         #expect(plain.jsonString() == #"{"schemas":["urn:test:Thing"],"n":1}"#)
-        let sent = try validator(computed).validate(json(
-            #"{"schemas":["urn:test:Thing","urn:test:Computed"],"n":1,"urn:test:Computed":{"state":"forged"}}"#))
+        let sent = try validator(computed).validate(
+            json(
+                #"{"schemas":["urn:test:Thing","urn:test:Computed"],"n":1,"urn:test:Computed":{"state":"forged"}}"#))
         #expect(sent["urn:test:Computed"] == nil)
         // Client-written: still required.
         do {

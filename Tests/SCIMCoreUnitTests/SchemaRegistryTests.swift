@@ -20,27 +20,29 @@ struct SchemaRegistryTests {
     static let user = SCIMURN.user
     static let group = SCIMURN.group
 
-    @Test("RFC 7643 §8.7.1 characteristics", arguments: [
-        Expectation(schema: user, path: "userName", type: .string, required: true, uniqueness: .server),
-        Expectation(schema: user, path: "name", type: .complex),
-        Expectation(schema: user, path: "name.givenName", type: .string),
-        Expectation(schema: user, path: "profileUrl", type: .reference),
-        Expectation(schema: user, path: "active", type: .boolean),
-        Expectation(schema: user, path: "password", type: .string, mutability: .writeOnly, returned: .never),
-        Expectation(schema: user, path: "emails", type: .complex, multiValued: true),
-        Expectation(schema: user, path: "emails.primary", type: .boolean),
-        Expectation(schema: user, path: "photos.value", type: .reference),
-        Expectation(schema: user, path: "addresses.postalCode", type: .string),
-        Expectation(schema: user, path: "groups", type: .complex, multiValued: true, mutability: .readOnly),
-        Expectation(schema: user, path: "groups.$ref", type: .reference, mutability: .readOnly),
-        Expectation(schema: user, path: "x509Certificates.value", type: .binary),
-        Expectation(schema: group, path: "displayName", type: .string, required: true),
-        Expectation(schema: group, path: "members", type: .complex, multiValued: true),
-        Expectation(schema: group, path: "members.value", type: .string, mutability: .immutable),
-        Expectation(schema: enterpriseURN, path: "manager", type: .complex),
-        Expectation(schema: enterpriseURN, path: "manager.displayName", type: .string, mutability: .readOnly),
-        Expectation(schema: enterpriseURN, path: "employeeNumber", type: .string),
-    ])
+    @Test(
+        "RFC 7643 §8.7.1 characteristics",
+        arguments: [
+            Expectation(schema: user, path: "userName", type: .string, required: true, uniqueness: .server),
+            Expectation(schema: user, path: "name", type: .complex),
+            Expectation(schema: user, path: "name.givenName", type: .string),
+            Expectation(schema: user, path: "profileUrl", type: .reference),
+            Expectation(schema: user, path: "active", type: .boolean),
+            Expectation(schema: user, path: "password", type: .string, mutability: .writeOnly, returned: .never),
+            Expectation(schema: user, path: "emails", type: .complex, multiValued: true),
+            Expectation(schema: user, path: "emails.primary", type: .boolean),
+            Expectation(schema: user, path: "photos.value", type: .reference),
+            Expectation(schema: user, path: "addresses.postalCode", type: .string),
+            Expectation(schema: user, path: "groups", type: .complex, multiValued: true, mutability: .readOnly),
+            Expectation(schema: user, path: "groups.$ref", type: .reference, mutability: .readOnly),
+            Expectation(schema: user, path: "x509Certificates.value", type: .binary),
+            Expectation(schema: group, path: "displayName", type: .string, required: true),
+            Expectation(schema: group, path: "members", type: .complex, multiValued: true),
+            Expectation(schema: group, path: "members.value", type: .string, mutability: .immutable),
+            Expectation(schema: enterpriseURN, path: "manager", type: .complex),
+            Expectation(schema: enterpriseURN, path: "manager.displayName", type: .string, mutability: .readOnly),
+            Expectation(schema: enterpriseURN, path: "employeeNumber", type: .string),
+        ])
     func characteristics(e: Expectation) throws {
         let schema = try #require(registry.schema(id: e.schema))
         let parts = e.path.split(separator: ".").map(String.init)
@@ -55,28 +57,35 @@ struct SchemaRegistryTests {
         #expect(attribute.uniqueness == e.uniqueness)
     }
 
-    @Test("every RFC attribute is present", arguments: [
-        (SCIMURN.user, [
-            "userName", "name", "displayName", "nickName", "profileUrl", "title", "userType", "preferredLanguage",
-            "locale", "timezone", "active", "password", "emails", "phoneNumbers", "ims", "photos", "addresses",
-            "groups", "entitlements", "roles", "x509Certificates",
-        ]),
-        (SCIMURN.group, ["displayName", "members"]),
-        (enterpriseURN, ["employeeNumber", "costCenter", "organization", "division", "department", "manager"]),
-    ])
+    @Test(
+        "every RFC attribute is present",
+        arguments: [
+            (
+                SCIMURN.user,
+                [
+                    "userName", "name", "displayName", "nickName", "profileUrl", "title", "userType", "preferredLanguage",
+                    "locale", "timezone", "active", "password", "emails", "phoneNumbers", "ims", "photos", "addresses",
+                    "groups", "entitlements", "roles", "x509Certificates",
+                ]
+            ),
+            (SCIMURN.group, ["displayName", "members"]),
+            (enterpriseURN, ["employeeNumber", "costCenter", "organization", "division", "department", "manager"]),
+        ])
     func attributeNames(schemaID: String, names: [String]) throws {
         let schema = try #require(registry.schema(id: schemaID))
         #expect(schema.attributes.map(\.name) == names)
     }
 
-    @Test("sub-attributes of complex attributes", arguments: [
-        (SCIMURN.user, "name", ["formatted", "familyName", "givenName", "middleName", "honorificPrefix", "honorificSuffix"]),
-        (SCIMURN.user, "emails", ["value", "display", "type", "primary"]),
-        (SCIMURN.user, "addresses", ["formatted", "streetAddress", "locality", "region", "postalCode", "country", "type", "primary"]),
-        (SCIMURN.user, "groups", ["value", "$ref", "display", "type"]),
-        (SCIMURN.group, "members", ["value", "$ref", "display", "type"]),
-        (enterpriseURN, "manager", ["value", "$ref", "displayName"]),
-    ])
+    @Test(
+        "sub-attributes of complex attributes",
+        arguments: [
+            (SCIMURN.user, "name", ["formatted", "familyName", "givenName", "middleName", "honorificPrefix", "honorificSuffix"]),
+            (SCIMURN.user, "emails", ["value", "display", "type", "primary"]),
+            (SCIMURN.user, "addresses", ["formatted", "streetAddress", "locality", "region", "postalCode", "country", "type", "primary"]),
+            (SCIMURN.user, "groups", ["value", "$ref", "display", "type"]),
+            (SCIMURN.group, "members", ["value", "$ref", "display", "type"]),
+            (enterpriseURN, "manager", ["value", "$ref", "displayName"]),
+        ])
     func subAttributes(schemaID: String, attribute: String, names: [String]) throws {
         let a = try #require(registry.schema(id: schemaID)?.attribute(named: attribute))
         #expect(a.subAttributes.map(\.name) == names)
@@ -86,8 +95,9 @@ struct SchemaRegistryTests {
     func canonicalValues() throws {
         let user = try #require(registry.schema(id: SCIMURN.user))
         #expect(user.attribute(named: "emails")?.subAttribute(named: "type")?.canonicalValues == ["work", "home", "other"])
-        #expect(user.attribute(named: "phoneNumbers")?.subAttribute(named: "type")?.canonicalValues
-            == ["work", "home", "mobile", "fax", "pager", "other"])
+        #expect(
+            user.attribute(named: "phoneNumbers")?.subAttribute(named: "type")?.canonicalValues
+                == ["work", "home", "mobile", "fax", "pager", "other"])
     }
 
     @Test("resource types resolve with their extensions")
@@ -130,14 +140,16 @@ struct SchemaRegistryTests {
         }
     }
 
-    @Test("broken definitions are refused", arguments: [
-        #"{"id":"urn:x","attributes":[{"name":"a","type":"nope"}]}"#,
-        #"{"id":"urn:x","attributes":[{"name":"a","type":"complex"}]}"#,
-        #"{"id":"urn:x","attributes":[{"type":"string"}]}"#,
-        #"{"id":"urn:x","attributes":[{"name":"a","required":"yes"}]}"#,
-        #"{"id":"urn:x","attributes":[{"name":"a"},{"name":"A"}]}"#,
-        #"{"attributes":[]}"#,
-    ])
+    @Test(
+        "broken definitions are refused",
+        arguments: [
+            #"{"id":"urn:x","attributes":[{"name":"a","type":"nope"}]}"#,
+            #"{"id":"urn:x","attributes":[{"name":"a","type":"complex"}]}"#,
+            #"{"id":"urn:x","attributes":[{"type":"string"}]}"#,
+            #"{"id":"urn:x","attributes":[{"name":"a","required":"yes"}]}"#,
+            #"{"id":"urn:x","attributes":[{"name":"a"},{"name":"A"}]}"#,
+            #"{"attributes":[]}"#,
+        ])
     func broken(text: String) {
         #expect(throws: SchemaLoadError.self) { _ = try SCIMSchema(json: json(text)) }
     }

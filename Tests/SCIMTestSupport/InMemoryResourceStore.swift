@@ -47,9 +47,10 @@ public actor InMemoryResourceStore: ResourceStore {
         return try current(id, type)
     }
 
-    public func replace(id: String, with resource: JSONValue, type: ResolvedResourceType, ifMatch: String?,
-                        context: StoreContext) async throws -> StoredResource
-    {
+    public func replace(
+        id: String, with resource: JSONValue, type: ResolvedResourceType, ifMatch: String?,
+        context: StoreContext
+    ) async throws -> StoredResource {
         contexts.append(context)
         let old = try current(id, type, ifMatch: ifMatch)
         try checkUniqueness(resource, type: type, except: id)
@@ -59,9 +60,10 @@ public actor InMemoryResourceStore: ResourceStore {
         return stored
     }
 
-    public func patch(id: String, request: PatchRequest, type: ResolvedResourceType, projection: Projection,
-                      ifMatch: String?, validator: ResourceValidator, context: StoreContext) async throws -> StoredResource
-    {
+    public func patch(
+        id: String, request: PatchRequest, type: ResolvedResourceType, projection: Projection,
+        ifMatch: String?, validator: ResourceValidator, context: StoreContext
+    ) async throws -> StoredResource {
         contexts.append(context)
         let old = try current(id, type, ifMatch: ifMatch)
         let applied = try PatchApplier(type: type, strictNoTarget: request.strictNoTarget).apply(request, to: old.resource)

@@ -44,7 +44,8 @@ extension SCIMFilter {
             }
             return .compare(resolvedPath, op, value)
         case let .and(l, r):
-            return .and(try l.resolved(in: type, parent: parent, errorType: errorType), try r.resolved(in: type, parent: parent, errorType: errorType))
+            return .and(
+                try l.resolved(in: type, parent: parent, errorType: errorType), try r.resolved(in: type, parent: parent, errorType: errorType))
         case let .or(l, r):
             return .or(try l.resolved(in: type, parent: parent, errorType: errorType), try r.resolved(in: type, parent: parent, errorType: errorType))
         case .not(let f):

@@ -62,7 +62,7 @@ public struct PatchApplier: Sendable {
         var state = State(resource: resource)
         for operation in request.operations {
             if let path = operation.path, let urn = path.schemaURN, path.subAttribute == nil, path.valueFilter == nil,
-               let ext = type.extensionSchema(urn: "\(urn):\(path.attribute)")
+                let ext = type.extensionSchema(urn: "\(urn):\(path.attribute)")
             {
                 // The path names a whole extension schema (urn:…:enterprise:2.0:User).
                 try applyExtension(operation.op, ext, operation.value, to: &state)
@@ -126,15 +126,20 @@ public struct PatchApplier: Sendable {
 
     // MARK: One operation
 
-    private func apply(_ op: PatchRequest.Op, _ path: AttributePath, _ value: JSONValue?, to state: inout State,
-                       pathless: Bool = false) throws(SCIMError) {
+    private func apply(
+        _ op: PatchRequest.Op, _ path: AttributePath, _ value: JSONValue?, to state: inout State,
+        pathless: Bool = false
+    ) throws(SCIMError) {
         guard let (definition, _) = type.attribute(named: path.attribute, schemaURN: path.schemaURN) else {
             throw SCIMError.invalidPath("No attribute \(path).")
         }
         if definition.mutability == .readOnly {
             // Entra sends the current id back inside path-less values: harmless, ignored.
             if pathless, path.attribute.caseInsensitiveEquals("id"),
-               value?.stringValue == state.resource["id"]?.stringValue { return }
+                value?.stringValue == state.resource["id"]?.stringValue
+            {
+                return
+            }
             if pathless, path.attribute.caseInsensitiveEquals("id") || path.attribute.caseInsensitiveEquals("meta") { return }
             throw SCIMError.mutability("\(path.attribute) is read-only.")
         }
@@ -162,7 +167,7 @@ public struct PatchApplier: Sendable {
                 container[name] = nil
             case .add, .replace:
                 if definition.type == .complex, case .object(let incoming)? = value, op == .add || pathless,
-                   case .object(var existing)? = current
+                    case .object(var existing)? = current
                 {
                     for (key, item) in incoming { existing[key] = item }
                     container[name] = .object(existing)
@@ -195,8 +200,10 @@ public struct PatchApplier: Sendable {
         resource = .object(root)
     }
 
-    private func multiValued(_ op: PatchRequest.Op, _ path: AttributePath, _ definition: SCIMAttribute, _ current: JSONValue?,
-                             _ value: JSONValue?) throws(SCIMError) -> JSONValue? {
+    private func multiValued(
+        _ op: PatchRequest.Op, _ path: AttributePath, _ definition: SCIMAttribute, _ current: JSONValue?,
+        _ value: JSONValue?
+    ) throws(SCIMError) -> JSONValue? {
         var items = current?.arrayValue ?? []
         let incoming: [JSONValue] = value.map { $0.arrayValue ?? [$0] } ?? []
         guard let filter = path.valueFilter else {
@@ -244,7 +251,9 @@ public struct PatchApplier: Sendable {
                 guard op == .add || !strictNoTarget else { throw SCIMError.noTarget("No value of \(path.attribute) matches the filter.") }
                 // Entra ID: replace emails[type eq "work"].value with no work email adds one.
                 var created = Self.equalities(in: filter)
-                if let sub = path.subAttribute { created[sub] = value } else if case .object(let fields)? = value {
+                if let sub = path.subAttribute {
+                    created[sub] = value
+                } else if case .object(let fields)? = value {
                     for (key, item) in fields { created[key] = item }
                 }
                 items.append(.object(created))
@@ -340,11 +349,12 @@ public struct PatchApplier: Sendable {
     static func singlePrimary(_ items: [JSONValue]) -> JSONValue? {
         guard !items.isEmpty else { return nil }
         guard let last = items.lastIndex(where: { $0["primary"]?.boolValue == true }) else { return .array(items) }
-        return .array(items.enumerated().map { index, item in
-            guard index != last, item["primary"]?.boolValue == true, var object = item.objectValue else { return item }
-            object.removeValue(forKey: "primary")
-            return .object(object)
-        })
+        return .array(
+            items.enumerated().map { index, item in
+                guard index != last, item["primary"]?.boolValue == true, var object = item.objectValue else { return item }
+                object.removeValue(forKey: "primary")
+                return .object(object)
+            })
     }
 }
 

@@ -34,8 +34,10 @@ public final class DefaultReturnTable: Sendable, Hashable {
     static func rule(_ attribute: SCIMAttribute) -> Rule {
         guard attribute.returned == .default || attribute.returned == .always else { return .hidden }
         guard attribute.isComplex else { return .simple }
-        return .complex(hidden: Set(attribute.subAttributes.filter { $0.returned == .never || $0.returned == .request }
-            .map { $0.name.lowercased() }))
+        return .complex(
+            hidden: Set(
+                attribute.subAttributes.filter { $0.returned == .never || $0.returned == .request }
+                    .map { $0.name.lowercased() }))
     }
 
     /// True when the default projection would return `members` unchanged: nothing `returned: never` or `request`

@@ -86,7 +86,8 @@ private struct Plan {
             guard definition.returned == .default else { return nil }
         }
         if unnamed.contains(where: { $0.subAttribute == nil }) { return nil }
-        let selectedSubs: Set<String>? = named.contains { $0.subAttribute == nil } || named.isEmpty
+        let selectedSubs: Set<String>? =
+            named.contains { $0.subAttribute == nil } || named.isEmpty
             ? nil : Set(named.compactMap { $0.subAttribute?.lowercased() })
         let excludedSubs = Set(unnamed.compactMap { $0.subAttribute?.lowercased() })
         let projected = projectSubAttributes(value, definition: definition, selected: selectedSubs, excluded: excludedSubs)

@@ -71,9 +71,10 @@ public struct SCIMResourceType: Sendable, Hashable, Identifiable {
         o["description"] = .string(description)
         o["schema"] = .string(schema)
         if !schemaExtensions.isEmpty {
-            o["schemaExtensions"] = .array(schemaExtensions.map {
-                ["schema": .string($0.schema), "required": .bool($0.required)]
-            })
+            o["schemaExtensions"] = .array(
+                schemaExtensions.map {
+                    ["schema": .string($0.schema), "required": .bool($0.required)]
+                })
         }
         if let location {
             o["meta"] = ["resourceType": "ResourceType", "location": .string(location)]

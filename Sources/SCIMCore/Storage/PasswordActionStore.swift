@@ -7,8 +7,9 @@ public protocol PasswordActionStore: Sendable {
     func resetPassword(id: String, type: ResolvedResourceType, password: String, mustChange: Bool, context: StoreContext)
         async throws
     /// The user changes their own password, proving the current one.
-    func changeOwnPassword(id: String, type: ResolvedResourceType, currentPassword: String, newPassword: String,
-                           context: StoreContext) async throws
+    func changeOwnPassword(
+        id: String, type: ResolvedResourceType, currentPassword: String, newPassword: String,
+        context: StoreContext) async throws
     /// Lifts a temporary lockout after failed logins (never the administrative lock, `active=false`).
     func unlockPassword(id: String, type: ResolvedResourceType, context: StoreContext) async throws
 }

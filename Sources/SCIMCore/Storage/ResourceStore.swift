@@ -37,13 +37,17 @@ public protocol ResourceStore: Sendable {
     func get(id: String, type: ResolvedResourceType, projection: Projection, context: StoreContext) async throws
         -> StoredResource
     /// Replaces a resource (PUT, RFC 7644 §3.5.1) with a validated representation; `ifMatch` as for delete.
-    func replace(id: String, with resource: JSONValue, type: ResolvedResourceType, ifMatch: String?,
-                 context: StoreContext) async throws -> StoredResource
+    func replace(
+        id: String, with resource: JSONValue, type: ResolvedResourceType, ifMatch: String?,
+        context: StoreContext
+    ) async throws -> StoredResource
     /// Applies a PATCH (RFC 7644 §3.5.2); `projection` is what the response will show (a backend may skip
     /// reading group members the client excluded); `ifMatch` as for delete. The patched representation is checked
     /// with `validator`, the caller's — the same one its POST and PUT validate with — before it is stored.
-    func patch(id: String, request: PatchRequest, type: ResolvedResourceType, projection: Projection, ifMatch: String?,
-               validator: ResourceValidator, context: StoreContext) async throws -> StoredResource
+    func patch(
+        id: String, request: PatchRequest, type: ResolvedResourceType, projection: Projection, ifMatch: String?,
+        validator: ResourceValidator, context: StoreContext
+    ) async throws -> StoredResource
     /// Lists resources matching a (resolved) search request, sorted and paged by the backend.
     func search(_ request: SearchRequest, type: ResolvedResourceType, context: StoreContext) async throws -> ResourcePage
     /// Deletes a resource; `ifMatch` is the version the client expects (nil: unconditional).
@@ -54,10 +58,12 @@ public protocol ResourceStore: Sendable {
 
 extension ResourceStore {
     /// A PATCH validated with the type's default validator (for callers outside the HTTP pipeline).
-    public func patch(id: String, request: PatchRequest, type: ResolvedResourceType, projection: Projection, ifMatch: String?,
-                      context: StoreContext) async throws -> StoredResource
-    {
-        try await patch(id: id, request: request, type: type, projection: projection, ifMatch: ifMatch,
-                        validator: ResourceValidator(type: type), context: context)
+    public func patch(
+        id: String, request: PatchRequest, type: ResolvedResourceType, projection: Projection, ifMatch: String?,
+        context: StoreContext
+    ) async throws -> StoredResource {
+        try await patch(
+            id: id, request: request, type: type, projection: projection, ifMatch: ifMatch,
+            validator: ResourceValidator(type: type), context: context)
     }
 }

@@ -18,8 +18,10 @@ public final class AuditLog: Sendable {
         public var scimType: String?
         public var bulkIndex: Int?
 
-        public init(requestID: String, client: String?, actingUser: String?, operation: String, resourceType: String?,
-                    resourceID: String?, status: Int, scimType: String? = nil, bulkIndex: Int? = nil) {
+        public init(
+            requestID: String, client: String?, actingUser: String?, operation: String, resourceType: String?,
+            resourceID: String?, status: Int, scimType: String? = nil, bulkIndex: Int? = nil
+        ) {
             self.requestID = requestID
             self.client = client
             self.actingUser = actingUser

@@ -15,8 +15,10 @@ public struct AccessPolicy: Sendable {
     /// `urn:...:user:manager`).
     public var readOnlyAttributes: Set<String>
 
-    public init(resourceTypes: Set<String>? = nil, operations: Set<Operation> = Set(Operation.allCases),
-                readOnlyAttributes: Set<String> = []) {
+    public init(
+        resourceTypes: Set<String>? = nil, operations: Set<Operation> = Set(Operation.allCases),
+        readOnlyAttributes: Set<String> = []
+    ) {
         self.resourceTypes = resourceTypes.map { Set($0.map { $0.lowercased() }) }
         self.operations = operations
         self.readOnlyAttributes = Set(readOnlyAttributes.map { $0.lowercased() })

@@ -82,8 +82,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
             do {
                 let claims = try await verifier.verify(token)
                 // The OpenID Connect profile for SCIM: `scim_id` / `scim_location` name the user's resource directly.
-                if let id = try OIDCProfile.userID(scimID: claims.strings[OIDCProfile.idClaim],
-                                                   location: claims.strings[OIDCProfile.locationClaim], usersURL: usersURL) {
+                if let id = try OIDCProfile.userID(
+                    scimID: claims.strings[OIDCProfile.idClaim],
+                    location: claims.strings[OIDCProfile.locationClaim], usersURL: usersURL)
+                {
                     return try await admitUser(id, &context, byID: true)
                 }
                 guard let subject = claims.strings[users.subjectClaim], !subject.isEmpty else {
@@ -99,8 +101,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     private func authenticateBasic(_ encoded: String, _ context: inout Context) async throws {
         guard encoded.utf8.count <= 4096, let data = Data(base64Encoded: encoded),
-              let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":"),
-              let verify = directory?.verifyPassword
+            let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":"),
+            let verify = directory?.verifyPassword
         else { throw UnauthorizedError(detail: "The credentials are not valid.", basic: true) }
         let userName = String(text[..<colon])
         let password = String(text[text.index(after: colon)...])

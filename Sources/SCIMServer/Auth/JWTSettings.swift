@@ -22,10 +22,12 @@ public struct JWTSettings: Sendable {
     public var matchClaim: String?
     public var matchValue: String?
 
-    public init(issuer: String, audiences: [String], jwksFile: String? = nil, jwksURL: String? = nil,
-                requiredScopes: [String] = [], clockSkew: TimeInterval = 60, maxLifetime: TimeInterval? = nil,
-                cacheLifetime: TimeInterval = 3600, minimumRefetch: TimeInterval = 30, matchClaim: String? = nil,
-                matchValue: String? = nil) {
+    public init(
+        issuer: String, audiences: [String], jwksFile: String? = nil, jwksURL: String? = nil,
+        requiredScopes: [String] = [], clockSkew: TimeInterval = 60, maxLifetime: TimeInterval? = nil,
+        cacheLifetime: TimeInterval = 3600, minimumRefetch: TimeInterval = 30, matchClaim: String? = nil,
+        matchValue: String? = nil
+    ) {
         self.issuer = issuer
         self.audiences = audiences
         self.jwksFile = jwksFile

@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 import JWTKit
 import Logging
@@ -26,7 +26,8 @@ public final class JWTVerifier: Sendable {
         let claims: AccessTokenClaims
         do {
             claims = try await source.keys(refresh: false).verify(token, as: AccessTokenClaims.self)
-        } catch let error as JWTError where error.errorType == .unknownKID || error.errorType == .signatureVerificationFailed
+        } catch let error as JWTError
+            where error.errorType == .unknownKID || error.errorType == .signatureVerificationFailed
             || error.errorType == .missingKIDHeader
         {
             // Perhaps the IdP rotated its keys: refetch once (rate-limited) and try again.

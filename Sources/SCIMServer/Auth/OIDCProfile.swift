@@ -29,8 +29,9 @@ public enum OIDCProfile {
 
     /// The document as plain JSON (it is OAuth metadata, not a SCIM message).
     static func response(_ document: JSONValue) -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "max-age=3600"],
-                 body: .init(byteBuffer: ByteBuffer(bytes: document.jsonBytes())))
+        Response(
+            status: .ok, headers: [.contentType: "application/json", .cacheControl: "max-age=3600"],
+            body: .init(byteBuffer: ByteBuffer(bytes: document.jsonBytes())))
     }
 
     /// The SCIM id a user token names through the profile's claims, nil when it carries neither. `scim_location`

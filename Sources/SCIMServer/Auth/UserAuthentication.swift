@@ -13,9 +13,11 @@ public struct UserAuthentication: Sendable {
     public var policy: AccessPolicy
     public var rateLimit: RateLimiter.Limit?
 
-    public init(jwt: JWTVerifier? = nil, subjectClaim: String = "sub", userAttribute: String = "userName", basic: Bool = false,
-                policy: AccessPolicy = AccessPolicy(operations: [.read, .update], readOnlyAttributes: []),
-                rateLimit: RateLimiter.Limit? = nil) {
+    public init(
+        jwt: JWTVerifier? = nil, subjectClaim: String = "sub", userAttribute: String = "userName", basic: Bool = false,
+        policy: AccessPolicy = AccessPolicy(operations: [.read, .update], readOnlyAttributes: []),
+        rateLimit: RateLimiter.Limit? = nil
+    ) {
         self.jwt = jwt
         self.subjectClaim = subjectClaim
         self.userAttribute = userAttribute
@@ -34,8 +36,10 @@ public struct UserDirectory: Sendable {
     public var lookup: @Sendable (_ attribute: String, _ value: String, _ logger: Logger) async throws -> String?
     public var verifyPassword: (@Sendable (_ userName: String, _ password: String, _ logger: Logger) async throws -> String?)?
 
-    public init(lookup: @escaping @Sendable (String, String, Logger) async throws -> String?,
-                verifyPassword: (@Sendable (String, String, Logger) async throws -> String?)?) {
+    public init(
+        lookup: @escaping @Sendable (String, String, Logger) async throws -> String?,
+        verifyPassword: (@Sendable (String, String, Logger) async throws -> String?)?
+    ) {
         self.lookup = lookup
         self.verifyPassword = verifyPassword
     }

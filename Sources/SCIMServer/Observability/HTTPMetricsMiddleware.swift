@@ -31,8 +31,9 @@ struct HTTPMetricsMiddleware: RouterMiddleware {
     private func record(_ request: Request, _ context: Context, status: Int, client: String, since start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
         let (seconds, attoseconds) = elapsed.components
-        metrics.recordRequest(method: request.method.rawValue, route: Self.route(context.endpointPath), status: status,
-                              client: client, nanoseconds: seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        metrics.recordRequest(
+            method: request.method.rawValue, route: Self.route(context.endpointPath), status: status,
+            client: client, nanoseconds: seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 
     /// Hummingbird names unmatched requests `NotFound`; no raw path ever becomes a label.

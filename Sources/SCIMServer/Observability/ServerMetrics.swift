@@ -52,9 +52,11 @@ public final class ServerMetrics: Sendable {
         let key = RequestKey(method: method, route: route, status: status, client: client)
         let counter = requests.withLock { cache in
             if let counter = cache[key] { return counter }
-            let counter = Counter(label: Self.requestsName, dimensions: [
-                ("method", method), ("route", route), ("status", String(status)), ("client", client),
-            ], factory: factory)
+            let counter = Counter(
+                label: Self.requestsName,
+                dimensions: [
+                    ("method", method), ("route", route), ("status", String(status)), ("client", client),
+                ], factory: factory)
             cache[key] = counter
             return counter
         }
@@ -83,8 +85,9 @@ public final class ServerMetrics: Sendable {
         }
         for method in ["POST", "PUT", "PATCH", "DELETE"] {
             for result in ["success", "failure"] {
-                _ = counter(in: bulkOperations, key: method + " " + result, label: "scim_gateway_bulk_operations_total",
-                            dimensions: [("method", method), ("result", result)])
+                _ = counter(
+                    in: bulkOperations, key: method + " " + result, label: "scim_gateway_bulk_operations_total",
+                    dimensions: [("method", method), ("result", result)])
             }
         }
     }
@@ -96,9 +99,11 @@ public final class ServerMetrics: Sendable {
     func recordBulkOperation(method: String, status: Int) {
         let method = Self.methodLabel(method)
         let result = status < 400 ? "success" : "failure"
-        counter(in: bulkOperations, key: method + " " + result, label: "scim_gateway_bulk_operations_total",
-                dimensions: [("method", method), ("result", result)])
-            .increment()
+        counter(
+            in: bulkOperations, key: method + " " + result, label: "scim_gateway_bulk_operations_total",
+            dimensions: [("method", method), ("result", result)]
+        )
+        .increment()
     }
 
     private func counter(in cache: borrowing Mutex<[String: Counter]>, key: String, label: String, dimensions: [(String, String)])

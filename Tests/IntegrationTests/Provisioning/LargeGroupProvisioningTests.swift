@@ -18,7 +18,8 @@ struct LargeGroupProvisioningTests {
         var users = ""
         users.reserveCapacity(count * 200)
         for index in 0...count {
-            users += "dn: uid=big\(index),\(peopleDN)\nobjectClass: inetOrgPerson\nobjectClass: scimUser\nuid: big\(index)\ncn: Big \(index)\nsn: Big\n\n"
+            users +=
+                "dn: uid=big\(index),\(peopleDN)\nobjectClass: inetOrgPerson\nobjectClass: scimUser\nuid: big\(index)\ncn: Big \(index)\nsn: Big\n\n"
         }
         var group = "dn: cn=big,\(groupsDN)\nobjectClass: groupOfNames\nobjectClass: scimGroup\ncn: big\n"
         for index in 0..<count { group += "member: uid=big\(index),\(peopleDN)\n" }
@@ -53,9 +54,11 @@ struct LargeGroupProvisioningTests {
 
         // One in (big10000), one out (big0), in LDAP as an admin would.
         let admin = try await LDAPConnection.connect(harness.slapd.adminConfiguration())
-        _ = try await admin.modify(dn: "cn=big,\(harness.slapd.groupsDN)", [
-            .add("member", ["uid=big\(Self.count),\(harness.slapd.peopleDN)"]), .delete("member", ["uid=big0,\(harness.slapd.peopleDN)"]),
-        ], controls: [])
+        _ = try await admin.modify(
+            dn: "cn=big,\(harness.slapd.groupsDN)",
+            [
+                .add("member", ["uid=big\(Self.count),\(harness.slapd.peopleDN)"]), .delete("member", ["uid=big0,\(harness.slapd.peopleDN)"]),
+            ], controls: [])
         let users = try await TargetProbe.list(target.url, "/Users", token: SCIMTargetServer.token)
         func remote(_ name: String) -> String? { users.first { $0["userName"]?.stringValue == name }?["id"]?.stringValue }
         let groupID = try #require(harness.gateway.provisioning.isEmpty ? nil : big["externalId"]?.stringValue)
@@ -67,8 +70,13 @@ struct LargeGroupProvisioningTests {
         #expect(writes.allSatisfy { $0.method == "PATCH" })
         let operations = writes.flatMap { $0.body?["Operations"]?.arrayValue ?? [] }
         #expect(operations.count == 2)
-        #expect(operations.contains { $0["op"]?.stringValue == "add" && $0["value"]?.arrayValue?.compactMap { $0["value"]?.stringValue } == [remote("big\(Self.count)")].compactMap { $0 } })
-        #expect(operations.contains { $0["op"]?.stringValue == "remove" && $0["path"]?.stringValue == "members[value eq \"\(remote("big0") ?? "?")\"]" })
+        #expect(
+            operations.contains {
+                $0["op"]?.stringValue == "add"
+                    && $0["value"]?.arrayValue?.compactMap { $0["value"]?.stringValue } == [remote("big\(Self.count)")].compactMap { $0 }
+            })
+        #expect(
+            operations.contains { $0["op"]?.stringValue == "remove" && $0["path"]?.stringValue == "members[value eq \"\(remote("big0") ?? "?")\"]" })
         let after = try #require(try await TargetProbe.get(target.url + "/Groups/\(big["id"]?.stringValue ?? "")", token: SCIMTargetServer.token))
         let members = Set(ResourceDiff.memberIDs(of: after))
         #expect(members.count == Self.count)

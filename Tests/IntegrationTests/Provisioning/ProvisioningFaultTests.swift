@@ -36,9 +36,12 @@ struct ProvisioningFaultTests {
         #expect(pending.count >= 5)
         #expect(pending.contains { $0.lastError?.contains("HTTP 503") == true && $0.failures >= 1 })
         // Each waits for its backoff: the target's 503, or the open circuit that stopped sending.
-        #expect(pending.allSatisfy { ($0.lastError?.contains("HTTP 503") == true || $0.lastError?.contains("circuit open") == true)
-            && $0.nextAttempt != nil },
-                "\(pending.map { "\($0.failures) \($0.lastError ?? "")" })")
+        #expect(
+            pending.allSatisfy {
+                ($0.lastError?.contains("HTTP 503") == true || $0.lastError?.contains("circuit open") == true)
+                    && $0.nextAttempt != nil
+            },
+            "\(pending.map { "\($0.failures) \($0.lastError ?? "")" })")
 
         // It comes back: everything arrives, once.
         f.proxy.setDown(false)
@@ -72,9 +75,12 @@ struct ProvisioningFaultTests {
         let admin = try await LDAPConnection.connect(f.harness.slapd.adminConfiguration())
         for index in 1...150 {
             let uid = "many.\(index)"
-            try await admin.add(dn: "uid=\(uid),\(f.harness.slapd.peopleDN)",
-                                attributes: [("objectClass", [Array("inetOrgPerson".utf8)]), ("uid", [Array(uid.utf8)]),
-                                             ("cn", [Array("Many \(index)".utf8)]), ("sn", [Array("Many".utf8)])])
+            try await admin.add(
+                dn: "uid=\(uid),\(f.harness.slapd.peopleDN)",
+                attributes: [
+                    ("objectClass", [Array("inetOrgPerson".utf8)]), ("uid", [Array(uid.utf8)]),
+                    ("cn", [Array("Many \(index)".utf8)]), ("sn", [Array("Many".utf8)]),
+                ])
         }
         var pending: [ProvisioningRecord] = []
         for _ in 0..<100 {
@@ -172,8 +178,9 @@ struct ProvisioningFaultTests {
         let ids = try await harness.application().test(.router) { client in
             var ids: [String] = []
             for index in 0..<3 {
-                let created = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                                       body: jsonBody(userJSON("refused.\(index)")))
+                let created = try await client.execute(
+                    uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                    body: jsonBody(userJSON("refused.\(index)")))
                 ids.append(created.json?["id"]?.stringValue ?? "")
             }
             return ids

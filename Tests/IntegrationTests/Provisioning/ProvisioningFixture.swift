@@ -13,8 +13,10 @@ struct ProvisioningFixture: Sendable {
     let target: SCIMTargetServer
     let proxy: RecordingProxy
 
-    static func start(onRemove: String = "delete", leaseSeconds: Double = 3,
-                      configure: @Sendable (inout GatewayConfig.Target) -> Void = { _ in }) async throws -> ProvisioningFixture {
+    static func start(
+        onRemove: String = "delete", leaseSeconds: Double = 3,
+        configure: @Sendable (inout GatewayConfig.Target) -> Void = { _ in }
+    ) async throws -> ProvisioningFixture {
         let target = try await SCIMTargetServer.start()
         let proxy = try await RecordingProxy.start(upstream: target.url)
         let harness = try await GatewayHarness.start { config in
@@ -64,8 +66,10 @@ struct ProvisioningFixture: Sendable {
 
     func createUser(_ userName: String, extra: String = "") async throws -> String {
         let id = try await api { client in
-            try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                     body: jsonBody(userJSON(userName, extra: extra))).json?["id"]?.stringValue
+            try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(userJSON(userName, extra: extra))
+            ).json?["id"]?.stringValue
         }
         guard let id else { throw FixtureError("cannot create \(userName)") }
         return id

@@ -19,8 +19,15 @@ struct ProvisioningTests {
         defer { runner.cancel() }
 
         let id = try await f.api { client in
-            try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth, body: jsonBody(userJSON(
-                "prov.alice", extra: #""name":{"givenName":"Alice","familyName":"Liddell"},"displayName":"Alice L","emails":[{"value":"alice@example.org","type":"work","primary":true}]"#))).json?["id"]?.stringValue
+            try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(
+                    userJSON(
+                        "prov.alice",
+                        extra:
+                            #""name":{"givenName":"Alice","familyName":"Liddell"},"displayName":"Alice L","emails":[{"value":"alice@example.org","type":"work","primary":true}]"#
+                    ))
+            ).json?["id"]?.stringValue
         }
         let userID = try #require(id)
         var users = try await f.eventually("/Users") { resource($0, externalId: userID) != nil }
@@ -32,11 +39,16 @@ struct ProvisioningTests {
 
         // Changed and locked through our API.
         _ = try await f.api { client in
-            try await client.execute(uri: "/scim/v2/Users/\(userID)", method: .patch, headers: GatewayHarness.auth, body: jsonBody(
-                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"Alice Changed"},{"op":"replace","path":"active","value":false}]}"#)).status
+            try await client.execute(
+                uri: "/scim/v2/Users/\(userID)", method: .patch, headers: GatewayHarness.auth,
+                body: jsonBody(
+                    #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"Alice Changed"},{"op":"replace","path":"active","value":false}]}"#
+                )
+            ).status
         }
         users = try await f.eventually("/Users") {
-            resource($0, externalId: userID)?["displayName"]?.stringValue == "Alice Changed" && resource($0, externalId: userID)?["active"]?.boolValue == false
+            resource($0, externalId: userID)?["displayName"]?.stringValue == "Alice Changed"
+                && resource($0, externalId: userID)?["active"]?.boolValue == false
         }
         #expect(resource(users, externalId: userID)?["displayName"]?.stringValue == "Alice Changed")
         #expect(resource(users, externalId: userID)?["active"]?.boolValue == false)
@@ -71,8 +83,9 @@ struct ProvisioningTests {
         #expect(value(#"scim_gateway_provisioning_leader{target="cloud"}"#) == 1)
         // Every provisioning metric the Grafana dashboard queries is exported.
         let exported = PrometheusText(text).names
-        let queried = Set(try MetricsTests.dashboardQueries().flatMap { PromQLMetricNames.names(in: $0) }
-            .filter { $0.hasPrefix("scim_gateway_provisioning_") })
+        let queried = Set(
+            try MetricsTests.dashboardQueries().flatMap { PromQLMetricNames.names(in: $0) }
+                .filter { $0.hasPrefix("scim_gateway_provisioning_") })
         #expect(queried.count >= 5)
         for name in queried { #expect(exported.contains(name), "the dashboard queries \(name), which is not exported") }
     }
@@ -81,19 +94,30 @@ struct ProvisioningTests {
         let f = try await ProvisioningFixture.start()
         defer { f.stop() }
         // Created on the target before provisioning began: no externalId.
-        let byName = try await TargetProbe.send(.POST, f.target.url + "/Users", token: SCIMTargetServer.token, body: try JSONValue.parse(
-            #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"adopt.byname","displayName":"Old"}"#))
-        let byMail = try await TargetProbe.send(.POST, f.target.url + "/Users", token: SCIMTargetServer.token, body: try JSONValue.parse(
-            #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"someone-else","emails":[{"value":"adopt.mail@example.org","primary":true}]}"#))
+        let byName = try await TargetProbe.send(
+            .POST, f.target.url + "/Users", token: SCIMTargetServer.token,
+            body: try JSONValue.parse(
+                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"adopt.byname","displayName":"Old"}"#))
+        let byMail = try await TargetProbe.send(
+            .POST, f.target.url + "/Users", token: SCIMTargetServer.token,
+            body: try JSONValue.parse(
+                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"someone-else","emails":[{"value":"adopt.mail@example.org","primary":true}]}"#
+            ))
         #expect(byName.0 == 201 && byMail.0 == 201)
         let remoteByName = try #require(byName.1?["id"]?.stringValue)
         let remoteByMail = try #require(byMail.1?["id"]?.stringValue)
 
         let ids = try await f.api { client in
-            let a = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                             body: jsonBody(userJSON("adopt.byname", extra: #""displayName":"New""#))).json?["id"]?.stringValue
-            let b = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth, body: jsonBody(userJSON(
-                "adopt.mail", extra: #""emails":[{"value":"adopt.mail@example.org","type":"work","primary":true}]"#))).json?["id"]?.stringValue
+            let a = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(userJSON("adopt.byname", extra: #""displayName":"New""#))
+            ).json?["id"]?.stringValue
+            let b = try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(
+                    userJSON(
+                        "adopt.mail", extra: #""emails":[{"value":"adopt.mail@example.org","type":"work","primary":true}]"#))
+            ).json?["id"]?.stringValue
             return [a, b]
         }
         let idByName = try #require(ids[0])
@@ -119,14 +143,27 @@ struct ProvisioningTests {
         defer { runner.cancel() }
         let (a, b, c, group, outer) = try await f.api { client in
             func user(_ name: String) async throws -> String {
-                try #require(try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                                      body: jsonBody(userJSON(name))).json?["id"]?.stringValue)
+                try #require(
+                    try await client.execute(
+                        uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                        body: jsonBody(userJSON(name))
+                    ).json?["id"]?.stringValue)
             }
             let a = try await user("member.a"), b = try await user("member.b"), c = try await user("member.c")
-            let group = try #require(try await client.execute(uri: "/scim/v2/Groups", method: .post, headers: GatewayHarness.auth, body: jsonBody(
-                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"prov-team","members":[{"value":"\#(a)"},{"value":"\#(b)"}]}"#)).json?["id"]?.stringValue)
-            let outer = try #require(try await client.execute(uri: "/scim/v2/Groups", method: .post, headers: GatewayHarness.auth, body: jsonBody(
-                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"prov-outer","members":[{"value":"\#(group)","type":"Group"}]}"#)).json?["id"]?.stringValue)
+            let group = try #require(
+                try await client.execute(
+                    uri: "/scim/v2/Groups", method: .post, headers: GatewayHarness.auth,
+                    body: jsonBody(
+                        #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"prov-team","members":[{"value":"\#(a)"},{"value":"\#(b)"}]}"#
+                    )
+                ).json?["id"]?.stringValue)
+            let outer = try #require(
+                try await client.execute(
+                    uri: "/scim/v2/Groups", method: .post, headers: GatewayHarness.auth,
+                    body: jsonBody(
+                        #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"prov-outer","members":[{"value":"\#(group)","type":"Group"}]}"#
+                    )
+                ).json?["id"]?.stringValue)
             return (a, b, c, group, outer)
         }
         var users = try await f.eventually("/Users") { Set(externalIDs($0)).isSuperset(of: [a, b, c]) }
@@ -145,8 +182,12 @@ struct ProvisioningTests {
         // Rename, add c, remove a.
         f.proxy.clear()
         _ = try await f.api { client in
-            try await client.execute(uri: "/scim/v2/Groups/\(group)", method: .patch, headers: GatewayHarness.auth, body: jsonBody(
-                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"prov-team-renamed"},{"op":"add","path":"members","value":[{"value":"\#(c)"}]},{"op":"remove","path":"members[value eq \"\#(a)\"]"}]}"#)).status
+            try await client.execute(
+                uri: "/scim/v2/Groups/\(group)", method: .patch, headers: GatewayHarness.auth,
+                body: jsonBody(
+                    #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"prov-team-renamed"},{"op":"add","path":"members","value":[{"value":"\#(c)"}]},{"op":"remove","path":"members[value eq \"\#(a)\"]"}]}"#
+                )
+            ).status
         }
         groups = try await f.eventually("/Groups") { groups in
             guard let g = resource(groups, externalId: group) else { return false }
@@ -161,8 +202,11 @@ struct ProvisioningTests {
         #expect(groupWrites.allSatisfy { $0.method == "PATCH" }, "\(groupWrites.map(\.method))")
         let operations = groupWrites.flatMap { $0.body?["Operations"]?.arrayValue ?? [] }
         #expect(operations.contains { $0["op"]?.stringValue == "replace" && $0["path"]?.stringValue == "displayName" })
-        #expect(operations.contains { $0["op"]?.stringValue == "add" && $0["path"]?.stringValue == "members"
-            && $0["value"]?.arrayValue?.compactMap { $0["value"]?.stringValue } == [remoteC] })
+        #expect(
+            operations.contains {
+                $0["op"]?.stringValue == "add" && $0["path"]?.stringValue == "members"
+                    && $0["value"]?.arrayValue?.compactMap { $0["value"]?.stringValue } == [remoteC]
+            })
         #expect(operations.contains { $0["op"]?.stringValue == "remove" && $0["path"]?.stringValue == "members[value eq \"\(remoteA)\"]" })
         #expect(!operations.contains { $0["op"]?.stringValue == "replace" && ($0["path"]?.stringValue ?? "").hasPrefix("members") })
         users = try await TargetProbe.list(f.target.url, "/Users", token: SCIMTargetServer.token)
@@ -176,12 +220,19 @@ struct ProvisioningTests {
         defer { runner.cancel() }
         let (a, b, group) = try await f.api { client in
             func user(_ name: String) async throws -> String {
-                try #require(try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                                      body: jsonBody(userJSON(name))).json?["id"]?.stringValue)
+                try #require(
+                    try await client.execute(
+                        uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                        body: jsonBody(userJSON(name))
+                    ).json?["id"]?.stringValue)
             }
             let a = try await user("put.a"), b = try await user("put.b")
-            let group = try #require(try await client.execute(uri: "/scim/v2/Groups", method: .post, headers: GatewayHarness.auth, body: jsonBody(
-                #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"put-team","members":[{"value":"\#(a)"}]}"#)).json?["id"]?.stringValue)
+            let group = try #require(
+                try await client.execute(
+                    uri: "/scim/v2/Groups", method: .post, headers: GatewayHarness.auth,
+                    body: jsonBody(
+                        #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"put-team","members":[{"value":"\#(a)"}]}"#)
+                ).json?["id"]?.stringValue)
             return (a, b, group)
         }
         _ = try await f.eventually("/Groups") { resource($0, externalId: group) != nil }
@@ -189,8 +240,12 @@ struct ProvisioningTests {
         f.proxy.clear()
         try await f.adminModify(try await f.dn(ofUser: "put.a"), [.replace("displayName", ["Put Changed"])])
         _ = try await f.api { client in
-            try await client.execute(uri: "/scim/v2/Groups/\(group)", method: .patch, headers: GatewayHarness.auth, body: jsonBody(
-                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"put-team-renamed"},{"op":"add","path":"members","value":[{"value":"\#(b)"}]}]}"#)).status
+            try await client.execute(
+                uri: "/scim/v2/Groups/\(group)", method: .patch, headers: GatewayHarness.auth,
+                body: jsonBody(
+                    #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"put-team-renamed"},{"op":"add","path":"members","value":[{"value":"\#(b)"}]}]}"#
+                )
+            ).status
         }
         let users = try await f.eventually("/Users") { resource($0, externalId: a)?["displayName"]?.stringValue == "Put Changed" }
         let remoteA = try #require(resource(users, externalId: a)?["id"]?.stringValue)
@@ -211,8 +266,9 @@ struct ProvisioningTests {
         defer { f.stop() }
         _ = try await f.api { client in
             for index in 0..<5 {
-                _ = try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                             body: jsonBody(userJSON("replay.\(index)", extra: #""displayName":"Replay \#(index)""#)))
+                _ = try await client.execute(
+                    uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                    body: jsonBody(userJSON("replay.\(index)", extra: #""displayName":"Replay \#(index)""#)))
             }
         }
         let first = try await f.engine.reconcile()
@@ -231,16 +287,21 @@ struct ProvisioningTests {
         let f = try await ProvisioningFixture.start()
         defer { f.stop() }
         let id = try await f.api { client in
-            try await client.execute(uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
-                                     body: jsonBody(userJSON("drift.user", extra: #""displayName":"Right""#))).json?["id"]?.stringValue
+            try await client.execute(
+                uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth,
+                body: jsonBody(userJSON("drift.user", extra: #""displayName":"Right""#))
+            ).json?["id"]?.stringValue
         }
         let userID = try #require(id)
         _ = try await f.engine.reconcile()
         var users = try await TargetProbe.list(f.target.url, "/Users", token: SCIMTargetServer.token)
         let remoteID = try #require(resource(users, externalId: userID)?["id"]?.stringValue)
         // Edited by hand on the target, then deleted by hand.
-        _ = try await TargetProbe.send(.PATCH, f.target.url + "/Users/\(remoteID)", token: SCIMTargetServer.token, body: try JSONValue.parse(
-            #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"Wrong"}]}"#))
+        _ = try await TargetProbe.send(
+            .PATCH, f.target.url + "/Users/\(remoteID)", token: SCIMTargetServer.token,
+            body: try JSONValue.parse(
+                #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"Wrong"}]}"#
+            ))
         _ = try await f.engine.reconcile()
         users = try await TargetProbe.list(f.target.url, "/Users", token: SCIMTargetServer.token)
         #expect(resource(users, externalId: userID)?["displayName"]?.stringValue == "Right")

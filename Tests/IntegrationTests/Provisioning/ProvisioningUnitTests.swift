@@ -9,7 +9,8 @@ import Testing
 /// backoff and the target settings.
 @Suite("Provisioning logic (unit)")
 struct ProvisioningUnitTests {
-    static let user = try! JSONValue.parse(#"""
+    static let user = try! JSONValue.parse(
+        #"""
         {"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
          "id":"local-1","meta":{"resourceType":"User","version":"W/\"1\""},"userName":"ada","displayName":"Ada",
          "groups":[{"value":"g1"}],"x509Certificates":[{"value":"MIIB"}],
@@ -17,14 +18,17 @@ struct ProvisioningUnitTests {
         """#)
 
     @Test func bulkAnswersAreMatchedToTheirOperations() throws {
-        let answers = try JSONValue.parse(#"""
-            [{"method":"POST","bulkId":"a","status":"201","location":"https://t.example/v2/Users/r%2D1","version":"W/\"1\""},
-             {"method":"POST","bulkId":"b","status":201,"response":{"id":"r-2","userName":"bo"}},
-             {"method":"POST","bulkId":"c","status":"409","response":{"status":"409","scimType":"uniqueness","detail":"taken"}},
-             {"method":"POST","bulkId":"d","status":"503"},
-             {"method":"POST","bulkId":"e","status":"201"},
-             {"method":"POST","status":"201","location":"https://t.example/v2/Users/x"}]
-            """#).arrayValue ?? []
+        let answers =
+            try JSONValue.parse(
+                #"""
+                [{"method":"POST","bulkId":"a","status":"201","location":"https://t.example/v2/Users/r%2D1","version":"W/\"1\""},
+                 {"method":"POST","bulkId":"b","status":201,"response":{"id":"r-2","userName":"bo"}},
+                 {"method":"POST","bulkId":"c","status":"409","response":{"status":"409","scimType":"uniqueness","detail":"taken"}},
+                 {"method":"POST","bulkId":"d","status":"503"},
+                 {"method":"POST","bulkId":"e","status":"201"},
+                 {"method":"POST","status":"201","location":"https://t.example/v2/Users/x"}]
+                """#
+            ).arrayValue ?? []
         let outcomes = BulkBatcher.outcomes(of: answers)
         guard case .created(let a) = outcomes["a"], case .created(let b) = outcomes["b"] else {
             Issue.record("\(outcomes)")
@@ -41,10 +45,12 @@ struct ProvisioningUnitTests {
         #expect(noID.status == 201)
         #expect(outcomes.count == 5)
         // The target's Bulk limits: only a useful Bulk is used.
-        let offered = TargetCapabilities(serviceProviderConfig: try JSONValue.parse(
-            #"{"patch":{"supported":false},"bulk":{"supported":true,"maxOperations":1000,"maxPayloadSize":1048576}}"#))
+        let offered = TargetCapabilities(
+            serviceProviderConfig: try JSONValue.parse(
+                #"{"patch":{"supported":false},"bulk":{"supported":true,"maxOperations":1000,"maxPayloadSize":1048576}}"#))
         #expect(offered.patch == false && offered.bulk == BulkLimits(maxOperations: 1000, maxPayloadSize: 1_048_576))
-        let useless = TargetCapabilities(serviceProviderConfig: try JSONValue.parse(#"{"bulk":{"supported":true,"maxOperations":1,"maxPayloadSize":1048576}}"#))
+        let useless = TargetCapabilities(
+            serviceProviderConfig: try JSONValue.parse(#"{"bulk":{"supported":true,"maxOperations":1,"maxPayloadSize":1048576}}"#))
         #expect(useless.patch && useless.bulk == nil)
         #expect(TargetCapabilities(serviceProviderConfig: try JSONValue.parse(#"{"bulk":{"supported":false}}"#)).bulk == nil)
     }
@@ -59,23 +65,29 @@ struct ProvisioningUnitTests {
         #expect(body["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]?["costCenter"]?.stringValue == "42")
         #expect(unresolved.isEmpty)
         // An allow-list keeps only what it names (and always externalId and the core schema).
-        let narrow = AttributeFilter(allowed: ["userName", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber"], excluded: [])
+        let narrow = AttributeFilter(
+            allowed: ["userName", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber"], excluded: [])
         let (small, _) = DesiredResource.make(from: Self.user, localID: "local-1", attributes: narrow) { _ in nil }
         #expect(Set(small.attributes.keys) == ["schemas", "userName", "externalId", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"])
         #expect(small.attributes["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"]?["costCenter"] == nil)
     }
 
     @Test func membersAreTranslatedAndTheUnknownReported() throws {
-        let group = try JSONValue.parse(#"{"id":"g","displayName":"team","members":[{"value":"a"},{"value":"b"},{"value":"a"},{"value":"c","type":"Group"}]}"#)
+        let group = try JSONValue.parse(
+            #"{"id":"g","displayName":"team","members":[{"value":"a"},{"value":"b"},{"value":"a"},{"value":"c","type":"Group"}]}"#)
         let ids = ["a": "remote-a", "c": "remote-c"]
-        let (desired, unresolved) = DesiredResource.make(from: group, localID: "g", attributes: AttributeFilter(allowed: nil, excluded: [])) { ids[$0] }
+        let (desired, unresolved) = DesiredResource.make(from: group, localID: "g", attributes: AttributeFilter(allowed: nil, excluded: [])) {
+            ids[$0]
+        }
         #expect(desired.memberIDs == ["remote-a", "remote-c"])
         #expect(unresolved == ["b"])
     }
 
     @Test func whatATargetAddedIsNotADifference() throws {
-        let (desired, _) = DesiredResource.make(from: Self.user, localID: "local-1",
-                                                attributes: AttributeFilter(allowed: nil, excluded: TargetSettings.defaultExcluded)) { _ in nil }
+        let (desired, _) = DesiredResource.make(
+            from: Self.user, localID: "local-1",
+            attributes: AttributeFilter(allowed: nil, excluded: TargetSettings.defaultExcluded)
+        ) { _ in nil }
         var remote = desired.body.objectValue ?? [:]
         remote["id"] = "r1"
         remote["meta"] = .object(["created": "2026-01-01T00:00:00Z"])
@@ -87,8 +99,9 @@ struct ProvisioningUnitTests {
         remote["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"] = .object(["employeeNumber": "7", "costCenter": "1", "division": "x"])
         var fewer = desired
         fewer.attributes["displayName"] = nil
-        let ops = ResourceDiff.operations(remote: .object(remote), desired: fewer,
-                                          managed: managed.union(["urn:ietf:params:scim:schemas:extension:enterprise:2.0:user:division"]))
+        let ops = ResourceDiff.operations(
+            remote: .object(remote), desired: fewer,
+            managed: managed.union(["urn:ietf:params:scim:schemas:extension:enterprise:2.0:user:division"]))
         #expect(ops.contains { $0["op"] == "replace" && $0["path"] == "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter" })
         #expect(ops.contains { $0["op"] == "remove" && $0["path"] == "displayName" })
         #expect(ops.contains { $0["op"] == "remove" && $0["path"] == "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:division" })
@@ -111,7 +124,8 @@ struct ProvisioningUnitTests {
         let requests = ResourceDiff.memberOperations(remote: current, desired: wanted, chunk: 500)
         #expect(requests.count == 2)
         #expect(requests[0] == [ResourceDiff.op("add", path: "members", value: [["value": "n1"]])])
-        #expect(requests[1] == [ResourceDiff.op("remove", path: #"members[value eq "m0"]"#), ResourceDiff.op("remove", path: #"members[value eq "m1"]"#)])
+        #expect(
+            requests[1] == [ResourceDiff.op("remove", path: #"members[value eq "m0"]"#), ResourceDiff.op("remove", path: #"members[value eq "m1"]"#)])
         let many = ResourceDiff.memberOperations(remote: [], desired: (0..<1001).map { "x\($0)" }, chunk: 500)
         #expect(many.map { $0[0]["value"]?.arrayValue?.count } == [500, 500, 1])
         #expect(ResourceDiff.memberOperations(remote: current, desired: current).isEmpty)

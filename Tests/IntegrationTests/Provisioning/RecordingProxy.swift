@@ -79,18 +79,21 @@ final class RecordingProxy: Sendable {
                 if body.readableBytes > 0 { forwarded.body = .bytes(body) }
                 let response = try await HTTPClient.shared.execute(forwarded, timeout: .seconds(30))
                 let bytes = try await response.body.collect(upTo: 64 << 20)
-                if request.method == .post, shared.lostAnswers.withLock({ count in
-                    defer { count = max(0, count - 1) }
-                    return count > 0
-                }) {
+                if request.method == .post,
+                    shared.lostAnswers.withLock({ count in
+                        defer { count = max(0, count - 1) }
+                        return count > 0
+                    })
+                {
                     return Response(status: .badGateway)
                 }
                 if noPatch, path.hasPrefix("/ServiceProviderConfig"),
-                   var config = try? JSONValue.parse(Data(bytes.readableBytesView), maxDepth: 64, maxBytes: 1 << 20).objectValue
+                    var config = try? JSONValue.parse(Data(bytes.readableBytesView), maxDepth: 64, maxBytes: 1 << 20).objectValue
                 {
                     config["patch"] = .object(["supported": .bool(false)])
-                    return Response(status: .ok, headers: [.contentType: "application/scim+json"],
-                                    body: .init(byteBuffer: ByteBuffer(bytes: JSONValue.object(config).jsonBytes())))
+                    return Response(
+                        status: .ok, headers: [.contentType: "application/scim+json"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: JSONValue.object(config).jsonBytes())))
                 }
                 var headers = HTTPFields()
                 if let type = response.headers.first(name: "Content-Type") { headers[.contentType] = type }
@@ -170,8 +173,10 @@ enum TargetProbe {
     }
 
     /// Polls until `condition` holds for the target's resources of `endpoint` (or the time is up).
-    static func eventually(_ base: String, _ endpoint: String, within seconds: Double = 15,
-                           _ condition: ([JSONValue]) -> Bool) async throws -> [JSONValue] {
+    static func eventually(
+        _ base: String, _ endpoint: String, within seconds: Double = 15,
+        _ condition: ([JSONValue]) -> Bool
+    ) async throws -> [JSONValue] {
         let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
         var last: [JSONValue] = []
         while ContinuousClock.now < deadline {
