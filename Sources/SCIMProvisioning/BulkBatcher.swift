@@ -47,6 +47,9 @@ actor BulkBatcher {
     private var waiting: [Waiting] = []
     private var waitingBytes = 0
     private var timer: Task<Void, Never>?
+    /// Which timer is the current one: a timer that was cancelled (its batch went full) still wakes up, and is
+    /// ignored.
+    private var timerGeneration = 0
     private var refused = false
     private var inFlight = 0
     /// Bulk requests sent (for the report and tests).
@@ -74,9 +77,11 @@ actor BulkBatcher {
             if waiting.count >= batchSize {
                 flush()
             } else if timer == nil {
+                timerGeneration += 1
+                let generation = timerGeneration
                 timer = Task { [weak self] in
                     try? await Task.sleep(for: Self.gatherDelay)
-                    await self?.gathered()
+                    await self?.gathered(generation)
                 }
             }
         }
@@ -84,7 +89,8 @@ actor BulkBatcher {
 
     /// The gather delay is over: a partial batch goes if the target is not busy with others, else it keeps
     /// filling (a batch being answered sends it).
-    private func gathered() {
+    private func gathered(_ generation: Int) {
+        guard generation == timerGeneration, timer != nil else { return }
         timer = nil
         if inFlight < Self.busy { flush() }
     }
