@@ -156,7 +156,10 @@ let package = Package(
         // Never linked into a product.
         .target(
             name: "SCIMTestSupport",
-            dependencies: ["SCIMCore", .product(name: "OrderedCollections", package: "swift-collections")],
+            dependencies: [
+                "SCIMCore", .product(name: "OrderedCollections", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/SCIMTestSupport",
             swiftSettings: upcoming
         ),
@@ -199,7 +202,7 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "SCIMApp", "SCIMServer", "SCIMLDAP", "SCIMProvisioning", "SlapdHarness", "LDAPClient", "SCIMCore",
+                "SCIMApp", "SCIMServer", "SCIMLDAP", "SCIMProvisioning", "SlapdHarness", "LDAPClient", "SCIMCore", "SCIMTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

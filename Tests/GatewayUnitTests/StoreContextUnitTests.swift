@@ -9,7 +9,6 @@ import SCIMCore
 import SCIMLDAP
 import SCIMServer
 import SCIMTestSupport
-import Synchronization
 import Testing
 
 /// Each store call is handed its request's `StoreContext` explicitly: a logger whose metadata names the request
@@ -17,31 +16,6 @@ import Testing
 /// the root search) to the store, with no task-local in between. No directory.
 @Suite("Store context, passed explicitly (unit)")
 struct StoreContextUnitTests {
-    /// Every line logged, with its metadata.
-    final class Capture: Sendable {
-        struct Line: Sendable {
-            let message: String
-            let metadata: Logger.Metadata
-        }
-        let lines = Mutex<[Line]>([])
-        var all: [Line] { lines.withLock { $0 } }
-    }
-
-    /// The loggers' handler: no metadata provider, so what a line carries came with its logger.
-    struct Handler: LogHandler {
-        let capture: Capture
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-            capture.lines.withLock { $0.append(.init(message: "\(event.message)", metadata: merged)) }
-        }
-    }
-
     static func headers(_ requestID: String) -> HTTPFields {
         var headers = RouteUnitTests.auth
         headers[HTTPField.Name("X-Request-ID")!] = requestID
@@ -79,8 +53,9 @@ struct StoreContextUnitTests {
     /// The LDAP store's own lines go to the request's logger: here the debug line of a failed LDAP operation (a
     /// readiness check against a directory that is not there) names the request.
     @Test func theLDAPStoresLinesNameTheRequest() async throws {
-        let capture = Capture()
-        let logger = Logger(label: "unit") { _ in Handler(capture: capture) }
+        // No metadata provider: what the line carries came with the logger it was given.
+        let capture = LogCapture()
+        let logger = capture.logger(label: "unit")
         var ldap = LDAPConfiguration(uris: ["ldap://127.0.0.1:1"], networkTimeout: .seconds(1))
         ldap.poolSize = 1
         let pool = LDAPPool(configuration: ldap, logger: Logger(label: "pool") { _ in SwiftLogNoOpLogHandler() })
@@ -97,7 +72,7 @@ struct StoreContextUnitTests {
             let ready = try await client.execute(uri: "/readyz", method: .get, headers: Self.headers("ctx-ready"))
             #expect(ready.status == .serviceUnavailable)
         }
-        let failed = try #require(capture.all.first { $0.message == "LDAP operation failed" }, "the store logged the failure")
+        let failed = try #require(capture.lines.first { $0.message == "LDAP operation failed" }, "the store logged the failure")
         #expect(failed.metadata["request.id"] == "ctx-ready")
     }
 }

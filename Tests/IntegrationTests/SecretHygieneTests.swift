@@ -7,37 +7,18 @@ import Logging
 import NIOCore
 import SCIMApp
 import SCIMCore
-import Synchronization
+import SCIMTestSupport
 import Testing
 
 /// Passwords and tokens never reach the logs (even at trace level), and directory diagnostics never reach a
 /// response body.
 @Suite("Secrets stay out of logs and responses")
 struct SecretHygieneTests {
-    final class Capture: Sendable {
-        let lines = Mutex<[String]>([])
-        var text: String { lines.withLock { $0.joined(separator: "\n") } }
-    }
-
-    struct CapturingHandler: LogHandler {
-        let capture: Capture
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-            capture.lines.withLock { $0.append("\(event.level) \(event.message) \(merged)") }
-        }
-    }
-
     @Test func passwordsTokensAndDiagnosticsStayInside() async throws {
         let harness = try await GatewayHarness.start()
         defer { harness.stop() }
-        let capture = Capture()
-        let logger = Logger(label: "hygiene") { _ in CapturingHandler(capture: capture) }
+        let capture = LogCapture()
+        let logger = capture.logger(label: "hygiene")
         let gateway = try GatewayApplication.build(config: harness.gateway.config, configDirectory: GatewayHarness.repository, logger: logger)
         defer { gateway.pool.shutdown() }
         let password = "Secret-Sauce-\(UUID().uuidString.prefix(8))"
