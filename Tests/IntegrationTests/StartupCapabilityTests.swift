@@ -7,19 +7,17 @@ import Logging
 import SCIMApp
 import SCIMCore
 import SCIMLDAP
+import SCIMTestSupport
 import SlapdHarness
-import Synchronization
 import Testing
 
 /// The start-up check as `serve` runs it (`GatewayApplication.detectCapabilities`), read from its log: what the
 /// directory offers (info), what is missing and the service account's size limit with the clause to add (warning).
 @Suite("Start-up: directory capabilities and size limits, logged")
 struct StartupCapabilityTests {
-    typealias Capture = SecretHygieneTests.Capture
-
-    /// The harness's gateway rebuilt with a logger that records every line.
-    static func gateway(_ harness: GatewayHarness, capture: Capture) throws -> GatewayApplication {
-        var logger = Logger(label: "startup") { _ in SecretHygieneTests.CapturingHandler(capture: capture) }
+    /// The harness's gateway rebuilt with a logger that records every line at info and above.
+    static func gateway(_ harness: GatewayHarness, capture: LogCapture) throws -> GatewayApplication {
+        var logger = capture.logger(label: "startup")
         logger.logLevel = .info
         return try GatewayApplication.build(config: harness.gateway.config, configDirectory: GatewayHarness.repository, logger: logger)
     }
@@ -27,12 +25,12 @@ struct StartupCapabilityTests {
     @Test func plainDirectoryWithoutOverlayUnderTheDefaultLimit() async throws {
         let harness = try await PlainListingTests.start(users: 510)
         defer { harness.stop() }
-        let capture = Capture()
+        let capture = LogCapture()
         let gateway = try Self.gateway(harness, capture: capture)
         defer { gateway.pool.shutdown() }
         let capabilities = try await gateway.detectCapabilities()
         #expect(capabilities.listing == .pagedWalk)
-        let lines = capture.lines.withLock { $0 }
+        let lines = capture.lines.map(\.text)
         #expect(lines.contains { $0.hasPrefix("info directory capabilities") && $0.contains("simple paged results in the directory's order") })
         #expect(lines.contains { $0.hasPrefix("warning directory capability missing") && $0.contains("sssvlv") })
         let limit = lines.first { $0.hasPrefix("warning the directory limits the service account to 500 entries") }
@@ -57,13 +55,13 @@ struct StartupCapabilityTests {
     @Test func bundledDirectoryHasEverythingAndNoLimit() async throws {
         let harness = try await GatewayHarness.start(options: SlapdOptions(offlineLDIF: ListingTests.users(peopleDN: "ou=people,dc=example,dc=org")))
         defer { harness.stop() }
-        let capture = Capture()
+        let capture = LogCapture()
         let gateway = try Self.gateway(harness, capture: capture)
         defer { gateway.pool.shutdown() }
         let capabilities = try await gateway.detectCapabilities()
         #expect(capabilities.listing == .sortedWindow)
         #expect(capabilities.serverSideSort && capabilities.virtualListView && capabilities.pagedResults)
-        let lines = capture.lines.withLock { $0 }
+        let lines = capture.lines.map(\.text)
         #expect(lines.contains { $0.hasPrefix("info directory capabilities") && $0.contains("sortBy supported") })
         #expect(!lines.contains { $0.hasPrefix("warning") }, "\(lines)")
         #expect(lines.contains { $0.hasPrefix("info no size limit on the service account found") })
