@@ -1,6 +1,6 @@
 import Foundation
 import LDAPClient
-import SCIMApp
+@testable import SCIMApp
 import SCIMLDAP
 import SCIMServer
 import Testing
@@ -52,6 +52,56 @@ struct ConfigTests {
         }
         #expect(password.value == "s3cret-from-file")
         #expect("\(password)" == "<redacted>")  // secrets never print themselves
+    }
+
+    /// The environment layer (swift-configuration's provider): every key by its YAML path in upper snake case,
+    /// Booleans as the library reads them, typed values from `_FILE` too, and refusals naming the variable.
+    @Test func environmentNamesTypesAndRefusals() throws {
+        let port = FileManager.default.temporaryDirectory.appendingPathComponent("port-\(UUID().uuidString)")
+        try "8444\n".write(to: port, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: port) }
+        let base = ["SCIM_GATEWAY_LDAP_BIND_PASSWORD": "pw"]
+        let (config, _) = try GatewayConfig.load(
+            path: Self.example,
+            environment: base.merging([
+                "SCIM_GATEWAY_SERVER_PUBLIC_BASE_URL": "https://other.example.org/scim/v2",
+                "SCIM_GATEWAY_SERVER_PORT_FILE": port.path,
+                "SCIM_GATEWAY_SERVER_DRAIN_TIMEOUT_SECONDS": "2.5",
+                "SCIM_GATEWAY_LDAP_START_TLS": "No",
+                "SCIM_GATEWAY_LDAP_READ_YOUR_WRITES": "0",
+                "SCIM_GATEWAY_LDAP_BIND_DN": "cn=other,dc=example,dc=org",
+                "SCIM_GATEWAY_METRICS_ENABLED": "YES",
+                "SCIM_GATEWAY_LOG_LEVEL": "debug",
+            ]) { $1 })
+        #expect(config.server.publicBaseURL == "https://other.example.org/scim/v2")
+        #expect(config.server.port == 8444)
+        #expect(config.server.drainTimeoutSeconds == 2.5)
+        #expect(!config.ldap.startTLS)
+        #expect(config.ldap.readYourWrites == false)
+        #expect(config.ldap.bindDN == "cn=other,dc=example,dc=org")
+        #expect(config.metrics.enabled == true)
+        #expect(config.logLevel == "debug")
+        for (name, value, words) in [
+            ("SCIM_GATEWAY_LDAP_START_TLS", "ture", "true or false"),
+            ("SCIM_GATEWAY_LDAP_POOL_SIZE", "8x", "an integer"),
+            ("SCIM_GATEWAY_SERVER_DRAIN_TIMEOUT_SECONDS", "soon", "a number"),
+        ] {
+            do {
+                _ = try GatewayConfig.load(path: Self.example, environment: base.merging([name: value]) { $1 })
+                Issue.record("\(name)=\(value) was accepted")
+            } catch let error as ConfigError {
+                #expect(error.description.contains(name) && error.description.contains(words), "\(error)")
+            }
+        }
+        do {
+            _ = try GatewayConfig.load(
+                path: Self.example, environment: base.merging(["SCIM_GATEWAY_METRICS_TOKEN_FILE": "/nonexistent/token"]) { $1 })
+            Issue.record("an unreadable token file was accepted")
+        } catch let error as ConfigError {
+            #expect(error.description.contains("SCIM_GATEWAY_METRICS_TOKEN_FILE"))
+        }
+        #expect(EnvironmentOverrides.variable("ldap.bindDN") == "SCIM_GATEWAY_LDAP_BIND_DN")
+        #expect(EnvironmentOverrides.variable("server.publicBaseURL") == "SCIM_GATEWAY_SERVER_PUBLIC_BASE_URL")
     }
 
     @Test func badValuesAreReportedByKey() throws {
