@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// One authenticated connection, used by one caller at a time (the pool leases it out whole).
 ///
@@ -42,6 +43,23 @@ public final class LDAPConnection: @unchecked Sendable {
 
     private let retiredFlag = LockedFlag()
     private let writeCounter = LockedCounter()
+    /// The identity of the current lease (`LDAPPool.acting(as:)`); nil outside a lease and for the bound identity.
+    private let leaseIdentity = Mutex<String?>(nil)
+
+    /// Set by the pool when it lends the connection and cleared when it comes back.
+    func lend(to authorizationID: String?) { leaseIdentity.withLock { $0 = authorizationID } }
+
+    /// The identity operations on this connection run as now (nil: the bound one).
+    public var authorizationID: String? { leaseIdentity.withLock { $0 } }
+
+    /// `controls` plus Proxied Authorization for the lease's identity, unless they carry one already.
+    private func proxied(_ controls: [LDAPRequestControl]) -> [LDAPRequestControl] {
+        guard let id = authorizationID else { return controls }
+        for control in controls {
+            if case .proxiedAuthorization = control { return controls }
+        }
+        return controls + [.proxiedAuthorization(authzID: id)]
+    }
 
     /// Write requests (add, modify, delete, modrdn, extended) sent on this connection so far, answered or not: the
     /// pool's read barrier notes the provider's state after a lease that wrote.
@@ -123,7 +141,7 @@ public final class LDAPConnection: @unchecked Sendable {
         controls: [LDAPRequestControl] = []
     ) async throws(LDAPError) -> LDAPSearchResult {
         // No time limit of its own: slapd is given the operation timeout as the time limit.
-        let controls = LDAPProxy.controls(controls)
+        let controls = proxied(controls)
         return try await exchange(
             .search,
             { handle throws(LDAPError) in
@@ -137,7 +155,7 @@ public final class LDAPConnection: @unchecked Sendable {
     public func add(dn: String, attributes: [(String, [[UInt8]])], controls: [LDAPRequestControl] = [])
         async throws(LDAPError) -> LDAPWriteResult
     {
-        let controls = LDAPProxy.controls(controls)
+        let controls = proxied(controls)
         return try await exchange(
             .add,
             { handle throws(LDAPError) in
@@ -148,7 +166,7 @@ public final class LDAPConnection: @unchecked Sendable {
     public func modify(dn: String, _ modifications: [LDAPModification], controls: [LDAPRequestControl] = [])
         async throws(LDAPError) -> LDAPWriteResult
     {
-        let controls = LDAPProxy.controls(controls)
+        let controls = proxied(controls)
         return try await exchange(
             .modify,
             { handle throws(LDAPError) in
@@ -161,7 +179,7 @@ public final class LDAPConnection: @unchecked Sendable {
         dn: String, newRDN: String, deleteOldRDN: Bool = true, newSuperior: String? = nil,
         controls: [LDAPRequestControl] = []
     ) async throws(LDAPError) -> LDAPWriteResult {
-        let controls = LDAPProxy.controls(controls)
+        let controls = proxied(controls)
         return try await exchange(
             .modrdn,
             { handle throws(LDAPError) in
@@ -172,7 +190,7 @@ public final class LDAPConnection: @unchecked Sendable {
     }
 
     public func delete(dn: String, controls: [LDAPRequestControl] = []) async throws(LDAPError) -> LDAPWriteResult {
-        let controls = LDAPProxy.controls(controls)
+        let controls = proxied(controls)
         return try await exchange(
             .delete, { handle throws(LDAPError) in try handle.sendDelete(dn: dn, controls: controls) },
             { handle, message throws(LDAPError) in try handle.readWrite(message) })
@@ -181,7 +199,7 @@ public final class LDAPConnection: @unchecked Sendable {
     public func compare(dn: String, attribute: String, value: [UInt8], controls: [LDAPRequestControl] = [])
         async throws(LDAPError) -> Bool
     {
-        let controls = LDAPProxy.controls(controls)
+        let controls = proxied(controls)
         return try await exchange(
             .compare,
             { handle throws(LDAPError) in
@@ -190,13 +208,13 @@ public final class LDAPConnection: @unchecked Sendable {
     }
 
     /// Password Modify (RFC 3062). `user` nil changes the bound identity's own password; `newPassword` nil asks
-    /// the server to generate one, which is returned. Runs as the task's proxy identity like every other operation.
+    /// the server to generate one, which is returned. Runs as the lease's identity like every other operation.
     @discardableResult
     public func passwordModify(
         user: String?, oldPassword: LDAPSecret? = nil, newPassword: LDAPSecret?,
         controls: [LDAPRequestControl] = []
     ) async throws(LDAPError) -> LDAPSecret? {
-        let controls = LDAPProxy.controls(controls)
+        let controls = proxied(controls)
         return try await exchange(
             .extended,
             { handle throws(LDAPError) in
@@ -206,9 +224,10 @@ public final class LDAPConnection: @unchecked Sendable {
             }, { handle, message throws(LDAPError) in try handle.readPasswordModify(message) })
     }
 
-    /// Who Am I? (RFC 4532).
+    /// Who Am I? (RFC 4532): the identity the lease's operations run as.
     public func whoAmI(controls: [LDAPRequestControl] = []) async throws(LDAPError) -> String {
-        try await perform(.extended) { handle throws(LDAPError) in try handle.whoAmI(controls: controls) }
+        let controls = proxied(controls)
+        return try await perform(.extended) { handle throws(LDAPError) in try handle.whoAmI(controls: controls) }
     }
 
     /// Re-authenticates this connection.

@@ -58,13 +58,10 @@ public struct DirectoryCapabilities: Sendable, Hashable {
         return advice
     }
 
-    /// Reads the root DSE through `pool` (as the pool's own identity).
+    /// Reads the root DSE through `pool` (as the bound service account, whoever the pool acts as).
     public static func load(from pool: LDAPPool) async throws -> DirectoryCapabilities {
-        let root = try await LDAPProxy.$authorizationID.withValue(nil) {
-            try await pool.search(
-                base: "", scope: .base, filter: .present("objectClass"),
-                attributes: ["supportedControl", "supportedExtension"])
-        }
+        let root = try await pool.asBoundIdentity.search(
+            base: "", scope: .base, filter: .present("objectClass"), attributes: ["supportedControl", "supportedExtension"])
         let entry = root.entries.first
         return DirectoryCapabilities(
             supportedControls: Set(entry?.strings("supportedControl") ?? []),

@@ -25,12 +25,12 @@ struct EntryUpdate {
                 // The pooled connection is held for the write alone: decoding the result may search (groups,
                 // references), and a search waiting for a second connection while every connection is held by such
                 // a write would wait forever.
-                return try await store.actingAsOwner(of: current) { [keepsPassword] in
-                    let stored = try await store.pool.withConnection { connection in
-                        try await prepared.run(on: connection, keepingPassword: keepsPassword, store: store)
+                return try await store.actingAsOwner(of: current) { [keepsPassword] owner in
+                    let stored = try await owner.pool.withConnection { connection in
+                        try await prepared.run(on: connection, keepingPassword: keepsPassword, store: owner)
                     }
-                    await store.followMemberValues(from: current, to: stored)
-                    return try await store.reader.decode(stored, type: type, mapped: mapped, known: [])
+                    await owner.followMemberValues(from: current, to: stored)
+                    return try await owner.reader.decode(stored, type: type, mapped: mapped, known: [])
                 }
             } catch let error as LDAPError where error.controls.passwordPolicy?.failure == .passwordInHistory && !keepsPassword {
                 // Clients resend the current password with every PUT; the policy's history check refuses it as a

@@ -115,21 +115,15 @@ extension LDAPResourceStore {
             let scope: LDAPScope = mapped.scope == .one ? .oneLevel : .subtree
             let filter: LDAPFilter = mapped.selection.isEmpty ? .alwaysTrue : .and(mapped.selection)
             do {
-                let found = try await LDAPProxy.$authorizationID.withValue(nil) {
-                    try await pool.search(
-                        base: mapped.baseDN, scope: scope, filter: filter, attributes: ["1.1"],
-                        sizeLimit: Self.sizeLimitProbe)
-                }
+                let found = try await pool.asBoundIdentity.search(
+                    base: mapped.baseDN, scope: scope, filter: filter, attributes: ["1.1"], sizeLimit: Self.sizeLimitProbe)
                 if found.sizeLimitExceeded, found.entries.count < Self.sizeLimitProbe {
                     findings.append(.init(resourceType: name, limit: found.entries.count, paged: false))
                     continue
                 }
                 guard capabilities.listing == .pagedWalk else { continue }
-                _ = try await LDAPProxy.$authorizationID.withValue(nil) {
-                    try await PagedWalk(pool: pool).walk(
-                        base: mapped.baseDN, scope: scope, filter: filter, window: 0..<0,
-                        stopAfter: Self.sizeLimitProbe)
-                }
+                _ = try await PagedWalk(pool: pool.asBoundIdentity).walk(
+                    base: mapped.baseDN, scope: scope, filter: filter, window: 0..<0, stopAfter: Self.sizeLimitProbe)
             } catch let limited as PagedWalk.SizeLimited {
                 findings.append(.init(resourceType: name, limit: limited.counted, paged: true))
             } catch let error as LDAPError {

@@ -45,21 +45,23 @@ extension LDAPResourceStore {
         return target.isDescendant(of: limitDN)
     }
 
-    /// Runs `body` on this store serving `context`, with the client's proxy identity (if any) on every LDAP
-    /// operation. `body` is given the serving store: what it calls on that store logs and scopes as the call.
+    /// Runs `body` on this store serving `context`: what `body` calls on the store it is given logs and scopes as
+    /// the call, and its pool runs every LDAP operation as the client's proxy identity, if it has one.
     func scoped<T>(_ context: StoreContext, _ body: (LDAPResourceStore) async throws -> T) async throws -> T {
-        let store = serving(context)
-        guard let identity = store.directoryScope.proxiedAuthorizationID else { return try await body(store) }
-        return try await LDAPProxy.$authorizationID.withValue(identity) { try await body(store) }
+        var store = serving(context)
+        if let identity = store.directoryScope.proxiedAuthorizationID { store.pool = store.pool.acting(as: identity) }
+        return try await body(store)
     }
 
-    /// Runs a write to `entry` as the entry itself when the request is the entry's own user acting on /Me (so
-    /// the directory's password policy and ACLs treat it as the user's own change); otherwise unchanged.
-    func actingAsOwner<T>(of entry: LDAPEntry, _ body: () async throws -> T) async throws -> T {
+    /// Runs a write to `entry` on a store acting as the entry itself when the request is the entry's own user on
+    /// /Me (so the directory's password policy and ACLs treat it as the user's own change); otherwise on this one.
+    func actingAsOwner<T>(of entry: LDAPEntry, _ body: (LDAPResourceStore) async throws -> T) async throws -> T {
         guard directoryScope.proxiedAuthorizationID == nil, let acting = scope.actingUserID,
             let id = entry.string("entryUUID"), id.caseInsensitiveEquals(acting)
-        else { return try await body() }
-        return try await LDAPProxy.$authorizationID.withValue("dn:" + entry.dn) { try await body() }
+        else { return try await body(self) }
+        var owner = self
+        owner.pool = pool.acting(as: "dn:" + entry.dn)
+        return try await body(owner)
     }
 }
 

@@ -9,7 +9,9 @@ import SCIMCore
 /// `ResourcePatch` (both through `EntryUpdate`), `MembershipChange`, `ResourceDeletion`, `ReferenceLookup`,
 /// `PasswordWrites`, `PasswordActions`. A write's If-Match becomes one `IfMatchCondition` here.
 public struct LDAPResourceStore: ResourceStore {
-    public let pool: LDAPPool
+    /// The directory's connections, acting as the call's proxy identity while a call is served (`scoped`);
+    /// `pool.asBoundIdentity` is the service account, for reads that must not depend on who asks.
+    public internal(set) var pool: LDAPPool
     public let mapping: Mapping
     public let baseURL: String
     /// The store's own lines (start-up checks); a call's lines go to its context's logger (see `serving`).
@@ -139,7 +141,7 @@ public struct LDAPResourceStore: ResourceStore {
             || (!projection.attributes.isEmpty && !projection.attributes.contains { $0.lowercased().hasPrefix("members") })
         let lists = await readLists.lists(for: mapped, guarded: passwordsGuarded) {
             // Read once for every client, as the service account itself (not a client's proxy identity).
-            try? await LDAPProxy.$authorizationID.withValue(nil) { try await schemaRules.rules(from: pool) }
+            try? await schemaRules.rules(from: pool.asBoundIdentity)
         }
         return skipMembers ? lists.withoutMembers : lists.all
     }

@@ -12,13 +12,12 @@ extension LDAPResourceStore {
                 let before = EntryDecoder.shownValue(of: attribute, in: old),
                 let after = EntryDecoder.shownValue(of: attribute, in: new), before != after
             else { continue }
-            await LDAPProxy.$authorizationID.withValue(nil) {
-                await follow(membership.attribute, from: before, to: after, in: groups, dn: new.dn)
-            }
+            await follow(membership.attribute, from: before, to: after, in: groups, dn: new.dn)
         }
     }
 
     private func follow(_ attribute: String, from before: String, to after: String, in groups: ResourceMapping, dn: String) async {
+        let pool = self.pool.asBoundIdentity
         let found: LDAPSearchResult
         do {
             // memberUid compares case-exactly; a member written as `JDoe` is still this user.

@@ -63,12 +63,10 @@ struct PasswordActions {
         }
         do {
             // As the user (proxied authorization): the policy sees the user's own change, pwdSafeModify included.
-            try await LDAPProxy.$authorizationID.withValue("dn:" + entry.dn) {
-                _ = try await store.pool.withConnection { connection in
-                    try await connection.passwordModify(
-                        user: entry.dn, oldPassword: LDAPSecret(currentPassword),
-                        newPassword: LDAPSecret(newPassword), controls: [.passwordPolicy])
-                }
+            _ = try await store.pool.acting(as: "dn:" + entry.dn).withConnection { connection in
+                try await connection.passwordModify(
+                    user: entry.dn, oldPassword: LDAPSecret(currentPassword),
+                    newPassword: LDAPSecret(newPassword), controls: [.passwordPolicy])
             }
         } catch let error as LDAPError {
             store.logger.debug("own password change refused", metadata: ["ldap.error": "\(error.logDescription)"])

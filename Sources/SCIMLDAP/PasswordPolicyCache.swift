@@ -46,11 +46,8 @@ final class PasswordPolicyCache: Sendable {
     func all(under base: String, pool: LDAPPool) async throws -> [PasswordPolicy] {
         let now = ContinuousClock.now
         if let cached = state.withLock({ $0.all }), cached.expires > now { return cached.policies }
-        let result = try await LDAPProxy.$authorizationID.withValue(nil) {
-            try await pool.search(
-                base: base, scope: .subtree, filter: .equal("objectClass", "pwdPolicy"),
-                attributes: PasswordPolicy.attributes)
-        }
+        let result = try await pool.asBoundIdentity.search(
+            base: base, scope: .subtree, filter: .equal("objectClass", "pwdPolicy"), attributes: PasswordPolicy.attributes)
         let policies = result.entries.compactMap(PasswordPolicy.init).sorted { $0.dn.lowercased() < $1.dn.lowercased() }
         state.withLock { state in
             state.all = (policies, now + lifetime)
@@ -61,9 +58,8 @@ final class PasswordPolicyCache: Sendable {
 
     private func read(_ dn: String, pool: LDAPPool) async throws -> PasswordPolicy? {
         do {
-            let result = try await LDAPProxy.$authorizationID.withValue(nil) {
-                try await pool.search(base: dn, scope: .base, filter: .present("objectClass"), attributes: PasswordPolicy.attributes)
-            }
+            let result = try await pool.asBoundIdentity.search(
+                base: dn, scope: .base, filter: .present("objectClass"), attributes: PasswordPolicy.attributes)
             return result.entries.first.flatMap(PasswordPolicy.init)
         } catch let error as LDAPError where error.code == .noSuchObject || error.code == .insufficientAccessRights {
             return nil

@@ -19,9 +19,7 @@ struct PasswordWrites {
         guard let attribute = mapped.attributes.first(where: { $0.kind.name == .password }) else { return nil }
         return try await store.passwordMethods.method(for: typeName) {
             // As the service account, whatever identity the request acts as.
-            let evidence = try await LDAPProxy.$authorizationID.withValue(nil) {
-                try await PasswordWriteProbe.evidence(from: store.pool, baseDN: mapped.baseDN)
-            }
+            let evidence = try await PasswordWriteProbe.evidence(from: store.pool.asBoundIdentity, baseDN: mapped.baseDN)
             return try PasswordWriteDecision.decide(store.passwordWrite, attribute: attribute.ldap, evidence: evidence)
         }
     }

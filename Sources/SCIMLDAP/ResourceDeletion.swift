@@ -10,20 +10,20 @@ struct ResourceDeletion {
         let mapped = try store.resourceMapping(type)
         let entry = try await store.reader.find(id: id, mapped: mapped, attributes: ["entryCSN", "entryUUID"])
         let controls = try condition.controls(current: entry)
-        try await store.actingAsOwner(of: entry) {
+        try await store.actingAsOwner(of: entry) { owner in
             switch mapped.delete ?? .delete {
             case .delete:
-                _ = try await store.write { try await $0.delete(dn: entry.dn, controls: controls) }
+                _ = try await owner.write { try await $0.delete(dn: entry.dn, controls: controls) }
             case .lock:
                 let active = mapped.attributes.first { $0.kind.name == .active }
                 let ldap = active?.ldap ?? "pwdAccountLockedTime"
                 let inactive = active?.active?.inactiveValue ?? ActiveLock.permanentLock
-                _ = try await store.write { try await $0.modify(dn: entry.dn, [.replace(ldap, [inactive])], controls: controls) }
+                _ = try await owner.write { try await $0.modify(dn: entry.dn, [.replace(ldap, [inactive])], controls: controls) }
             case .move:
                 guard let target = mapped.deletedBaseDN, let rdn = try? DistinguishedName(entry.dn).rdn?.description else {
                     throw SCIMError.internal()
                 }
-                _ = try await store.write {
+                _ = try await owner.write {
                     try await $0.rename(dn: entry.dn, newRDN: rdn, deleteOldRDN: true, newSuperior: target, controls: controls)
                 }
             }

@@ -223,6 +223,33 @@ struct WriteControlTests {
         #expect(deleted.controls.preRead?.string("entryUUID") == uuid)
     }
 
+    /// `LDAPPool.acting(as:)`: every operation on a lent connection runs as the view's identity, the identity
+    /// leaves with the lease (the next caller of the same single connection is the service account again), and
+    /// an operation that carries its own Proxied Authorization keeps it.
+    @Test func aPoolActingAsAUserProxiesItsLeasesOnly() async throws {
+        let (slapd, connection, dn) = try await newUser("poolproxy")
+        let pool = LDAPPool(configuration: slapd.serviceConfiguration(poolSize: 1))
+        defer { pool.shutdown() }
+        let user = pool.acting(as: "dn:\(dn)")
+        #expect(user.authorizationID == "dn:\(dn)")
+        #expect(try await user.withConnection { try await $0.whoAmI() }.lowercased() == "dn:\(dn)".lowercased())
+        // the user's rights apply: it may not change its own title
+        await LDAPTestSupport.expectLDAPError(.insufficientAccessRights) {
+            try await user.withConnection { try await $0.modify(dn: dn, [.replace("title", ["Proxied"])]) }
+        }
+        // the same (only) connection, lent again by the plain pool and by the view's bound identity
+        #expect(try await pool.withConnection { try await $0.whoAmI() }.lowercased() == "dn:\(slapd.serviceDN)".lowercased())
+        _ = try await user.asBoundIdentity.withConnection { try await $0.modify(dn: dn, [.replace("title", ["Service"])]) }
+        #expect(try await read(connection, dn, ["title"]).string("title") == "Service")
+        // a control given by the caller wins over the view's identity
+        let outside: [LDAPRequestControl] = [.proxiedAuthorization(authzID: "dn:cn=nobody,\(slapd.suffix)")]
+        await LDAPTestSupport.expectLDAPError(.proxiedAuthorizationDenied) {
+            try await user.withConnection { try await $0.whoAmI(controls: outside) }
+        }
+        #expect(try await pool.withConnection { $0.authorizationID } == nil)
+        _ = try await connection.delete(dn: dn)
+    }
+
     @Test func proxiedAuthorization() async throws {
         let (slapd, connection, dn) = try await newUser("proxy")
         let asUser: [LDAPRequestControl] = [.proxiedAuthorization(authzID: "dn:\(dn)")]
