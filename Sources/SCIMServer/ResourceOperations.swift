@@ -83,6 +83,14 @@ struct ResourceOperations<Store: ResourceStore>: Sendable {
         var resolved = try search.resolved(against: type)
         try resolved.projection.validate(against: type)
         resolved.count = configuration.pageLimits.count(resolved.count)
-        return (try await store.search(resolved, type: type, context: context.storeContext), resolved)
+        return (try await page(resolved, context), resolved)
+    }
+
+    /// A page of a request already resolved against this type (the root `/.search` resolves each type itself, to
+    /// leave out the types a filter cannot apply to), its count cut to the page limits.
+    func page(_ resolved: SearchRequest, _ context: SCIMRequestContext) async throws -> ResourcePage {
+        var limited = resolved
+        limited.count = configuration.pageLimits.count(resolved.count)
+        return try await store.search(limited, type: type, context: context.storeContext)
     }
 }

@@ -6,7 +6,8 @@ import OrderedCollections
 import SCIMCore
 
 /// POST /.search at the service provider root (RFC 7644 §3.4.3): the same search over every resource type,
-/// concatenated in resource-type order. Each type is counted and paged by the backend; only the page is read.
+/// concatenated in resource-type order. Each type is counted and paged by the backend through its
+/// `ResourceOperations` (the pipeline its own routes use); only the page is read.
 struct RootSearchController<Store: ResourceStore> {
     let store: Store
     let types: [ResolvedResourceType]
@@ -38,15 +39,16 @@ struct RootSearchController<Store: ResourceStore> {
         if applicable.isEmpty, let firstError { throw firstError }
         let wanted = configuration.pageLimits.count(search.count)
         var totals: [Int] = []
-        for (type, resolved) in applicable {
+        let operations = applicable.map { ResourceOperations(store: store, type: $0.0, configuration: configuration) }
+        for ((_, resolved), typeOperations) in zip(applicable, operations) {
             var countOnly = resolved
             countOnly.count = 0
             countOnly.startIndex = 1
-            totals.append(try await store.search(countOnly, type: type, context: context.storeContext).totalResults)
+            totals.append(try await typeOperations.page(countOnly, context).totalResults)
         }
         var resources: [JSONValue] = []
         var offset = 0  // resources of earlier types
-        for ((type, resolved), total) in zip(applicable, totals) {
+        for (((type, resolved), total), typeOperations) in zip(zip(applicable, totals), operations) {
             defer { offset += total }
             let remaining = wanted - resources.count
             let localStart = search.startIndex - offset
@@ -54,7 +56,7 @@ struct RootSearchController<Store: ResourceStore> {
             var page = resolved
             page.startIndex = max(localStart, 1)
             page.count = remaining
-            let found = try await store.search(page, type: type, context: context.storeContext)
+            let found = try await typeOperations.page(page, context)
             resources += found.resources.map { resolved.projection.apply(to: $0.resource, type: type) }
         }
         let list = ListResponse(
