@@ -307,8 +307,8 @@ if slapadd -q -n0 -F "$C/slapd.d" -l "$C/cn-config.ldif" >"$C/slapadd.log" 2>&1 
         expect "C: second install run succeeds and changes nothing" \
             test "$?:$(grep -c 'applying' "$T/second")" = "0:0"
         ldapsearch -Q -Y EXTERNAL -H "$LDAPI" -LLL -o ldif-wrap=no -b 'olcDatabase={1}mdb,cn=config' olcDbIndex > "$T/idx" 2>&1
-        expect "C: existing 'cn,uid eq' index merged into 'cn eq,sub' and 'uid eq,sub'" \
-            test "$(grep -ciE '^olcDbIndex: (cn eq,sub|uid eq,sub)$' "$T/idx"):$(grep -c 'cn,uid' "$T/idx")" = "2:0"
+        expect "C: existing 'cn,uid eq' index merged into 'cn eq' and 'uid eq,sub'" \
+            test "$(grep -ciE '^olcDbIndex: (cn eq|uid eq,sub)$' "$T/idx"):$(grep -c 'cn,uid' "$T/idx")" = "2:0"
         # Wait for the background reindex of the new indexes.
         for ((i = 0; i < 100; i++)); do
             [ "$(ldapsearch -x -H "$URL" -D "$SVC_DN" -w "$SVC_PW" -LLL -b "$PEOPLE" '(uid=bulk059*)' 1.1 2>/dev/null | grep -c '^dn:')" = 10 ] && break
