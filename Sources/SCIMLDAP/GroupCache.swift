@@ -57,4 +57,7 @@ final class GroupCache: Sendable {
     }
 
     func clear() { entries.withLock { $0.removeAll(keepingCapacity: true) } }
+
+    /// The number of groups held (expired ones included until looked up).
+    var count: Int { entries.withLock { $0.count } }
 }

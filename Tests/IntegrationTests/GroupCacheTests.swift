@@ -46,6 +46,48 @@ struct GroupCacheTests {
         }
     }
 
+    /// Only a write to a group can change what the cache holds: a user's PUT or PATCH leaves it (so the user's
+    /// `groups` in the answer, and every other request's, need no group search), a group's PATCH clears it.
+    @Test func aUserWriteKeepsTheCacheAndAGroupWriteClearsIt() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { harness.stop() }
+        let cache = harness.gateway.store.groupCache
+        try await harness.application().test(.router) { client in
+            let auth = GatewayHarness.auth
+            let user = try #require(
+                try await client.execute(
+                    uri: "/scim/v2/Users", method: .post, headers: auth, body: jsonBody(userJSON("keeps"))
+                ).json?["id"]?.stringValue)
+            let group = try #require(
+                try await client.execute(
+                    uri: "/scim/v2/Groups", method: .post, headers: auth,
+                    body: jsonBody(
+                        #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"kept","members":[{"value":"\#(user)"}]}"#)
+                )
+                .json?["id"]?.stringValue)
+            let read = try await client.execute(uri: "/scim/v2/Users/\(user)", method: .get, headers: auth)
+            #expect(read.json?["groups"]?[0]?["display"]?.stringValue == "kept")
+            #expect(cache.count == 1)
+            let patched = try await client.execute(
+                uri: "/scim/v2/Users/\(user)", method: .patch, headers: auth,
+                body: jsonBody(
+                    #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"Kept"}]}"#
+                ))
+            #expect(patched.status == .ok)
+            #expect(patched.json?["groups"]?[0]?["display"]?.stringValue == "kept")
+            #expect(cache.count == 1, "a user's PATCH cleared the group cache")
+            _ = try await client.execute(
+                uri: "/scim/v2/Groups/\(group)", method: .patch, headers: auth,
+                body: jsonBody(
+                    #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"renamed"}]}"#
+                ))
+            #expect(cache.count == 0, "a group's PATCH left the group cache")
+            #expect(
+                try await client.execute(uri: "/scim/v2/Users/\(user)", method: .get, headers: auth).json?["groups"]?[0]?["display"]?
+                    .stringValue == "renamed")
+        }
+    }
+
     /// A group renamed directly in LDAP (not through this gateway) shows at once: the change feed clears the
     /// cache. Without the feed it would show the old name for the cache's lifetime.
     @Test func aGroupRenamedInLDAPShowsAtOnceWhileTheFeedIsFollowed() async throws {
