@@ -16,7 +16,8 @@ if [ "${1:-}" = "--short" ]; then
   small=${SMALL_USERS:-300}; big=${BIG_USERS:-3000}; big_group=${BIG_GROUP:-1000}; rounds=1; seconds=1; config=${CONFIG:-debug}
 fi
 scripts/install-deps.sh
-command -v wrk >/dev/null || { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq wrk >/dev/null; }
+command -v wrk >/dev/null || { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq wrk >/dev/null; } ||
+  { echo "scale: wrk is missing (apt-get install wrk)" >&2; exit 1; }
 swift build -c "$config" --product scim-gateway >/dev/null
 swift build -c "$config" --product ldap-bench >/dev/null
 bin=$(swift build -c "$config" --show-bin-path)
@@ -24,6 +25,8 @@ bin=$(swift build -c "$config" --show-bin-path)
 work=$(mktemp -d)
 pids=()
 cleanup() {
+  # `serve` runs inside $(…), so its pid is in a file rather than in pids.
+  [ -f "$work/serve.pid" ] && kill -TERM "$(cat "$work/serve.pid")" 2>/dev/null || true
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   rm -rf "$work"
 }
@@ -111,7 +114,7 @@ for round in $(seq 1 "$rounds"); do
 done
 
 serve_rss_kb() {  # size: a separate `serve` on that directory, after GETs and a sorted window
-  local serve_port=$((port[$1] + 2))
+  local serve_port=$((30000 + RANDOM % 10000))  # away from the demos' 20000–29999
   cat >"$work/serve.yaml" <<YAML
 server: { host: 127.0.0.1, port: $serve_port }
 ldap: { uris: ["ldap://127.0.0.1:${ldap_port[$1]}"], suffix: "dc=example,dc=org", bindDN: "cn=scim-gateway,dc=example,dc=org",
@@ -122,12 +125,12 @@ clients: [{ name: bench, tokenHash: "$(printf '%s' "$token" | "$bin/scim-gateway
 logLevel: warning
 YAML
   "$bin/scim-gateway" serve --config "$work/serve.yaml" >"$work/serve.log" 2>&1 &
-  local serve_pid=$!; pids+=("$serve_pid")
+  local serve_pid=$!; echo "$serve_pid" >"$work/serve.pid"
   for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$serve_port/readyz" >/dev/null && break; sleep 0.2; done
   IDS_FILE="$work/ids-$1" wrk -t2 -c16 -d5s -s scripts/bench/get-by-id.lua "http://127.0.0.1:$serve_port" >/dev/null 2>&1
   START=$(($2 / 2)) wrk -t1 -c1 -d3s --timeout 60s -s scripts/bench/sorted-page.lua "http://127.0.0.1:$serve_port" >/dev/null 2>&1
   ps -o rss= -p "$serve_pid" | tr -d " "
-  kill -TERM "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
+  kill -TERM "$serve_pid"; wait "$serve_pid" 2>/dev/null || true; rm -f "$work/serve.pid"
 }
 echo "gateway RSS (a separate serve): $small users $(serve_rss_kb small "$small") KB, $big users $(serve_rss_kb big "$big") KB"
 

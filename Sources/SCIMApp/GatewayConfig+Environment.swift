@@ -4,8 +4,9 @@ import Foundation
 /// The environment layer over the YAML file, read through apple/swift-configuration: a key is its YAML path
 /// (`ldap.bindDN`), and its variable is `SCIM_GATEWAY_` plus that path in upper snake case
 /// (`SCIM_GATEWAY_LDAP_BIND_DN`, the library's `EnvironmentVariablesProvider` naming). `<NAME>_FILE` reads the
-/// value from a file instead (a container secret) and wins over `<NAME>`; passwords, tokens and every value from a
-/// file are secrets to the library, so its access log (`CONFIG_ACCESS_LOG_FILE`) redacts them. The file keeps what
+/// value from a file instead (a container secret) and wins over `<NAME>`; passwords, tokens, client lists and every
+/// `_FILE` path are secrets to the library, so its access log (`CONFIG_ACCESS_LOG_FILE`) redacts them (a file's
+/// content is read here, never through the library). The file keeps what
 /// the environment cannot say (lists of clients with their JWT and access settings, provisioning targets).
 extension GatewayConfig {
     /// Applies every `SCIM_GATEWAY_*` override in `environment`; a value that does not parse is a `ConfigError`
@@ -93,8 +94,9 @@ struct EnvironmentOverrides {
         return prefix + name
     }
 
-    /// The path in `key`'s `_FILE` variable, if set.
-    private func file(_ key: String) -> String? { reader.string(forKey: ConfigKey(key + "File"), isSecret: true) }
+    /// The path in `key`'s `_FILE` variable, if set. `_file` keeps the suffix its own word whatever the key ends
+    /// with (`bindDN` + `_file` is `BIND_DN_FILE`; `bindDN` + `File` would be `BIND_DNFILE`).
+    private func file(_ key: String) -> String? { reader.string(forKey: ConfigKey(key + "_file"), isSecret: true) }
 
     /// A value read from a secret file.
     private func fileText(_ key: String, _ path: String) throws -> String {

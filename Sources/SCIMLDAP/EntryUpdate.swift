@@ -18,10 +18,11 @@ struct EntryUpdate {
             source: source)
         let passwordValue = mapped.attributes.first { $0.kind.name == .password }.flatMap { resource.value(at: $0.path)?.stringValue }
         var keepsPassword = false
-        // The group cache holds groups (id, name, the groups they are in): only a write to a group can change
-        // it. Cleared before and after, so no read racing the write caches what it replaces; a user's write
-        // leaves it alone, so decoding the user's `groups` afterwards (and every other request's) still finds it.
-        let touchesGroups = mapped.membership != nil
+        // The group cache holds groups (id, name, the groups they are in): only a write to a group entry can
+        // change it. Cleared before and after, so no read racing the write caches what it replaces; a user's
+        // write leaves it alone, so decoding the user's `groups` afterwards (and every other request's) still
+        // finds it.
+        let touchesGroups = store.mayHoldGroup(current.dn, writtenAs: mapped)
         if touchesGroups { store.groupCache.clear() }
         defer { if touchesGroups { store.groupCache.clear() } }
         while true {

@@ -1,3 +1,4 @@
+import LDAPClient
 import SCIMCore
 import Synchronization
 
@@ -60,4 +61,17 @@ final class GroupCache: Sendable {
 
     /// The number of groups held (expired ones included until looked up).
     var count: Int { entries.withLock { $0.count } }
+}
+
+extension LDAPResourceStore {
+    /// True when a write to `dn` through `mapped` may change what the group cache holds: `mapped` is a group
+    /// type, or `dn` lies under the base of one (another mapping's view of the same group entries).
+    func mayHoldGroup(_ dn: String, writtenAs mapped: ResourceMapping) -> Bool {
+        if mapped.membership != nil { return true }
+        guard let entry = try? DistinguishedName(dn) else { return true }
+        return mapping.resourceTypes.values.contains { groups in
+            guard groups.membership != nil, let base = try? DistinguishedName(groups.baseDN) else { return false }
+            return entry.isDescendant(of: base)
+        }
+    }
 }

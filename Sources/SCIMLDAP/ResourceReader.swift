@@ -66,8 +66,9 @@ struct ResourceReader {
                     pool: store.pool, groupsBase: groupMapping.baseDN, scope: groupMapping.scope == .one ? .oneLevel : .subtree,
                     selection: groupMapping.selection, membershipAttribute: groups.ldap,
                     displayAttribute: groupMapping.attributes.first { $0.scim.caseInsensitiveEquals("displayName") }?.ldap,
-                    // A client with a subtree or a proxy identity may see fewer groups than the cache holds.
-                    cache: store.directoryScope == .unrestricted ? store.groupCache : nil)
+                    // A client with a subtree or a proxy identity, or a /Me write acting as its user, may see fewer
+                    // groups than the cache holds: only reads as the service account use and fill it.
+                    cache: store.directoryScope == .unrestricted && store.pool.authorizationID == nil ? store.groupCache : nil)
                 let resolution: GroupMembershipResolver.Resolution
                 do {
                     resolution = try await resolver.resolve(direct)

@@ -7,7 +7,7 @@ import SCIMCore
 
 /// POST /.search at the service provider root (RFC 7644 §3.4.3): the same search over every resource type,
 /// concatenated in resource-type order. Each type is counted and paged by the backend through its
-/// `ResourceOperations` (the pipeline its own routes use); only the page is read.
+/// `ResourceOperations.page` (the page limits its own routes use); only the page is read.
 struct RootSearchController<Store: ResourceStore> {
     let store: Store
     let types: [ResolvedResourceType]

@@ -100,6 +100,20 @@ struct ConfigTests {
         } catch let error as ConfigError {
             #expect(error.description.contains("SCIM_GATEWAY_METRICS_TOKEN_FILE"))
         }
+        // `_FILE` of keys ending in capitals keeps its own word, and wins over the plain variable.
+        let dnFile = FileManager.default.temporaryDirectory.appendingPathComponent("dn-\(UUID().uuidString)")
+        let tlsFile = FileManager.default.temporaryDirectory.appendingPathComponent("tls-\(UUID().uuidString)")
+        try "cn=from-file,dc=example,dc=org\n".write(to: dnFile, atomically: true, encoding: .utf8)
+        try "true\n".write(to: tlsFile, atomically: true, encoding: .utf8)
+        defer { for file in [dnFile, tlsFile] { try? FileManager.default.removeItem(at: file) } }
+        let (fromFiles, _) = try GatewayConfig.load(
+            path: Self.example,
+            environment: base.merging([
+                "SCIM_GATEWAY_LDAP_BIND_DN": "cn=plain,dc=example,dc=org", "SCIM_GATEWAY_LDAP_BIND_DN_FILE": dnFile.path,
+                "SCIM_GATEWAY_LDAP_START_TLS": "false", "SCIM_GATEWAY_LDAP_START_TLS_FILE": tlsFile.path,
+            ]) { $1 })
+        #expect(fromFiles.ldap.bindDN == "cn=from-file,dc=example,dc=org")
+        #expect(fromFiles.ldap.startTLS)
         #expect(EnvironmentOverrides.variable("ldap.bindDN") == "SCIM_GATEWAY_LDAP_BIND_DN")
         #expect(EnvironmentOverrides.variable("server.publicBaseURL") == "SCIM_GATEWAY_SERVER_PUBLIC_BASE_URL")
     }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import LDAPClient
+import Logging
 import NIOCore
 import SCIMApp
 import SCIMCore
@@ -85,6 +86,37 @@ struct GroupCacheTests {
             #expect(
                 try await client.execute(uri: "/scim/v2/Users/\(user)", method: .get, headers: auth).json?["groups"]?[0]?["display"]?
                     .stringValue == "renamed")
+        }
+    }
+
+    /// A read made as another identity (a /Me write decodes its answer as the user) neither fills nor uses the
+    /// cache every other request reads: what that identity may see of groups is not what the service account sees.
+    @Test func readsAsAnotherIdentityLeaveTheCacheToTheServiceAccount() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { harness.stop() }
+        let registry = try SchemaRegistry.load(directory: GatewayHarness.repository.appendingPathComponent("schema/scim"))
+        let users = try #require(registry.resourceType(named: "User"))
+        let context = StoreContext(logger: Logger(label: "tests"))
+        try await harness.application().test(.router) { client in
+            let auth = GatewayHarness.auth
+            let name = "owner-\(UUID().uuidString.prefix(6).lowercased())"
+            let user = try #require(
+                try await client.execute(uri: "/scim/v2/Users", method: .post, headers: auth, body: jsonBody(userJSON(name)))
+                    .json?["id"]?.stringValue)
+            let group = try await client.execute(
+                uri: "/scim/v2/Groups", method: .post, headers: auth,
+                body: jsonBody(
+                    #"{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"owners","members":[{"value":"\#(user)"}]}"#))
+            #expect(group.status == .created)
+            let store = harness.gateway.store
+            var owner = store
+            owner.pool = store.pool.acting(as: "dn:uid=\(name),\(harness.slapd.peopleDN)")
+            store.groupCache.clear()
+            let asOwner = try await owner.get(id: user, type: users, projection: .all, context: context)
+            #expect(asOwner.resource["groups"]?[0]?["display"]?.stringValue == "owners")
+            #expect(store.groupCache.count == 0, "a read made as the user filled the shared group cache")
+            _ = try await store.get(id: user, type: users, projection: .all, context: context)
+            #expect(store.groupCache.count == 1)
         }
     }
 
