@@ -39,14 +39,17 @@ struct Demo: AsyncParsableCommand {
         let adminPassword = ldapAdminPassword ?? SlapdOptions.randomPassword()
         let suffix = "dc=example,dc=org"
         let fresh = dataDir.map { !FileManager.default.fileExists(atPath: "\($0)/.initialized") } ?? true
-        let options = SlapdOptions(
+        var options = SlapdOptions(
             port: ldapPort, dataDirectory: dataDir.map { URL(fileURLWithPath: $0) }, suffix: suffix,
             adminPassword: adminPassword, servicePassword: servicePassword ?? SlapdOptions.randomPassword(),
-            offlineLDIF: fresh ? SampleData.usersLDIF(count: users, peopleDN: "ou=people,\(suffix)") : "",
             onlineLDIF: fresh
                 ? SampleData.groupsLDIF(
                     userCount: users, peopleDN: "ou=people,\(suffix)",
                     groupsDN: "ou=groups,\(suffix)") : "")
+        if fresh {
+            let count = users
+            options.offlineLDIFWriter = { try SampleData.writeUsersLDIF(count: count, peopleDN: "ou=people,\(suffix)", to: $0) }
+        }
         let slapd: SlapdInstance
         do {
             slapd = try await SlapdInstance.start(options, schemaDirectory: schema, logger: logger)

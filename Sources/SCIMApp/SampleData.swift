@@ -12,10 +12,20 @@ enum SampleData {
 
     static func uid(_ index: Int) -> String { String(format: "user%05d", index) }
 
-    static func usersLDIF(count: Int, peopleDN: String) -> String {
+    /// Writes `count` users as LDIF to `handle`, 5,000 at a time (a million users never sit in memory at once).
+    static func writeUsersLDIF(count: Int, peopleDN: String, to handle: FileHandle) throws {
+        var start = 1
+        while start <= count {
+            let end = min(count, start + 4_999)
+            try handle.write(contentsOf: Data(usersLDIF(start...end, peopleDN: peopleDN).utf8))
+            start = end + 1
+        }
+    }
+
+    static func usersLDIF(_ indexes: ClosedRange<Int>, peopleDN: String) -> String {
         var out = ""
-        out.reserveCapacity(count * 400)
-        for index in 1...max(count, 1) where count > 0 {
+        out.reserveCapacity(indexes.count * 420)
+        for index in indexes {
             let given = givenNames[index % givenNames.count]
             let family = familyNames[(index / givenNames.count) % familyNames.count]
             let uid = uid(index)

@@ -163,9 +163,20 @@ public final class SlapdInstance: @unchecked Sendable {
             + options.offlineLDIF
         let ldif = directory.appendingPathComponent("initial.ldif")
         try entries.write(to: ldif, atomically: true, encoding: .utf8)
+        try appendWrittenLDIF(to: ldif)
         try ProcessRunner.run("slapadd", configArguments + ["-q", "-b", options.suffix, "-l", ldif.path])
         try? fm.removeItem(at: ldif)
         _ = fm.createFile(atPath: marker.path, contents: Data())
+    }
+
+    /// Appends what `offlineLDIFWriter` writes (if set) to the LDIF file for slapadd.
+    private func appendWrittenLDIF(to ldif: URL) throws {
+        guard let writer = options.offlineLDIFWriter else { return }
+        let handle = try FileHandle(forWritingTo: ldif)
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("\n".utf8))
+        try writer(handle)
     }
 
     /// A directory the gateway did not set up (`SlapdOptions.plain`).
@@ -181,6 +192,7 @@ public final class SlapdInstance: @unchecked Sendable {
         let ldif = directory.appendingPathComponent("initial.ldif")
         try (plain.initialLDIF(suffix: options.suffix, servicePasswordHash: renderer.servicePasswordHash) + "\n" + options.offlineLDIF)
             .write(to: ldif, atomically: true, encoding: .utf8)
+        try appendWrittenLDIF(to: ldif)
         try ProcessRunner.run("slapadd", ["-F", configDirectory.path, "-q", "-b", options.suffix, "-l", ldif.path])
         try? FileManager.default.removeItem(at: ldif)
     }

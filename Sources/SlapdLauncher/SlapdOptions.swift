@@ -23,6 +23,9 @@ public struct SlapdOptions: Sendable {
     public var noSync: Bool
     /// Extra LDIF loaded with slapadd before start (bypasses overlays: no cleartext passwords here).
     public var offlineLDIF: String
+    /// Writes more LDIF for slapadd straight into its file, after `offlineLDIF`: sample data of any size without
+    /// holding it in memory (the demo's 1,000,000 users are about 450 MB of LDIF).
+    public var offlineLDIFWriter: (@Sendable (FileHandle) throws -> Void)?
     /// Extra LDIF added online as the rootDN after start, so overlays (memberof, ppolicy hashing) see it.
     public var onlineLDIF: String
     /// How long to wait for readiness.
