@@ -25,7 +25,7 @@ bin=$(swift build -c "$config" --show-bin-path)
 work=$(mktemp -d)
 pids=()
 cleanup() {
-  # `serve` runs inside $(…), so its pid is in a file rather than in pids.
+  # `serve` runs inside $(…), so its pid is in a file rather than in pids (scripts/lib/bench-serve.sh).
   [ -f "$work/serve.pid" ] && kill -TERM "$(cat "$work/serve.pid")" 2>/dev/null || true
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   rm -rf "$work"
@@ -113,25 +113,9 @@ for round in $(seq 1 "$rounds"); do
   RAW_BASE=ou=groups,dc=example,dc=org raw "raw-get-group-10" search entryUUID "$work/small-group-id" 16 --attributes "$group_attributes" >>"$results"
 done
 
-serve_rss_kb() {  # size: a separate `serve` on that directory, after GETs and a sorted window
-  local serve_port=$((30000 + RANDOM % 10000))  # away from the demos' 20000–29999
-  cat >"$work/serve.yaml" <<YAML
-server: { host: 127.0.0.1, port: $serve_port }
-ldap: { uris: ["ldap://127.0.0.1:${ldap_port[$1]}"], suffix: "dc=example,dc=org", bindDN: "cn=scim-gateway,dc=example,dc=org",
-        bindPasswordFile: "$work/service.pw", poolSize: 16 }
-mapping: $PWD/Config/mapping/bundled.yaml
-schemaDirectory: $PWD/schema
-clients: [{ name: bench, tokenHash: "$(printf '%s' "$token" | "$bin/scim-gateway" hash-token)" }]
-logLevel: warning
-YAML
-  "$bin/scim-gateway" serve --config "$work/serve.yaml" >"$work/serve.log" 2>&1 &
-  local serve_pid=$!; echo "$serve_pid" >"$work/serve.pid"
-  for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$serve_port/readyz" >/dev/null && break; sleep 0.2; done
-  IDS_FILE="$work/ids-$1" wrk -t2 -c16 -d5s -s scripts/bench/get-by-id.lua "http://127.0.0.1:$serve_port" >/dev/null 2>&1
-  START=$(($2 / 2)) wrk -t1 -c1 -d3s --timeout 60s -s scripts/bench/sorted-page.lua "http://127.0.0.1:$serve_port" >/dev/null 2>&1
-  ps -o rss= -p "$serve_pid" | tr -d " "
-  kill -TERM "$serve_pid"; wait "$serve_pid" 2>/dev/null || true; rm -f "$work/serve.pid"
-}
+# The gateway's own memory on each directory (scripts/lib/bench-serve.sh), after GETs and a sorted window.
+. scripts/lib/bench-serve.sh
+serve_rss_kb() { bench_serve_rss "$bin" "$work" "${ldap_port[$1]}" "$token" "$work/ids-$1" "$(($2 / 2))" 1; }
 echo "gateway RSS (a separate serve): $small users $(serve_rss_kb small "$small") KB, $big users $(serve_rss_kb big "$big") KB"
 
 python3 - "$results" "$big_group" "$big" <<'PY'

@@ -19,6 +19,7 @@ bin=$(swift build -c "$config" --show-bin-path)
 work=$(mktemp -d)
 pids=()
 cleanup() {
+  [ -f "$work/serve.pid" ] && kill -TERM "$(cat "$work/serve.pid")" 2>/dev/null || true
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   rm -rf "$work"
 }
@@ -122,27 +123,9 @@ for round in $(seq 1 "$rounds"); do
   measured raw "raw-patch-c8" patch entryUUID "$work/ids" 8 --attributes "$read_attributes" >>"$results"
   measured http "gw-patch-user-c8" patch-user.lua 8 >>"$results"
 done
-# The gateway's own memory: a separate `scim-gateway serve` against the demo's directory (the demo process also
-# generated the sample data, which would count against it), after GETs and sorted pages at c=16.
-serve_rss_kb() {
-  local serve_port=$((port + 2))
-  cat >"$work/serve.yaml" <<YAML
-server: { host: 127.0.0.1, port: $serve_port }
-ldap: { uris: ["ldap://127.0.0.1:$ldap_port"], suffix: "dc=example,dc=org", bindDN: "cn=scim-gateway,dc=example,dc=org",
-        bindPasswordFile: "$work/service.pw", poolSize: 16 }
-mapping: $PWD/Config/mapping/bundled.yaml
-schemaDirectory: $PWD/schema
-clients: [{ name: bench, tokenHash: "$(printf '%s' "$token" | "$bin/scim-gateway" hash-token)" }]
-logLevel: warning
-YAML
-  "$bin/scim-gateway" serve --config "$work/serve.yaml" >"$work/serve.log" 2>&1 &
-  local serve_pid=$!; pids+=("$serve_pid")
-  for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$serve_port/readyz" >/dev/null && break; sleep 0.2; done
-  wrk -t2 -c16 -d5s -s scripts/bench/get-by-id.lua "http://127.0.0.1:$serve_port" >/dev/null 2>&1
-  START=$2 wrk -t2 -c16 -d3s -s scripts/bench/sorted-page.lua "http://127.0.0.1:$serve_port" >/dev/null 2>&1
-  ps -o rss= -p "$serve_pid" | tr -d " "
-  kill -TERM "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
-}
+# The gateway's own memory (scripts/lib/bench-serve.sh), after GETs and sorted pages at c=16.
+. scripts/lib/bench-serve.sh
+serve_rss_kb() { bench_serve_rss "$bin" "$work" "$ldap_port" "$token" "$work/ids" "$2" 16; }
 
 echo "users=$users (big group: $big_members members) rounds=$rounds seconds=$seconds build=$config" \
   "gateway_rss_kb=$(serve_rss_kb "$users" "$start_index")"
