@@ -79,8 +79,13 @@ public struct LDAPEntry: Sendable, Hashable {
 extension String {
     /// Attribute descriptions are ASCII: compared byte by byte, folding A-Z, without allocating.
     func caseInsensitiveEquals(_ other: String) -> Bool {
-        guard utf8.count == other.utf8.count else { return false }
-        for (a, b) in zip(utf8, other.utf8) where a != b {
+        let left = utf8.span
+        let right = other.utf8.span
+        guard left.count == right.count else { return false }
+        for index in 0..<left.count {
+            let a = left[index]
+            let b = right[index]
+            if a == b { continue }
             guard a < 0x80, b < 0x80 else { return lowercased() == other.lowercased() }
             if (a | 0x20) != (b | 0x20) || !((a | 0x20) >= 0x61 && (a | 0x20) <= 0x7A) { return false }
         }

@@ -36,19 +36,20 @@ final class LDAPReactor: @unchecked Sendable {  // the epoll and event descripto
         let delivery: Delivery
     }
 
+    /// The longest the reactor thread sleeps without looking at the deadlines again.
+    private static let longestSleep = Duration.seconds(1)
+
     /// A stream waits without a deadline: its end is the server's (or the consumer's) decision.
     private static let never = ContinuousClock.now.advanced(by: .seconds(100 * 365 * 86_400))
 
     private enum Sleep {
         case awake
         case until(ContinuousClock.Instant)
-        case forever
 
         func wokenBy(_ deadline: ContinuousClock.Instant) -> Bool {
             switch self {
             case .awake: false
             case .until(let wake): deadline < wake
-            case .forever: true
             }
         }
     }
@@ -56,7 +57,7 @@ final class LDAPReactor: @unchecked Sendable {  // the epoll and event descripto
     private struct State {
         var waiters: [Int32: Waiter] = [:]  // by socket
         /// What the reactor thread is doing: awake (it reads the deadlines again before sleeping) or asleep until
-        /// the earliest deadline, or asleep without one. A new earlier deadline must wake it.
+        /// the earliest deadline or for `longestSleep`. A new earlier deadline must wake it.
         var sleep: Sleep = .awake
 
         var earliestDeadline: ContinuousClock.Instant? {
@@ -167,13 +168,12 @@ final class LDAPReactor: @unchecked Sendable {  // the epoll and event descripto
         var events = [epoll_event](repeating: epoll_event(), count: 64)
         while true {
             let timeout = state.withLock { state -> Int32 in
-                let next = state.earliestDeadline
-                guard let next else {
-                    state.sleep = .forever
-                    return -1
-                }
+                // Never asleep for more than a second: a new operation's deadline (its timeout, normally seconds
+                // away) then lies past the wake-up, and the caller need not wake the thread with the eventfd.
+                let now = ContinuousClock.now
+                let next = min(state.earliestDeadline ?? now + Self.longestSleep, now + Self.longestSleep)
                 state.sleep = .until(next)
-                let wait = max(.zero, next - ContinuousClock.now)
+                let wait = max(.zero, next - now)
                 // Round up so the deadline has passed when the wait ends.
                 return Int32(clamping: wait.components.seconds * 1000 + wait.components.attoseconds / 1_000_000_000_000_000 + 1)
             }

@@ -16,13 +16,6 @@ public struct JSONLogHandler: LogHandler {
         self.write = write
     }
 
-    /// Writes each line with one `write(2)`, so lines from several threads never interleave.
-    public static let standardError: @Sendable (String) -> Void = { line in
-        var bytes = Array(line.utf8)
-        bytes.append(UInt8(ascii: "\n"))
-        bytes.withUnsafeBytes { _ = Foundation.write(2, $0.baseAddress, $0.count) }
-    }
-
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }

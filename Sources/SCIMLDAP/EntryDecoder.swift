@@ -38,14 +38,15 @@ struct EntryDecoder {
         }
         let state = passwordState(entry)
         // An extension is listed when the entry holds a value of it.
-        let schemas =
-            [type.coreSchema.id]
-            + type.extensions.map(\.schema.id).filter { urn in
-                values.contains { $0.0.path.schemaURN?.caseInsensitiveEquals(urn) == true }
-                    || (state != nil && urn.caseInsensitiveEquals(PasswordStateAttributes.schema))
-            }
+        var schemas: [JSONValue] = [.string(type.coreSchema.id)]
+        for urn in type.extensions.lazy.map(\.schema.id)
+        where values.contains(where: { $0.0.path.schemaURN?.caseInsensitiveEquals(urn) == true })
+            || (state != nil && urn.caseInsensitiveEquals(PasswordStateAttributes.schema))
+        {
+            schemas.append(.string(urn))
+        }
         var resource = JSONValue.object([:])
-        resource.set(.array(schemas.map { .string($0) }), at: AttributePath(attribute: "schemas"))
+        resource.set(.array(schemas), at: AttributePath(attribute: "schemas"))
         resource.set(.string(id), at: AttributePath(attribute: "id"))
         for (attribute, value) in values { resource.set(value, at: attribute.path) }
         if let state {
@@ -113,6 +114,8 @@ struct EntryDecoder {
     /// The ETag version: entryCSN, which changes on every write (µs resolution), made header-safe.
     static func version(_ entry: LDAPEntry) -> String {
         let csn = entry.string("entryCSN") ?? entry.string("modifyTimestamp") ?? "0"
+        // slapd's CSNs are always safe already (`20261204163904.123456Z#000000#000#000000`).
+        if csn.utf8.allSatisfy({ $0 < 0x80 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) { return csn }
         return String(csn.unicodeScalars.filter { $0.isASCII && $0 != "\"" && $0 != "\\" })
     }
 

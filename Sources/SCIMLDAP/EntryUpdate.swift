@@ -9,12 +9,13 @@ struct EntryUpdate {
     let store: LDAPResourceStore
 
     /// Writes `resource` over `current` (see `WritePlan.Source`), held to the client's If-Match.
+    /// `decoded`: `current` already decoded by the caller (`ResourceReader.decodeForWrite`), reused for the view.
     func write(
-        _ resource: JSONValue, over current: LDAPEntry, type: ResolvedResourceType, mapped: ResourceMapping,
-        condition: IfMatchCondition, source: WritePlan.Source
+        _ resource: JSONValue, over current: LDAPEntry, decoded: DecodedEntry? = nil, type: ResolvedResourceType,
+        mapped: ResourceMapping, condition: IfMatchCondition, source: WritePlan.Source
     ) async throws -> StoredResource {
         let prepared = try await prepare(
-            resource, over: current, type: type, mapped: mapped, condition: condition,
+            resource, over: current, decoded: decoded, type: type, mapped: mapped, condition: condition,
             source: source)
         let passwordValue = mapped.attributes.first { $0.kind.name == .password }.flatMap { resource.value(at: $0.path)?.stringValue }
         var keepsPassword = false
@@ -58,12 +59,12 @@ struct EntryUpdate {
     /// Everything the write decides before it reaches the directory: the plan, the object classes it needs, the
     /// password's method and the If-Match controls.
     func prepare(
-        _ resource: JSONValue, over current: LDAPEntry, type: ResolvedResourceType, mapped: ResourceMapping,
-        condition: IfMatchCondition, source: WritePlan.Source
+        _ resource: JSONValue, over current: LDAPEntry, decoded: DecodedEntry? = nil, type: ResolvedResourceType,
+        mapped: ResourceMapping, condition: IfMatchCondition, source: WritePlan.Source
     ) async throws -> PreparedWrite {
         let targets = try await store.references.targets(of: resource, mapped)
         let encoded = try ReferenceLookup.encoder(mapped, targets: targets).encodeNew(resource)
-        let view = try await currentView(current, type: type, mapped: mapped)
+        let view = try await currentView(current, reusing: decoded?.entry.dn == current.dn ? decoded : nil, type: type, mapped: mapped)
         let plan = try WritePlan(resource, encoded: encoded, over: current, view: view, mapped: mapped, source: source)
         var modifications = plan.modifications
         // Object classes the mapping writes but an older entry lacks (e.g. the auxiliary class), when the
@@ -126,14 +127,21 @@ struct EntryUpdate {
     }
 
     /// The entry as the gateway shows it, encoded back into LDAP values: what a write may change.
-    func currentView(_ current: LDAPEntry, type: ResolvedResourceType, mapped: ResourceMapping) async throws
-        -> EntryEncoder.Encoded
+    func currentView(_ current: LDAPEntry, reusing decoded: DecodedEntry? = nil, type: ResolvedResourceType, mapped: ResourceMapping)
+        async throws -> EntryEncoder.Encoded
     {
-        // `groups` is read-only (never written): its references need no lookup here.
-        let references = try await store.references.resolve(in: [current], mapped: mapped, known: [], kinds: [.reference, .members])
-        var decoder = EntryDecoder(mapping: mapped, type: type, baseURL: store.baseURL)
-        decoder.references = references
-        let resource = try decoder.decode(current).resource
+        let resource: JSONValue
+        let references: [String: EntryDecoder.ResolvedReference]
+        if let decoded {
+            // Decoded as a read decodes it: `groups` and the password state as well, which the encoder skips.
+            (resource, references) = (decoded.resource, decoded.references)
+        } else {
+            // `groups` is read-only (never written): its references need no lookup here.
+            references = try await store.references.resolve(in: [current], mapped: mapped, known: [], kinds: [.reference, .members])
+            var decoder = EntryDecoder(mapping: mapped, type: type, baseURL: store.baseURL)
+            decoder.references = references
+            resource = try decoder.decode(current).resource
+        }
         // Referenced entries by id, to their DN keys (compared as DNs by `VisibleValues`).
         var dns: [String: String] = [:]
         var values: [String: String] = [:]

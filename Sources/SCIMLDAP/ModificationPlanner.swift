@@ -88,12 +88,20 @@ struct ModificationPlanner {
 
     /// Descriptions compare case-insensitively with options in any order.
     static func key(_ description: String) -> String {
+        // Most descriptions carry no options: their key is their lower-cased name, often the name itself.
+        guard description.utf8.contains(UInt8(ascii: ";")) else { return lowercasedASCII(description) }
         let parts = description.lowercased().split(separator: ";").map(String.init)
         return ([parts[0]] + parts.dropFirst().sorted()).joined(separator: ";")
     }
 
     static func type(of description: String) -> String {
-        String(description.lowercased().split(separator: ";").first ?? "")
+        guard description.utf8.contains(UInt8(ascii: ";")) else { return lowercasedASCII(description) }
+        return String(description.lowercased().split(separator: ";").first ?? "")
+    }
+
+    /// `text.lowercased()`, without a copy when it has no capital letter (and no byte beyond ASCII).
+    private static func lowercasedASCII(_ text: String) -> String {
+        text.utf8.contains { $0 >= 0x80 || ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z")) } ? text.lowercased() : text
     }
 
     static func unique(_ values: [[UInt8]]) -> [[UInt8]] {

@@ -19,8 +19,8 @@ struct ResourcePatch {
         let current = try await store.reader.find(
             id: id, mapped: mapped,
             attributes: await store.readAttributes(mapped, projection: readProjection) + ["objectClass"])
-        let currentResource = try await store.reader.decode(current, type: type, mapped: mapped, known: []).resource
-        let result = try applier.apply(request, to: currentResource)
+        let decoded = try await store.reader.decodeForWrite(current, type: type, mapped: mapped)
+        let result = try applier.apply(request, to: decoded.resource)
         if result.changesOtherAttributes || !result.memberChanges.isEmpty {
             // A stale version fails before the change is validated (412, not a 400 about a change that cannot
             // happen); the write holds to it again.
@@ -33,7 +33,7 @@ struct ResourcePatch {
         }
         let validated = try store.storable(try validator.validate(result.resource), type: type)
         return try await EntryUpdate(store: store).write(
-            validated, over: current, type: type, mapped: mapped, condition: condition,
+            validated, over: current, decoded: decoded, type: type, mapped: mapped, condition: condition,
             source: .patch(membersRead: withMembers, removed: Self.removed(request)))
     }
 

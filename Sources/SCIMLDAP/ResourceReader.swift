@@ -55,6 +55,21 @@ struct ResourceReader {
         _ entries: [LDAPEntry], type: ResolvedResourceType, mapped: ResourceMapping,
         known: [ReferenceResolver.Target]
     ) async throws -> [StoredResource] {
+        let decoder = try await decoder(for: entries, type: type, mapped: mapped, known: known)
+        return try entries.map { try decoder.decode($0) }
+    }
+
+    /// An entry a write starts from, decoded, with the references it was decoded with: the write's view of the
+    /// entry (`EntryUpdate.currentView`) is made from both instead of decoding the entry again.
+    func decodeForWrite(_ entry: LDAPEntry, type: ResolvedResourceType, mapped: ResourceMapping) async throws -> DecodedEntry {
+        let decoder = try await decoder(for: [entry], type: type, mapped: mapped, known: [])
+        return DecodedEntry(entry: entry, resource: try decoder.decode(entry).resource, references: decoder.references)
+    }
+
+    /// A decoder for `entries`, their references (and groups, and password policies) looked up in batches.
+    private func decoder(
+        for entries: [LDAPEntry], type: ResolvedResourceType, mapped: ResourceMapping, known: [ReferenceResolver.Target]
+    ) async throws -> EntryDecoder {
         var decoder = EntryDecoder(mapping: mapped, type: type, baseURL: store.baseURL)
         var known = known
         if let groups = mapped.attributes.first(where: { $0.kind.name == .groups }),
@@ -85,7 +100,7 @@ struct ResourceReader {
         }
         decoder.references = try await store.references.resolve(in: entries, mapped: mapped, known: known)
         decoder.passwordPolicies = try await store.passwordPolicies(for: entries, mapped: mapped)
-        return try entries.map { try decoder.decode($0) }
+        return decoder
     }
 
     /// The resources of `type` with these ids that still match `extra`, rendered as `get` renders them with
@@ -125,4 +140,11 @@ struct ResourceReader {
         else { return entry }
         return LDAPEntry(dn: entry.dn, attributes: entry.attributes.filter { !$0.type.caseInsensitiveEquals(groups.ldap) })
     }
+}
+
+/// An entry as read and as the gateway shows it, with the references (DN key → id) its resource was decoded with.
+struct DecodedEntry {
+    let entry: LDAPEntry
+    let resource: JSONValue
+    let references: [String: EntryDecoder.ResolvedReference]
 }

@@ -14,12 +14,15 @@ struct ResourceReplacement {
         let current = try await store.reader.find(
             id: id, mapped: mapped,
             attributes: await store.readAttributes(mapped, projection: .all) + ["objectClass"])
+        // When the immutable attributes need the entry decoded, the write's view of the entry reuses it.
+        var decoded: DecodedEntry?
         if !ImmutableCheck.attributes(of: type).isEmpty {
-            let currentResource = try await store.reader.decode(current, type: type, mapped: mapped, known: []).resource
-            try ImmutableCheck.verify(current: currentResource, replacement: resource, type: type)
+            let current = try await store.reader.decodeForWrite(current, type: type, mapped: mapped)
+            try ImmutableCheck.verify(current: current.resource, replacement: resource, type: type)
+            decoded = current
         }
         return try await EntryUpdate(store: store).write(
-            resource, over: current, type: type, mapped: mapped,
+            resource, over: current, decoded: decoded, type: type, mapped: mapped,
             condition: condition, source: .replacement)
     }
 }

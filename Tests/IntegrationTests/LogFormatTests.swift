@@ -50,6 +50,26 @@ struct LogFormatTests {
         #expect((objects[1]["metadata"] as? [String: Any])?["request.id"] as? String == "rid-7")
     }
 
+    @Test func textLinesCarryTheLatestMetadataSorted() throws {
+        let lines = Lines()
+        var logger = Logger(label: "scim-gateway") { label in
+            TextLogHandler(label: label, metadataProvider: RequestLogMetadata.provider) { line in lines.lines.withLock { $0.append(line) } }
+        }
+        logger[metadataKey: "client"] = "first"
+        logger[metadataKey: "client"] = "tests"
+        logger[metadataKey: "b"] = "2"
+        logger.debug("below the level")
+        RequestLogMetadata.$requestID.withValue("rid-9") { logger.warning("hello", metadata: ["a": "1"]) }
+        logger[metadataKey: "b"] = nil
+        logger.info("again")
+        let all = lines.all
+        #expect(all.count == 2)
+        let first = try #require(all.first)
+        let pattern = #/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} warning scim-gateway: a=1 b=2 client=tests request\.id=rid-9 \[[A-Za-z]+\] hello$/#
+        #expect(first.wholeMatch(of: pattern) != nil, "\(first)")
+        #expect(all.last?.hasSuffix("info scim-gateway: client=tests [IntegrationTests] again") == true, "\(all.last ?? "")")
+    }
+
     @Test func theFormatIsChosenByConfigAndEnvironment() throws {
         var config = GatewayConfig()
         #expect(try config.logFormatSetting() == .text)

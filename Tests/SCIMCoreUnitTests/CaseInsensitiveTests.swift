@@ -13,5 +13,8 @@ struct CaseInsensitiveTests {
         #expect(lhs.caseInsensitiveEquals(rhs) == equal)
         #expect(rhs.caseInsensitiveEquals(lhs) == equal)
         #expect(lhs.caseInsensitiveEquals(rhs) == (lhs.lowercased() == rhs.lowercased()))
+        // Strings take the in-place path, substrings the generic one: both answer alike.
+        #expect(Substring(lhs).caseInsensitiveEquals(Substring(rhs)) == equal)
+        #expect(lhs.caseInsensitiveEquals(Substring(rhs)) == equal)
     }
 }

@@ -104,6 +104,30 @@ extension OrderedDictionary where Key == String {
     }
 }
 
+extension String {
+    /// `caseInsensitiveEquals` for two strings, on their UTF-8 bytes in place: the common case of every attribute
+    /// and schema look-up.
+    public func caseInsensitiveEquals(_ other: String) -> Bool {
+        let left = utf8.span
+        let right = other.utf8.span
+        if left.count == right.count {
+            for index in 0..<left.count {
+                let a = left[index]
+                let b = right[index]
+                if a == b { continue }
+                guard a < 0x80, b < 0x80 else { return lowercased() == other.lowercased() }
+                let folded = a | 0x20
+                if folded != b | 0x20 || folded < 0x61 || folded > 0x7A { return false }
+            }
+            return true
+        }
+        // Lengths differ: equal only through non-ASCII case folding, which may change lengths.
+        for index in 0..<left.count where left[index] >= 0x80 { return lowercased() == other.lowercased() }
+        for index in 0..<right.count where right[index] >= 0x80 { return lowercased() == other.lowercased() }
+        return false
+    }
+}
+
 extension StringProtocol {
     /// Equality under simple case folding, as SCIM uses for attribute names and URNs.
     /// ASCII (every attribute name and schema URN in practice) is compared byte by byte without allocating;

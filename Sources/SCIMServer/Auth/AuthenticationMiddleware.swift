@@ -55,14 +55,15 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     /// Credentials without the spaces and tabs around them (an HTTP header value's optional whitespace).
     static func trimmingSpaces(_ text: Substring) -> String {
-        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let first = text.firstIndex(where: { !blank($0) }), let last = text.lastIndex(where: { !blank($0) }) else { return "" }
+        let bytes = text.utf8
+        let kept: (UInt8) -> Bool = { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }
+        guard let first = bytes.firstIndex(where: kept), let last = bytes.lastIndex(where: kept) else { return "" }
         return String(text[first...last])
     }
 
     private func authenticateBearer(_ token: String, _ context: inout Context) async throws {
         guard !token.isEmpty else { throw UnauthorizedError(detail: "The bearer token is not valid.", basic: users.basic) }
-        let digest = Array(SHA256.hash(data: Data(token.utf8)))
+        let digest = Array(SHA256.hash(data: Array(token.utf8)))
         var matched: BearerClient?
         for client in clients where Self.constantTimeEquals(client.tokenSHA256, digest) { matched = client }
         if let client = matched { return try admit(client, &context) }
