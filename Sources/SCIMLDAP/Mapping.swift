@@ -1,6 +1,7 @@
 import Foundation
 import LDAPClient
 import SCIMCore
+import Synchronization
 import Yams
 
 /// The declarative mapping of SCIM resource types onto an LDAP directory (see `Config/mapping/*.yaml`).
@@ -124,8 +125,13 @@ public struct ResourceMapping: Sendable, Decodable {
     public var derived: [String: [String]]?
     public var membership: Membership?
     public var attributes: [AttributeMapping] {
-        didSet { listReadAttributes() }
+        didSet {
+            listReadAttributes()
+            memo = ResourceMappingMemo()
+        }
     }
+    /// What requests work out from the mapping and its resource type, kept after the first (copies share it).
+    var memo = ResourceMappingMemo()
     public var delete: DeleteAction?
     public var read: ReadMode?
     /// What a write carrying a SCIM attribute this mapping does not store gets: `reject` (400 invalidValue, the
@@ -187,5 +193,27 @@ public struct ResourceMapping: Sendable, Decodable {
     enum CodingKeys: String, CodingKey {
         case baseDN, scope, filter, objectClasses, rdnAttribute, rdnCollision, derived, membership, attributes, delete,
             deletedBaseDN, unmapped, ignore, extensions, read, defaults, allocate, passwordPolicy
+    }
+}
+
+/// Answers worked out from a resource mapping on first use and kept for the next requests.
+final class ResourceMappingMemo: Sendable {
+    private let uniqueTypes = Mutex<Set<String>?>(nil)
+    private let written = Mutex<WritePlan.WrittenTypes?>(nil)
+
+    /// `WritePlan.writtenTypes`, computed once.
+    func writtenTypes(_ compute: () -> WritePlan.WrittenTypes) -> WritePlan.WrittenTypes {
+        if let known = written.withLock({ $0 }) { return known }
+        let types = compute()
+        written.withLock { $0 = types }
+        return types
+    }
+
+    /// `WritePlan.uniqueLDAPTypes`, computed once.
+    func uniqueLDAPTypes(_ compute: () -> Set<String>) -> Set<String> {
+        if let known = uniqueTypes.withLock({ $0 }) { return known }
+        let types = compute()
+        uniqueTypes.withLock { $0 = types }
+        return types
     }
 }

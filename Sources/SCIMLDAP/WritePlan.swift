@@ -39,27 +39,26 @@ struct WritePlan {
     ) throws(SCIMError) {
         let membersRead = source.membersRead
         let removed = source.removed
-        var owned: Set<String> = []
-        var single: Set<String> = []
+        let types = mapped.memo.writtenTypes { Self.writtenTypes(mapped) }
+        var owned = types.owned
+        var single = types.single
         var activeChanges: [LDAPModification] = []
         for attribute in mapped.attributes {
-            // PUT never clears the password; an omitted `active` leaves the lock state alone.
-            if attribute.kind.name == .password && resource.value(at: attribute.path) == nil { continue }
-            if case .active(let settings) = attribute.kind {
-                // Only ppolicy's permanent lock is ours: a temporary lockout after failed binds is never cleared.
+            switch attribute.kind {
+            case .password where resource.value(at: attribute.path) == nil:
+                // PUT never clears the password.
+                owned.subtract(types.passwordOnly)
+                single.subtract(types.passwordOnly)
+            case .active(let settings):
+                // An omitted `active` leaves the lock state alone. Only ppolicy's permanent lock is ours: a
+                // temporary lockout after failed binds is never cleared.
                 let wanted = resource.value(at: attribute.path)?.boolValue
                 if wanted != nil || removed.contains(attribute.path.attribute.lowercased()) {
                     activeChanges += Self.activeModifications(attribute.ldap, settings, wanted: wanted, current: current)
                 }
-                continue
-            }
-            if attribute.kind.name == .groups { continue }  // read-only, maintained by the directory
-            for name in attribute.ldapAttributes { owned.insert(name.lowercased()) }
-            if [.string, .boolean, .reference, .password, .active].contains(attribute.kind.name) {
-                single.insert(attribute.ldap.lowercased())
+            default: continue
             }
         }
-        for (ldap, _) in mapped.derived ?? [:] { owned.insert(ldap.lowercased()) }
         if let membership = mapped.membership {
             if membersRead { owned.insert(membership.attribute.lowercased()) } else { owned.remove(membership.attribute.lowercased()) }
         }
@@ -96,6 +95,37 @@ struct WritePlan {
         self.visible = planner.visible
     }
 
+    /// The lower-cased LDAP types a write of the mapping's resource owns (may change), those holding one value,
+    /// and those only a password attribute owns (left alone when the representation carries no password).
+    struct WrittenTypes: Sendable {
+        var owned: Set<String> = []
+        var single: Set<String> = []
+        var passwordOnly: Set<String> = []
+    }
+
+    static func writtenTypes(_ mapped: ResourceMapping) -> WrittenTypes {
+        var types = WrittenTypes()
+        var password: Set<String> = []
+        var others: Set<String> = []
+        for attribute in mapped.attributes {
+            // `active` is written through its own modifications; `groups` is read-only, kept by the directory.
+            if case .active = attribute.kind { continue }
+            if attribute.kind.name == .groups { continue }
+            let names = attribute.ldapAttributes.map { $0.lowercased() }
+            types.owned.formUnion(names)
+            if attribute.kind.name == .password { password.formUnion(names) } else { others.formUnion(names) }
+            if [.string, .boolean, .reference, .password].contains(attribute.kind.name) {
+                types.single.insert(attribute.ldap.lowercased())
+            }
+        }
+        for (ldap, _) in mapped.derived ?? [:] {
+            types.owned.insert(ldap.lowercased())
+            others.insert(ldap.lowercased())
+        }
+        types.passwordOnly = password.subtracting(others)
+        return types
+    }
+
     /// True when a `replace` carries values SCIM cannot see (the other `cn`s): such a write must not run over a
     /// version it was not planned from.
     var carriesHidden: Bool {
@@ -111,6 +141,10 @@ struct WritePlan {
 
     /// Lower-cased LDAP types holding SCIM attributes with server uniqueness (userName, externalId).
     static func uniqueLDAPTypes(_ mapped: ResourceMapping, type: ResolvedResourceType) -> Set<String> {
+        mapped.memo.uniqueLDAPTypes { computeUniqueLDAPTypes(mapped, type: type) }
+    }
+
+    private static func computeUniqueLDAPTypes(_ mapped: ResourceMapping, type: ResolvedResourceType) -> Set<String> {
         Set(
             mapped.attributes.filter { attribute in
                 let path = attribute.path
