@@ -101,6 +101,9 @@ public final class AttributeMapping: Sendable {
         /// address → street, l, st, postalCode, postalAddress), and read back when the tagged attributes are
         /// empty (entries written by other tools).
         public let mirrorSubAttributes: [String: [String: String]]?
+        /// `mirror` and `mirrorSubAttributes` sorted by key, once: decoding reads them in this order.
+        let sortedMirror: [(key: String, ldap: String)]
+        let sortedMirrorSubAttributes: [(type: String, subs: [(sub: String, ldap: String)])]
 
         public init(
             display: String? = nil, subAttributes: [String: String]? = nil, binary: Bool = false,
@@ -111,6 +114,10 @@ public final class AttributeMapping: Sendable {
             self.binary = binary
             self.mirror = mirror
             self.mirrorSubAttributes = mirrorSubAttributes
+            sortedMirror = (mirror ?? [:]).sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            sortedMirrorSubAttributes = (mirrorSubAttributes ?? [:]).sorted { $0.key < $1.key }.map { type, subs in
+                (type, subs.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+            }
         }
     }
 

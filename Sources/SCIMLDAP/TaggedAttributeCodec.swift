@@ -62,9 +62,8 @@ struct TaggedAttributeCodec {
 
     /// Values found only in the standard attributes (entries written by other tools), typed by the mirror key.
     private func mirroredValues(_ entry: LDAPEntry) -> [(TaggedValueOptions, OrderedDictionary<String, JSONValue>)] {
-        guard let mirror = tagged.mirror else { return [] }
         var out: [(TaggedValueOptions, OrderedDictionary<String, JSONValue>)] = []
-        for (key, ldap) in mirror.sorted(by: { $0.key < $1.key }) {
+        for (key, ldap) in tagged.sortedMirror {
             for (position, value) in entry.values(ldap).enumerated() {
                 let options =
                     key == "primary"
@@ -78,11 +77,10 @@ struct TaggedAttributeCodec {
 
     /// Values found only in the standard attributes a sub-attribute mirror writes (an address in street, l, ...).
     private func mirroredSubAttributeValues(_ entry: LDAPEntry) -> [(TaggedValueOptions, OrderedDictionary<String, JSONValue>)] {
-        guard let mirrors = tagged.mirrorSubAttributes else { return [] }
         var out: [(TaggedValueOptions, OrderedDictionary<String, JSONValue>)] = []
-        for (type, subs) in mirrors.sorted(by: { $0.key < $1.key }) {
+        for (type, subs) in tagged.sortedMirrorSubAttributes {
             var object: OrderedDictionary<String, JSONValue> = [:]
-            for (sub, ldap) in subs.sorted(by: { $0.key < $1.key }) {
+            for (sub, ldap) in subs {
                 guard let value = entry.string(ldap) else { continue }
                 object[sub] = .string(PostalAddressSyntax.applies(to: ldap) ? PostalAddressSyntax.decode(value) : value)
             }
