@@ -122,7 +122,9 @@ public struct ResourceMapping: Sendable, Decodable {
     /// When an add with the plain RDN collides (68), retry with a multi-valued RDN adding this attribute set to
     /// a new UUID.
     public var rdnCollision: String?
-    public var derived: [String: [String]]?
+    public var derived: [String: [String]]? {
+        didSet { memo = ResourceMappingMemo() }
+    }
     public var membership: Membership?
     public var attributes: [AttributeMapping] {
         didSet {
@@ -196,9 +198,10 @@ public struct ResourceMapping: Sendable, Decodable {
     }
 }
 
-/// Answers worked out from a resource mapping on first use and kept for the next requests.
+/// Answers worked out from a resource mapping on first use and kept for the next requests (a new memo whenever the
+/// mapping's attributes or derived values change).
 final class ResourceMappingMemo: Sendable {
-    private let uniqueTypes = Mutex<Set<String>?>(nil)
+    private let uniqueTypes = Mutex<(resourceType: String, types: Set<String>)?>(nil)
     private let written = Mutex<WritePlan.WrittenTypes?>(nil)
 
     /// `WritePlan.writtenTypes`, computed once.
@@ -209,11 +212,11 @@ final class ResourceMappingMemo: Sendable {
         return types
     }
 
-    /// `WritePlan.uniqueLDAPTypes`, computed once.
-    func uniqueLDAPTypes(_ compute: () -> Set<String>) -> Set<String> {
-        if let known = uniqueTypes.withLock({ $0 }) { return known }
+    /// `WritePlan.uniqueLDAPTypes` (they depend on the resource type's schema too), computed once.
+    func uniqueLDAPTypes(of resourceType: String, _ compute: () -> Set<String>) -> Set<String> {
+        if let known = uniqueTypes.withLock({ $0 }), known.resourceType == resourceType { return known.types }
         let types = compute()
-        uniqueTypes.withLock { $0 = types }
+        uniqueTypes.withLock { $0 = (resourceType, types) }
         return types
     }
 }

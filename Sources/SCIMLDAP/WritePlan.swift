@@ -141,7 +141,7 @@ struct WritePlan {
 
     /// Lower-cased LDAP types holding SCIM attributes with server uniqueness (userName, externalId).
     static func uniqueLDAPTypes(_ mapped: ResourceMapping, type: ResolvedResourceType) -> Set<String> {
-        mapped.memo.uniqueLDAPTypes { computeUniqueLDAPTypes(mapped, type: type) }
+        mapped.memo.uniqueLDAPTypes(of: type.resourceType.name) { computeUniqueLDAPTypes(mapped, type: type) }
     }
 
     private static func computeUniqueLDAPTypes(_ mapped: ResourceMapping, type: ResolvedResourceType) -> Set<String> {

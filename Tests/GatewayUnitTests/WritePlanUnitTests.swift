@@ -3,6 +3,7 @@ import LDAPClient
 import OrderedCollections
 @testable import SCIMLDAP
 import SCIMCore
+import SCIMTestSupport
 import Testing
 
 /// The pure parts of planning a write over an entry another tool shaped (no directory needed).
@@ -18,6 +19,21 @@ struct WritePlanUnitTests {
         modifications.map { modification in
             "\(modification.operation) \(modification.attribute) \(modification.values.map { String(decoding: $0, as: UTF8.self) })"
         }
+    }
+
+    @Test func whatAWriteOwnsIsWorkedOutOncePerMapping() throws {
+        var users = try #require(try Mapping.load(UnitFixtures.bundledMapping, suffix: "dc=example,dc=org").resourceTypes["User"])
+        let types = users.memo.writtenTypes { WritePlan.writtenTypes(users) }
+        #expect(types.owned.isSuperset(of: ["uid", "mail", "title", "userpassword", "cn", "sn"]))
+        #expect(types.single.isSuperset(of: ["uid", "title"]) && !types.single.contains("mail"))
+        #expect(types.passwordOnly == ["userpassword"])
+        #expect(!types.owned.contains("memberof"))  // `groups` is read-only
+        // The memo answers without computing again; a change to the mapping's attributes starts a new one.
+        let again = users.memo.writtenTypes { WritePlan.WrittenTypes() }
+        #expect(again.owned == types.owned)
+        users.attributes = users.attributes.filter { $0.ldap.lowercased() != "title" }
+        let changed = users.memo.writtenTypes { WritePlan.writtenTypes(users) }
+        #expect(!changed.owned.contains("title") && changed.owned.contains("uid"))
     }
 
     @Test func singleValuedSCIMAttributeKeepsTheOtherLDAPValues() {
