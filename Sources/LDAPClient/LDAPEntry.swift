@@ -76,19 +76,27 @@ public struct LDAPEntry: Sendable, Hashable {
     }
 }
 
-extension String {
-    /// Attribute descriptions are ASCII: compared byte by byte, folding A-Z, without allocating.
-    func caseInsensitiveEquals(_ other: String) -> Bool {
-        let left = utf8.span
-        let right = other.utf8.span
+/// Names LDAP spells in ASCII (attribute descriptions, object classes), compared byte by byte with A-Z folded.
+public enum ASCIINames {
+    /// True or false when ASCII decides; nil when the two differ in a byte beyond ASCII (only full case folding,
+    /// or the server, can tell then).
+    public static func equal(_ left: Span<UInt8>, _ right: Span<UInt8>) -> Bool? {
         guard left.count == right.count else { return false }
         for index in 0..<left.count {
             let a = left[index]
             let b = right[index]
             if a == b { continue }
-            guard a < 0x80, b < 0x80 else { return lowercased() == other.lowercased() }
-            if (a | 0x20) != (b | 0x20) || !((a | 0x20) >= 0x61 && (a | 0x20) <= 0x7A) { return false }
+            guard a < 0x80, b < 0x80 else { return nil }
+            let folded = a | 0x20
+            if folded != b | 0x20 || folded < 0x61 || folded > 0x7A { return false }
         }
         return true
+    }
+}
+
+extension String {
+    /// Attribute descriptions are ASCII: compared byte by byte, folding A-Z, without allocating.
+    func caseInsensitiveEquals(_ other: String) -> Bool {
+        ASCIINames.equal(utf8.span, other.utf8.span) ?? (lowercased() == other.lowercased())
     }
 }

@@ -3,29 +3,12 @@ import Logging
 
 /// One JSON object per line: `time` (RFC 3339, UTC, milliseconds), `level`, `label`, `message`, `metadata` (the
 /// logger's, the metadata provider's and the call's, later ones winning), for log shippers that parse lines.
-public struct JSONLogHandler: LogHandler {
-    public var metadata: Logger.Metadata = [:]
-    public var metadataProvider: Logger.MetadataProvider?
-    public var logLevel: Logger.Level = .info
-    let label: String
-    let write: @Sendable (String) -> Void
+public typealias JSONLogHandler = LineLogHandler<JSONLogLines>
 
-    public init(label: String, metadataProvider: Logger.MetadataProvider?, write: @escaping @Sendable (String) -> Void) {
-        self.label = label
-        self.metadataProvider = metadataProvider
-        self.write = write
-    }
-
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    public func log(event: LogEvent) {
-        var merged = metadata
-        if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
-        if let own = event.metadata { merged.merge(own) { $1 } }
-        write(Self.line(time: Date(), level: event.level, label: label, message: event.message.description, metadata: merged))
+/// The `json` log line (see `JSONLogHandler`).
+public enum JSONLogLines: LogLineFormat {
+    public static func line(_ event: LogEvent, label: String, metadata: Logger.Metadata) -> String {
+        line(time: Date(), level: event.level, label: label, message: event.message.description, metadata: metadata)
     }
 
     /// The line for one event (no newline); metadata keys sorted, values as JSON strings, arrays and objects.

@@ -71,21 +71,6 @@ extension LDAPEntry {
     /// the opposite: a class may be stored by OID or an alias, which only the server resolves.
     func listsObjectClasses(_ classes: [String]) -> Bool {
         let own = values("objectClass")
-        return classes.allSatisfy { wanted in own.contains { Self.isName($0, wanted) } }
-    }
-
-    /// Object class names are ASCII (RFC 4512 `keystring`): compared on the value's bytes, folding A-Z.
-    private static func isName(_ value: [UInt8], _ name: String) -> Bool {
-        let left = value.span
-        let right = name.utf8.span
-        guard left.count == right.count else { return false }
-        for index in 0..<left.count {
-            let a = left[index]
-            let b = right[index]
-            if a == b { continue }
-            let folded = a | 0x20
-            if folded != b | 0x20 || folded < 0x61 || folded > 0x7A { return false }
-        }
-        return true
+        return classes.allSatisfy { wanted in own.contains { ASCIINames.equal($0.span, wanted.utf8.span) == true } }
     }
 }
