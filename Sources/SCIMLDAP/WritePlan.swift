@@ -43,12 +43,14 @@ struct WritePlan {
         var owned = types.owned
         var single = types.single
         var activeChanges: [LDAPModification] = []
+        var passwordsSent: Set<String> = []
+        var passwordsLeft: Set<String> = []
         for attribute in mapped.attributes {
             switch attribute.kind {
-            case .password where resource.value(at: attribute.path) == nil:
-                // PUT never clears the password.
-                owned.subtract(types.passwordOnly)
-                single.subtract(types.passwordOnly)
+            case .password:
+                // PUT never clears the password: a representation without it leaves its LDAP types alone.
+                let names = attribute.ldapAttributes.map { $0.lowercased() }
+                if resource.value(at: attribute.path) == nil { passwordsLeft.formUnion(names) } else { passwordsSent.formUnion(names) }
             case .active(let settings):
                 // An omitted `active` leaves the lock state alone. Only ppolicy's permanent lock is ours: a
                 // temporary lockout after failed binds is never cleared.
@@ -59,6 +61,9 @@ struct WritePlan {
             default: continue
             }
         }
+        let untouched = passwordsLeft.subtracting(passwordsSent).intersection(types.passwordOnly)
+        owned.subtract(untouched)
+        single.subtract(untouched)
         if let membership = mapped.membership {
             if membersRead { owned.insert(membership.attribute.lowercased()) } else { owned.remove(membership.attribute.lowercased()) }
         }
