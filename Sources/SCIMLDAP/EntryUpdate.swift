@@ -9,7 +9,8 @@ struct EntryUpdate {
     let store: LDAPResourceStore
 
     /// Writes `resource` over `current` (see `WritePlan.Source`), held to the client's If-Match.
-    /// `decoded`: `current` already decoded by the caller (`ResourceReader.decodeForWrite`), reused for the view.
+    /// `decoded`: `current` itself, already decoded by the caller (`ResourceReader.decodeForWrite`), reused for the
+    /// view; nil decodes it here.
     func write(
         _ resource: JSONValue, over current: LDAPEntry, decoded: DecodedEntry? = nil, type: ResolvedResourceType,
         mapped: ResourceMapping, condition: IfMatchCondition, source: WritePlan.Source
@@ -64,7 +65,7 @@ struct EntryUpdate {
     ) async throws -> PreparedWrite {
         let targets = try await store.references.targets(of: resource, mapped)
         let encoded = try ReferenceLookup.encoder(mapped, targets: targets).encodeNew(resource)
-        let view = try await currentView(current, reusing: decoded?.entry.dn == current.dn ? decoded : nil, type: type, mapped: mapped)
+        let view = try await currentView(current, reusing: decoded, type: type, mapped: mapped)
         let plan = try WritePlan(resource, encoded: encoded, over: current, view: view, mapped: mapped, source: source)
         var modifications = plan.modifications
         // Object classes the mapping writes but an older entry lacks (e.g. the auxiliary class), when the

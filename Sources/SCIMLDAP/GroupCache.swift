@@ -69,9 +69,6 @@ extension LDAPResourceStore {
     func mayHoldGroup(_ dn: String, writtenAs mapped: ResourceMapping) -> Bool {
         if mapped.membership != nil { return true }
         guard let entry = try? DistinguishedName(dn) else { return true }
-        return mapping.resourceTypes.values.contains { groups in
-            guard groups.membership != nil, let base = try? DistinguishedName(groups.baseDN) else { return false }
-            return entry.isDescendant(of: base)
-        }
+        return groupBases.contains { entry.isDescendant(of: $0) }
     }
 }

@@ -36,6 +36,8 @@ public struct LDAPResourceStore: ResourceStore {
     let clientScopes: [String: DirectoryScope]
     /// The page sizes lists are served with (the HTTP layer is given the same value).
     let pageLimits: PageLimits
+    /// The bases of the group types, parsed once (see `mayHoldGroup`).
+    let groupBases: [DistinguishedName]
 
     public init(
         pool: LDAPPool, mapping: Mapping, baseURL: String, logger: Logger = Logger(label: "scim.ldap"),
@@ -54,6 +56,7 @@ public struct LDAPResourceStore: ResourceStore {
         self.logger = logger
         self.stored = mapping.resourceTypes.mapValues(MappedAttributes.init)
         self.passwordsGuarded = pool.configuration.neverRead.isSuperset(of: mapping.passwordAttributes)
+        self.groupBases = mapping.resourceTypes.values.filter { $0.membership != nil }.compactMap { try? DistinguishedName($0.baseDN) }
     }
 
     // MARK: ResourceStore

@@ -63,7 +63,7 @@ struct ResourceReader {
     /// entry (`EntryUpdate.currentView`) is made from both instead of decoding the entry again.
     func decodeForWrite(_ entry: LDAPEntry, type: ResolvedResourceType, mapped: ResourceMapping) async throws -> DecodedEntry {
         let decoder = try await decoder(for: [entry], type: type, mapped: mapped, known: [])
-        return DecodedEntry(entry: entry, resource: try decoder.decode(entry).resource, references: decoder.references)
+        return DecodedEntry(resource: try decoder.decode(entry).resource, references: decoder.references)
     }
 
     /// A decoder for `entries`, their references (and groups, and password policies) looked up in batches.
@@ -142,9 +142,8 @@ struct ResourceReader {
     }
 }
 
-/// An entry as read and as the gateway shows it, with the references (DN key → id) its resource was decoded with.
+/// An entry as the gateway shows it, with the references (DN key → id) its resource was decoded with.
 struct DecodedEntry {
-    let entry: LDAPEntry
     let resource: JSONValue
     let references: [String: EntryDecoder.ResolvedReference]
 }

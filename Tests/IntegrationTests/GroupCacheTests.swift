@@ -83,6 +83,12 @@ struct GroupCacheTests {
                     #"{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"renamed"}]}"#
                 ))
             #expect(cache.count == 0, "a group's PATCH left the group cache")
+            // Another type's view of an entry under the groups' base may change a group too; a user's entry cannot.
+            let store = harness.gateway.store
+            let users = try #require(store.mapping.resourceTypes["User"])
+            let groupsBase = try #require(store.mapping.resourceTypes["Group"]?.baseDN)
+            #expect(store.mayHoldGroup("cn=kept,\(groupsBase)", writtenAs: users))
+            #expect(!store.mayHoldGroup("uid=keeps,\(harness.slapd.peopleDN)", writtenAs: users))
             #expect(
                 try await client.execute(uri: "/scim/v2/Users/\(user)", method: .get, headers: auth).json?["groups"]?[0]?["display"]?
                     .stringValue == "renamed")
