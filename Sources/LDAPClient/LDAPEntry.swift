@@ -72,7 +72,7 @@ public struct LDAPEntry: Sendable, Hashable {
 
     /// The first value of `description` as a string.
     public func string(_ description: String) -> String? {
-        strings(description).first
+        values(description).first.map { String(decoding: $0, as: UTF8.self) }
     }
 }
 
@@ -95,8 +95,10 @@ public enum ASCIINames {
 }
 
 extension String {
-    /// Attribute descriptions are ASCII: compared byte by byte, folding A-Z, without allocating.
+    /// Attribute descriptions are ASCII: compared byte by byte, folding A-Z, without allocating. Most look-ups
+    /// in an entry meet names of another length, told apart before either string's bytes are reached.
     func caseInsensitiveEquals(_ other: String) -> Bool {
-        ASCIINames.equal(utf8.span, other.utf8.span) ?? (lowercased() == other.lowercased())
+        guard utf8.count == other.utf8.count else { return false }
+        return ASCIINames.equal(utf8.span, other.utf8.span) ?? (lowercased() == other.lowercased())
     }
 }

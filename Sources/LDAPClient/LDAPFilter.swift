@@ -79,17 +79,19 @@ public indirect enum LDAPFilter: Sendable, Hashable, CustomStringConvertible {
 
     /// RFC 4515 §3 value escaping: `*`, `(`, `)`, `\`, NUL, and every non-ASCII or control byte as `\xx`.
     public static func escape(_ value: [UInt8]) -> String {
-        var out = ""
+        var out: [UInt8] = []
         out.reserveCapacity(value.count)
         for byte in value {
             switch byte {
-            case 0x2A, 0x28, 0x29, 0x5C, 0x00, 0x80...0xFF, 0x01...0x1F, 0x7F:
-                out += "\\" + hex(byte)
+            case 0x2A, 0x28, 0x29, 0x5C, 0x00...0x1F, 0x7F...0xFF:
+                out.append(UInt8(ascii: "\\"))
+                out.append(hexDigits[Int(byte >> 4)])
+                out.append(hexDigits[Int(byte & 0xF)])
             default:
-                out.unicodeScalars.append(Unicode.Scalar(byte))
+                out.append(byte)
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     public static func escape(_ value: String) -> String { escape(Array(value.utf8)) }
@@ -106,8 +108,9 @@ public indirect enum LDAPFilter: Sendable, Hashable, CustomStringConvertible {
         return ok ? name : "x-invalid-attribute"
     }
 
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
     static func hex(_ byte: UInt8) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]], as: UTF8.self)
+        String(decoding: [hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]], as: UTF8.self)
     }
 }

@@ -16,7 +16,13 @@ final class RequestReadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHan
 
     private let head: TimeAmount
     private let body: TimeAmount
-    private var deadline: Scheduled<Void>?
+    /// When the connection is closed unless the awaited part arrives first; nil while nothing is awaited (a request
+    /// being answered).
+    private var deadline: NIODeadline?
+    /// The one timer of the connection and when it fires. Moving the deadline later leaves it as it is: when it
+    /// fires early it sets itself again for what is left. So a request on a kept-alive connection only writes
+    /// `deadline`, instead of cancelling and scheduling a timer on each head, end and response.
+    private var timer: (task: Scheduled<Void>, fires: NIODeadline)?
 
     init(head: TimeAmount, body: TimeAmount) {
         self.head = head
@@ -35,7 +41,7 @@ final class RequestReadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHan
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head: arm(context, body)
-        case .end: cancel()
+        case .end: disarm()
         case .body: break
         }
         context.fireChannelRead(data)
@@ -47,20 +53,45 @@ final class RequestReadTimeoutHandler: ChannelDuplexHandler, RemovableChannelHan
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        cancel()
+        stop()
         context.fireChannelInactive()
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) { cancel() }
+    func handlerRemoved(context: ChannelHandlerContext) { stop() }
 
     private func arm(_ context: ChannelHandlerContext, _ amount: TimeAmount) {
-        cancel()
-        let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
-        deadline = context.eventLoop.scheduleTask(in: amount) { loopBound.value.close(promise: nil) }
+        let due = NIODeadline.now() + amount
+        deadline = due
+        if let timer, timer.fires <= due { return }
+        timer?.task.cancel()
+        schedule(context, at: due)
     }
 
-    private func cancel() {
-        deadline?.cancel()
+    private func schedule(_ context: ChannelHandlerContext, at due: NIODeadline) {
+        let loopBound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        let task = context.eventLoop.scheduleTask(deadline: due) {
+            loopBound.value.handler.fire(loopBound.value.context)
+        }
+        timer = (task, due)
+    }
+
+    private func fire(_ context: ChannelHandlerContext) {
+        timer = nil
+        guard let deadline else { return }  // a request is being answered: the next `arm` sets a timer again
+        if deadline <= .now() {
+            context.close(promise: nil)
+        } else {
+            schedule(context, at: deadline)
+        }
+    }
+
+    private func disarm() {
         deadline = nil
+    }
+
+    private func stop() {
+        deadline = nil
+        timer?.task.cancel()
+        timer = nil
     }
 }

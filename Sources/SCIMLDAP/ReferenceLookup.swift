@@ -73,7 +73,7 @@ struct ReferenceLookup {
         var dns: Set<String> = []
         var values: Set<String> = []
         for entry in entries {
-            for attribute in mapped.attributes where kinds.contains(attribute.kind.name) {
+            for attribute in mapped.attributes where entry.mayHold(attribute.typeBits) && kinds.contains(attribute.kind.name) {
                 if attribute.kind.name == .members, byValue {
                     for value in entry.strings(attribute.ldap) where references[ReferenceResolver.valueKey(value)] == nil {
                         values.insert(value)

@@ -109,6 +109,42 @@ struct TransportTests {
         }
     }
 
+    /// Sends `requests` requests on one connection, `every` seconds apart, reading each answer; returns how many were
+    /// answered and the seconds from the last answer until the server closed the connection (nil: still open
+    /// after `limit`).
+    static func blockingKeptAlive(port: Int, requests: Int, every: Double, limit: Int = 8) -> (answered: Int, closedAfter: Double?) {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return (0, nil) }
+        var timeout = timeval(tv_sec: limit, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var answered = 0
+        for number in 0..<requests {
+            if number > 0 { usleep(useconds_t(every * 1_000_000)) }
+            _ = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+            let read = recv(fd, &buffer, buffer.count, 0)
+            guard read > 0 else { return (answered, 0) }
+            if String(decoding: buffer[..<read], as: UTF8.self).hasPrefix("HTTP/1.1 200") { answered += 1 }
+        }
+        let start = ContinuousClock.now
+        while true {
+            let read = recv(fd, &buffer, buffer.count, 0)
+            if read == 0 || (read < 0 && errno == ECONNRESET) {
+                let elapsed = ContinuousClock.now - start
+                return (answered, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            }
+            if read < 0 { return (answered, nil) }
+        }
+    }
+
     @Test func slowAndOversizedRequestsAreCutOff() async throws {
         let harness = try await GatewayHarness.start { config in
             config.server.headTimeoutSeconds = 1
@@ -135,6 +171,12 @@ struct TransportTests {
             // A normal request still works (and the connection closes after the next head timeout).
             let fine = try #require(try await Self.secondsUntilClosed(port: port, sending: "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"))
             #expect(fine >= 0.8 && fine < 4, "\(fine)")
+            // Requests 0.6 s apart on one kept-alive connection outlast the 1 s head timeout, which counts from each
+            // answer; once they stop, the connection is closed after it.
+            let kept = try await Self.offPool { Self.blockingKeptAlive(port: port, requests: 4, every: 0.6) }
+            #expect(kept.answered == 4)
+            let idle = try #require(kept.closedAfter)
+            #expect(idle >= 0.8 && idle < 4, "\(idle)")
         }
     }
 }

@@ -40,6 +40,18 @@ struct ProjectionShortcutTests {
             }
         ),
         (
+            "password spelt in capitals",
+            {
+                $0["password"] = nil; $0["PASSWORD"] = .string("secret")
+            }
+        ),
+        (
+            "empty extension, its URN in capitals",
+            {
+                $0["password"] = nil; $0[enterpriseURN.uppercased()] = .object([:])
+            }
+        ),
+        (
             "unknown member",
             {
                 $0["password"] = nil; $0["x-unknown"] = .string("kept")
@@ -75,6 +87,9 @@ struct ProjectionShortcutTests {
         members["password"] = nil
         #expect(userType.defaultReturn.keepsAll(members))
         members["photos"] = .array([])
+        #expect(!userType.defaultReturn.keepsAll(members))
+        members["photos"] = nil
+        members["PassWord"] = .string("secret")  // names are case-insensitive: still never returned
         #expect(!userType.defaultReturn.keepsAll(members))
     }
 }

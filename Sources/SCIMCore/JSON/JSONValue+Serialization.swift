@@ -16,7 +16,7 @@ extension JSONValue {
     /// Compact JSON as UTF-8 bytes (what a response body carries), written without an intermediate String.
     public func jsonBytes() -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(1024)  // a typical resource; grows as needed
+        out.reserveCapacity(2048)  // a typical resource (about 1 KB); grows as needed
         write(to: &out)
         return out
     }

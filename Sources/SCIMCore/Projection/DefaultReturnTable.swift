@@ -12,9 +12,9 @@ public final class DefaultReturnTable: Sendable, Hashable {
         case hidden
     }
 
-    /// Lower-cased top-level name → rule (common attributes and the core schema).
+    /// Top-level name → rule (common attributes and the core schema), by the schema's spelling and lower-cased.
     let core: [String: Rule]
-    /// Lower-cased extension URN → lower-cased attribute name → rule.
+    /// Extension URN → attribute name → rule, both by the schema's spelling and lower-cased.
     let extensions: [String: [String: Rule]]
 
     init(coreSchema: SCIMSchema, extensions: [SCIMSchema]) {
@@ -22,13 +22,23 @@ public final class DefaultReturnTable: Sendable, Hashable {
             var out: [String: Rule] = [:]
             for attribute in attributes where out[attribute.name.lowercased()] == nil {
                 out[attribute.name.lowercased()] = Self.rule(attribute)
+                out[attribute.name] = Self.rule(attribute)
             }
             return out
         }
         core = table(CommonAttributes.all + coreSchema.attributes)
         var byURN: [String: [String: Rule]] = [:]
-        for schema in extensions where byURN[schema.id.lowercased()] == nil { byURN[schema.id.lowercased()] = table(schema.attributes) }
+        for schema in extensions where byURN[schema.id.lowercased()] == nil {
+            byURN[schema.id.lowercased()] = table(schema.attributes)
+            byURN[schema.id] = byURN[schema.id.lowercased()]
+        }
         self.extensions = byURN
+    }
+
+    /// `table[name]`, case-insensitively: a resource the gateway decoded spells names as the schema does, so the
+    /// name is lower-cased only when it is not found as it is.
+    private static func lookup<Value>(_ name: String, in table: [String: Value]) -> Value? {
+        table[name] ?? table[name.lowercased()]
     }
 
     static func rule(_ attribute: SCIMAttribute) -> Rule {
@@ -44,15 +54,18 @@ public final class DefaultReturnTable: Sendable, Hashable {
     /// at any level, and no unassigned value it would drop.
     public func keepsAll(_ members: OrderedDictionary<String, JSONValue>) -> Bool {
         for (key, value) in members {
-            let name = key.lowercased()
-            if let table = extensions[name] {
+            if let rule = core[key] {
+                if !Self.keeps(value, rule) { return false }
+                continue
+            }
+            if let table = Self.lookup(key, in: extensions) {
                 guard case .object(let extensionMembers) = value, !extensionMembers.isEmpty else { return false }
-                for (member, memberValue) in extensionMembers where !Self.keeps(memberValue, table[member.lowercased()]) {
+                for (member, memberValue) in extensionMembers where !Self.keeps(memberValue, Self.lookup(member, in: table)) {
                     return false
                 }
                 continue
             }
-            if !Self.keeps(value, core[name]) { return false }
+            if !Self.keeps(value, core[key.lowercased()]) { return false }
         }
         return true
     }
