@@ -98,17 +98,31 @@ struct EntryDecoder {
     /// client and is not returned as if it had been (e.g. name.familyName copied from userName) — but only when
     /// it is the attribute's one value: several values were written by someone else and are shown.
     private func hideDerivedValues(_ resource: inout JSONValue, entry: LDAPEntry) {
-        for rule in mapping.derivedRules {
-            guard let own = mapping.attributes.first(where: { $0.kind.name == .string && $0.ldap.caseInsensitiveEquals(rule.ldap) }),
-                let value = resource.value(at: own.path)?.stringValue,
+        for (rule, own) in mapping.derivedOwners() {
+            guard entry.mayHold(own.typeBits), let value = resource.value(at: own.path)?.stringValue,
                 entry.values(own.ldap).count == 1
             else { continue }
-            let derivable = rule.sources.filter { $0.expression != own.scim }.contains { source in
-                let values = source.paths.compactMap { resource.value(at: $0)?.stringValue }.filter { !$0.isEmpty }
-                return values.count == source.paths.count && values.joined(separator: " ") == value
+            let derivable = rule.sources.contains { source in
+                source.expression != own.scim && Self.joined(source.paths, in: resource, equals: value)
             }
             if derivable { resource.remove(at: own.path) }
         }
+    }
+
+    /// True when every one of `paths` holds a non-empty string in `resource` and they, joined with spaces, are
+    /// `value`.
+    private static func joined(_ paths: [AttributePath], in resource: JSONValue, equals value: String) -> Bool {
+        if paths.count == 1 {
+            guard let only = resource.value(at: paths[0])?.stringValue, !only.isEmpty else { return false }
+            return only == value
+        }
+        var parts: [String] = []
+        parts.reserveCapacity(paths.count)
+        for path in paths {
+            guard let part = resource.value(at: path)?.stringValue, !part.isEmpty else { return false }
+            parts.append(part)
+        }
+        return parts.joined(separator: " ") == value
     }
 
     /// The ETag version: entryCSN, which changes on every write (µs resolution), made header-safe.

@@ -161,7 +161,9 @@ public struct ResourceMapping: Sendable, Decodable {
     public internal(set) var selectionClasses: [String]?
     /// `derived`, parsed when the mapping is loaded: per LDAP attribute (sorted), each source expression as the
     /// SCIM paths it joins with a space, and the expression text.
-    public internal(set) var derivedRules: [DerivedRule] = []
+    public internal(set) var derivedRules: [DerivedRule] = [] {
+        didSet { memo = ResourceMappingMemo() }
+    }
     /// Every LDAP attribute read for a whole resource (operational ones included, passwords never): what the
     /// service account must be able to read. Listed when the mapping loads; `readAttributesWithoutMembers` leaves
     /// out the membership attribute (for `excludedAttributes=members`).
@@ -187,6 +189,16 @@ public struct ResourceMapping: Sendable, Decodable {
         readAttributesWithoutMembers = unique(withoutMembers)
     }
 
+    /// Each derived rule with the single-valued string attribute that shows the LDAP attribute it fills (rules
+    /// whose attribute no such SCIM attribute shows are left out): what reads check for values they did not write.
+    func derivedOwners() -> [(rule: DerivedRule, own: AttributeMapping)] {
+        memo.derivedOwners {
+            derivedRules.compactMap { rule in
+                attributes.first { $0.kind.name == .string && $0.ldap.caseInsensitiveEquals(rule.ldap) }.map { (rule, $0) }
+            }
+        }
+    }
+
     public struct DerivedRule: Sendable {
         public var ldap: String
         public var sources: [(expression: String, paths: [AttributePath])]
@@ -203,6 +215,17 @@ public struct ResourceMapping: Sendable, Decodable {
 final class ResourceMappingMemo: Sendable {
     private let uniqueTypes = Mutex<(resourceType: String, types: Set<String>)?>(nil)
     private let written = Mutex<WritePlan.WrittenTypes?>(nil)
+    private let owners = Mutex<[(rule: ResourceMapping.DerivedRule, own: AttributeMapping)]?>(nil)
+
+    /// `ResourceMapping.derivedOwners`, computed once.
+    func derivedOwners(_ compute: () -> [(rule: ResourceMapping.DerivedRule, own: AttributeMapping)])
+        -> [(rule: ResourceMapping.DerivedRule, own: AttributeMapping)]
+    {
+        if let known = owners.withLock({ $0 }) { return known }
+        let pairs = compute()
+        owners.withLock { $0 = pairs }
+        return pairs
+    }
 
     /// `WritePlan.writtenTypes`, computed once.
     func writtenTypes(_ compute: () -> WritePlan.WrittenTypes) -> WritePlan.WrittenTypes {

@@ -23,7 +23,7 @@ struct TaggedAttributeCodec {
         var plainValues: [(TaggedValueOptions, OrderedDictionary<String, JSONValue>)] = []
         for (sub, ldap) in mapping.taggedParts {
             for attribute in entry.attributes(ofType: ldap) where !attribute.options.isEmpty || sub != "display" {
-                let options = TaggedValueOptions(options: attribute.options)
+                let options = attribute.options.isEmpty ? TaggedValueOptions.none : TaggedValueOptions(options: attribute.options)
                 if !spreadsValues {
                     for value in attribute.values {
                         plainValues.append((options, [sub: scimValue(value, sub: sub)]))
@@ -35,18 +35,24 @@ struct TaggedAttributeCodec {
                 }
             }
         }
-        var values: [(TaggedValueOptions, OrderedDictionary<String, JSONValue>)] = plainValues + groups.map { ($0.key, $0.value) }
-        if values.isEmpty { values = mirroredValues(entry) + mirroredSubAttributeValues(entry) }
-        return
-            values
-            .sorted { lhs, rhs in
+        var values = plainValues
+        values.append(contentsOf: groups.lazy.map { ($0.key, $0.value) })
+        if values.isEmpty {
+            values = mirroredValues(entry)
+            values.append(contentsOf: mirroredSubAttributeValues(entry))
+        }
+        if values.isEmpty { return [] }
+        if values.count > 1 {
+            values.sort { lhs, rhs in
                 // Values carry their position in the client's array; older entries fall back to primary, type.
                 if let left = lhs.0.index, let right = rhs.0.index, left != right { return left < right }
                 if lhs.0.primary != rhs.0.primary { return lhs.0.primary }
                 if (lhs.0.type ?? "") != (rhs.0.type ?? "") { return (lhs.0.type ?? "") < (rhs.0.type ?? "") }
                 return (lhs.0.index ?? 0) < (rhs.0.index ?? 0)
             }
-            .map { options, members in
+        }
+        return
+            values.map { options, members in
                 var object = members
                 if let type = options.type { object["type"] = .string(type) }
                 // `primary` is returned only when true: false is the default, and clients that never sent it

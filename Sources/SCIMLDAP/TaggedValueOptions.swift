@@ -12,6 +12,8 @@ struct TaggedValueOptions: Hashable, Sendable {
     var index: Int?
 
     static let prefix = "x-scim-"
+    /// A value stored without options: no type, not primary, no position.
+    static let none = TaggedValueOptions(type: nil, primary: false, index: nil)
 
     var options: [String] {
         var out: [String] = []

@@ -22,6 +22,8 @@ public enum QueryString {
 
     /// One component: `+` → space, `%XX` → that byte; a `%` not followed by two hex digits stays as it is.
     public static func decode(_ component: Substring) -> String {
+        // Most names and many values need no decoding at all.
+        if !component.utf8.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "%") }) { return String(component) }
         let bytes = Array(component.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)

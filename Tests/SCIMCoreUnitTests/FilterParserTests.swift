@@ -65,6 +65,8 @@ struct FilterParserTests {
         (#"userName eq """#, #"userName eq """#),
         (#"userName eq "with spaces and (parens) [and] brackets""#, #"userName eq "with spaces and (parens) [and] brackets""#),
         (#"userName eq "*""#, #"userName eq "*""#),
+        // Literals without escapes are taken as they are: non-ASCII, DEL and a slash included.
+        ("userName eq \"jos\u{E9} \u{65E5}\u{672C}/\u{7F}\"", "userName eq \"jos\u{E9} \u{65E5}\u{672C}/\u{7F}\""),
         // URN-qualified paths.
         (
             #"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "26118915""#,
@@ -122,6 +124,9 @@ struct FilterParserTests {
         (#"userName xx "a""#, "Unknown operator"),
         (#"userName eq "a"#, "unterminated"),
         (#"userName eq "a\q""#, "string literal"),
+        // A raw control character is not a JSON string, escaped or not.
+        ("userName eq \"a\tb\"", "string literal"),
+        ("userName eq \"a\u{1}b\\n\"", "string literal"),
         (#"(userName eq "a""#, "\")\""),
         (#"userName eq "a")"#, "Unexpected"),
         (#"userName eq "a" and"#, "ends"),

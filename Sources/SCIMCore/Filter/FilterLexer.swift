@@ -38,6 +38,11 @@ enum FilterLexer {
                 }
                 guard i < bytes.count else { i = start; throw fail("unterminated string") }
                 i += 1
+                // A literal without escapes or control characters is its bytes; others are read as JSON strings.
+                if !bytes[(start + 1)..<(i - 1)].contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\\") }) {
+                    tokens.append(.init(kind: .string(String(decoding: bytes[(start + 1)..<(i - 1)], as: UTF8.self)), offset: start))
+                    continue
+                }
                 let literal: JSONValue
                 do {
                     literal = try JSONValue.parse(String(decoding: bytes[start..<i], as: UTF8.self), maxDepth: 0)
