@@ -9,6 +9,7 @@
 #   cp .build/release/scim-gateway /tmp/old && (change, swift build -c release) && scripts/bench-compare.sh /tmp/old .build/release/scim-gateway
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/demo-users.sh
 [ $# -ge 2 ] || { sed -n '2,9p' "$0" >&2; exit 2; }
 old_bin=$(realpath "$1"); new_bin=$(realpath "$2")
 case_script=${3:-get-by-id.lua}; concurrency=${4:-16}
@@ -28,8 +29,8 @@ trap cleanup EXIT
 token="compare-$RANDOM$RANDOM"; admin_pw="admin-$RANDOM$RANDOM"
 base_port=$((20000 + RANDOM % 20000))
 
-# start LABEL BINARY PORT: a demo directory served by BINARY; its pid goes to $work/LABEL.pid, its ids and uids
-# to $work/LABEL.ids and $work/LABEL.uids.
+# start LABEL BINARY PORT: a demo directory served by BINARY; its pid goes to $work/LABEL.pid; `ready LABEL` waits
+# for it and lists its ids and uids in $work/LABEL.ids and $work/LABEL.uids.
 start() {
   local label=$1 bin=$2 port=$3
   "$bin" demo --port "$port" --ldap-port "$((port + 1))" --token "$token" --users "$users" \
@@ -39,14 +40,9 @@ start() {
   echo "$port" >"$work/$label.port"
 }
 ready() {
-  local label=$1 port
-  port=$(cat "$work/$label.port")
-  for _ in $(seq 1 900); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
-  curl -sf "http://127.0.0.1:$port/readyz" >/dev/null || { echo "bench-compare: the $label demo did not start" >&2; cat "$work/$label.log" >&2; exit 1; }
-  ldapsearch -x -LLL -o ldif-wrap=no -H "ldap://127.0.0.1:$((port + 1))" -D "cn=admin,dc=example,dc=org" -w "$admin_pw" \
-    -b ou=people,dc=example,dc=org -E pr=1000/noprompt '(objectClass=inetOrgPerson)' entryUUID uid >"$work/$label.ldif"
-  awk '/^entryUUID: /{print $2}' "$work/$label.ldif" >"$work/$label.ids"
-  awk '/^uid: /{print $2}' "$work/$label.ldif" >"$work/$label.uids"
+  local port
+  port=$(cat "$work/$1.port")
+  demo_users "$port" "$((port + 1))" "$admin_pw" "$work/$1.log" "$work/$1" || exit 1
 }
 start old "$old_bin" "$base_port"
 start new "$new_bin" "$((base_port + 10))"

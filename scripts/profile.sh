@@ -6,6 +6,7 @@
 # Env: USERS (11000), SECONDS_PER_CASE (8), CONFIG (release). Needs perf (linux-perf) and wrk; root for perf.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/demo-users.sh
 case_script=${1:-get-by-id.lua}; concurrency=${2:-16}
 users=${USERS:-11000}; seconds=${SECONDS_PER_CASE:-8}; config=${CONFIG:-release}
 [ -f "scripts/bench/$case_script" ] || { echo "profile: no scripts/bench/$case_script" >&2; exit 2; }
@@ -22,13 +23,8 @@ port=$((10000 + RANDOM % 10000)); ldap_port=$((port + 1))
 "$bin/scim-gateway" demo --port "$port" --ldap-port "$ldap_port" --token "$token" --users "$users" \
   --ldap-admin-password "$admin_pw" --service-password "svc-$RANDOM$RANDOM" --pool-size 16 >"$work/demo.log" 2>&1 &
 demo_pid=$!
-for _ in $(seq 1 900); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
-curl -sf "http://127.0.0.1:$port/readyz" >/dev/null || { echo "profile: the demo did not start" >&2; cat "$work/demo.log" >&2; exit 1; }
-ldapsearch -x -LLL -o ldif-wrap=no -H "ldap://127.0.0.1:$ldap_port" -D "cn=admin,dc=example,dc=org" -w "$admin_pw" \
-  -b ou=people,dc=example,dc=org -E pr=1000/noprompt '(objectClass=inetOrgPerson)' entryUUID uid >"$work/users.ldif"
-awk '/^entryUUID: /{print $2}' "$work/users.ldif" >"$work/ids"
-awk '/^uid: /{print $2}' "$work/users.ldif" >"$work/uids"
-export IDS_FILE="$work/ids" UIDS_FILE="$work/uids" JOINERS_FILE="$work/ids" TOKEN="$token"
+demo_users "$port" "$ldap_port" "$admin_pw" "$work/demo.log" "$work/users" || exit 1
+export IDS_FILE="$work/users.ids" UIDS_FILE="$work/users.uids" JOINERS_FILE="$work/users.ids" TOKEN="$token"
 
 url="http://127.0.0.1:$port"
 wrk -t 2 -c "$concurrency" -d 3s -s "scripts/bench/$case_script" "$url" >/dev/null 2>&1  # warm up

@@ -213,33 +213,37 @@ public struct ResourceMapping: Sendable, Decodable {
 /// Answers worked out from a resource mapping on first use and kept for the next requests (a new memo whenever the
 /// mapping's attributes or derived values change).
 final class ResourceMappingMemo: Sendable {
-    private let uniqueTypes = Mutex<(resourceType: String, types: Set<String>)?>(nil)
-    private let written = Mutex<WritePlan.WrittenTypes?>(nil)
-    private let owners = Mutex<[(rule: ResourceMapping.DerivedRule, own: AttributeMapping)]?>(nil)
+    private let uniqueTypes = MemoSlot<(resourceType: String, types: Set<String>)>()
+    private let written = MemoSlot<WritePlan.WrittenTypes>()
+    private let owners = MemoSlot<[(rule: ResourceMapping.DerivedRule, own: AttributeMapping)]>()
 
     /// `ResourceMapping.derivedOwners`, computed once.
     func derivedOwners(_ compute: () -> [(rule: ResourceMapping.DerivedRule, own: AttributeMapping)])
         -> [(rule: ResourceMapping.DerivedRule, own: AttributeMapping)]
     {
-        if let known = owners.withLock({ $0 }) { return known }
-        let pairs = compute()
-        owners.withLock { $0 = pairs }
-        return pairs
+        owners.value(compute)
     }
 
     /// `WritePlan.writtenTypes`, computed once.
     func writtenTypes(_ compute: () -> WritePlan.WrittenTypes) -> WritePlan.WrittenTypes {
-        if let known = written.withLock({ $0 }) { return known }
-        let types = compute()
-        written.withLock { $0 = types }
-        return types
+        written.value(compute)
     }
 
-    /// `WritePlan.uniqueLDAPTypes` (they depend on the resource type's schema too), computed once.
+    /// `WritePlan.uniqueLDAPTypes` (they depend on the resource type's schema too), computed once per resource type.
     func uniqueLDAPTypes(of resourceType: String, _ compute: () -> Set<String>) -> Set<String> {
-        if let known = uniqueTypes.withLock({ $0 }), known.resourceType == resourceType { return known.types }
-        let types = compute()
-        uniqueTypes.withLock { $0 = (resourceType, types) }
-        return types
+        uniqueTypes.value(keptWhile: { $0.resourceType == resourceType }) { (resourceType, compute()) }.types
+    }
+}
+
+/// One answer worked out on first use and kept (two concurrent first uses may both compute it; either is kept).
+private final class MemoSlot<Value: Sendable>: Sendable {
+    private let stored = Mutex<Value?>(nil)
+
+    /// The kept value while `valid` holds for it, else a new one from `compute`, kept.
+    func value(keptWhile valid: (Value) -> Bool = { _ in true }, _ compute: () -> Value) -> Value {
+        if let known = stored.withLock({ $0 }), valid(known) { return known }
+        let fresh = compute()
+        stored.withLock { $0 = fresh }
+        return fresh
     }
 }
