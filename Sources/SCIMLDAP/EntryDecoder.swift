@@ -99,7 +99,7 @@ struct EntryDecoder {
     /// it is the attribute's one value: several values were written by someone else and are shown.
     private func hideDerivedValues(_ resource: inout JSONValue, entry: LDAPEntry) {
         for (rule, own) in mapping.derivedOwners() {
-            guard entry.mayHold(own.typeBits), let value = resource.value(at: own.path)?.stringValue,
+            guard let value = resource.value(at: own.path)?.stringValue,
                 entry.values(own.ldap).count == 1
             else { continue }
             let derivable = rule.sources.contains { source in
@@ -112,10 +112,6 @@ struct EntryDecoder {
     /// True when every one of `paths` holds a non-empty string in `resource` and they, joined with spaces, are
     /// `value`.
     private static func joined(_ paths: [AttributePath], in resource: JSONValue, equals value: String) -> Bool {
-        if paths.count == 1 {
-            guard let only = resource.value(at: paths[0])?.stringValue, !only.isEmpty else { return false }
-            return only == value
-        }
         var parts: [String] = []
         parts.reserveCapacity(paths.count)
         for path in paths {

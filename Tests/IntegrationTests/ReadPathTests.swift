@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import LDAPClient
+import NIOCore
 import SCIMApp
 import SCIMCore
 @testable import SCIMLDAP
@@ -69,6 +70,49 @@ struct ReadPathTests {
             #expect(readBack.values("userPassword").isEmpty)
             // The gateway's own pool has the guard set.
             #expect(store.pool.configuration.neverRead.isSuperset(of: ["userpassword", "authpassword"]))
+        }
+    }
+
+    /// cn and sn are filled from other attributes when a client leaves them out (`derived`); read back, such a value
+    /// is not shown as if the client had sent it, unless it is no longer the attribute's only value.
+    @Test func derivedValuesAreHiddenWhileTheyAreTheAttributesOneValue() async throws {
+        let harness = try await GatewayHarness.start()
+        defer { harness.stop() }
+        try await harness.application().test(.router) { client in
+            func create(_ body: String) async throws -> JSONValue {
+                let created = try await client.execute(
+                    uri: "/scim/v2/Users", method: .post, headers: GatewayHarness.auth, body: jsonBody(body))
+                #expect(created.status == .created, "\(String(buffer: created.body))")
+                return try #require(created.json)
+            }
+            func get(_ id: String) async throws -> JSONValue {
+                try #require(try await client.execute(uri: "/scim/v2/Users/\(id)", method: .get, headers: GatewayHarness.auth).json)
+            }
+            let admin = try await LDAPConnection.connect(harness.slapd.adminConfiguration())
+            func entry(_ id: String) async throws -> LDAPEntry {
+                try #require(try await admin.search(base: harness.slapd.peopleDN, filter: .equal("entryUUID", id)).entries.first)
+            }
+
+            // Only a userName: cn and sn hold it in the directory, and the resource shows no name.
+            let bare = try await create(userJSON("derivee"))
+            let bareID = try #require(bare["id"]?.stringValue)
+            #expect(bare["name"] == nil)
+            #expect(try await get(bareID)["name"] == nil)
+            let stored = try await entry(bareID)
+            #expect(stored.strings("cn") == ["derivee"] && stored.strings("sn") == ["derivee"])
+
+            // Given and family name: cn is their join ("Ada Lovelace"), hidden; sn was sent, and shown.
+            let named = try await create(userJSON("ada", extra: #""name":{"givenName":"Ada","familyName":"Lovelace"}"#))
+            let namedID = try #require(named["id"]?.stringValue)
+            let name = try await get(namedID)["name"]
+            #expect(name?["formatted"] == nil)
+            #expect(name?["familyName"]?.stringValue == "Lovelace" && name?["givenName"]?.stringValue == "Ada")
+            #expect(try await entry(namedID).strings("cn") == ["Ada Lovelace"])
+
+            // Another tool adds a second sn: the derived value is no longer the only one, and sn is shown.
+            try await admin.modify(dn: stored.dn, [LDAPModification(.add, "sn", [Array("Other".utf8)])])
+            #expect(try await get(bareID)["name"]?["familyName"]?.stringValue != nil)
+            #expect(try await get(bareID)["name"]?["formatted"] == nil)
         }
     }
 
