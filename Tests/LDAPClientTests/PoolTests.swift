@@ -80,6 +80,47 @@ struct PoolTests {
         print("frozen directory: first answer \(recovery) after SIGCONT")
     }
 
+    /// A server that takes the TCP connection and closes it (one killed as it is reached) fails libldap's whole
+    /// connect even when a later URI serves: the pool tries once more with that URI last instead of counting the
+    /// directory as down (503 for every caller until the next probe).
+    @Test func aServerClosingConnectionsAtOnceIsPassedForTheNextURI() async throws {
+        let slapd = try await TestDirectory.shared()
+        let closer = Process()
+        closer.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        closer.arguments = [
+            "python3", "-c",
+            """
+            import os, socket, sys, threading
+            threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()
+            s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16); print(s.getsockname()[1], flush=True)
+            while True:
+                c, _ = s.accept(); c.close()
+            """,
+        ]
+        // The child inherits the test process's blocked signals (SIGTERM is ignored): it exits when its stdin
+        // closes, which also covers a test process that dies; SIGKILL ends it here.
+        let output = Pipe()
+        let input = Pipe()
+        closer.standardOutput = output
+        closer.standardInput = input
+        closer.standardError = FileHandle.nullDevice
+        try closer.run()
+        defer {
+            kill(closer.processIdentifier, SIGKILL)
+            closer.waitUntilExit()
+        }
+        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        let port = try #require(Int(line.trimmingCharacters(in: .whitespacesAndNewlines)))
+
+        var configuration = slapd.serviceConfiguration(poolSize: 2)
+        configuration.uris = ["ldap://127.0.0.1:\(port)"] + configuration.uris
+        // libldap alone gives up at the closing server.
+        await #expect(throws: LDAPError.self) { try await LDAPConnection.connect(configuration) }
+        let pool = LDAPPool(configuration: configuration)
+        defer { pool.shutdown() }
+        #expect(try await pool.search(base: slapd.serviceDN, scope: .base, attributes: ["cn"]).entries.count == 1)
+    }
+
     @Test func concurrentSearchesShareFourConnections() async throws {
         let slapd = try await TestDirectory.shared()
         let pool = LDAPPool(configuration: slapd.serviceConfiguration(poolSize: 4))
