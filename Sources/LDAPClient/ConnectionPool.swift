@@ -102,7 +102,7 @@ final class ConnectionPool: Sendable {
         guard state.withLock({ $0.reserveSlot() }) else { return }
         defer { publish() }
         do {
-            let connection = try await connect()
+            let connection = try await LDAPConnection.connect(configuration)
             state.withLock { $0.connectSucceeded() }
             logger.info("directory reachable again")
             giveBack(connection)
@@ -157,25 +157,10 @@ final class ConnectionPool: Sendable {
         }
     }
 
-    /// A new connection. libldap tries the URIs in order and gives up at the first server that takes the TCP
-    /// connection but then fails the bind (one killed at that moment, or one that accepts and closes): with
-    /// several URIs, a connection failure is tried once more with that first URI last, so one dying server does
-    /// not make the whole directory count as down while another serves.
-    private func connect() async throws(LDAPError) -> LDAPConnection {
-        do {
-            return try await LDAPConnection.connect(configuration)
-        } catch let error where error.code.isConnectionFailure && configuration.uris.count > 1 {
-            var rotated = configuration
-            rotated.uris = Array(configuration.uris.dropFirst()) + [configuration.uris[0]]
-            logger.debug("retrying a connection with the first URI last", metadata: ["ldap.error": "\(error.logDescription)"])
-            return try await LDAPConnection.connect(rotated)
-        }
-    }
-
     private func openConnection() async throws -> LDAPConnection {
         defer { publish() }
         do {
-            let connection = try await connect()
+            let connection = try await LDAPConnection.connect(configuration)
             state.withLock { $0.connectSucceeded() }
             return connection
         } catch {

@@ -18,7 +18,24 @@ public final class LDAPConnection: @unchecked Sendable {
     private let brokenFlag = LockedFlag()
 
     /// Connects and binds, blocking a thread of `queue` (not the caller's).
+    ///
+    /// libldap tries the URIs in order but gives up at the first server that takes the TCP connection and then
+    /// drops it (one being killed at that moment, or one that accepts and closes): with several URIs, a connection
+    /// failure is tried once more with that first URI last, so one dying server does not fail the connect while
+    /// another serves.
     public static func connect(_ configuration: LDAPConfiguration, label: String = "ldap") async throws(LDAPError)
+        -> LDAPConnection
+    {
+        do {
+            return try await connectOnce(configuration, label: label)
+        } catch let error where error.code.isConnectionFailure && configuration.uris.count > 1 {
+            var rotated = configuration
+            rotated.uris = Array(configuration.uris.dropFirst()) + [configuration.uris[0]]
+            return try await connectOnce(rotated, label: label)
+        }
+    }
+
+    private static func connectOnce(_ configuration: LDAPConfiguration, label: String) async throws(LDAPError)
         -> LDAPConnection
     {
         let queue = DispatchQueue(label: "scim-gateway.\(label)")
