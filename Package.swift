@@ -198,7 +198,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LDAPClientTests",
-            dependencies: ["LDAPClient", "SlapdHarness"],
+            dependencies: ["LDAPClient", "SlapdHarness", "SlapdLauncher"],
             swiftSettings: upcoming
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 import Foundation
 @testable import LDAPClient
 import SlapdHarness
+@testable import SlapdLauncher
 import Testing
 
 @Suite("LDAPPool against slapd, as the service account")
@@ -86,35 +87,43 @@ struct PoolTests {
     /// until the next probe).
     @Test func aServerClosingConnectionsAtOnceIsPassedForTheNextURI() async throws {
         let slapd = try await TestDirectory.shared()
-        let closer = Process()
-        closer.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        closer.arguments = [
-            "python3", "-c",
-            """
-            import os, socket, sys, threading
-            threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()
-            s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16); print(s.getsockname()[1], flush=True)
-            while True:
-                c, _ = s.accept(); c.close()
-            """,
-        ]
-        // The child inherits the test process's blocked signals (SIGTERM is ignored): it exits when its stdin
-        // closes, which also covers a test process that dies; SIGKILL ends it here.
-        let output = Pipe()
-        let input = Pipe()
-        closer.standardOutput = output
-        closer.standardInput = input
-        closer.standardError = FileHandle.nullDevice
-        try closer.run()
+        // SpawnedProcess: a clean signal mask (SIGTERM works) and none of this process's descriptors; the
+        // listener also leaves when this process is gone.
+        let portFile = FileManager.default.temporaryDirectory.appendingPathComponent("closer-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: portFile) }
+        let closer = try SpawnedProcess(
+            executable: "/usr/bin/env",
+            arguments: [
+                "python3", "-c",
+                """
+                import os, socket
+                parent = os.getppid()
+                s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16); s.settimeout(1)
+                print(s.getsockname()[1], flush=True)
+                while os.getppid() == parent:
+                    try:
+                        s.accept()[0].close()
+                    except socket.timeout:
+                        pass
+                """,
+            ],
+            outputPath: portFile.path)
         defer {
-            kill(closer.processIdentifier, SIGKILL)
-            closer.waitUntilExit()
+            closer.signal(SIGTERM)
+            closer.wait(timeout: .seconds(2))
         }
-        let line = String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
-        let port = try #require(Int(line.trimmingCharacters(in: .whitespacesAndNewlines)))
+        var port: Int?
+        for _ in 0..<500 where port == nil {
+            // Only a whole line: a half-written number would name another port.
+            if let line = try? String(contentsOf: portFile, encoding: .utf8), line.hasSuffix("\n") {
+                port = Int(line.dropLast())
+            }
+            if port == nil { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        let listening = try #require(port)
 
         var configuration = slapd.serviceConfiguration(poolSize: 2)
-        configuration.uris = ["ldap://127.0.0.1:\(port)"] + configuration.uris
+        configuration.uris = ["ldap://127.0.0.1:\(listening)"] + configuration.uris
         let direct = try await LDAPConnection.connect(configuration)
         #expect(try await direct.search(base: slapd.serviceDN, scope: .base, attributes: ["cn"]).entries.count == 1)
         let pool = LDAPPool(configuration: configuration)
